@@ -1,0 +1,5 @@
+import type { CliCommand } from "../command.ts";
+import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
+
+/** Every `rampart` subcommand. A capability adds its commands here. */
+export const commands: readonly CliCommand[] = [serveCommand, configCheckCommand, configExampleCommand, versionCommand];

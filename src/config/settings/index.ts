@@ -1,0 +1,11 @@
+import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { serverRules, serverSettings } from "./server.ts";
+
+/** Every setting Rampart reads. A new area adds its group here and nowhere else. */
+export const settings = {
+  ...serverSettings,
+} satisfies SettingGroup;
+
+export const configRules: readonly ConfigRule[] = [...serverRules];
+
+export type Config = ConfigOf<typeof settings>;

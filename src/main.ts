@@ -1,0 +1,3 @@
+import { runServer } from "./platform/lifecycle/run-server.ts";
+
+await runServer(process.env);

@@ -1,0 +1,50 @@
+import { buildApp } from "../../app.ts";
+import { readEnvironment } from "../../config/env-file.ts";
+import { ConfigError, type Env, formatConfigProblems, loadConfig } from "../../config/load.ts";
+import type { Config } from "../../config/settings/index.ts";
+import { createLogger } from "../logging/logger.ts";
+import { createRuntimeDeps } from "../runtime-deps.ts";
+import { createShutdown, installSignalHandlers } from "./shutdown.ts";
+
+/** sysexits.h EX_CONFIG: the conventional exit status for a configuration error. */
+export const EXIT_CONFIG = 78;
+
+/** Reads and validates the configuration; on failure prints every problem and exits 78. */
+export function loadConfigOrExit(env: Env, stderr: NodeJS.WritableStream = process.stderr): Config {
+  try {
+    return loadConfig(readEnvironment(env));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      stderr.write(formatConfigProblems(error.problems));
+      process.exit(EXIT_CONFIG);
+    }
+    throw error;
+  }
+}
+
+/** config → dependencies → app → listen → graceful shutdown. */
+export async function runServer(env: Env): Promise<void> {
+  const config = loadConfigOrExit(env);
+  const logger = createLogger(config);
+  let runtime: Awaited<ReturnType<typeof createRuntimeDeps>>;
+  try {
+    runtime = await createRuntimeDeps(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, "startup failed: a required dependency is unavailable");
+    logger.flush();
+    process.exit(1);
+  }
+  const app = await buildApp(config, runtime.deps);
+  const shutdown = createShutdown({
+    app,
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+    closeDeps: () => runtime.close(),
+  });
+  installSignalHandlers(shutdown, logger);
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ address, env: config.APP_ENV }, "rampart listening");
+  // Logs are buffered; an operator (or a supervisor waiting for this line) must see it now.
+  logger.flush();
+}

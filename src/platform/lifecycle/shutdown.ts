@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { App } from "../../app.ts";
+import type { Logger } from "../logging/logger.ts";
+
+export interface ShutdownOptions {
+  readonly app: App;
+  readonly logger: Logger;
+  readonly timeoutMs: number;
+  readonly drainDelayMs: number;
+  readonly closeDeps: () => Promise<void>;
+  readonly exit?: (code: number) => void;
+}
+
+/**
+ * Graceful shutdown: readiness flips to 503 at once (so a load balancer stops routing),
+ * optionally keeps accepting for `drainDelayMs`, then stops listening, lets in-flight
+ * requests finish within `timeoutMs`, closes pools and exits 0. A second signal exits at
+ * once; a crash (uncaught exception or unhandled rejection) takes the same path with exit 1.
+ */
+export type Shutdown = (reason: string, exitCode: number) => Promise<void>;
+
+export function createShutdown(options: ShutdownOptions): Shutdown {
+  const { app, logger, timeoutMs, drainDelayMs, closeDeps } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let started = false;
+
+  async function shutdown(reason: string, exitCode: number): Promise<void> {
+    if (started) {
+      logger.warn({ reason }, "second shutdown request; exiting now");
+      exit(exitCode === 0 ? 130 : exitCode);
+      return;
+    }
+    started = true;
+    app.lifecycle.draining = true;
+    logger.info({ reason, timeoutMs, drainDelayMs }, "shutdown started; readiness now 503");
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs }, "shutdown timed out; in-flight requests abandoned");
+      logger.flush();
+      exit(1);
+    }, timeoutMs + drainDelayMs);
+    deadline.unref();
+    try {
+      if (drainDelayMs > 0) await sleep(drainDelayMs);
+      await app.close();
+      await closeDeps();
+      clearTimeout(deadline);
+      logger.info({ exitCode }, "shutdown complete");
+    } catch (error) {
+      logger.error({ err: error }, "shutdown failed");
+      exitCode = 1;
+    }
+    logger.flush();
+    exit(exitCode);
+  }
+
+  return shutdown;
+}
+
+/** Routes termination signals and crashes of this process into `shutdown`. */
+export function installSignalHandlers(shutdown: Shutdown, logger: Logger): void {
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error }, "uncaught exception");
+    void shutdown("uncaughtException", 1);
+  });
+  process.on("unhandledRejection", (reason) => {
+    logger.fatal({ err: reason }, "unhandled promise rejection");
+    void shutdown("unhandledRejection", 1);
+  });
+}

@@ -1,0 +1,44 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[];
+  readonly stderr: string[];
+  /** Resolves with the exit code (or signal name) once the process has ended. */
+  exited(): Promise<number | string>;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Starts the real `rampart` server process on an ephemeral port and waits until it listens. */
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 15_000): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", APP_ENV: "test", PORT: "0", LOG_FORMAT: "json", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  const exit = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
+  createInterface({ input: child.stderr }).on("line", (l) => stderr.push(l));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join("\n")}`)), timeoutMs);
+    exit.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr.join("\n")}`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        lines.push(parsed);
+        if (parsed.msg === "rampart listening") {
+          clearTimeout(timer);
+          resolve(String(parsed.address));
+        }
+      } catch {
+        stderr.push(line);
+      }
+    });
+  });
+  return { url, child, lines, stderr, exited: () => exit };
+}

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Type } from "@sinclair/typebox";
+import { buildTestApp, type TestApp } from "../helpers/app.ts";
+
+describe("logging", () => {
+  let t: TestApp;
+  before(async () => {
+    t = await buildTestApp({ SLOW_REQUEST_MS: "50" });
+    t.app.post(
+      "/test/login",
+      {
+        schema: {
+          operationId: "testLogin",
+          tags: ["test"],
+          body: Type.Object({ email: Type.String(), password: Type.String() }),
+          response: { 200: Type.Object({ ok: Type.Boolean() }) },
+        },
+      },
+      async (request) => {
+        // A handler that carelessly logs its input must still not leak the credential.
+        request.log.info({ body: request.body, headers: request.headers }, "login attempt");
+        return { ok: true };
+      },
+    );
+    t.app.get(
+      "/test/slow",
+      { schema: { operationId: "testSlow", tags: ["test"], response: { 200: Type.Object({}) } } },
+      async () => {
+        await sleep(80);
+        return {};
+      },
+    );
+    await t.app.ready();
+  });
+  after(() => t.app.close());
+
+  it("writes one JSON line per request with method, route, status and duration", async () => {
+    await t.app.inject({ url: "/health", headers: { "x-request-id": "log-line-1" } });
+    const line = t.logs.lines().find((l) => l.requestId === "log-line-1" && l.msg === "request completed");
+    assert.ok(line);
+    assert.equal(line.level, "info");
+    assert.equal(line.method, "GET");
+    assert.equal(line.route, "/health");
+    assert.equal(line.status, 200);
+    assert.equal(typeof line.durationMs, "number");
+  });
+
+  it("redacts the Authorization header, cookies and fields named like password/token/secret", async () => {
+    const token = "eyJhbGciOiJSUzI1NiJ9.super-secret-access-token.sig";
+    await t.app.inject({
+      method: "POST",
+      url: "/test/login?token=querytoken123",
+      headers: { authorization: `Bearer ${token}`, cookie: "rt=refresh-cookie-value", "x-request-id": "redact-1" },
+      payload: { email: "a@example.com", password: "correct horse battery staple" },
+    });
+    const text = t.logs.text();
+    assert.ok(t.logs.lines().some((l) => l.requestId === "redact-1" && l.msg === "login attempt"));
+    assert.ok(!text.includes(token), "bearer token not logged");
+    assert.ok(!text.includes("refresh-cookie-value"), "cookie not logged");
+    assert.ok(!text.includes("correct horse battery staple"), "password not logged");
+    assert.ok(!text.includes("querytoken123"), "query string not logged");
+    assert.match(text, /"password":"\[REDACTED\]"/);
+  });
+
+  it("logs requests slower than SLOW_REQUEST_MS at warn", async () => {
+    await t.app.inject({ url: "/test/slow", headers: { "x-request-id": "slow-1" } });
+    const line = t.logs.lines().find((l) => l.requestId === "slow-1" && l.route === "/test/slow");
+    assert.ok(line);
+    assert.equal(line.level, "warn");
+    assert.equal(line.slow, true);
+  });
+});

@@ -1,3 +1,5 @@
+import type { Redis } from "ioredis";
+import type { Registry } from "prom-client";
 import type { Clock } from "./clock.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
@@ -11,4 +13,8 @@ export interface Deps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly readinessChecks: readonly ReadinessCheck[];
+  /** Per-app metrics registry: each area registers its own metrics here (no global registry, so tests stay isolated). */
+  readonly metrics: Registry;
+  /** Present when REDIS_URL is set; may be disconnected at any moment — callers fall back to memory. */
+  readonly redis: Redis | undefined;
 }

@@ -1,7 +1,10 @@
+import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
 import { systemClock } from "./clock.ts";
 import type { Deps } from "./deps.ts";
+import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "./redis/connect.ts";
 
 export interface RuntimeDeps {
   readonly deps: Deps;
@@ -14,9 +17,25 @@ export interface RuntimeDeps {
  * by a timeout: a required one that fails aborts startup with a clear message, an
  * optional one degrades with a warning.
  */
-export async function createRuntimeDeps(_config: Config, logger: Logger): Promise<RuntimeDeps> {
+export async function createRuntimeDeps(config: Config, logger: Logger): Promise<RuntimeDeps> {
   const closers: (() => Promise<void>)[] = [];
-  const deps: Deps = { logger, clock: systemClock, readinessChecks: [] };
+  const readinessChecks: ReadinessCheck[] = [];
+  let redis: Deps["redis"];
+  if (config.REDIS_URL) {
+    redis = createRedisClient(
+      {
+        url: config.REDIS_URL,
+        connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      },
+      logger,
+    );
+    await connectRedis(redis, config.REDIS_CONNECT_TIMEOUT_MS, logger);
+    readinessChecks.push(redisReadinessCheck(redis));
+    const client = redis;
+    closers.push(() => closeRedis(client));
+  }
+  const deps: Deps = { logger, clock: systemClock, readinessChecks, metrics: new Registry(), redis };
   return {
     deps,
     async close() {

@@ -1,3 +1,4 @@
+import { Registry } from "prom-client";
 import { type App, buildApp } from "../../src/app.ts";
 import type { Env } from "../../src/config/load.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -22,7 +23,14 @@ export interface TestApp {
 export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {}): Promise<TestApp> {
   const config = testConfig(env);
   const logs = new LogCapture();
-  const deps: Deps = { logger: createLogger(config, logs), clock: systemClock, readinessChecks: [], ...overrides };
+  const deps: Deps = {
+    logger: createLogger(config, logs),
+    clock: systemClock,
+    readinessChecks: [],
+    metrics: new Registry(),
+    redis: undefined,
+    ...overrides,
+  };
   const app = await buildApp(config, deps);
   return { app, config, logs };
 }

@@ -1,9 +1,11 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
 export const settings = {
   ...serverSettings,
+  ...redisSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [...serverRules];

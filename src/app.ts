@@ -1,6 +1,8 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import { translateDatabaseError } from "./platform/db/errors.ts";
+import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
 import type { Deps } from "./platform/deps.ts";
 import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
@@ -46,6 +48,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
 
   app.decorate("lifecycle", createLifecycle());
   app.decorate("config", config);
+  registerDatabaseMetrics(deps.metrics, deps.database);
   // Only JSON bodies are part of the contract; anything else is a 415, not a silent string.
   app.removeContentTypeParser("text/plain");
 
@@ -54,7 +57,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     done();
   });
   installRequestLogging(app, config.SLOW_REQUEST_MS);
-  installErrorHandling(app);
+  installErrorHandling(app, [translateDatabaseError]);
   enforceRouteContracts(app);
 
   app.addSchema(FieldErrorSchema);

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import type { Clock } from "./clock.ts";
+import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
 
@@ -12,6 +13,8 @@ import type { Logger } from "./logging/logger.ts";
 export interface Deps {
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The database (SQLite or PostgreSQL) with its engine's column types; repositories use `database.db`. */
+  readonly database: DatabaseHandle;
   readonly readinessChecks: readonly ReadinessCheck[];
   /** Per-app metrics registry: each area registers its own metrics here (no global registry, so tests stay isolated). */
   readonly metrics: Registry;

@@ -4,6 +4,8 @@ import type { Env } from "../../src/config/load.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/settings/index.ts";
 import { systemClock } from "../../src/platform/clock.ts";
+import { openDatabase } from "../../src/platform/db/connect.ts";
+import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
 import { LogCapture } from "./log-capture.ts";
@@ -23,14 +25,24 @@ export interface TestApp {
 export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {}): Promise<TestApp> {
   const config = testConfig(env);
   const logs = new LogCapture();
+  const logger = createLogger(config, logs);
+  // An in-memory SQLite database unless the test hands in another (e.g. a PostgreSQL schema).
+  let database = overrides.database;
+  if (!database) {
+    database = openDatabase({ ...config, DATABASE_URL: "sqlite::memory:" }, logger);
+    await migrateUp(database, await loadMigrations());
+  }
+  const owned = overrides.database === undefined ? database : undefined;
   const deps: Deps = {
-    logger: createLogger(config, logs),
+    logger,
     clock: systemClock,
+    database,
     readinessChecks: [],
     metrics: new Registry(),
     redis: undefined,
     ...overrides,
   };
   const app = await buildApp(config, deps);
+  if (owned) app.addHook("onClose", () => owned.close());
   return { app, config, logs };
 }

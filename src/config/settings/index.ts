@@ -1,13 +1,15 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { databaseRules, databaseSettings } from "./database.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
 export const settings = {
   ...serverSettings,
+  ...databaseSettings,
   ...redisSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules];
+export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules];
 
 export type Config = ConfigOf<typeof settings>;

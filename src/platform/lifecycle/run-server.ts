@@ -2,6 +2,7 @@ import { buildApp } from "../../app.ts";
 import { readEnvironment } from "../../config/env-file.ts";
 import { ConfigError, type Env, formatConfigProblems, loadConfig } from "../../config/load.ts";
 import type { Config } from "../../config/settings/index.ts";
+import { exitAfterFlush } from "../logging/exit.ts";
 import { createLogger } from "../logging/logger.ts";
 import { createRuntimeDeps } from "../runtime-deps.ts";
 import { createShutdown, installSignalHandlers } from "./shutdown.ts";
@@ -30,9 +31,9 @@ export async function runServer(env: Env): Promise<void> {
   try {
     runtime = await createRuntimeDeps(config, logger);
   } catch (error) {
-    logger.fatal({ err: error }, "startup failed: a required dependency is unavailable");
-    logger.flush();
-    process.exit(1);
+    logger.fatal({ err: error }, `startup failed: ${(error as Error).message}`);
+    exitAfterFlush(logger, 1);
+    return;
   }
   const app = await buildApp(config, runtime.deps);
   const shutdown = createShutdown({

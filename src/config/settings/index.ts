@@ -1,4 +1,6 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { edgeRules, edgeSettings } from "./edge.ts";
+import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
@@ -6,8 +8,10 @@ import { serverRules, serverSettings } from "./server.ts";
 export const settings = {
   ...serverSettings,
   ...redisSettings,
+  ...edgeSettings,
+  ...rateLimitSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules];
+export const configRules: readonly ConfigRule[] = [...serverRules, ...edgeRules, ...rateLimitRules];
 
 export type Config = ConfigOf<typeof settings>;

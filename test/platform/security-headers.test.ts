@@ -57,7 +57,7 @@ async function appWithTestRoutes(env: Record<string, string> = {}): Promise<Test
       config: {
         securityHeaders: { contentSecurityPolicy: "default-src 'none'; script-src 'self'; frame-ancestors 'none'" },
       },
-      schema: { hide: true },
+      schema: { operationId: "getDocsPage", tags: ["test"], response: { 200: Type.Object({ page: Type.String() }) } },
     },
     async () => ({ page: "docs" }),
   );

@@ -22,7 +22,7 @@ describe("body limits over a real socket", () => {
           response: { 200: Type.Object({ length: Type.Integer() }) },
         },
       },
-      async (request) => ({ length: request.body.data.length }),
+      async (request) => ({ length: (request.body as { data: string }).data.length }),
     );
     t.app.post(
       "/test/login",

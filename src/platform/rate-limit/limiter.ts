@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { InsuranceMemoryLimiter, type RedisFallback } from "./redis-fallback.ts";
 import { BURST_WINDOW_S, type TierLimits } from "./tiers.ts";
 
 /** One window of a tier, as the RateLimit headers describe it. */
@@ -25,26 +26,33 @@ export interface TierLimiter {
 }
 
 export interface LimiterStore {
-  /** Shared counters; absent → process memory. */
-  readonly redis: Redis | undefined;
+  /** Shared counters; absent → process memory only. */
+  readonly redis: { readonly client: Redis; readonly fallback: RedisFallback } | undefined;
   readonly keyPrefix: string;
 }
 
-function fixedWindow(store: LimiterStore, name: string, points: number, duration: number): RateLimiterAbstract {
+interface Window {
+  consume(key: string): Promise<RateLimiterRes>;
+}
+
+function fixedWindow(store: LimiterStore, name: string, points: number, duration: number): Window {
   const keyPrefix = `${store.keyPrefix}:${name}`;
-  const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-  if (!store.redis) return memory;
+  const redis = store.redis;
+  if (!redis) return new RateLimiterMemory({ keyPrefix, points, duration });
   // Atomic counting shared by every instance. When Redis is down or slower than its
-  // command timeout, the same request is counted in memory instead (the insurance
-  // limiter) — limits stay on, nothing fails — and the next request tries Redis again.
-  return new RateLimiterRedis({
-    storeClient: store.redis,
+  // command timeout, the request is counted in memory instead (the insurance limiter):
+  // limits stay on and nothing fails. While the fallback is active, memory is used
+  // directly so requests do not each wait out a Redis timeout.
+  const memory = new InsuranceMemoryLimiter({ keyPrefix, points, duration }, redis.fallback);
+  const shared = new RateLimiterRedis({
+    storeClient: redis.client,
     keyPrefix,
     points,
     duration,
     rejectIfRedisNotReady: true,
     insuranceLimiter: memory,
   });
+  return { consume: (key) => (redis.fallback.active() ? memory.consume(key) : shared.consume(key)) };
 }
 
 interface Outcome {
@@ -53,7 +61,7 @@ interface Outcome {
 }
 
 /** rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error when the store fails. */
-async function take(limiter: RateLimiterAbstract, key: string): Promise<Outcome> {
+async function take(limiter: Window, key: string): Promise<Outcome> {
   try {
     return { allowed: true, res: await limiter.consume(key) };
   } catch (rejection) {

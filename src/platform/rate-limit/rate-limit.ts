@@ -8,6 +8,7 @@ import type { Logger } from "../logging/logger.ts";
 import { byClientIp, type RateLimitResolver } from "./client-key.ts";
 import { rateLimitHeader, rateLimitPolicyHeader } from "./headers.ts";
 import { createTierLimiter, type TierLimiter } from "./limiter.ts";
+import { RedisFallback } from "./redis-fallback.ts";
 import { parseTierSpec, TIER_NAMES, type TierLimits, type TierName } from "./tiers.ts";
 
 declare module "fastify" {
@@ -22,6 +23,9 @@ export interface RateLimitDeps {
   readonly metrics: Registry;
   readonly redis: Redis | undefined;
 }
+
+/** After a Redis failure, how long limits are counted in memory before Redis is tried again. */
+const REDIS_RETRY_AFTER_MS = 1000;
 
 /** Each tier's limits from RATE_LIMIT_<TIER>. */
 export function tierLimitsFrom(config: Config): Record<TierName, TierLimits> {
@@ -64,7 +68,13 @@ export function installRateLimiting(
     return;
   }
   const limits = tierLimitsFrom(config);
-  const store = { redis: deps.redis, keyPrefix: config.RATE_LIMIT_KEY_PREFIX };
+  const fallback = new RedisFallback(REDIS_RETRY_AFTER_MS, () =>
+    deps.logger.warn("rate limits counted in process memory: redis unavailable or slower than its command timeout"),
+  );
+  const store = {
+    redis: deps.redis ? { client: deps.redis, fallback } : undefined,
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+  };
   const limiters = new Map<TierName, { limiter: TierLimiter; policy: string }>();
   for (const tier of TIER_NAMES) {
     const limiter = createTierLimiter(tier, limits[tier], store);

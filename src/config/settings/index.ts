@@ -1,5 +1,7 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
+import { edgeRules, edgeSettings } from "./edge.ts";
+import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
@@ -8,8 +10,10 @@ export const settings = {
   ...serverSettings,
   ...databaseSettings,
   ...redisSettings,
+  ...edgeSettings,
+  ...rateLimitSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules];
+export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...edgeRules, ...rateLimitRules];
 
 export type Config = ConfigOf<typeof settings>;

@@ -10,6 +10,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
+import { installObservability } from "./platform/observability/observability.ts";
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
 
@@ -56,6 +57,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   installRequestLogging(app, config.SLOW_REQUEST_MS);
   installErrorHandling(app);
   enforceRouteContracts(app);
+  installObservability(app, config, deps);
 
   app.addSchema(FieldErrorSchema);
   app.addSchema(ProblemSchema);

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config/settings/index.ts";
 import type { Deps } from "../deps.ts";
+import { RAMPART_VERSION } from "../version.ts";
+import { installErrorReporting } from "./error-reporting.ts";
 import { installHttpMetrics } from "./http-metrics.ts";
 import { type MetricsListener, registerMetricsRoute, serveMetricsPort } from "./metrics-endpoint.ts";
 import { registerProcessMetrics } from "./process-metrics.ts";
 import { registerRedisMetrics } from "./redis-metrics.ts";
+import { createSentryReporter } from "./sentry-reporter.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -34,4 +37,15 @@ export function installObservability(app: FastifyInstance, config: Config, deps:
     }
   }
   app.decorate("metricsListener", listener);
+
+  if (config.SENTRY_DSN) {
+    const reporter = createSentryReporter({
+      dsn: config.SENTRY_DSN,
+      environment: config.APP_ENV,
+      release: RAMPART_VERSION,
+      timeoutMs: config.ERROR_REPORT_TIMEOUT_MS,
+      logger: deps.logger,
+    });
+    installErrorReporting(app, reporter);
+  }
 }

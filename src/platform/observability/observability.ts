@@ -3,7 +3,7 @@ import type { Config } from "../../config/settings/index.ts";
 import type { Deps } from "../deps.ts";
 import { RAMPART_VERSION } from "../version.ts";
 import { installErrorReporting } from "./error-reporting.ts";
-import { installHttpMetrics } from "./http-metrics.ts";
+import { installHttpMetrics, UNMATCHED_ROUTE } from "./http-metrics.ts";
 import { type MetricsListener, registerMetricsRoute, serveMetricsPort } from "./metrics-endpoint.ts";
 import { registerProcessMetrics } from "./process-metrics.ts";
 import { registerRedisMetrics } from "./redis-metrics.ts";
@@ -21,6 +21,14 @@ declare module "fastify" {
  * the routes so every route's requests are measured.
  */
 export function installObservability(app: FastifyInstance, config: Config, deps: Deps): void {
+  const { tracing } = deps;
+  if (tracing) {
+    app.addHook("onRequest", (request, _reply, done) => {
+      tracing.nameRequestSpan(request.routeOptions.url ?? UNMATCHED_ROUTE);
+      done();
+    });
+  }
+
   let listener: MetricsListener | undefined;
   if (config.ENABLE_METRICS) {
     registerProcessMetrics(deps.metrics);

@@ -60,7 +60,14 @@ class FakeIngest {
   }
 }
 
-function envelope(body: string): { header: Record<string, unknown>; item: Record<string, unknown>; event: any } {
+interface SentEvent {
+  event_id: string;
+  environment: string;
+  tags: Record<string, string>;
+  exception: { values: { type: string; value: string; stacktrace: { frames: unknown[] } }[] };
+}
+
+function envelope(body: string): { header: Record<string, unknown>; item: Record<string, unknown>; event: SentEvent } {
   const [header = "", item = "", event = ""] = body.split("\n");
   return { header: JSON.parse(header), item: JSON.parse(item), event: JSON.parse(event) };
 }
@@ -114,9 +121,10 @@ describe("error reporting to SENTRY_DSN", () => {
     assert.equal(event.tags.method, "POST");
     assert.equal(event.tags.status, "500");
     assert.equal(event.environment, "test");
-    assert.equal(event.exception.values[0].type, "Error");
-    assert.match(event.exception.values[0].value, /^card processor exploded at postgres:\/\/\[REDACTED\]@db\.internal/);
-    assert.ok(event.exception.values[0].stacktrace.frames.length > 0);
+    const [exception] = event.exception.values;
+    assert.equal(exception?.type, "Error");
+    assert.match(String(exception?.value), /^card processor exploded at postgres:\/\/\[REDACTED\]@db\.internal/);
+    assert.ok(Number(exception?.stacktrace.frames.length) > 0);
     for (const leaked of [
       "header-secret-1",
       "cookie-secret-1",

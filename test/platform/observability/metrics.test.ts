@@ -122,6 +122,32 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
     }
   });
 
+  it("stops counting a request in flight when its client goes away before the response", async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = await buildTestApp({ METRICS_TOKEN: TOKEN });
+    slow.app.get("/slow", { schema: { hide: true } as object }, async () => {
+      await held;
+      return { ok: true };
+    });
+    try {
+      const base = await slow.app.listen({ host: "127.0.0.1", port: 0 });
+      const aborter = new AbortController();
+      const abandoned = fetch(`${base}/slow`, { signal: aborter.signal }).catch(() => "aborted");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 2);
+      aborter.abort();
+      assert.equal(await abandoned, "aborted");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 1, "only the scrape itself");
+    } finally {
+      release();
+      await slow.app.close();
+    }
+  });
+
   it("lets other areas add their own rampart_<area>_<name> metrics to the same registry", async () => {
     const metrics = new Registry();
     const other = await buildTestApp({ METRICS_TOKEN: TOKEN }, { metrics });

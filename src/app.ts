@@ -14,6 +14,7 @@ import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
+import { installObservability } from "./platform/observability/observability.ts";
 import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
@@ -64,6 +65,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   installRequestLogging(app, config.SLOW_REQUEST_MS);
   installErrorHandling(app, [translateDatabaseError]);
   enforceRouteContracts(app);
+  // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
+  installObservability(app, config, deps);
   await installHttpEdge(app, config);
   installRateLimiting(app, config, deps);
 

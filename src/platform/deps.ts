@@ -4,6 +4,7 @@ import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import type { Tracing } from "./observability/start-tracing.ts";
 
 /**
  * Everything the app needs from the outside world, passed in rather than imported as
@@ -20,4 +21,6 @@ export interface Deps {
   readonly metrics: Registry;
   /** Present when REDIS_URL is set; may be disconnected at any moment — callers fall back to memory. */
   readonly redis: Redis | undefined;
+  /** Present when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing started before the app was imported). */
+  readonly tracing?: Tracing;
 }

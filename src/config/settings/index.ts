@@ -1,6 +1,7 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
+import { observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
@@ -12,6 +13,7 @@ export const settings = {
   ...redisSettings,
   ...edgeSettings,
   ...rateLimitSettings,
+  ...observabilitySettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...edgeRules, ...rateLimitRules];

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
@@ -17,4 +18,6 @@ export interface Deps {
   readonly metrics: Registry;
   /** Present when REDIS_URL is set; may be disconnected at any moment — callers fall back to memory. */
   readonly redis: Redis | undefined;
+  /** Two-layer cache (in-process LRU + Redis when configured) for hot lookups; see docs/cache.md. */
+  readonly cache: Cache;
 }

@@ -1,5 +1,6 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
+import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
 import type { Deps } from "./deps.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
@@ -35,7 +36,11 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
     const client = redis;
     closers.push(() => closeRedis(client));
   }
-  const deps: Deps = { logger, clock: systemClock, readinessChecks, metrics: new Registry(), redis };
+  const metrics = new Registry();
+  const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
+  // Registered after Redis, so closed before it (closers run in reverse).
+  closers.push(() => cache.close());
+  const deps: Deps = { logger, clock: systemClock, readinessChecks, metrics, redis, cache };
   return {
     deps,
     async close() {

@@ -3,6 +3,7 @@ import { type App, buildApp } from "../../src/app.ts";
 import type { Env } from "../../src/config/load.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/settings/index.ts";
+import { cacheOptionsFrom, createCache } from "../../src/platform/cache/cache.ts";
 import { systemClock } from "../../src/platform/clock.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
@@ -23,12 +24,16 @@ export interface TestApp {
 export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {}): Promise<TestApp> {
   const config = testConfig(env);
   const logs = new LogCapture();
+  const logger = overrides.logger ?? createLogger(config, logs);
+  const metrics = overrides.metrics ?? new Registry();
   const deps: Deps = {
-    logger: createLogger(config, logs),
+    logger,
     clock: systemClock,
     readinessChecks: [],
-    metrics: new Registry(),
+    metrics,
     redis: undefined,
+    // In-process only by default; a test that wants Redis passes its own cache.
+    cache: overrides.cache ?? (await createCache(cacheOptionsFrom(config), { redis: undefined, logger, metrics })),
     ...overrides,
   };
   const app = await buildApp(config, deps);

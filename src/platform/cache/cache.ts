@@ -22,6 +22,10 @@ import { createRedisStore, type RedisStore } from "./redis-store.ts";
  */
 export interface CacheNamespace<T> {
   get(key: string): Promise<T | undefined>;
+  /**
+   * Stores the value here and in Redis, and evicts other instances' local copies. After a
+   * change prefer `delete`: it also guards against a concurrent load writing the old value back.
+   */
   set(key: string, value: T, ttlSeconds: number): Promise<void>;
   /** Forgets the key here, in Redis and (via pub/sub) in every other instance's local layer. */
   delete(key: string): Promise<void>;
@@ -86,7 +90,8 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
   /** The version this process uses for each namespace name, to map messages from other versions onto ours. */
   const versions = new Map<string, number>();
   const repeatTimers = new Set<NodeJS.Timeout>();
-  let pending: Invalidation[] = [];
+  /** Keyed by the invalidation itself, so repeating one while Redis is down remembers it once. */
+  let pending = new Map<string, Invalidation>();
   let pendingOverflowed = false;
   /** Bumped by every invalidation seen here: a load that overlapped one does not store its (possibly stale) result. */
   let invalidationSeq = 0;
@@ -129,8 +134,8 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
   }
 
   function remember(invalidation: Invalidation): void {
-    if (pending.length < MAX_PENDING_INVALIDATIONS) {
-      pending.push(invalidation);
+    if (pending.size < MAX_PENDING_INVALIDATIONS) {
+      pending.set(JSON.stringify(invalidation), invalidation);
       return;
     }
     if (!pendingOverflowed) {
@@ -144,9 +149,9 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
 
   async function replayPending(): Promise<void> {
     const replay = pending;
-    pending = [];
+    pending = new Map();
     pendingOverflowed = false;
-    for (const invalidation of replay) {
+    for (const invalidation of replay.values()) {
       if (!(await invalidateInRedis(invalidation, true))) remember(invalidation);
     }
   }
@@ -173,6 +178,10 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
     // During a rolling deploy the sender deleted only its own version's Redis entry; delete ours too.
     if (ours !== invalidation.version) void invalidateInRedis(translated, false);
   }
+
+  // A reconnect is a recovery too, even before any cache command has run on the new connection.
+  const replayOnReconnect = () => void replayPending();
+  if (store) deps.redis?.on("ready", replayOnReconnect);
 
   let subscriber: InvalidationSubscriber | undefined;
   if (deps.redis && options.enabled) {
@@ -249,8 +258,19 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
         if (!options.enabled || value === undefined) return;
         const full = fullKey(spec, key);
         const json = JSON.stringify(value);
+        const change = invalidation(key, false);
+        // A write is a change: loads in flight here may hold the old value, other instances' local copies do.
+        evictLocal(change);
         local.set(full, json, { ttl: localTtl(ttlSeconds) });
-        await store?.set(full, json, ttlSeconds * 1000);
+        if (!store) return;
+        const written = await store.setAndPublish(
+          full,
+          json,
+          ttlSeconds * 1000,
+          channel,
+          encodeInvalidation(instanceId, change),
+        );
+        if (!written) remember(change);
       },
       async delete(key) {
         if (options.enabled) await invalidate(invalidation(key, false), true);
@@ -287,6 +307,7 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
     async close() {
       for (const timer of repeatTimers) clearTimeout(timer);
       repeatTimers.clear();
+      deps.redis?.off("ready", replayOnReconnect);
       await subscriber?.close();
     },
   };

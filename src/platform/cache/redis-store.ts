@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "../logging/logger.ts";
 import { scanPatternFor } from "./keys.ts";
 import type { CacheMetrics } from "./metrics.ts";
@@ -16,6 +16,8 @@ export interface RedisStore {
   /** The stored JSON, or undefined when absent or when Redis failed. */
   get(key: string): Promise<string | undefined>;
   set(key: string, json: string, ttlMs: number): Promise<boolean>;
+  /** Writes the key and announces it on `channel` in one MULTI, so no instance sees one without the other. */
+  setAndPublish(key: string, json: string, ttlMs: number, channel: string, message: string): Promise<boolean>;
   /** Deletes the key and announces it on `channel` in one MULTI, so no instance sees one without the other. */
   deleteAndPublish(key: string, channel: string, message: string | undefined): Promise<boolean>;
   /** Deletes every key starting with `prefix` (SCAN + UNLINK in batches: never KEYS, never blocking Redis). */
@@ -24,6 +26,13 @@ export interface RedisStore {
 }
 
 const SCAN_BATCH = 1000;
+
+/** Runs a MULTI; a failed command inside it fails the whole operation. */
+async function execAll(transaction: ChainableCommander): Promise<void> {
+  const replies = await transaction.exec();
+  const failed = replies?.find(([error]) => error);
+  if (!replies || failed) throw failed?.[0] ?? new Error("transaction aborted");
+}
 
 export function createRedisStore(
   client: Redis,
@@ -67,15 +76,14 @@ export function createRedisStore(
     async set(key, json, ttlMs) {
       return (await guarded("set", () => client.set(key, json, "PX", Math.max(1, Math.round(ttlMs))))).ok;
     },
+    async setAndPublish(key, json, ttlMs, channel, message) {
+      const transaction = client.multi().set(key, json, "PX", Math.max(1, Math.round(ttlMs)));
+      return (await guarded("set", () => execAll(transaction.publish(channel, message)))).ok;
+    },
     async deleteAndPublish(key, channel, message) {
-      const result = await guarded("delete", async () => {
-        const transaction = client.multi().del(key);
-        if (message !== undefined) transaction.publish(channel, message);
-        const replies = await transaction.exec();
-        const failed = replies?.find(([error]) => error);
-        if (!replies || failed) throw failed?.[0] ?? new Error("transaction aborted");
-      });
-      return result.ok;
+      const transaction = client.multi().del(key);
+      if (message !== undefined) transaction.publish(channel, message);
+      return (await guarded("delete", () => execAll(transaction))).ok;
     },
     async deletePrefix(prefix) {
       const result = await guarded("delete", async () => {

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
@@ -23,4 +24,6 @@ export interface Deps {
   readonly redis: Redis | undefined;
   /** Present when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing started before the app was imported). */
   readonly tracing?: Tracing;
+  /** Two-layer cache (in-process LRU + Redis when configured) for hot lookups; see docs/cache.md. */
+  readonly cache: Cache;
 }

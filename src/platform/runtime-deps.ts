@@ -1,5 +1,6 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
+import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
 import { databaseReadinessCheck } from "./db/connect.ts";
 import { openDatabaseForServer } from "./db/startup.ts";
@@ -40,7 +41,11 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
     const client = redis;
     closers.push(() => closeRedis(client));
   }
-  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics: new Registry(), redis };
+  const metrics = new Registry();
+  const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
+  // Registered after Redis, so closed before it (closers run in reverse).
+  closers.push(() => cache.close());
+  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics, redis, cache };
   return {
     deps,
     async close() {

@@ -1,4 +1,5 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
 import { observabilitySettings } from "./observability.ts";
@@ -14,6 +15,7 @@ export const settings = {
   ...edgeSettings,
   ...rateLimitSettings,
   ...observabilitySettings,
+  ...cacheSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...edgeRules, ...rateLimitRules];

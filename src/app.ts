@@ -6,10 +6,12 @@ import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
+import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
+import { registerOpenapi } from "./platform/openapi/plugin.ts";
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
 
@@ -56,6 +58,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   installRequestLogging(app, config.SLOW_REQUEST_MS);
   installErrorHandling(app);
   enforceRouteContracts(app);
+  installLegacyRoutes(app, config.ENABLE_LEGACY_ROUTES);
+  // Before any route: the OpenAPI document is collected from onRoute.
+  await registerOpenapi(app, { docs: config.ENABLE_DOCS });
 
   app.addSchema(FieldErrorSchema);
   app.addSchema(ProblemSchema);

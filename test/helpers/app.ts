@@ -6,6 +6,7 @@ import type { Config } from "../../src/config/settings/index.ts";
 import { systemClock } from "../../src/platform/clock.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
+import { withContractValidation } from "./contract.ts";
 import { LogCapture } from "./log-capture.ts";
 
 /** A validated test configuration: JSON logs at info, overridable per test. */
@@ -31,6 +32,7 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     redis: undefined,
     ...overrides,
   };
-  const app = await buildApp(config, deps);
+  // Every response a test produces is checked against the OpenAPI contract (contract.ts).
+  const app = await withContractValidation(() => buildApp(config, deps));
   return { app, config, logs };
 }

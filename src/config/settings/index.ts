@@ -1,4 +1,5 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { apiSettings } from "./api.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
@@ -6,6 +7,7 @@ import { serverRules, serverSettings } from "./server.ts";
 export const settings = {
   ...serverSettings,
   ...redisSettings,
+  ...apiSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [...serverRules];

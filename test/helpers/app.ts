@@ -9,6 +9,7 @@ import { openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
+import { withContractValidation } from "./contract.ts";
 import { LogCapture } from "./log-capture.ts";
 
 /** A validated test configuration: JSON logs at info, overridable per test. */
@@ -46,7 +47,8 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     cache: overrides.cache ?? (await createCache(cacheOptionsFrom(config), { redis: undefined, logger, metrics })),
     ...overrides,
   };
-  const app = await buildApp(config, deps);
+  // Every response a test produces is checked against the OpenAPI contract (contract.ts).
+  const app = await withContractValidation(() => buildApp(config, deps));
   if (owned) app.addHook("onClose", () => owned.close());
   return { app, config, logs };
 }

@@ -60,3 +60,27 @@ describe("every injected response is checked against the OpenAPI document", () =
     assert.equal(res.json().code, "route.not_found");
   });
 });
+
+describe("responses sent over a real socket", () => {
+  it("that break the contract make closing the app fail, naming them", async () => {
+    const t = await buildTestApp();
+    t.app.get(
+      "/test/teapot",
+      {
+        schema: {
+          operationId: "getTeapot",
+          tags: ["test"],
+          summary: "Teapot",
+          security: [],
+          response: { 200: Thing },
+        },
+      },
+      // The route's types only allow its declared statuses; the cast is the bug under test.
+      async (_request, reply) => reply.code(418 as 200).send({ name: "teapot" }),
+    );
+    const url = await t.app.listen({ host: "127.0.0.1", port: 0 });
+    const res = await fetch(`${url}/test/teapot`);
+    assert.equal(res.status, 418);
+    await assert.rejects(t.app.close(), /GET \/test\/teapot → 418: status 418 is not declared/);
+  });
+});

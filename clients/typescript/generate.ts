@@ -21,6 +21,9 @@ export async function generateClient(root: string = ROOT): Promise<void> {
         client: "fetch",
         mode: "single",
         clean: true,
+        // Stated here rather than read from tsconfig.json, so the output does not depend on
+        // where it is generated: Node runs .ts directly, so imports keep their extension.
+        tsconfig: { compilerOptions: { allowImportingTsExtensions: true, module: "nodenext", target: "esnext" } },
         override: { mutator: { path: join(root, "clients/typescript/fetcher.ts"), name: "rampartFetch" } },
       },
     },
@@ -28,4 +31,6 @@ export async function generateClient(root: string = ROOT): Promise<void> {
   );
 }
 
-if (import.meta.main) await generateClient();
+// `node clients/typescript/generate.ts [root]`. Run as its own process: orval keeps an
+// esbuild service alive that would otherwise hold the caller's event loop open.
+if (import.meta.main) await generateClient(process.argv[2] ?? ROOT);

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import type { SigningKeys } from "./auth/signing-keys.ts";
 import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
@@ -20,4 +21,6 @@ export interface Deps {
   readonly metrics: Registry;
   /** Present when REDIS_URL is set; may be disconnected at any moment — callers fall back to memory. */
   readonly redis: Redis | undefined;
+  /** Access-token signing keys and the published JWKS; reloaded periodically so rotations need no restart. */
+  readonly signingKeys: SigningKeys;
 }

@@ -1,5 +1,6 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
+import { loadSigningKeys } from "./auth/signing-keys.ts";
 import { systemClock } from "./clock.ts";
 import { databaseReadinessCheck } from "./db/connect.ts";
 import { openDatabaseForServer } from "./db/startup.ts";
@@ -22,6 +23,9 @@ export interface RuntimeDeps {
 export async function createRuntimeDeps(config: Config, logger: Logger): Promise<RuntimeDeps> {
   const closers: (() => Promise<void>)[] = [];
   const readinessChecks: ReadinessCheck[] = [];
+  // First: a missing or broken signing key fails startup before any connection is opened.
+  const signingKeys = await loadSigningKeys(config, logger, systemClock);
+  closers.push(async () => signingKeys.close());
   const database = await openDatabaseForServer(config, logger);
   readinessChecks.push(databaseReadinessCheck(database));
   closers.push(() => database.close());
@@ -40,7 +44,15 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
     const client = redis;
     closers.push(() => closeRedis(client));
   }
-  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics: new Registry(), redis };
+  const deps: Deps = {
+    logger,
+    clock: systemClock,
+    database,
+    readinessChecks,
+    metrics: new Registry(),
+    redis,
+    signingKeys,
+  };
   return {
     deps,
     async close() {

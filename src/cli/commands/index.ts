@@ -1,5 +1,6 @@
 import type { CliCommand } from "../command.ts";
 import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
+import { keysListCommand, keysRotateCommand } from "./keys.ts";
 import { migrateDownCommand, migrateStatusCommand, migrateUpCommand } from "./migrate.ts";
 
 /** Every `rampart` subcommand. A capability adds its commands here. */
@@ -11,4 +12,6 @@ export const commands: readonly CliCommand[] = [
   migrateUpCommand,
   migrateDownCommand,
   migrateStatusCommand,
+  keysRotateCommand,
+  keysListCommand,
 ];

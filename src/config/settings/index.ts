@@ -1,4 +1,5 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { authRules, authSettings } from "./auth.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
@@ -8,8 +9,9 @@ export const settings = {
   ...serverSettings,
   ...databaseSettings,
   ...redisSettings,
+  ...authSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules];
+export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...authRules];
 
 export type Config = ConfigOf<typeof settings>;

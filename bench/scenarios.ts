@@ -23,4 +23,10 @@ export const scenarios: Scenario[] = [
     baseline: "bare node:http JSON",
     targetPercent: 70,
   },
+  {
+    name: "GET /.well-known/jwks.json",
+    target: "rampart",
+    path: "/.well-known/jwks.json",
+    baseline: "bare node:http JSON",
+  },
 ];

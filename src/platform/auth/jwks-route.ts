@@ -6,7 +6,12 @@ export interface JwksRouteOptions {
   readonly keys: SigningKeys;
 }
 
-/** One public key (RFC 7517); only the members of the key types we sign with, never private parameters. */
+/**
+ * One public key (RFC 7517): the public members of the key types we sign with. The
+ * response serializer writes only declared members, so this schema is also an allow-list:
+ * a private parameter (`d`, `p`, `q`, …) could not leave the server even if a bug put it
+ * into the keyset.
+ */
 const JwkSchema = Type.Object(
   {
     kty: Type.Union([Type.Literal("RSA"), Type.Literal("EC"), Type.Literal("OKP")]),
@@ -45,7 +50,7 @@ export const jwksRoute: FastifyPluginAsyncTypebox<JwksRouteOptions> = async (app
     },
     async (_request, reply) => {
       reply.header("cache-control", "public, max-age=300");
-      return options.keys.jwks() as { keys: never[] };
+      return options.keys.jwks();
     },
   );
 };

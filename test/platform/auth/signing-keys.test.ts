@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { calculateJwkThumbprint } from "jose";
@@ -150,6 +150,19 @@ describe("signing keys in development and test: the key directory", () => {
     assert.equal(verified, undefined);
     assert.ok(logs.lines().some((l) => l.level === "warn" && l.msg.includes("reload failed")));
     keys.close();
+  });
+
+  it("warns when the keys directory is readable by other users, and when JWT_PREVIOUS_PUBLIC_KEYS cannot apply", async () => {
+    const { config, logger, logs } = keyTestSetup({ JWT_PREVIOUS_PUBLIC_KEYS: pem("ed25519").publicPem });
+    mkdirSync(keysDirectory(config.DATA_DIR), { mode: 0o755 });
+    const keys = await loadSigningKeys(config, logger, manualClock());
+    keys.close();
+    const warnings = logs
+      .lines()
+      .filter((l) => l.level === "warn")
+      .map((l) => l.msg);
+    assert.ok(warnings.includes("signing keys directory is accessible by other users"), String(warnings));
+    assert.ok(warnings.some((m) => m.startsWith("JWT_PREVIOUS_PUBLIC_KEYS is ignored without JWT_PRIVATE_KEY")));
   });
 
   it("no private key material appears in any log line while loading, generating and rotating", async () => {

@@ -61,6 +61,12 @@ describe("auth settings", () => {
     );
   });
 
+  it("a PEM passed on one line with literal \\n sequences (docker -e, CI secrets) is accepted", () => {
+    const oneLine = String(ecKey).trim().replaceAll("\n", "\\n");
+    assert.doesNotMatch(oneLine, /\n/);
+    assert.equal(loadConfig({ APP_ENV: "production", JWT_ALG: "ES256", JWT_PRIVATE_KEY: oneLine }).JWT_ALG, "ES256");
+  });
+
   it("a key given both inline and as a file is ambiguous", () => {
     assert.match(
       problemsOf({ JWT_PRIVATE_KEY: String(ecKey), JWT_ALG: "ES256", JWT_PRIVATE_KEY_FILE: "/k.pem" }),

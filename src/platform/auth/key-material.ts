@@ -42,11 +42,19 @@ export class KeyMaterialError extends Error {
 
 const KEY_TYPES = "an RSA (≥ 2048 bits), EC P-256 or Ed25519 key";
 
+/**
+ * A PEM passed through a single-line environment variable (docker -e, many CI secret
+ * stores) arrives with literal "\n" sequences; restore the line breaks it stands for.
+ */
+function unescapeNewlines(pem: string): string {
+  return pem.includes("\n") || !pem.includes("\\n") ? pem : pem.replaceAll("\\n", "\n");
+}
+
 /** Parses one PEM private key (PKCS#8 or PKCS#1/SEC1) and checks it can sign. */
 export function parsePrivateKeyPem(pem: string, source: string): { key: KeyObject; alg: SigningAlgorithm } {
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem, format: "pem" });
+    key = createPrivateKey({ key: unescapeNewlines(pem), format: "pem" });
   } catch {
     throw new KeyMaterialError(`${source} is not a PEM private key`);
   }
@@ -59,7 +67,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g;
 
 /** Parses a list of concatenated PEM public keys (JWT_PREVIOUS_PUBLIC_KEYS). */
 export function parsePublicKeysPem(text: string, source: string): { key: KeyObject; alg: SigningAlgorithm }[] {
-  const blocks = text.match(PEM_BLOCK) ?? [];
+  const blocks = unescapeNewlines(text).match(PEM_BLOCK) ?? [];
   if (blocks.length === 0 && text.trim() !== "") throw new KeyMaterialError(`${source} contains no PEM block`);
   return blocks.map((block, index) => {
     if (block.includes("PRIVATE KEY-----")) {

@@ -84,4 +84,26 @@ describe("auth settings", () => {
     assert.equal(result.status, 78);
     assert.match(result.stderr, /JWT_PRIVATE_KEY: is required in production/);
   });
+
+  it("a key file that cannot be read stops startup (exit 1) with a fatal line naming the file", () => {
+    const result = spawnSync(process.execPath, ["src/main.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        APP_ENV: "production",
+        PORT: "0",
+        DATABASE_URL: "sqlite::memory:",
+        JWT_PRIVATE_KEY_FILE: "/nonexistent/jwt.pem",
+      },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    assert.equal(result.status, 1);
+    const fatal = result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .find((line) => line.level === "fatal");
+    assert.equal(fatal?.msg, "startup failed: JWT_PRIVATE_KEY_FILE: cannot read /nonexistent/jwt.pem (ENOENT)");
+  });
 });

@@ -57,14 +57,23 @@ export async function readKeyDirectory(dir: string): Promise<StoredKey[]> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
-  const keys = await Promise.all(names.filter((n) => KEY_FILE.test(n)).map((n) => readKeyFile(join(dir, n))));
+  const read = await Promise.all(names.filter((n) => KEY_FILE.test(n)).map((n) => readKeyFile(join(dir, n))));
+  const keys = read.filter((key) => key !== undefined);
   return keys.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.kid.localeCompare(b.kid));
 }
 
-async function readKeyFile(path: string): Promise<StoredKey> {
+/** undefined when the file vanished between listing and reading: another process removed an expired key. */
+async function readKeyFile(path: string): Promise<StoredKey | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
   let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(await readFile(path, "utf8"));
+    parsed = JSON.parse(text);
   } catch {
     throw new KeyMaterialError(`signing key file ${path} is not valid JSON`);
   }

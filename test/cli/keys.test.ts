@@ -59,6 +59,12 @@ describe("rampart keys", () => {
     assert.doesNotMatch(result.stderr, /PRIVATE KEY-----/);
   });
 
+  it("an invalid configuration exits 78 like every other command", () => {
+    const result = rampart(["keys", "rotate"], { DATA_DIR: tempDataDir(), APP_ENV: "production" });
+    assert.equal(result.status, 78);
+    assert.match(result.stderr, /JWT_PRIVATE_KEY: is required in production/);
+  });
+
   it("a running server picks up a rotation without a restart", async () => {
     const dataDir = tempDataDir();
     const env = { DATA_DIR: dataDir, DATABASE_URL: "sqlite::memory:", JWT_KEYS_RELOAD_INTERVAL_S: "1" };

@@ -6,15 +6,19 @@ import { createLogger } from "../../platform/logging/logger.ts";
 import type { CliCommand, CliIo } from "../command.ts";
 import { loadConfigForCli } from "../config-for-cli.ts";
 
-/** The key directory is used only when no key comes from the environment; otherwise say how to rotate instead. */
-function directoryConfig(io: CliIo): Config | undefined {
+/**
+ * The key directory is used only when no key comes from the environment; otherwise say how
+ * to rotate instead. Returns the exit code when the command cannot go on: 78 for an invalid
+ * configuration, 1 when the keys are not the directory's.
+ */
+function directoryConfig(io: CliIo): Config | number {
   const config = loadConfigForCli(io);
-  if (!config) return undefined;
+  if (!config) return 78;
   if (config.JWT_PRIVATE_KEY !== undefined || config.JWT_PRIVATE_KEY_FILE !== undefined) {
     io.stderr.write(
       "rampart: signing keys come from JWT_PRIVATE_KEY(_FILE); rotate them by deploying a new key with the old public key in JWT_PREVIOUS_PUBLIC_KEYS (docs/security-keys.md)\n",
     );
-    return undefined;
+    return 1;
   }
   return config;
 }
@@ -34,7 +38,7 @@ export const keysRotateCommand: CliCommand = {
   summary: "Add a new active signing key to <DATA_DIR>/keys; older keys stay published until their tokens expire",
   async run(_args, io) {
     const config = directoryConfig(io);
-    if (!config) return 1;
+    if (typeof config === "number") return config;
     const dir = keysDirectory(config.DATA_DIR);
     const logger = createLogger({ ...config, LOG_LEVEL: "warn" });
     const now = systemClock.now();
@@ -63,7 +67,7 @@ export const keysListCommand: CliCommand = {
   summary: "List the signing keys of <DATA_DIR>/keys: active, retired (still published) or expired",
   async run(_args, io) {
     const config = directoryConfig(io);
-    if (!config) return 1;
+    if (typeof config === "number") return config;
     return reportingErrors(io, async () => {
       const now = systemClock.now();
       const schedule = retirementSchedule(await readKeyDirectory(keysDirectory(config.DATA_DIR)), config, now);

@@ -63,4 +63,10 @@ export const scenarios: Scenario[] = [
     },
     baseline: "GET /health",
   },
+  {
+    name: "GET /.well-known/jwks.json",
+    target: "rampart",
+    path: "/.well-known/jwks.json",
+    baseline: "bare node:http JSON",
+  },
 ];

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import { jwksRoute } from "./platform/auth/jwks-route.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
 import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
 import type { Deps } from "./platform/deps.ts";
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     readinessTimeoutMs: config.READINESS_TIMEOUT_MS,
     isDraining: () => app.lifecycle.draining,
   });
+  await app.register(jwksRoute, { keys: deps.signingKeys });
 
   return app as App;
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import type { SigningKeys } from "./auth/signing-keys.ts";
 import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
@@ -26,4 +27,6 @@ export interface Deps {
   readonly tracing?: Tracing;
   /** Two-layer cache (in-process LRU + Redis when configured) for hot lookups; see docs/cache.md. */
   readonly cache: Cache;
+  /** Access-token signing keys and the published JWKS; reloaded periodically so rotations need no restart. */
+  readonly signingKeys: SigningKeys;
 }

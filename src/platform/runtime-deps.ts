@@ -1,5 +1,6 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
+import { loadSigningKeys } from "./auth/signing-keys.ts";
 import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
 import { databaseReadinessCheck } from "./db/connect.ts";
@@ -23,6 +24,9 @@ export interface RuntimeDeps {
 export async function createRuntimeDeps(config: Config, logger: Logger): Promise<RuntimeDeps> {
   const closers: (() => Promise<void>)[] = [];
   const readinessChecks: ReadinessCheck[] = [];
+  // First: a missing or broken signing key fails startup before any connection is opened.
+  const signingKeys = await loadSigningKeys(config, logger, systemClock);
+  closers.push(async () => signingKeys.close());
   const database = await openDatabaseForServer(config, logger);
   readinessChecks.push(databaseReadinessCheck(database));
   closers.push(() => database.close());
@@ -45,7 +49,7 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
   const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
   // Registered after Redis, so closed before it (closers run in reverse).
   closers.push(() => cache.close());
-  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics, redis, cache };
+  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics, redis, cache, signingKeys };
   return {
     deps,
     async close() {

@@ -25,6 +25,37 @@ export interface Health {
   uptimeSeconds: number;
 }
 
+export const JwkKty = {  RSA: 'RSA',
+  EC: 'EC',
+  OKP: 'OKP',
+} as const
+export const JwkAlg = {  RS256: 'RS256',
+  ES256: 'ES256',
+  EdDSA: 'EdDSA',
+} as const
+export type JwkUse = typeof JwkUse[keyof typeof JwkUse];
+
+
+export const JwkUse = {
+  sig: 'sig',
+} as const;
+
+export interface Jwk {
+  kty: typeof JwkKty[keyof typeof JwkKty];
+  kid: string;
+  alg: typeof JwkAlg[keyof typeof JwkAlg];
+  use: JwkUse;
+  n?: string;
+  e?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+}
+
+export interface Jwks {
+  keys: Jwk[];
+}
+
 export type LivenessStatus = typeof LivenessStatus[keyof typeof LivenessStatus];
 
 
@@ -242,6 +273,64 @@ export const getGetReadinessUrl = () => {
 export const getReadiness = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<getReadinessResponse> => {
 
   return rampartFetch<getReadinessResponse>(getGetReadinessUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type getJwksResponse200 = {
+  data: Jwks
+  status: 200
+}
+
+export type getJwksResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getJwksResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getJwksResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getJwksResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getJwksResponseSuccess = (getJwksResponse200) & {
+  headers: Headers;
+};
+export type getJwksResponseError = (getJwksResponse400 | getJwksResponse429 | getJwksResponse500 | getJwksResponse503) & {
+  headers: Headers;
+};
+
+export type getJwksResponse = (getJwksResponseSuccess | getJwksResponseError)
+
+export const getGetJwksUrl = () => {
+
+
+
+
+  return `/.well-known/jwks.json`
+}
+
+/**
+ * @summary The public keys that verify access tokens (RFC 7517 JWK Set)
+ */
+export const getJwks = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<getJwksResponse> => {
+
+  return rampartFetch<getJwksResponse>(getGetJwksUrl(),
   {
     ...options,
     method: 'GET'

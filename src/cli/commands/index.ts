@@ -1,5 +1,6 @@
 import type { CliCommand } from "../command.ts";
 import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
+import { keysListCommand, keysRotateCommand } from "./keys.ts";
 import { migrateDownCommand, migrateStatusCommand, migrateUpCommand } from "./migrate.ts";
 import { openapiCommand } from "./openapi.ts";
 
@@ -13,4 +14,6 @@ export const commands: readonly CliCommand[] = [
   migrateDownCommand,
   migrateStatusCommand,
   openapiCommand,
+  keysRotateCommand,
+  keysListCommand,
 ];

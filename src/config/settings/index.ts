@@ -1,5 +1,6 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
 import { apiSettings } from "./api.ts";
+import { authRules, authSettings } from "./auth.ts";
 import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
@@ -18,8 +19,15 @@ export const settings = {
   ...observabilitySettings,
   ...cacheSettings,
   ...apiSettings,
+  ...authSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...edgeRules, ...rateLimitRules];
+export const configRules: readonly ConfigRule[] = [
+  ...serverRules,
+  ...databaseRules,
+  ...edgeRules,
+  ...rateLimitRules,
+  ...authRules,
+];
 
 export type Config = ConfigOf<typeof settings>;

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Registry } from "prom-client";
 import { buildApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
+import { loadSigningKeys } from "../auth/signing-keys.ts";
 import { cacheOptionsFrom, createCache } from "../cache/cache.ts";
 import { systemClock } from "../clock.ts";
 import { openDatabase } from "../db/connect.ts";
@@ -27,11 +31,15 @@ export async function buildOpenapiDocument(): Promise<unknown> {
   // Nothing is queried while building the document: an unmigrated in-memory database suffices.
   const database = openDatabase({ ...config, DATABASE_URL: "sqlite::memory:" }, logger);
   const cache = await createCache(cacheOptionsFrom(config), { redis: undefined, logger, metrics });
+  // Throwaway keys: the JWKS route must exist for the document, its keys never leave this process.
+  const keysDir = mkdtempSync(join(tmpdir(), "rampart-openapi-"));
+  const signingKeys = await loadSigningKeys({ ...config, DATA_DIR: keysDir }, logger, systemClock);
   const app = await buildApp(config, {
     logger,
     clock: systemClock,
     database,
     cache,
+    signingKeys,
     readinessChecks: [],
     metrics,
     redis: undefined,
@@ -39,6 +47,8 @@ export async function buildOpenapiDocument(): Promise<unknown> {
   app.addHook("onClose", async () => {
     await cache.close();
     await database.close();
+    signingKeys.close();
+    rmSync(keysDir, { recursive: true, force: true });
   });
   try {
     await app.ready();

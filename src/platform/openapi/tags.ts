@@ -5,4 +5,6 @@
  */
 export const API_TAGS = [
   { name: "health", description: "Probes for load balancers and orchestrators: liveness, readiness, version." },
+  { name: "auth", description: "Accounts, sign-in, sessions, refresh tokens, passwords and the public signing keys." },
+  { name: "users", description: "The signed-in user's own profile, data export and account deletion." },
 ] as const;

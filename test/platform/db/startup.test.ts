@@ -66,7 +66,7 @@ describe("migrate CLI on SQLite", () => {
   });
 
   it("down refuses in production without --force", () => {
-    const result = rampart(["migrate", "down"], { ...env, APP_ENV: "production" });
+    const result = rampart(["migrate", "down"], { ...env, APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/k.pem" });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /needs --force/);
   });

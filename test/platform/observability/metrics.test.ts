@@ -236,8 +236,8 @@ describe("metrics lifecycle", () => {
       await scrape(t);
       await t.app.close();
     }
-    // Closed handles are released on a later turn of the event loop.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closed handles are released on a later turn of the event loop (later still on a loaded machine).
+    await new Promise((resolve) => setTimeout(resolve, 250));
     assert.deepEqual(process.getActiveResourcesInfo().sort(), before);
   });
 });

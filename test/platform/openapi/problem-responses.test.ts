@@ -72,10 +72,19 @@ describe("problem responses in the OpenAPI document", () => {
       "422",
       "429",
       "500",
+      "503",
     ]);
-    assert.deepEqual(statuses(paths["/test/notes/{id}"]?.get?.responses), ["200", "404", "422", "429", "500"]);
+    assert.deepEqual(statuses(paths["/test/notes/{id}"]?.get?.responses), [
+      "200",
+      "400",
+      "404",
+      "422",
+      "429",
+      "500",
+      "503",
+    ]);
     // `{}` among the alternatives means anonymous calls are allowed: no 401 promised.
-    assert.deepEqual(statuses(paths["/test/anonymous-or-key"]?.get?.responses), ["200", "429", "500"]);
+    assert.deepEqual(statuses(paths["/test/anonymous-or-key"]?.get?.responses), ["200", "400", "429", "500", "503"]);
   });
 
   it("declares route-listed problems (problemResponses) as application/problem+json Problem", () => {

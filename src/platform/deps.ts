@@ -4,6 +4,7 @@ import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import type { Mailer } from "./mail/mailer.ts";
 
 /**
  * Everything the app needs from the outside world, passed in rather than imported as
@@ -20,4 +21,6 @@ export interface Deps {
   readonly metrics: Registry;
   /** Present when REDIS_URL is set; may be disconnected at any moment — callers fall back to memory. */
   readonly redis: Redis | undefined;
+  /** Outgoing mail: SMTP when SMTP_URL is set, else .eml files under <DATA_DIR>/outbox; send never throws. */
+  readonly mailer: Mailer;
 }

@@ -6,7 +6,10 @@ import { openDatabaseForServer } from "./db/startup.ts";
 import type { Deps } from "./deps.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import { createMailer } from "./mail/mailer.ts";
 import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "./redis/connect.ts";
+
+const MAIL_DRAIN_ON_SHUTDOWN_MS = 2000;
 
 export interface RuntimeDeps {
   readonly deps: Deps;
@@ -40,7 +43,13 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
     const client = redis;
     closers.push(() => closeRedis(client));
   }
-  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics: new Registry(), redis };
+  const mailer = createMailer(config, logger);
+  // Queued mail gets a short chance to go out; what is left is written to the outbox's failed/.
+  closers.push(async () => {
+    await mailer.drain(MAIL_DRAIN_ON_SHUTDOWN_MS);
+    await mailer.close();
+  });
+  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics: new Registry(), redis, mailer };
   return {
     deps,
     async close() {

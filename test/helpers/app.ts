@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Registry } from "prom-client";
 import { type App, buildApp } from "../../src/app.ts";
 import type { Env } from "../../src/config/load.ts";
@@ -8,6 +11,7 @@ import { openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
+import { createMailer } from "../../src/platform/mail/mailer.ts";
 import { LogCapture } from "./log-capture.ts";
 
 /** A validated test configuration: JSON logs at info, overridable per test. */
@@ -19,6 +23,8 @@ export interface TestApp {
   readonly app: App;
   readonly config: Config;
   readonly logs: LogCapture;
+  /** Where the default (outbox) mailer writes each message as an .eml file; removed when the app closes. */
+  readonly outboxDir: string;
 }
 
 /** Builds the real app with a log capture; extra deps (e.g. readiness checks) may be overridden. */
@@ -33,6 +39,9 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     await migrateUp(database, await loadMigrations());
   }
   const owned = overrides.database === undefined ? database : undefined;
+  // Mail goes to .eml files in a temporary directory unless the test hands in a mailer.
+  const mailDataDir = mkdtempSync(join(tmpdir(), "rampart-mail-"));
+  const mailer = overrides.mailer ?? createMailer({ ...config, DATA_DIR: mailDataDir, SMTP_URL: undefined }, logger);
   const deps: Deps = {
     logger,
     clock: systemClock,
@@ -40,9 +49,14 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     readinessChecks: [],
     metrics: new Registry(),
     redis: undefined,
+    mailer,
     ...overrides,
   };
   const app = await buildApp(config, deps);
   if (owned) app.addHook("onClose", () => owned.close());
-  return { app, config, logs };
+  app.addHook("onClose", async () => {
+    if (mailer !== overrides.mailer) await mailer.close();
+    rmSync(mailDataDir, { recursive: true, force: true });
+  });
+  return { app, config, logs, outboxDir: join(mailDataDir, "outbox") };
 }

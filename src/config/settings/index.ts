@@ -1,5 +1,6 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
+import { mailSettings } from "./mail.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
@@ -8,6 +9,7 @@ export const settings = {
   ...serverSettings,
   ...databaseSettings,
   ...redisSettings,
+  ...mailSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules];

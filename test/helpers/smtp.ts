@@ -72,11 +72,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A server that accepts TCP connections and never says a word: an SMTP server hung after accept. */
-export async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * A hung SMTP server: it accepts TCP connections and then never says a word, or (with
+ * `greet`) sends its 220 greeting and then never answers a command.
+ */
+export async function startSilentServer(greet = false): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    if (greet) socket.write("220 smtp.test ESMTP ready\r\n");
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
   });

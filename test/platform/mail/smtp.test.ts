@@ -130,23 +130,28 @@ describe("mailer over SMTP (a real SMTP server)", () => {
     assert.doesNotMatch(logs.text(), /smtp-pa55word/, "the SMTP password is never logged");
   });
 
-  it("times out a server that accepts the connection but never answers, instead of hanging", async () => {
-    const silent = await startSilentServer();
-    cleanups.push(() => silent.close());
-    const { mailer, logs, failedFiles } = setup(silent.port, {
-      SMTP_TIMEOUT_MS: "300",
-      MAIL_RETRY_ATTEMPTS: "2",
-      MAIL_RETRY_DELAY_MS: "50",
+  for (const [when, greet] of [
+    ["before its greeting", false],
+    ["after its greeting", true],
+  ] as const) {
+    it(`times out a server that accepts the connection and falls silent ${when}, instead of hanging`, async () => {
+      const silent = await startSilentServer(greet);
+      cleanups.push(() => silent.close());
+      const { mailer, logs, failedFiles } = setup(silent.port, {
+        SMTP_TIMEOUT_MS: "300",
+        MAIL_RETRY_ATTEMPTS: "2",
+        MAIL_RETRY_DELAY_MS: "50",
+      });
+      await mailer.send(message);
+      assert.equal(logs.lines().length, 0, "send returned before the first attempt had even timed out");
+      // Two attempts of one 300 ms timeout each: the queue empties long before this bound.
+      await mailer.drain(8000);
+      assert.equal(failedFiles().length, 1, "both attempts timed out and the message was set aside");
+      const warning = logs.lines().find((line) => line.level === "warn");
+      assert.equal((warning?.err as { code?: string }).code, "ETIMEDOUT");
+      assert.equal(logs.lines().filter((line) => line.level === "error").length, 1);
     });
-    await mailer.send(message);
-    assert.equal(logs.lines().length, 0, "send returned before the first attempt had even timed out");
-    // Two attempts of one 300 ms greeting timeout each: the queue empties long before this bound.
-    await mailer.drain(8000);
-    assert.equal(failedFiles().length, 1, "both attempts timed out and the message was set aside");
-    const warning = logs.lines().find((line) => line.level === "warn");
-    assert.equal((warning?.err as { code?: string }).code, "ETIMEDOUT");
-    assert.equal(logs.lines().filter((line) => line.level === "error").length, 1);
-  });
+  }
 
   it("on close, writes a message still waiting for a retry to outbox/failed", async () => {
     const port = await freePort();

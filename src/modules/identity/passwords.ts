@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import * as argon2 from "@node-rs/argon2";
 import { compare as bcryptCompare } from "bcryptjs";
 import { normalizePassword } from "./password-policy.ts";
@@ -46,6 +47,31 @@ const OUTPUT_LENGTH = 32;
 const NO_MATCH = Object.freeze({ ok: false, needsRehash: false });
 
 /**
+ * argon2 computations running at once, per hasher. More than the cores only adds memory
+ * (19 MiB each) and latency for everyone; and libuv's thread pool (4 threads by default)
+ * also serves file system and DNS work, so at least one thread stays free for that during
+ * a burst of logins. Further calls wait their turn.
+ */
+export const MAX_CONCURRENT_ARGON2 = Math.max(1, Math.min(availableParallelism(), 3));
+
+/** Runs at most `max` tasks at once; the others wait in arrival order. */
+function createLimiter(max: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < max) active += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing task hands over its slot
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    }
+  };
+}
+
+/**
  * argon2id through @node-rs/argon2, whose hash and verify run on libuv's thread pool: a
  * login never stalls the event loop for other requests. Passwords are NFKC-normalised
  * before hashing and verifying. Parameters below the OWASP minimum are refused.
@@ -61,10 +87,11 @@ export function createPasswordHasher(
     }
   }
   const options = { ...current, outputLen: OUTPUT_LENGTH };
+  const limit = createLimiter(MAX_CONCURRENT_ARGON2);
   // Made once up front with the current parameters, so the first unknown-account login is
   // not slower than later ones. The extra catch only keeps an unused rejection from being
   // reported as unhandled; verifyDummy still sees it.
-  const dummyHash = engine.hash(randomBytes(24).toString("base64url"), options);
+  const dummyHash = limit(() => engine.hash(randomBytes(24).toString("base64url"), options));
   dummyHash.catch(() => {});
 
   function isOutdated(stored: string): boolean {
@@ -80,7 +107,7 @@ export function createPasswordHasher(
 
   async function verifyArgon2(stored: string, password: string) {
     try {
-      const ok = await engine.verify(stored, normalizePassword(password));
+      const ok = await limit(() => engine.verify(stored, normalizePassword(password)));
       return { ok, needsRehash: ok && isOutdated(stored) };
     } catch {
       return NO_MATCH; // undecodable PHC string
@@ -105,14 +132,15 @@ export function createPasswordHasher(
   }
 
   return {
-    hash: (password) => engine.hash(normalizePassword(password), options),
+    hash: (password) => limit(() => engine.hash(normalizePassword(password), options)),
     verify: async (stored, password) => {
       if (ARGON2_HASH.test(stored)) return verifyArgon2(stored, password);
       if (BCRYPT_HASH.test(stored)) return verifyBcrypt(stored, password);
       return NO_MATCH;
     },
     verifyDummy: async (password) => {
-      await engine.verify(await dummyHash, normalizePassword(password));
+      const stored = await dummyHash;
+      await limit(() => engine.verify(stored, normalizePassword(password)));
     },
   };
 }

@@ -3,7 +3,11 @@ import { describe, it } from "node:test";
 import type { Algorithm } from "@node-rs/argon2";
 import * as argon2 from "@node-rs/argon2";
 import { hashSync as bcryptHashSync } from "bcryptjs";
-import { type Argon2Engine, createPasswordHasher } from "../../../src/modules/identity/passwords.ts";
+import {
+  type Argon2Engine,
+  createPasswordHasher,
+  MAX_CONCURRENT_ARGON2,
+} from "../../../src/modules/identity/passwords.ts";
 
 // Values of @node-rs/argon2's const enum Algorithm (not accessible under isolated modules).
 const ARGON2D = 0 as Algorithm;
@@ -29,6 +33,28 @@ describe("password hashing", () => {
     await Promise.all([1, 2, 3, 4].map((i) => hasher.hash(`password number ${i}`)));
     clearInterval(timer);
     assert.ok(ticks >= 3, `the event loop turned only ${ticks} times during 4 hashes`);
+  });
+
+  it("runs at most MAX_CONCURRENT_ARGON2 (cores, at most 3) computations at once; the rest wait their turn", async () => {
+    let running = 0;
+    let peak = 0;
+    const counting: Argon2Engine = {
+      hash: async (...args) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        try {
+          return await argon2.hash(...args);
+        } finally {
+          running -= 1;
+        }
+      },
+      verify: argon2.verify,
+    };
+    const limited = createPasswordHasher({}, counting);
+    const hashes = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => limited.hash(`queued password ${i}`)));
+    assert.equal(new Set(hashes).size, 6, "every call completes");
+    assert.ok(MAX_CONCURRENT_ARGON2 >= 1 && MAX_CONCURRENT_ARGON2 <= 3);
+    assert.equal(peak, MAX_CONCURRENT_ARGON2);
   });
 
   it("normalises to NFKC, so the same password typed differently verifies", async () => {

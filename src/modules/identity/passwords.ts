@@ -117,8 +117,9 @@ export function createPasswordHasher(
   /**
    * Hashes imported from the previous (bcrypt) system. bcryptjs is pure JavaScript: it
    * yields to the event loop between rounds but does use the main thread, which is
-   * acceptable only because each such hash is verified once and then replaced. That system
-   * hashed the password as typed, so the raw form is tried before the normalised one.
+   * acceptable only because each such account moves to argon2id at its next successful
+   * login. That system hashed the password as typed (no normalisation), so the raw form is
+   * tried before the normalised one.
    */
   async function verifyBcrypt(stored: string, password: string) {
     try {

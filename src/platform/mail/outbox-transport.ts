@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTransport } from "nodemailer";
 import type { Logger } from "../logging/logger.ts";
@@ -24,8 +24,8 @@ export function createOutbox(dir: string, from: string): Outbox {
     dir,
     async write(mail, folder) {
       const target = folder ? join(dir, folder) : dir;
+      // Directories created here are 0700; an existing one keeps the mode its operator chose.
       await mkdir(target, { recursive: true, mode: 0o700 });
-      await chmod(dir, 0o700);
       const composed = await composer.sendMail(toMailOptions(mail, from));
       const name = `${fileTimestamp()}-${safeKind(mail.message.kind)}-${mail.id}.eml`;
       const partial = join(target, `.${name}.${randomBytes(4).toString("hex")}.partial`);

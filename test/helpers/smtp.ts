@@ -31,16 +31,27 @@ export interface TestSmtpServer {
   readonly port: number;
   /** Every message accepted so far. */
   readonly received: ParsedMail[];
+  /** Times of every RCPT TO command, accepted or not: one per delivery attempt of a one-recipient mail. */
+  readonly rcptAttempts: number[];
   close(): Promise<void>;
 }
 
-/** A real SMTP server on 127.0.0.1 (no TLS, no auth) that keeps every message it accepts. */
-export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
+/**
+ * A real SMTP server on 127.0.0.1 (no TLS, no auth) that keeps every message it accepts;
+ * `rejectRecipients` answers every RCPT TO with that SMTP reply code.
+ */
+export async function startSmtpServer(port = 0, rejectRecipients?: number): Promise<TestSmtpServer> {
   const received: ParsedMail[] = [];
+  const rcptAttempts: number[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      rcptAttempts.push(Date.now());
+      if (rejectRecipients === undefined) return callback();
+      callback(Object.assign(new Error("mailbox unavailable"), { responseCode: rejectRecipients }));
+    },
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -58,6 +69,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   return {
     port: typeof address === "object" && address ? address.port : port,
     received,
+    rcptAttempts,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -20,6 +20,18 @@ const MAX_CONCURRENT_DELIVERIES = 4;
 const MAX_QUEUED = 1000;
 const MAX_RETRY_DELAY_MS = 60_000;
 
+/**
+ * A 5xx reply (RFC 5321: permanent, e.g. "550 no such user") or a message nodemailer
+ * refuses before talking to the server (no valid recipient) fails the same way every
+ * time: it is set aside at once instead of retried. Connection failures, timeouts and 4xx
+ * replies ("451 try again later", greylisting) are transient and retried.
+ */
+function isPermanent(error: unknown): boolean {
+  const { responseCode, code } = error as { responseCode?: unknown; code?: unknown };
+  if (typeof responseCode === "number") return responseCode >= 500 && responseCode < 600;
+  return code === "EENVELOPE"; // refused before any reply, e.g. no valid recipient address
+}
+
 interface Job {
   readonly mail: OutgoingMail;
   attempts: number;
@@ -87,7 +99,7 @@ export function createSmtpTransport(options: SmtpTransportOptions, outbox: Outbo
       await transporter.sendMail({ ...toMailOptions(job.mail, options.from), signal: job.abort.signal });
       logger.info(fields(job), "mail delivered");
     } catch (error) {
-      if (closed || job.attempts >= options.attempts) {
+      if (closed || job.attempts >= options.attempts || isPermanent(error)) {
         await setAside(job, error);
       } else {
         const retryInMs = Math.min(options.retryDelayMs * 2 ** (job.attempts - 1), MAX_RETRY_DELAY_MS);

@@ -130,6 +130,29 @@ describe("mailer over SMTP (a real SMTP server)", () => {
     assert.doesNotMatch(logs.text(), /smtp-pa55word/, "the SMTP password is never logged");
   });
 
+  it("does not retry a permanent rejection (5xx): the message is set aside after one attempt", async () => {
+    const smtp = await startSmtpServer(0, 550);
+    cleanups.push(() => smtp.close());
+    const { mailer, logs, failedFiles } = setup(smtp.port, { MAIL_RETRY_ATTEMPTS: "5", MAIL_RETRY_DELAY_MS: "50" });
+    await mailer.send(message);
+    await mailer.drain(5000);
+    assert.equal(smtp.rcptAttempts.length, 1);
+    assert.equal(failedFiles().length, 1);
+    assert.equal(logs.lines().filter((line) => line.level === "warn").length, 0);
+    const failure = logs.lines().find((line) => line.level === "error");
+    assert.equal((failure?.err as { responseCode?: number }).responseCode, 550);
+  });
+
+  it("retries a temporary rejection (4xx)", async () => {
+    const smtp = await startSmtpServer(0, 451);
+    cleanups.push(() => smtp.close());
+    const { mailer, failedFiles } = setup(smtp.port, { MAIL_RETRY_ATTEMPTS: "3", MAIL_RETRY_DELAY_MS: "50" });
+    await mailer.send(message);
+    await mailer.drain(5000);
+    assert.equal(smtp.rcptAttempts.length, 3);
+    assert.equal(failedFiles().length, 1);
+  });
+
   for (const [when, greet] of [
     ["before its greeting", false],
     ["after its greeting", true],

@@ -23,4 +23,20 @@ export const scenarios: Scenario[] = [
     baseline: "bare node:http JSON",
     targetPercent: 70,
   },
+  // What the request metrics cost: the same probe with ENABLE_METRICS=false.
+  {
+    name: "GET /health (metrics off)",
+    target: "rampart",
+    path: "/health",
+    env: { ENABLE_METRICS: "false" },
+    baseline: "GET /health",
+  },
+  // What tracing costs when on; port 9 (discard) has no listener, so every export fails as with a collector down.
+  {
+    name: "GET /health (tracing on, no exporter reachable)",
+    target: "rampart",
+    path: "/health",
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+    baseline: "GET /health",
+  },
 ];

@@ -8,10 +8,14 @@ import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
+import { installHttpEdge } from "./platform/http/edge.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
+import { edgeServerOptions } from "./platform/http/server-options.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
+import { installObservability } from "./platform/observability/observability.ts";
+import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
 
@@ -29,6 +33,8 @@ declare module "fastify" {
  */
 export async function buildApp(config: Config, deps: Deps): Promise<App> {
   const app = Fastify({
+    // Trusted proxies, body limit and connection timeouts (docs/security.md).
+    ...edgeServerOptions(config),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own per-request lines are replaced by one line per request (request-log.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
@@ -59,6 +65,10 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   installRequestLogging(app, config.SLOW_REQUEST_MS);
   installErrorHandling(app, [translateDatabaseError]);
   enforceRouteContracts(app);
+  // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
+  installObservability(app, config, deps);
+  await installHttpEdge(app, config);
+  installRateLimiting(app, config, deps);
 
   app.addSchema(FieldErrorSchema);
   app.addSchema(ProblemSchema);

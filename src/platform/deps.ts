@@ -1,10 +1,12 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
+import type { Tracing } from "./observability/start-tracing.ts";
 
 /**
  * Everything the app needs from the outside world, passed in rather than imported as
@@ -21,6 +23,10 @@ export interface Deps {
   readonly metrics: Registry;
   /** Present when REDIS_URL is set; may be disconnected at any moment — callers fall back to memory. */
   readonly redis: Redis | undefined;
+  /** Present when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing started before the app was imported). */
+  readonly tracing?: Tracing;
+  /** Two-layer cache (in-process LRU + Redis when configured) for hot lookups; see docs/cache.md. */
+  readonly cache: Cache;
   /** Outgoing mail: SMTP when SMTP_URL is set, else .eml files under <DATA_DIR>/outbox; send never throws. */
   readonly mailer: Mailer;
 }

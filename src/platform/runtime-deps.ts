@@ -1,5 +1,6 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
+import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
 import { databaseReadinessCheck } from "./db/connect.ts";
 import { openDatabaseForServer } from "./db/startup.ts";
@@ -43,13 +44,17 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
     const client = redis;
     closers.push(() => closeRedis(client));
   }
+  const metrics = new Registry();
+  const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
+  // Registered after Redis, so closed before it (closers run in reverse).
+  closers.push(() => cache.close());
   const mailer = createMailer(config, logger);
   // Queued mail gets a short chance to go out; what is left is written to the outbox's failed/.
   closers.push(async () => {
     await mailer.drain(MAIL_DRAIN_ON_SHUTDOWN_MS);
     await mailer.close();
   });
-  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics: new Registry(), redis, mailer };
+  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics, redis, cache, mailer };
   return {
     deps,
     async close() {

@@ -6,6 +6,7 @@ import { type App, buildApp } from "../../src/app.ts";
 import type { Env } from "../../src/config/load.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/settings/index.ts";
+import { cacheOptionsFrom, createCache } from "../../src/platform/cache/cache.ts";
 import { systemClock } from "../../src/platform/clock.ts";
 import { openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
@@ -31,7 +32,7 @@ export interface TestApp {
 export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {}): Promise<TestApp> {
   const config = testConfig(env);
   const logs = new LogCapture();
-  const logger = createLogger(config, logs);
+  const logger = overrides.logger ?? createLogger(config, logs);
   // An in-memory SQLite database unless the test hands in another (e.g. a PostgreSQL schema).
   let database = overrides.database;
   if (!database) {
@@ -39,6 +40,7 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     await migrateUp(database, await loadMigrations());
   }
   const owned = overrides.database === undefined ? database : undefined;
+  const metrics = overrides.metrics ?? new Registry();
   // Mail goes to .eml files in a temporary directory unless the test hands in a mailer.
   const mailDataDir = mkdtempSync(join(tmpdir(), "rampart-mail-"));
   const mailer = overrides.mailer ?? createMailer({ ...config, DATA_DIR: mailDataDir, SMTP_URL: undefined }, logger);
@@ -47,9 +49,11 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     clock: systemClock,
     database,
     readinessChecks: [],
-    metrics: new Registry(),
+    metrics,
     redis: undefined,
     mailer,
+    // In-process only by default; a test that wants Redis passes its own cache.
+    cache: overrides.cache ?? (await createCache(cacheOptionsFrom(config), { redis: undefined, logger, metrics })),
     ...overrides,
   };
   const app = await buildApp(config, deps);

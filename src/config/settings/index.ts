@@ -1,6 +1,10 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
+import { edgeRules, edgeSettings } from "./edge.ts";
 import { mailSettings } from "./mail.ts";
+import { observabilitySettings } from "./observability.ts";
+import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
@@ -9,9 +13,13 @@ export const settings = {
   ...serverSettings,
   ...databaseSettings,
   ...redisSettings,
+  ...edgeSettings,
+  ...rateLimitSettings,
+  ...observabilitySettings,
+  ...cacheSettings,
   ...mailSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules];
+export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...edgeRules, ...rateLimitRules];
 
 export type Config = ConfigOf<typeof settings>;

@@ -176,6 +176,20 @@ describe("mailer over SMTP (a real SMTP server)", () => {
     });
   }
 
+  it("keeps at most 1,000 messages in memory while SMTP is down; beyond that they go straight to outbox/failed", async () => {
+    const port = await freePort();
+    const { mailer, logs, failedFiles } = setup(port, { MAIL_RETRY_DELAY_MS: "60000" });
+    for (let i = 0; i < 1000; i++) await mailer.send(message);
+    assert.deepEqual(failedFiles(), []);
+    await mailer.send({ ...message, kind: "password-reset" });
+    assert.equal(failedFiles().length, 1);
+    assert.match(String(failedFiles()[0]), /-password-reset-/);
+    const overflow = logs.lines().find((line) => line.level === "error");
+    assert.match(String((overflow?.err as { message?: string }).message), /more than 1000 messages queued/);
+    await mailer.close(); // the 1,000 queued ones are written out too: nothing is lost
+    assert.equal(failedFiles().length, 1001);
+  });
+
   it("on close, writes a message still waiting for a retry to outbox/failed", async () => {
     const port = await freePort();
     const { mailer, logs, failedFiles } = setup(port, { MAIL_RETRY_DELAY_MS: "60000" });

@@ -9,12 +9,14 @@ import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
+import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
 import { installObservability } from "./platform/observability/observability.ts";
+import { registerOpenapi } from "./platform/openapi/plugin.ts";
 import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
@@ -69,6 +71,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   installObservability(app, config, deps);
   await installHttpEdge(app, config);
   installRateLimiting(app, config, deps);
+  installLegacyRoutes(app, config.ENABLE_LEGACY_ROUTES);
+  // Before any route: the OpenAPI document is collected from onRoute.
+  await registerOpenapi(app, { docs: config.ENABLE_DOCS });
 
   app.addSchema(FieldErrorSchema);
   app.addSchema(ProblemSchema);

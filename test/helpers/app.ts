@@ -13,6 +13,7 @@ import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
 import { createMailer } from "../../src/platform/mail/mailer.ts";
+import { withContractValidation } from "./contract.ts";
 import { LogCapture } from "./log-capture.ts";
 
 /** A validated test configuration: JSON logs at info, overridable per test. */
@@ -56,7 +57,8 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     cache: overrides.cache ?? (await createCache(cacheOptionsFrom(config), { redis: undefined, logger, metrics })),
     ...overrides,
   };
-  const app = await buildApp(config, deps);
+  // Every response a test produces is checked against the OpenAPI contract (contract.ts).
+  const app = await withContractValidation(() => buildApp(config, deps));
   if (owned) app.addHook("onClose", () => owned.close());
   app.addHook("onClose", async () => {
     if (mailer !== overrides.mailer) await mailer.close();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { Type } from "@sinclair/typebox";
+import { negotiateEncoding } from "../../src/platform/http/compression.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 
 describe("response compression", () => {
@@ -44,5 +45,14 @@ describe("response compression", () => {
     const plain = await t.app.inject({ method: "GET", url: "/test/list", headers: { "accept-encoding": "identity" } });
     assert.equal(plain.headers["content-encoding"], undefined);
     assert.deepEqual(plain.json(), items);
+  });
+
+  it("honours the client's preferences, including explicit refusals (q=0)", () => {
+    assert.equal(negotiateEncoding("gzip, deflate, br"), "br");
+    assert.equal(negotiateEncoding("br;q=0, gzip"), "gzip");
+    assert.equal(negotiateEncoding("gzip;q=0"), undefined);
+    assert.equal(negotiateEncoding("*"), "gzip");
+    assert.equal(negotiateEncoding("deflate"), undefined);
+    assert.equal(negotiateEncoding(undefined), undefined);
   });
 });

@@ -87,6 +87,13 @@ describe("trusted proxies", () => {
       assert.equal((await via("192.168.1.10", "198.51.100.7, 10.2.2.2")).json().ip, "198.51.100.7");
       // The client prepended a fake entry: the first untrusted hop from the right is the real client.
       assert.equal((await via("10.0.0.5", "6.6.6.6, 198.51.100.7")).json().ip, "198.51.100.7");
+      const forwardedHost = await t.app.inject({
+        method: "GET",
+        url: "/test/ip",
+        remoteAddress: "10.0.0.5",
+        headers: { "x-forwarded-for": "198.51.100.7", "x-forwarded-host": "api.example.com" },
+      });
+      assert.equal(forwardedHost.json().host, "api.example.com", "the trusted proxy's X-Forwarded-Host is the host");
     } finally {
       await t.app.close();
     }

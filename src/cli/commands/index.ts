@@ -1,6 +1,7 @@
 import type { CliCommand } from "../command.ts";
 import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
 import { migrateDownCommand, migrateStatusCommand, migrateUpCommand } from "./migrate.ts";
+import { openapiCommand } from "./openapi.ts";
 
 /** Every `rampart` subcommand. A capability adds its commands here. */
 export const commands: readonly CliCommand[] = [
@@ -11,4 +12,5 @@ export const commands: readonly CliCommand[] = [
   migrateUpCommand,
   migrateDownCommand,
   migrateStatusCommand,
+  openapiCommand,
 ];

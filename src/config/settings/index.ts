@@ -1,4 +1,5 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { apiSettings } from "./api.ts";
 import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
@@ -17,6 +18,7 @@ export const settings = {
   ...rateLimitSettings,
   ...observabilitySettings,
   ...cacheSettings,
+  ...apiSettings,
   ...mailSettings,
 } satisfies SettingGroup;
 

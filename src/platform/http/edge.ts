@@ -20,5 +20,5 @@ export async function installHttpEdge(app: FastifyInstance, config: Config): Pro
     maxAgeSeconds: config.CORS_MAX_AGE_S,
   });
   installSecurityHeaders(app, { hsts: config.APP_ENV === "production" });
-  await installCompression(app, config.COMPRESSION_THRESHOLD_BYTES);
+  installCompression(app, config.COMPRESSION_THRESHOLD_BYTES);
 }

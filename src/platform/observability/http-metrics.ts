@@ -29,7 +29,7 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
       this.set(inFlight);
     },
   });
-  // Label lookups hash their values on every call; one child per label combination is cached instead.
+  // labels() validates and allocates on every call; the child of each label combination is kept instead.
   const children = new Map<string, Histogram.Internal<"method" | "route" | "status_class">>();
 
   app.addHook("onRequest", (_request, reply, done) => {

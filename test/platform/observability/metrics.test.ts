@@ -222,6 +222,26 @@ describe("metrics on METRICS_PORT", () => {
   });
 });
 
+describe("metrics lifecycle", () => {
+  it("leaves no timer, server or monitor behind when apps are built and closed, however many", async () => {
+    // The first app creates the process-wide default metrics; later ones must add nothing that outlives them.
+    const first = await buildTestApp({ METRICS_PORT: "0", METRICS_TOKEN: TOKEN });
+    await first.app.ready();
+    await first.app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = process.getActiveResourcesInfo().sort();
+    for (let i = 0; i < 5; i++) {
+      const t = await buildTestApp({ METRICS_PORT: "0", METRICS_TOKEN: TOKEN });
+      await t.app.ready();
+      await scrape(t);
+      await t.app.close();
+    }
+    // Closed handles are released on a later turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(process.getActiveResourcesInfo().sort(), before);
+  });
+});
+
 describe("redis connection state", () => {
   it("reports a client that cannot connect as not ready", async () => {
     const logger = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });

@@ -6,6 +6,7 @@ import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import type { Mailer } from "./mail/mailer.ts";
 import type { Tracing } from "./observability/start-tracing.ts";
 
 /**
@@ -29,4 +30,6 @@ export interface Deps {
   readonly cache: Cache;
   /** Access-token signing keys and the published JWKS; reloaded periodically so rotations need no restart. */
   readonly signingKeys: SigningKeys;
+  /** Outgoing mail: SMTP when SMTP_URL is set, else .eml files under <DATA_DIR>/outbox; send never throws. */
+  readonly mailer: Mailer;
 }

@@ -8,7 +8,10 @@ import { openDatabaseForServer } from "./db/startup.ts";
 import type { Deps } from "./deps.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import { createMailer } from "./mail/mailer.ts";
 import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "./redis/connect.ts";
+
+const MAIL_DRAIN_ON_SHUTDOWN_MS = 2000;
 
 export interface RuntimeDeps {
   readonly deps: Deps;
@@ -49,7 +52,23 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
   const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
   // Registered after Redis, so closed before it (closers run in reverse).
   closers.push(() => cache.close());
-  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics, redis, cache, signingKeys };
+  const mailer = createMailer(config, logger);
+  // Queued mail gets a short chance to go out; what is left is written to the outbox's failed/.
+  closers.push(async () => {
+    await mailer.drain(MAIL_DRAIN_ON_SHUTDOWN_MS);
+    await mailer.close();
+  });
+  const deps: Deps = {
+    logger,
+    clock: systemClock,
+    database,
+    readinessChecks,
+    metrics,
+    redis,
+    cache,
+    signingKeys,
+    mailer,
+  };
   return {
     deps,
     async close() {

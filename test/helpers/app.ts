@@ -14,6 +14,7 @@ import { openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
+import { createMailer } from "../../src/platform/mail/mailer.ts";
 import { withContractValidation } from "./contract.ts";
 import { LogCapture } from "./log-capture.ts";
 
@@ -58,6 +59,8 @@ export interface TestApp {
   readonly app: App;
   readonly config: Config;
   readonly logs: LogCapture;
+  /** Where the default (outbox) mailer writes each message as an .eml file; removed when the app closes. */
+  readonly outboxDir: string;
 }
 
 /** Builds the real app with a log capture; extra deps (e.g. readiness checks) may be overridden. */
@@ -80,6 +83,9 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
       logger,
       overrides.clock ?? systemClock,
     ));
+  // Mail goes to .eml files in a temporary directory unless the test hands in a mailer.
+  const mailDataDir = mkdtempSync(join(tmpdir(), "rampart-mail-"));
+  const mailer = overrides.mailer ?? createMailer({ ...config, DATA_DIR: mailDataDir, SMTP_URL: undefined }, logger);
   const deps: Deps = {
     logger,
     clock: systemClock,
@@ -87,6 +93,7 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     readinessChecks: [],
     metrics,
     redis: undefined,
+    mailer,
     // In-process only by default; a test that wants Redis passes its own cache.
     cache: overrides.cache ?? (await createCache(cacheOptionsFrom(config), { redis: undefined, logger, metrics })),
     signingKeys,
@@ -96,5 +103,9 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
   const app = await withContractValidation(() => buildApp(config, deps));
   if (owned) app.addHook("onClose", () => owned.close());
   if (!overrides.signingKeys) app.addHook("onClose", async () => signingKeys.close());
-  return { app, config, logs };
+  app.addHook("onClose", async () => {
+    if (mailer !== overrides.mailer) await mailer.close();
+    rmSync(mailDataDir, { recursive: true, force: true });
+  });
+  return { app, config, logs, outboxDir: join(mailDataDir, "outbox") };
 }

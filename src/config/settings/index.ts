@@ -4,6 +4,7 @@ import { authRules, authSettings } from "./auth.ts";
 import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
+import { mailSettings } from "./mail.ts";
 import { observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
@@ -20,6 +21,7 @@ export const settings = {
   ...cacheSettings,
   ...apiSettings,
   ...authSettings,
+  ...mailSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [

@@ -9,6 +9,7 @@ import { cacheOptionsFrom, createCache } from "../cache/cache.ts";
 import { systemClock } from "../clock.ts";
 import { openDatabase } from "../db/connect.ts";
 import { createLogger } from "../logging/logger.ts";
+import { createMailer } from "../mail/mailer.ts";
 
 /**
  * The settings the committed openapi.json is generated with: fixed here rather than read
@@ -43,6 +44,8 @@ export async function buildOpenapiDocument(): Promise<unknown> {
     readinessChecks: [],
     metrics,
     redis: undefined,
+    // Writes nothing unless a message is sent, and none is while building the document.
+    mailer: createMailer(config, logger),
   });
   app.addHook("onClose", async () => {
     await cache.close();

@@ -1,6 +1,14 @@
+import fastifyCookie from "@fastify/cookie";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import {
+  authenticateAccessToken,
+  createPasswordHasher,
+  type IdentityDeps,
+  identityRoutes,
+} from "./modules/identity/index.ts";
+import { installAuthentication } from "./platform/auth/authenticate.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
 import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
@@ -11,6 +19,7 @@ import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.
 import { healthRoutes } from "./platform/health/routes.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
+import { commaList } from "./platform/http/list.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
@@ -19,6 +28,19 @@ import { installRequestLogging } from "./platform/logging/request-log.ts";
 import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
 import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
+
+/**
+ * The domain modules under /api/v1. Each module's routes inherit the edge, authentication,
+ * rate limits, error mapping and OpenAPI declared above.
+ */
+async function registerModules(app: FastifyInstance, config: Config, deps: Deps): Promise<void> {
+  await app.register(fastifyCookie);
+  const identity: IdentityDeps = { ...deps, config, passwords: createPasswordHasher() };
+  installAuthentication(app, (token) => authenticateAccessToken(identity, token));
+  // Cookie-authenticated requests must come from the app's own front end or a listed CORS origin.
+  const allowedOrigins = [new URL(config.PUBLIC_APP_URL).origin, ...commaList(config.CORS_ORIGINS)];
+  await app.register(identityRoutes, { prefix: "/api/v1", deps: identity, allowedOrigins });
+}
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
 
@@ -87,6 +109,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     isDraining: () => app.lifecycle.draining,
   });
   await app.register(jwksRoute, { keys: deps.signingKeys });
+  await registerModules(app, config, deps);
 
   return app as App;
 }

@@ -29,7 +29,7 @@ describe("body limits over a real socket", () => {
       {
         bodyLimit: t.config.AUTH_BODY_LIMIT,
         schema: {
-          operationId: "login",
+          operationId: "testLogin",
           tags: ["test"],
           body: Type.Object({ password: Type.String() }),
           response: { 200: Type.Object({}) },

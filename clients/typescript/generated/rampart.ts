@@ -6,6 +6,49 @@
  * OpenAPI spec version: 0.1.0
  */
 import { rampartFetch } from '../fetcher.ts';
+export type AcceptedStatus = typeof AcceptedStatus[keyof typeof AcceptedStatus];
+
+
+export const AcceptedStatus = {
+  accepted: 'accepted',
+} as const;
+
+/**
+ * Always returned, whether or not the address is known
+ */
+export interface Accepted {
+  status: AcceptedStatus;
+}
+
+export interface ChangePasswordRequest {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  currentPassword: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  newPassword: string;
+}
+
+export interface DeleteMeRequest {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+}
+
+export interface EmailRequest {
+  /**
+     * Email address
+     * @maxLength 254
+     */
+  email: string;
+}
+
 export interface FieldError {
   /** JSON pointer to the offending field, e.g. /body/email */
   path: string;
@@ -68,6 +111,24 @@ export interface Liveness {
   eventLoopLagMs: number;
 }
 
+export const LoginRequestClientType = {  browser: 'browser',
+  native: 'native',
+} as const
+export interface LoginRequest {
+  /**
+     * Email address
+     * @maxLength 254
+     */
+  email: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+  /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
+  clientType?: typeof LoginRequestClientType[keyof typeof LoginRequestClientType];
+}
+
 export interface Problem {
   /** URI identifying the problem type */
   type: string;
@@ -107,6 +168,125 @@ export type ReadinessChecks = {[key: string]: ReadinessCheckResult};
 export interface Readiness {
   status: typeof ReadinessStatus[keyof typeof ReadinessStatus];
   checks: ReadinessChecks;
+}
+
+export interface RefreshRequest {
+  /**
+     * @minLength 1
+     * @maxLength 512
+     */
+  refreshToken?: string;
+}
+
+export interface RegisterRequest {
+  /**
+     * Email address
+     * @maxLength 254
+     */
+  email: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+  /**
+     * @minLength 1
+     * @maxLength 200
+     */
+  name: string;
+}
+
+export type RegisterResponseStatus = typeof RegisterResponseStatus[keyof typeof RegisterResponseStatus];
+
+
+export const RegisterResponseStatus = {
+  verification_sent: 'verification_sent',
+} as const;
+
+/**
+ * Identical for new and existing addresses
+ */
+export interface RegisterResponse {
+  email: string;
+  status: RegisterResponseStatus;
+}
+
+export interface ResetPasswordRequest {
+  /**
+     * @minLength 1
+     * @maxLength 512
+     */
+  token: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+}
+
+export interface Session {
+  id: string;
+  current: boolean;
+  device: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+}
+
+export interface SessionList {
+  items: Session[];
+}
+
+export interface TokenRequest {
+  /**
+     * @minLength 1
+     * @maxLength 512
+     */
+  token: string;
+}
+
+export type TokenResponseTokenType = typeof TokenResponseTokenType[keyof typeof TokenResponseTokenType];
+
+
+export const TokenResponseTokenType = {
+  Bearer: 'Bearer',
+} as const;
+
+export const UserPlatformRole = {  user: 'user',
+  admin: 'admin',
+} as const
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  platformRole: typeof UserPlatformRole[keyof typeof UserPlatformRole];
+  createdAt: string;
+}
+
+export interface TokenResponse {
+  accessToken: string;
+  tokenType: TokenResponseTokenType;
+  /** Seconds until the access token expires */
+  expiresIn: number;
+  /** Only for native clients; browsers get an HttpOnly cookie */
+  refreshToken?: string;
+  user?: User;
+}
+
+export interface UpdateMeRequest {
+  /**
+     * @minLength 1
+     * @maxLength 200
+     */
+  name: string;
+}
+
+export interface UserExport {
+  user: User;
+  sessions: Session[];
+  exportedAt: string;
 }
 
 export type getHealthResponse200 = {
@@ -331,6 +511,2678 @@ export const getGetJwksUrl = () => {
 export const getJwks = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<getJwksResponse> => {
 
   return rampartFetch<getJwksResponse>(getGetJwksUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type registerLegacyResponse201 = {
+  data: RegisterResponse
+  status: 201
+}
+
+export type registerLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type registerLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type registerLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type registerLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type registerLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type registerLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type registerLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type registerLegacyResponseSuccess = (registerLegacyResponse201) & {
+  headers: Headers;
+};
+export type registerLegacyResponseError = (registerLegacyResponse400 | registerLegacyResponse413 | registerLegacyResponse415 | registerLegacyResponse422 | registerLegacyResponse429 | registerLegacyResponse500 | registerLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type registerLegacyResponse = (registerLegacyResponseSuccess | registerLegacyResponseError)
+
+export const getRegisterLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/register`
+}
+
+/**
+ * @deprecated
+ * @summary Create an account; the same answer whether or not the address is already registered
+ */
+export const registerLegacy = async (registerRequest: RegisterRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<registerLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<registerLegacyResponse>(getRegisterLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(registerRequest)
+  }
+);}
+
+
+
+export type registerResponse201 = {
+  data: RegisterResponse
+  status: 201
+}
+
+export type registerResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type registerResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type registerResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type registerResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type registerResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type registerResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type registerResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type registerResponseSuccess = (registerResponse201) & {
+  headers: Headers;
+};
+export type registerResponseError = (registerResponse400 | registerResponse413 | registerResponse415 | registerResponse422 | registerResponse429 | registerResponse500 | registerResponse503) & {
+  headers: Headers;
+};
+
+export type registerResponse = (registerResponseSuccess | registerResponseError)
+
+export const getRegisterUrl = () => {
+
+
+
+
+  return `/api/v1/auth/register`
+}
+
+/**
+ * @summary Create an account; the same answer whether or not the address is already registered
+ */
+export const register = async (registerRequest: RegisterRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<registerResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<registerResponse>(getRegisterUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(registerRequest)
+  }
+);}
+
+
+
+export type verifyEmailLegacyResponse200 = {
+  data: User
+  status: 200
+}
+
+export type verifyEmailLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type verifyEmailLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type verifyEmailLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type verifyEmailLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type verifyEmailLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type verifyEmailLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type verifyEmailLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type verifyEmailLegacyResponseSuccess = (verifyEmailLegacyResponse200) & {
+  headers: Headers;
+};
+export type verifyEmailLegacyResponseError = (verifyEmailLegacyResponse400 | verifyEmailLegacyResponse413 | verifyEmailLegacyResponse415 | verifyEmailLegacyResponse422 | verifyEmailLegacyResponse429 | verifyEmailLegacyResponse500 | verifyEmailLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type verifyEmailLegacyResponse = (verifyEmailLegacyResponseSuccess | verifyEmailLegacyResponseError)
+
+export const getVerifyEmailLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/verify-email`
+}
+
+/**
+ * @deprecated
+ * @summary Confirm an email address with the token from the verification mail
+ */
+export const verifyEmailLegacy = async (tokenRequest: TokenRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<verifyEmailLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<verifyEmailLegacyResponse>(getVerifyEmailLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(tokenRequest)
+  }
+);}
+
+
+
+export type verifyEmailResponse200 = {
+  data: User
+  status: 200
+}
+
+export type verifyEmailResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type verifyEmailResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type verifyEmailResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type verifyEmailResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type verifyEmailResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type verifyEmailResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type verifyEmailResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type verifyEmailResponseSuccess = (verifyEmailResponse200) & {
+  headers: Headers;
+};
+export type verifyEmailResponseError = (verifyEmailResponse400 | verifyEmailResponse413 | verifyEmailResponse415 | verifyEmailResponse422 | verifyEmailResponse429 | verifyEmailResponse500 | verifyEmailResponse503) & {
+  headers: Headers;
+};
+
+export type verifyEmailResponse = (verifyEmailResponseSuccess | verifyEmailResponseError)
+
+export const getVerifyEmailUrl = () => {
+
+
+
+
+  return `/api/v1/auth/verify-email`
+}
+
+/**
+ * @summary Confirm an email address with the token from the verification mail
+ */
+export const verifyEmail = async (tokenRequest: TokenRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<verifyEmailResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<verifyEmailResponse>(getVerifyEmailUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(tokenRequest)
+  }
+);}
+
+
+
+export type resendVerificationLegacyResponse202 = {
+  data: Accepted
+  status: 202
+}
+
+export type resendVerificationLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type resendVerificationLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type resendVerificationLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type resendVerificationLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type resendVerificationLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type resendVerificationLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type resendVerificationLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type resendVerificationLegacyResponseSuccess = (resendVerificationLegacyResponse202) & {
+  headers: Headers;
+};
+export type resendVerificationLegacyResponseError = (resendVerificationLegacyResponse400 | resendVerificationLegacyResponse413 | resendVerificationLegacyResponse415 | resendVerificationLegacyResponse422 | resendVerificationLegacyResponse429 | resendVerificationLegacyResponse500 | resendVerificationLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type resendVerificationLegacyResponse = (resendVerificationLegacyResponseSuccess | resendVerificationLegacyResponseError)
+
+export const getResendVerificationLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/resend-verification`
+}
+
+/**
+ * @deprecated
+ * @summary Send the verification mail again (always 202)
+ */
+export const resendVerificationLegacy = async (emailRequest: EmailRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<resendVerificationLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<resendVerificationLegacyResponse>(getResendVerificationLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(emailRequest)
+  }
+);}
+
+
+
+export type resendVerificationResponse202 = {
+  data: Accepted
+  status: 202
+}
+
+export type resendVerificationResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type resendVerificationResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type resendVerificationResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type resendVerificationResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type resendVerificationResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type resendVerificationResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type resendVerificationResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type resendVerificationResponseSuccess = (resendVerificationResponse202) & {
+  headers: Headers;
+};
+export type resendVerificationResponseError = (resendVerificationResponse400 | resendVerificationResponse413 | resendVerificationResponse415 | resendVerificationResponse422 | resendVerificationResponse429 | resendVerificationResponse500 | resendVerificationResponse503) & {
+  headers: Headers;
+};
+
+export type resendVerificationResponse = (resendVerificationResponseSuccess | resendVerificationResponseError)
+
+export const getResendVerificationUrl = () => {
+
+
+
+
+  return `/api/v1/auth/resend-verification`
+}
+
+/**
+ * @summary Send the verification mail again (always 202)
+ */
+export const resendVerification = async (emailRequest: EmailRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<resendVerificationResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<resendVerificationResponse>(getResendVerificationUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(emailRequest)
+  }
+);}
+
+
+
+export type loginLegacyResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type loginLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type loginLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type loginLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type loginLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type loginLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type loginLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type loginLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type loginLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type loginLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type loginLegacyResponseSuccess = (loginLegacyResponse200) & {
+  headers: Headers;
+};
+export type loginLegacyResponseError = (loginLegacyResponse400 | loginLegacyResponse401 | loginLegacyResponse403 | loginLegacyResponse413 | loginLegacyResponse415 | loginLegacyResponse422 | loginLegacyResponse429 | loginLegacyResponse500 | loginLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type loginLegacyResponse = (loginLegacyResponseSuccess | loginLegacyResponseError)
+
+export const getLoginLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/login`
+}
+
+/**
+ * @deprecated
+ * @summary Sign in with email and password
+ */
+export const loginLegacy = async (loginRequest: LoginRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<loginLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<loginLegacyResponse>(getLoginLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(loginRequest)
+  }
+);}
+
+
+
+export type loginResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type loginResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type loginResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type loginResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type loginResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type loginResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type loginResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type loginResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type loginResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type loginResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type loginResponseSuccess = (loginResponse200) & {
+  headers: Headers;
+};
+export type loginResponseError = (loginResponse400 | loginResponse401 | loginResponse403 | loginResponse413 | loginResponse415 | loginResponse422 | loginResponse429 | loginResponse500 | loginResponse503) & {
+  headers: Headers;
+};
+
+export type loginResponse = (loginResponseSuccess | loginResponseError)
+
+export const getLoginUrl = () => {
+
+
+
+
+  return `/api/v1/auth/login`
+}
+
+/**
+ * @summary Sign in with email and password
+ */
+export const login = async (loginRequest: LoginRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<loginResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<loginResponse>(getLoginUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(loginRequest)
+  }
+);}
+
+
+
+export type refreshTokenLegacyResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type refreshTokenLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type refreshTokenLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type refreshTokenLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type refreshTokenLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type refreshTokenLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type refreshTokenLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type refreshTokenLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type refreshTokenLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type refreshTokenLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type refreshTokenLegacyResponseSuccess = (refreshTokenLegacyResponse200) & {
+  headers: Headers;
+};
+export type refreshTokenLegacyResponseError = (refreshTokenLegacyResponse400 | refreshTokenLegacyResponse401 | refreshTokenLegacyResponse403 | refreshTokenLegacyResponse413 | refreshTokenLegacyResponse415 | refreshTokenLegacyResponse422 | refreshTokenLegacyResponse429 | refreshTokenLegacyResponse500 | refreshTokenLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type refreshTokenLegacyResponse = (refreshTokenLegacyResponseSuccess | refreshTokenLegacyResponseError)
+
+export const getRefreshTokenLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/refresh`
+}
+
+/**
+ * @deprecated
+ * @summary Exchange a refresh token (cookie or body) for a new access token and a rotated refresh token
+ */
+export const refreshTokenLegacy = async (refreshRequest: RefreshRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<refreshTokenLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<refreshTokenLegacyResponse>(getRefreshTokenLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(refreshRequest)
+  }
+);}
+
+
+
+export type refreshTokenResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type refreshTokenResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type refreshTokenResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type refreshTokenResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type refreshTokenResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type refreshTokenResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type refreshTokenResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type refreshTokenResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type refreshTokenResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type refreshTokenResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type refreshTokenResponseSuccess = (refreshTokenResponse200) & {
+  headers: Headers;
+};
+export type refreshTokenResponseError = (refreshTokenResponse400 | refreshTokenResponse401 | refreshTokenResponse403 | refreshTokenResponse413 | refreshTokenResponse415 | refreshTokenResponse422 | refreshTokenResponse429 | refreshTokenResponse500 | refreshTokenResponse503) & {
+  headers: Headers;
+};
+
+export type refreshTokenResponse = (refreshTokenResponseSuccess | refreshTokenResponseError)
+
+export const getRefreshTokenUrl = () => {
+
+
+
+
+  return `/api/v1/auth/refresh`
+}
+
+/**
+ * @summary Exchange a refresh token (cookie or body) for a new access token and a rotated refresh token
+ */
+export const refreshToken = async (refreshRequest: RefreshRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<refreshTokenResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<refreshTokenResponse>(getRefreshTokenUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(refreshRequest)
+  }
+);}
+
+
+
+export type logoutLegacyResponse204 = {
+  data: null
+  status: 204
+}
+
+export type logoutLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type logoutLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type logoutLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type logoutLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type logoutLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type logoutLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type logoutLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type logoutLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type logoutLegacyResponseSuccess = (logoutLegacyResponse204) & {
+  headers: Headers;
+};
+export type logoutLegacyResponseError = (logoutLegacyResponse400 | logoutLegacyResponse401 | logoutLegacyResponse403 | logoutLegacyResponse413 | logoutLegacyResponse415 | logoutLegacyResponse429 | logoutLegacyResponse500 | logoutLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type logoutLegacyResponse = (logoutLegacyResponseSuccess | logoutLegacyResponseError)
+
+export const getLogoutLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/logout`
+}
+
+/**
+ * @deprecated
+ * @summary End this session (bearer token, or the refresh cookie)
+ */
+export const logoutLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<logoutLegacyResponse> => {
+
+  return rampartFetch<logoutLegacyResponse>(getLogoutLegacyUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type logoutResponse204 = {
+  data: null
+  status: 204
+}
+
+export type logoutResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type logoutResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type logoutResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type logoutResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type logoutResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type logoutResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type logoutResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type logoutResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type logoutResponseSuccess = (logoutResponse204) & {
+  headers: Headers;
+};
+export type logoutResponseError = (logoutResponse400 | logoutResponse401 | logoutResponse403 | logoutResponse413 | logoutResponse415 | logoutResponse429 | logoutResponse500 | logoutResponse503) & {
+  headers: Headers;
+};
+
+export type logoutResponse = (logoutResponseSuccess | logoutResponseError)
+
+export const getLogoutUrl = () => {
+
+
+
+
+  return `/api/v1/auth/logout`
+}
+
+/**
+ * @summary End this session (bearer token, or the refresh cookie)
+ */
+export const logout = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<logoutResponse> => {
+
+  return rampartFetch<logoutResponse>(getLogoutUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type logoutAllLegacyResponse204 = {
+  data: null
+  status: 204
+}
+
+export type logoutAllLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type logoutAllLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type logoutAllLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type logoutAllLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type logoutAllLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type logoutAllLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type logoutAllLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type logoutAllLegacyResponseSuccess = (logoutAllLegacyResponse204) & {
+  headers: Headers;
+};
+export type logoutAllLegacyResponseError = (logoutAllLegacyResponse400 | logoutAllLegacyResponse401 | logoutAllLegacyResponse413 | logoutAllLegacyResponse415 | logoutAllLegacyResponse429 | logoutAllLegacyResponse500 | logoutAllLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type logoutAllLegacyResponse = (logoutAllLegacyResponseSuccess | logoutAllLegacyResponseError)
+
+export const getLogoutAllLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/logout-all`
+}
+
+/**
+ * @deprecated
+ * @summary End every session of the signed-in user
+ */
+export const logoutAllLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<logoutAllLegacyResponse> => {
+
+  return rampartFetch<logoutAllLegacyResponse>(getLogoutAllLegacyUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type logoutAllResponse204 = {
+  data: null
+  status: 204
+}
+
+export type logoutAllResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type logoutAllResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type logoutAllResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type logoutAllResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type logoutAllResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type logoutAllResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type logoutAllResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type logoutAllResponseSuccess = (logoutAllResponse204) & {
+  headers: Headers;
+};
+export type logoutAllResponseError = (logoutAllResponse400 | logoutAllResponse401 | logoutAllResponse413 | logoutAllResponse415 | logoutAllResponse429 | logoutAllResponse500 | logoutAllResponse503) & {
+  headers: Headers;
+};
+
+export type logoutAllResponse = (logoutAllResponseSuccess | logoutAllResponseError)
+
+export const getLogoutAllUrl = () => {
+
+
+
+
+  return `/api/v1/auth/logout-all`
+}
+
+/**
+ * @summary End every session of the signed-in user
+ */
+export const logoutAll = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<logoutAllResponse> => {
+
+  return rampartFetch<logoutAllResponse>(getLogoutAllUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type listSessionsLegacyResponse200 = {
+  data: SessionList
+  status: 200
+}
+
+export type listSessionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSessionsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSessionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSessionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSessionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSessionsLegacyResponseSuccess = (listSessionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listSessionsLegacyResponseError = (listSessionsLegacyResponse400 | listSessionsLegacyResponse401 | listSessionsLegacyResponse429 | listSessionsLegacyResponse500 | listSessionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listSessionsLegacyResponse = (listSessionsLegacyResponseSuccess | listSessionsLegacyResponseError)
+
+export const getListSessionsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/sessions`
+}
+
+/**
+ * @deprecated
+ * @summary List the signed-in user's active sessions
+ */
+export const listSessionsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listSessionsLegacyResponse> => {
+
+  return rampartFetch<listSessionsLegacyResponse>(getListSessionsLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listSessionsResponse200 = {
+  data: SessionList
+  status: 200
+}
+
+export type listSessionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSessionsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSessionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSessionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSessionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSessionsResponseSuccess = (listSessionsResponse200) & {
+  headers: Headers;
+};
+export type listSessionsResponseError = (listSessionsResponse400 | listSessionsResponse401 | listSessionsResponse429 | listSessionsResponse500 | listSessionsResponse503) & {
+  headers: Headers;
+};
+
+export type listSessionsResponse = (listSessionsResponseSuccess | listSessionsResponseError)
+
+export const getListSessionsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/sessions`
+}
+
+/**
+ * @summary List the signed-in user's active sessions
+ */
+export const listSessions = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listSessionsResponse> => {
+
+  return rampartFetch<listSessionsResponse>(getListSessionsUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type revokeSessionLegacyResponse204 = {
+  data: null
+  status: 204
+}
+
+export type revokeSessionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokeSessionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokeSessionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokeSessionLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokeSessionLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokeSessionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokeSessionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokeSessionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokeSessionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokeSessionLegacyResponseSuccess = (revokeSessionLegacyResponse204) & {
+  headers: Headers;
+};
+export type revokeSessionLegacyResponseError = (revokeSessionLegacyResponse400 | revokeSessionLegacyResponse401 | revokeSessionLegacyResponse404 | revokeSessionLegacyResponse413 | revokeSessionLegacyResponse415 | revokeSessionLegacyResponse422 | revokeSessionLegacyResponse429 | revokeSessionLegacyResponse500 | revokeSessionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type revokeSessionLegacyResponse = (revokeSessionLegacyResponseSuccess | revokeSessionLegacyResponseError)
+
+export const getRevokeSessionLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/auth/sessions/${id}`
+}
+
+/**
+ * @deprecated
+ * @summary Revoke one of the signed-in user's sessions
+ */
+export const revokeSessionLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokeSessionLegacyResponse> => {
+
+  return rampartFetch<revokeSessionLegacyResponse>(getRevokeSessionLegacyUrl(id),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type revokeSessionResponse204 = {
+  data: null
+  status: 204
+}
+
+export type revokeSessionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokeSessionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokeSessionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokeSessionResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokeSessionResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokeSessionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokeSessionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokeSessionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokeSessionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokeSessionResponseSuccess = (revokeSessionResponse204) & {
+  headers: Headers;
+};
+export type revokeSessionResponseError = (revokeSessionResponse400 | revokeSessionResponse401 | revokeSessionResponse404 | revokeSessionResponse413 | revokeSessionResponse415 | revokeSessionResponse422 | revokeSessionResponse429 | revokeSessionResponse500 | revokeSessionResponse503) & {
+  headers: Headers;
+};
+
+export type revokeSessionResponse = (revokeSessionResponseSuccess | revokeSessionResponseError)
+
+export const getRevokeSessionUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/auth/sessions/${id}`
+}
+
+/**
+ * @summary Revoke one of the signed-in user's sessions
+ */
+export const revokeSession = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokeSessionResponse> => {
+
+  return rampartFetch<revokeSessionResponse>(getRevokeSessionUrl(id),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type forgotPasswordLegacyResponse202 = {
+  data: Accepted
+  status: 202
+}
+
+export type forgotPasswordLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type forgotPasswordLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type forgotPasswordLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type forgotPasswordLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type forgotPasswordLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type forgotPasswordLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type forgotPasswordLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type forgotPasswordLegacyResponseSuccess = (forgotPasswordLegacyResponse202) & {
+  headers: Headers;
+};
+export type forgotPasswordLegacyResponseError = (forgotPasswordLegacyResponse400 | forgotPasswordLegacyResponse413 | forgotPasswordLegacyResponse415 | forgotPasswordLegacyResponse422 | forgotPasswordLegacyResponse429 | forgotPasswordLegacyResponse500 | forgotPasswordLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type forgotPasswordLegacyResponse = (forgotPasswordLegacyResponseSuccess | forgotPasswordLegacyResponseError)
+
+export const getForgotPasswordLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/password/forgot`
+}
+
+/**
+ * @deprecated
+ * @summary Mail a password reset link (always 202)
+ */
+export const forgotPasswordLegacy = async (emailRequest: EmailRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<forgotPasswordLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<forgotPasswordLegacyResponse>(getForgotPasswordLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(emailRequest)
+  }
+);}
+
+
+
+export type forgotPasswordResponse202 = {
+  data: Accepted
+  status: 202
+}
+
+export type forgotPasswordResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type forgotPasswordResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type forgotPasswordResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type forgotPasswordResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type forgotPasswordResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type forgotPasswordResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type forgotPasswordResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type forgotPasswordResponseSuccess = (forgotPasswordResponse202) & {
+  headers: Headers;
+};
+export type forgotPasswordResponseError = (forgotPasswordResponse400 | forgotPasswordResponse413 | forgotPasswordResponse415 | forgotPasswordResponse422 | forgotPasswordResponse429 | forgotPasswordResponse500 | forgotPasswordResponse503) & {
+  headers: Headers;
+};
+
+export type forgotPasswordResponse = (forgotPasswordResponseSuccess | forgotPasswordResponseError)
+
+export const getForgotPasswordUrl = () => {
+
+
+
+
+  return `/api/v1/auth/password/forgot`
+}
+
+/**
+ * @summary Mail a password reset link (always 202)
+ */
+export const forgotPassword = async (emailRequest: EmailRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<forgotPasswordResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<forgotPasswordResponse>(getForgotPasswordUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(emailRequest)
+  }
+);}
+
+
+
+export type resetPasswordLegacyResponse204 = {
+  data: null
+  status: 204
+}
+
+export type resetPasswordLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type resetPasswordLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type resetPasswordLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type resetPasswordLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type resetPasswordLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type resetPasswordLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type resetPasswordLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type resetPasswordLegacyResponseSuccess = (resetPasswordLegacyResponse204) & {
+  headers: Headers;
+};
+export type resetPasswordLegacyResponseError = (resetPasswordLegacyResponse400 | resetPasswordLegacyResponse413 | resetPasswordLegacyResponse415 | resetPasswordLegacyResponse422 | resetPasswordLegacyResponse429 | resetPasswordLegacyResponse500 | resetPasswordLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type resetPasswordLegacyResponse = (resetPasswordLegacyResponseSuccess | resetPasswordLegacyResponseError)
+
+export const getResetPasswordLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/password/reset`
+}
+
+/**
+ * @deprecated
+ * @summary Set a new password with the token from the reset mail; ends every session
+ */
+export const resetPasswordLegacy = async (resetPasswordRequest: ResetPasswordRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<resetPasswordLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<resetPasswordLegacyResponse>(getResetPasswordLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(resetPasswordRequest)
+  }
+);}
+
+
+
+export type resetPasswordResponse204 = {
+  data: null
+  status: 204
+}
+
+export type resetPasswordResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type resetPasswordResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type resetPasswordResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type resetPasswordResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type resetPasswordResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type resetPasswordResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type resetPasswordResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type resetPasswordResponseSuccess = (resetPasswordResponse204) & {
+  headers: Headers;
+};
+export type resetPasswordResponseError = (resetPasswordResponse400 | resetPasswordResponse413 | resetPasswordResponse415 | resetPasswordResponse422 | resetPasswordResponse429 | resetPasswordResponse500 | resetPasswordResponse503) & {
+  headers: Headers;
+};
+
+export type resetPasswordResponse = (resetPasswordResponseSuccess | resetPasswordResponseError)
+
+export const getResetPasswordUrl = () => {
+
+
+
+
+  return `/api/v1/auth/password/reset`
+}
+
+/**
+ * @summary Set a new password with the token from the reset mail; ends every session
+ */
+export const resetPassword = async (resetPasswordRequest: ResetPasswordRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<resetPasswordResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<resetPasswordResponse>(getResetPasswordUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(resetPasswordRequest)
+  }
+);}
+
+
+
+export type changePasswordLegacyResponse204 = {
+  data: null
+  status: 204
+}
+
+export type changePasswordLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type changePasswordLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type changePasswordLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type changePasswordLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type changePasswordLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type changePasswordLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type changePasswordLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type changePasswordLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type changePasswordLegacyResponseSuccess = (changePasswordLegacyResponse204) & {
+  headers: Headers;
+};
+export type changePasswordLegacyResponseError = (changePasswordLegacyResponse400 | changePasswordLegacyResponse401 | changePasswordLegacyResponse413 | changePasswordLegacyResponse415 | changePasswordLegacyResponse422 | changePasswordLegacyResponse429 | changePasswordLegacyResponse500 | changePasswordLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type changePasswordLegacyResponse = (changePasswordLegacyResponseSuccess | changePasswordLegacyResponseError)
+
+export const getChangePasswordLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/password/change`
+}
+
+/**
+ * @deprecated
+ * @summary Change the password; ends every other session
+ */
+export const changePasswordLegacy = async (changePasswordRequest: ChangePasswordRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<changePasswordLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<changePasswordLegacyResponse>(getChangePasswordLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(changePasswordRequest)
+  }
+);}
+
+
+
+export type changePasswordResponse204 = {
+  data: null
+  status: 204
+}
+
+export type changePasswordResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type changePasswordResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type changePasswordResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type changePasswordResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type changePasswordResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type changePasswordResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type changePasswordResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type changePasswordResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type changePasswordResponseSuccess = (changePasswordResponse204) & {
+  headers: Headers;
+};
+export type changePasswordResponseError = (changePasswordResponse400 | changePasswordResponse401 | changePasswordResponse413 | changePasswordResponse415 | changePasswordResponse422 | changePasswordResponse429 | changePasswordResponse500 | changePasswordResponse503) & {
+  headers: Headers;
+};
+
+export type changePasswordResponse = (changePasswordResponseSuccess | changePasswordResponseError)
+
+export const getChangePasswordUrl = () => {
+
+
+
+
+  return `/api/v1/auth/password/change`
+}
+
+/**
+ * @summary Change the password; ends every other session
+ */
+export const changePassword = async (changePasswordRequest: ChangePasswordRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<changePasswordResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<changePasswordResponse>(getChangePasswordUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(changePasswordRequest)
+  }
+);}
+
+
+
+export type getMeLegacyResponse200 = {
+  data: User
+  status: 200
+}
+
+export type getMeLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getMeLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getMeLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getMeLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getMeLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getMeLegacyResponseSuccess = (getMeLegacyResponse200) & {
+  headers: Headers;
+};
+export type getMeLegacyResponseError = (getMeLegacyResponse400 | getMeLegacyResponse401 | getMeLegacyResponse429 | getMeLegacyResponse500 | getMeLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type getMeLegacyResponse = (getMeLegacyResponseSuccess | getMeLegacyResponseError)
+
+export const getGetMeLegacyUrl = () => {
+
+
+
+
+  return `/api/users/me`
+}
+
+/**
+ * @deprecated
+ * @summary The signed-in user
+ */
+export const getMeLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<getMeLegacyResponse> => {
+
+  return rampartFetch<getMeLegacyResponse>(getGetMeLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateMeLegacyResponse200 = {
+  data: User
+  status: 200
+}
+
+export type updateMeLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateMeLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateMeLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateMeLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateMeLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateMeLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateMeLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateMeLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateMeLegacyResponseSuccess = (updateMeLegacyResponse200) & {
+  headers: Headers;
+};
+export type updateMeLegacyResponseError = (updateMeLegacyResponse400 | updateMeLegacyResponse401 | updateMeLegacyResponse413 | updateMeLegacyResponse415 | updateMeLegacyResponse422 | updateMeLegacyResponse429 | updateMeLegacyResponse500 | updateMeLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type updateMeLegacyResponse = (updateMeLegacyResponseSuccess | updateMeLegacyResponseError)
+
+export const getUpdateMeLegacyUrl = () => {
+
+
+
+
+  return `/api/users/me`
+}
+
+/**
+ * @deprecated
+ * @summary Change the signed-in user's name
+ */
+export const updateMeLegacy = async (updateMeRequest: UpdateMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateMeLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateMeLegacyResponse>(getUpdateMeLegacyUrl(),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateMeRequest)
+  }
+);}
+
+
+
+export type deleteMeLegacyResponse204 = {
+  data: null
+  status: 204
+}
+
+export type deleteMeLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteMeLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteMeLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteMeLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteMeLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteMeLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteMeLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteMeLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteMeLegacyResponseSuccess = (deleteMeLegacyResponse204) & {
+  headers: Headers;
+};
+export type deleteMeLegacyResponseError = (deleteMeLegacyResponse400 | deleteMeLegacyResponse401 | deleteMeLegacyResponse413 | deleteMeLegacyResponse415 | deleteMeLegacyResponse422 | deleteMeLegacyResponse429 | deleteMeLegacyResponse500 | deleteMeLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type deleteMeLegacyResponse = (deleteMeLegacyResponseSuccess | deleteMeLegacyResponseError)
+
+export const getDeleteMeLegacyUrl = () => {
+
+
+
+
+  return `/api/users/me`
+}
+
+/**
+ * @deprecated
+ * @summary Deactivate the account and scrub personal data (requires the password)
+ */
+export const deleteMeLegacy = async (deleteMeRequest: DeleteMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteMeLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<deleteMeLegacyResponse>(getDeleteMeLegacyUrl(),
+  {
+    ...options,
+    method: 'DELETE',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(deleteMeRequest)
+  }
+);}
+
+
+
+export type getMeResponse200 = {
+  data: User
+  status: 200
+}
+
+export type getMeResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getMeResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getMeResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getMeResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getMeResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getMeResponseSuccess = (getMeResponse200) & {
+  headers: Headers;
+};
+export type getMeResponseError = (getMeResponse400 | getMeResponse401 | getMeResponse429 | getMeResponse500 | getMeResponse503) & {
+  headers: Headers;
+};
+
+export type getMeResponse = (getMeResponseSuccess | getMeResponseError)
+
+export const getGetMeUrl = () => {
+
+
+
+
+  return `/api/v1/users/me`
+}
+
+/**
+ * @summary The signed-in user
+ */
+export const getMe = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<getMeResponse> => {
+
+  return rampartFetch<getMeResponse>(getGetMeUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateMeResponse200 = {
+  data: User
+  status: 200
+}
+
+export type updateMeResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateMeResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateMeResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateMeResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateMeResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateMeResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateMeResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateMeResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateMeResponseSuccess = (updateMeResponse200) & {
+  headers: Headers;
+};
+export type updateMeResponseError = (updateMeResponse400 | updateMeResponse401 | updateMeResponse413 | updateMeResponse415 | updateMeResponse422 | updateMeResponse429 | updateMeResponse500 | updateMeResponse503) & {
+  headers: Headers;
+};
+
+export type updateMeResponse = (updateMeResponseSuccess | updateMeResponseError)
+
+export const getUpdateMeUrl = () => {
+
+
+
+
+  return `/api/v1/users/me`
+}
+
+/**
+ * @summary Change the signed-in user's name
+ */
+export const updateMe = async (updateMeRequest: UpdateMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateMeResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateMeResponse>(getUpdateMeUrl(),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateMeRequest)
+  }
+);}
+
+
+
+export type deleteMeResponse204 = {
+  data: null
+  status: 204
+}
+
+export type deleteMeResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteMeResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteMeResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteMeResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteMeResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteMeResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteMeResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteMeResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteMeResponseSuccess = (deleteMeResponse204) & {
+  headers: Headers;
+};
+export type deleteMeResponseError = (deleteMeResponse400 | deleteMeResponse401 | deleteMeResponse413 | deleteMeResponse415 | deleteMeResponse422 | deleteMeResponse429 | deleteMeResponse500 | deleteMeResponse503) & {
+  headers: Headers;
+};
+
+export type deleteMeResponse = (deleteMeResponseSuccess | deleteMeResponseError)
+
+export const getDeleteMeUrl = () => {
+
+
+
+
+  return `/api/v1/users/me`
+}
+
+/**
+ * @summary Deactivate the account and scrub personal data (requires the password)
+ */
+export const deleteMe = async (deleteMeRequest: DeleteMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteMeResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<deleteMeResponse>(getDeleteMeUrl(),
+  {
+    ...options,
+    method: 'DELETE',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(deleteMeRequest)
+  }
+);}
+
+
+
+export type exportMeLegacyResponse200 = {
+  data: UserExport
+  status: 200
+}
+
+export type exportMeLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type exportMeLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type exportMeLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type exportMeLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type exportMeLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type exportMeLegacyResponseSuccess = (exportMeLegacyResponse200) & {
+  headers: Headers;
+};
+export type exportMeLegacyResponseError = (exportMeLegacyResponse400 | exportMeLegacyResponse401 | exportMeLegacyResponse429 | exportMeLegacyResponse500 | exportMeLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type exportMeLegacyResponse = (exportMeLegacyResponseSuccess | exportMeLegacyResponseError)
+
+export const getExportMeLegacyUrl = () => {
+
+
+
+
+  return `/api/users/me/export`
+}
+
+/**
+ * @deprecated
+ * @summary Everything Rampart stores about the signed-in user, as JSON
+ */
+export const exportMeLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<exportMeLegacyResponse> => {
+
+  return rampartFetch<exportMeLegacyResponse>(getExportMeLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type exportMeResponse200 = {
+  data: UserExport
+  status: 200
+}
+
+export type exportMeResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type exportMeResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type exportMeResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type exportMeResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type exportMeResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type exportMeResponseSuccess = (exportMeResponse200) & {
+  headers: Headers;
+};
+export type exportMeResponseError = (exportMeResponse400 | exportMeResponse401 | exportMeResponse429 | exportMeResponse500 | exportMeResponse503) & {
+  headers: Headers;
+};
+
+export type exportMeResponse = (exportMeResponseSuccess | exportMeResponseError)
+
+export const getExportMeUrl = () => {
+
+
+
+
+  return `/api/v1/users/me/export`
+}
+
+/**
+ * @summary Everything Rampart stores about the signed-in user, as JSON
+ */
+export const exportMe = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<exportMeResponse> => {
+
+  return rampartFetch<exportMeResponse>(getExportMeUrl(),
   {
     ...options,
     method: 'GET'

@@ -4,6 +4,7 @@ import { authRules, authSettings } from "./auth.ts";
 import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
+import { identityRules, identitySettings } from "./identity.ts";
 import { mailSettings } from "./mail.ts";
 import { observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
@@ -22,6 +23,7 @@ export const settings = {
   ...apiSettings,
   ...authSettings,
   ...mailSettings,
+  ...identitySettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [
@@ -30,6 +32,7 @@ export const configRules: readonly ConfigRule[] = [
   ...edgeRules,
   ...rateLimitRules,
   ...authRules,
+  ...identityRules,
 ];
 
 export type Config = ConfigOf<typeof settings>;

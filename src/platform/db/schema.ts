@@ -1,3 +1,5 @@
+import type { IdentityTables } from "../../modules/identity/tables.ts";
+
 /**
  * The tables Rampart stores, one interface per module's tables combined here. Column
  * conventions that keep both engines alike (see dialect.ts): ids are UUIDv7 text made by
@@ -19,7 +21,7 @@ export interface PlatformStateTable {
   updated_by: string | null;
 }
 
-export interface Database {
+export interface Database extends IdentityTables {
   rampart_migrations: MigrationsTable;
   platform_state: PlatformStateTable;
 }

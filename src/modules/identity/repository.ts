@@ -1,0 +1,170 @@
+import type { Executor } from "../../platform/db/transaction.ts";
+import type {
+  EmailTokenPurpose,
+  EmailTokensTable,
+  LoginThrottlesTable,
+  RefreshTokensTable,
+  SessionsTable,
+  UsersTable,
+} from "./tables.ts";
+
+export function findUserByEmail(db: Executor, email: string): Promise<UsersTable | undefined> {
+  return db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+}
+
+export function findUserById(db: Executor, id: string): Promise<UsersTable | undefined> {
+  return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function insertUser(db: Executor, user: UsersTable): Promise<void> {
+  await db.insertInto("users").values(user).execute();
+}
+
+export async function updateUser(db: Executor, id: string, patch: Partial<Omit<UsersTable, "id">>): Promise<void> {
+  await db.updateTable("users").set(patch).where("id", "=", id).execute();
+}
+
+export async function insertSession(db: Executor, session: SessionsTable): Promise<void> {
+  await db.insertInto("sessions").values(session).execute();
+}
+
+export function findSession(db: Executor, id: string): Promise<SessionsTable | undefined> {
+  return db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** The session and its user in one query: the per-request authentication lookup. */
+export function findSessionWithUser(db: Executor, sessionId: string) {
+  return db
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select([
+      "sessions.id as session_id",
+      "sessions.revoked_at",
+      "sessions.expires_at",
+      "users.id as user_id",
+      "users.status",
+      "users.platform_role",
+    ])
+    .where("sessions.id", "=", sessionId)
+    .executeTakeFirst();
+}
+
+export function listActiveSessions(db: Executor, userId: string, now: string): Promise<SessionsTable[]> {
+  return db
+    .selectFrom("sessions")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("last_used_at", "desc")
+    .execute();
+}
+
+export async function touchSession(db: Executor, id: string, now: string, ip: string | null, userAgent: string | null) {
+  await db.updateTable("sessions").set({ last_used_at: now, ip, user_agent: userAgent }).where("id", "=", id).execute();
+}
+
+/** Revokes one session; returns whether it was active. */
+export async function revokeSession(db: Executor, id: string, reason: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable("sessions")
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function revokeUserSessions(
+  db: Executor,
+  userId: string,
+  reason: string,
+  now: string,
+  exceptSessionId?: string,
+): Promise<number> {
+  let query = db
+    .updateTable("sessions")
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null);
+  if (exceptSessionId) query = query.where("id", "!=", exceptSessionId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function insertRefreshToken(db: Executor, token: RefreshTokensTable): Promise<void> {
+  await db.insertInto("refresh_tokens").values(token).execute();
+}
+
+export function findRefreshTokenByHash(db: Executor, tokenHash: string): Promise<RefreshTokensTable | undefined> {
+  return db.selectFrom("refresh_tokens").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+}
+
+/** Marks a refresh token rotated unless a concurrent request already did; returns whether this call won. */
+export async function markRefreshTokenRotated(db: Executor, id: string, now: string, successorSealed: string) {
+  const result = await db
+    .updateTable("refresh_tokens")
+    .set({ rotated_at: now, successor_sealed: successorSealed })
+    .where("id", "=", id)
+    .where("rotated_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function insertEmailToken(db: Executor, token: EmailTokensTable): Promise<void> {
+  await db.insertInto("email_tokens").values(token).execute();
+}
+
+export function findEmailToken(db: Executor, tokenHash: string, purpose: EmailTokenPurpose) {
+  return db
+    .selectFrom("email_tokens")
+    .selectAll()
+    .where("token_hash", "=", tokenHash)
+    .where("purpose", "=", purpose)
+    .executeTakeFirst();
+}
+
+/** Single use: only the first caller gets true, even under concurrency. */
+export async function consumeEmailToken(db: Executor, id: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable("email_tokens")
+    .set({ used_at: now })
+    .where("id", "=", id)
+    .where("used_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Earlier unused links of the same purpose stop working when a new one is issued or one is used. */
+export async function expireEmailTokens(db: Executor, userId: string, purpose: EmailTokenPurpose, now: string) {
+  await db
+    .updateTable("email_tokens")
+    .set({ used_at: now })
+    .where("user_id", "=", userId)
+    .where("purpose", "=", purpose)
+    .where("used_at", "is", null)
+    .execute();
+}
+
+export function findLoginThrottle(db: Executor, emailHash: string): Promise<LoginThrottlesTable | undefined> {
+  return db.selectFrom("login_throttles").selectAll().where("email_hash", "=", emailHash).executeTakeFirst();
+}
+
+export async function saveLoginThrottle(db: Executor, row: LoginThrottlesTable): Promise<void> {
+  await db
+    .insertInto("login_throttles")
+    .values(row)
+    .onConflict((oc) =>
+      oc.column("email_hash").doUpdateSet({
+        failures: row.failures,
+        lockouts: row.lockouts,
+        locked_until: row.locked_until,
+        updated_at: row.updated_at,
+      }),
+    )
+    .execute();
+}
+
+export async function clearLoginThrottle(db: Executor, emailHash: string): Promise<void> {
+  await db.deleteFrom("login_throttles").where("email_hash", "=", emailHash).execute();
+}

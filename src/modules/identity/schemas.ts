@@ -1,0 +1,128 @@
+import { Type } from "@sinclair/typebox";
+
+const Email = Type.String({ format: "email", maxLength: 254, description: "Email address" });
+// Bounds here are generous on purpose; the password policy gives the precise, field-level message.
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+
+export const RegisterBody = Type.Object(
+  { email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { $id: "RegisterRequest", additionalProperties: false },
+);
+export const RegisterResponse = Type.Object(
+  { email: Type.String(), status: Type.Literal("verification_sent") },
+  { $id: "RegisterResponse", additionalProperties: false, description: "Identical for new and existing addresses" },
+);
+export const EmailBody = Type.Object({ email: Email }, { $id: "EmailRequest", additionalProperties: false });
+export const TokenBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 512 }) },
+  { $id: "TokenRequest", additionalProperties: false },
+);
+export const Accepted = Type.Object(
+  { status: Type.Literal("accepted") },
+  { $id: "Accepted", additionalProperties: false, description: "Always returned, whether or not the address is known" },
+);
+
+export const User = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    email: Type.String(),
+    name: Type.String(),
+    emailVerified: Type.Boolean(),
+    platformRole: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
+    createdAt: Type.String({ format: "date-time" }),
+  },
+  { $id: "User", additionalProperties: false },
+);
+
+export const LoginBody = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    clientType: Type.Optional(
+      Type.Union([Type.Literal("browser"), Type.Literal("native")], {
+        description: "browser (default): refresh token in an HttpOnly cookie only; native: in the response body only",
+      }),
+    ),
+  },
+  { $id: "LoginRequest", additionalProperties: false },
+);
+
+export const TokenResponse = Type.Object(
+  {
+    accessToken: Type.String(),
+    tokenType: Type.Literal("Bearer"),
+    expiresIn: Type.Integer({ description: "Seconds until the access token expires" }),
+    refreshToken: Type.Optional(
+      Type.String({ description: "Only for native clients; browsers get an HttpOnly cookie" }),
+    ),
+    user: Type.Optional(Type.Ref("User")),
+  },
+  { $id: "TokenResponse", additionalProperties: false },
+);
+
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) },
+  { $id: "RefreshRequest", additionalProperties: false },
+);
+
+export const Session = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    current: Type.Boolean(),
+    device: Type.Union([Type.String(), Type.Null()]),
+    ip: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: "date-time" }),
+    lastUsedAt: Type.String({ format: "date-time" }),
+    expiresAt: Type.String({ format: "date-time" }),
+  },
+  { $id: "Session", additionalProperties: false },
+);
+export const SessionList = Type.Object(
+  { items: Type.Array(Type.Ref("Session")) },
+  { $id: "SessionList", additionalProperties: false },
+);
+export const SessionParams = Type.Object({ id: Type.String({ format: "uuid" }) });
+
+export const ResetPasswordBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 512 }), password: Password },
+  { $id: "ResetPasswordRequest", additionalProperties: false },
+);
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Password, newPassword: Password },
+  { $id: "ChangePasswordRequest", additionalProperties: false },
+);
+export const UpdateMeBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { $id: "UpdateMeRequest", additionalProperties: false },
+);
+export const DeleteMeBody = Type.Object(
+  { password: Password },
+  { $id: "DeleteMeRequest", additionalProperties: false },
+);
+export const UserExport = Type.Object(
+  {
+    user: Type.Ref("User"),
+    sessions: Type.Array(Type.Ref("Session")),
+    exportedAt: Type.String({ format: "date-time" }),
+  },
+  { $id: "UserExport", additionalProperties: false },
+);
+
+export const identitySchemas = [
+  RegisterBody,
+  RegisterResponse,
+  EmailBody,
+  TokenBody,
+  Accepted,
+  User,
+  LoginBody,
+  TokenResponse,
+  RefreshBody,
+  Session,
+  SessionList,
+  ResetPasswordBody,
+  ChangePasswordBody,
+  UpdateMeBody,
+  DeleteMeBody,
+  UserExport,
+];

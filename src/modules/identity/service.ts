@@ -1,0 +1,511 @@
+import type { Config } from "../../config/settings/index.ts";
+import { type AccessTokenClaims, issueAccessToken, verifyAccessToken } from "../../platform/auth/access-token.ts";
+import type { SigningKeys } from "../../platform/auth/signing-keys.ts";
+import type { Clock } from "../../platform/clock.ts";
+import type { DatabaseHandle } from "../../platform/db/connect.ts";
+import { isUniqueViolation } from "../../platform/db/errors.ts";
+import { newId } from "../../platform/db/ids.ts";
+import { withTransaction } from "../../platform/db/transaction.ts";
+import { ValidationError } from "../../platform/errors/app-error.ts";
+import type { Logger } from "../../platform/logging/logger.ts";
+import type { Mailer } from "../../platform/mail/mailer.ts";
+import { identityErrors } from "./errors.ts";
+import { buildActionUrl, type IdentityMailKind, renderMail } from "./mail-templates.ts";
+import { checkPasswordPolicy, type PasswordHasher } from "./passwords.ts";
+import * as repo from "./repository.ts";
+import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from "./secrets.ts";
+import type { EmailTokenPurpose, PlatformRole, SessionsTable, UsersTable } from "./tables.ts";
+
+export interface IdentityDeps {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly mailer: Mailer;
+  readonly passwords: PasswordHasher;
+  readonly signingKeys: SigningKeys;
+}
+
+export interface RequestContext {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string;
+}
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  platformRole: PlatformRole;
+  createdAt: string;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  tokenType: "Bearer";
+  expiresIn: number;
+  refreshToken: string;
+  sessionId: string;
+}
+
+/** The authenticated user of a request, re-read on every request so changes take effect at once. */
+export interface UserActor {
+  readonly kind: "user";
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly platformRole: PlatformRole;
+}
+
+const LOCK_BASE_S = 60;
+const LOCK_CAP_S = 3600;
+
+export function toPublicUser(user: UsersTable): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    emailVerified: user.email_verified_at !== null,
+    platformRole: user.platform_role,
+    createdAt: user.created_at,
+  };
+}
+
+function nowIso(deps: IdentityDeps): string {
+  return deps.clock.now().toISOString();
+}
+
+function plusSeconds(deps: IdentityDeps, seconds: number): string {
+  return new Date(deps.clock.now().getTime() + seconds * 1000).toISOString();
+}
+
+/** Security-relevant events, as structured log lines until the audit trail records them. */
+function securityEvent(deps: IdentityDeps, action: string, ctx: RequestContext, data: Record<string, unknown>) {
+  deps.logger.warn(
+    { securityEvent: action, requestId: ctx.requestId, ip: ctx.ip, ...data },
+    `security event ${action}`,
+  );
+}
+
+function assertPassword(password: string, email: string, path: string): void {
+  const errors = checkPasswordPolicy(password, { email, path });
+  if (errors.length > 0)
+    throw new ValidationError(errors, "The password does not meet the password rules.", "auth.weak_password");
+}
+
+async function issueEmailToken(deps: IdentityDeps, userId: string, purpose: EmailTokenPurpose, ttlSeconds: number) {
+  const token = newOpaqueToken();
+  const now = nowIso(deps);
+  await withTransaction(deps.database.db, async (trx) => {
+    await repo.expireEmailTokens(trx, userId, purpose, now);
+    await repo.insertEmailToken(trx, {
+      id: newId(),
+      user_id: userId,
+      purpose,
+      token_hash: hashToken(token),
+      created_at: now,
+      expires_at: plusSeconds(deps, ttlSeconds),
+      used_at: null,
+    });
+  });
+  return token;
+}
+
+/** Mails are sent after the change they announce is committed, never from inside a transaction. */
+async function sendIdentityMail(
+  deps: IdentityDeps,
+  kind: IdentityMailKind,
+  to: { email: string; name: string },
+  link: { path: string; token?: string; expiresInSeconds?: number },
+): Promise<void> {
+  const actionUrl = link.token
+    ? buildActionUrl(deps.config.PUBLIC_APP_URL, link.path, link.token)
+    : new URL(link.path, deps.config.PUBLIC_APP_URL).toString();
+  const expiresInMinutes = link.expiresInSeconds === undefined ? undefined : Math.round(link.expiresInSeconds / 60);
+  const mail = renderMail(kind, { name: to.name, actionUrl, expiresInMinutes });
+  await deps.mailer.send({ to: to.email, kind, actionUrl: link.token ? actionUrl : undefined, ...mail });
+}
+
+async function sendVerification(deps: IdentityDeps, user: UsersTable): Promise<void> {
+  const ttl = deps.config.EMAIL_VERIFY_TTL_S;
+  const token = await issueEmailToken(deps, user.id, "verify_email", ttl);
+  await sendIdentityMail(deps, "verify-email", user, { path: "/verify-email", token, expiresInSeconds: ttl });
+}
+
+/**
+ * Enumeration-safe: an existing address gets the same answer (and the same hashing work),
+ * and its owner gets a notice instead of a verification link.
+ */
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export async function register(deps: IdentityDeps, input: RegisterInput) {
+  const email = normalizeEmail(input.email);
+  assertPassword(input.password, email, "/body/password");
+  const passwordHash = await deps.passwords.hash(input.password);
+  const existing = await repo.findUserByEmail(deps.database.db, email);
+  if (existing) {
+    // The existing account's name, never the one typed into the form (see mail-templates.ts).
+    await sendIdentityMail(deps, "existing-account", existing, { path: "/forgot-password" });
+    return { email };
+  }
+  const now = nowIso(deps);
+  const user: UsersTable = {
+    id: newId(),
+    email,
+    email_verified_at: null,
+    name: input.name.trim(),
+    password_hash: passwordHash,
+    platform_role: "user",
+    status: "active",
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  try {
+    await repo.insertUser(deps.database.db, user);
+  } catch (error) {
+    // A concurrent registration of the same address: answer exactly as for an existing one.
+    if (isUniqueViolation(error)) return { email };
+    throw error;
+  }
+  await sendVerification(deps, user);
+  return { email };
+}
+
+export async function resendVerification(deps: IdentityDeps, emailInput: string): Promise<void> {
+  const user = await repo.findUserByEmail(deps.database.db, normalizeEmail(emailInput));
+  if (user && user.status === "active" && user.email_verified_at === null) await sendVerification(deps, user);
+}
+
+/** Consumes a single-use email token of `purpose`; throws the same 422 for unknown, expired and used tokens. */
+async function consumeToken(deps: IdentityDeps, token: string, purpose: EmailTokenPurpose) {
+  const row = await repo.findEmailToken(deps.database.db, hashToken(token), purpose);
+  const now = nowIso(deps);
+  if (!row || row.used_at !== null || row.expires_at <= now) throw identityErrors.invalidEmailToken();
+  if (!(await repo.consumeEmailToken(deps.database.db, row.id, now))) throw identityErrors.invalidEmailToken();
+  const user = await repo.findUserById(deps.database.db, row.user_id);
+  if (!user || user.status !== "active") throw identityErrors.invalidEmailToken();
+  return user;
+}
+
+export async function verifyEmail(deps: IdentityDeps, token: string): Promise<PublicUser> {
+  const user = await consumeToken(deps, token, "verify_email");
+  const now = nowIso(deps);
+  await repo.updateUser(deps.database.db, user.id, {
+    email_verified_at: user.email_verified_at ?? now,
+    updated_at: now,
+  });
+  return toPublicUser({ ...user, email_verified_at: user.email_verified_at ?? now });
+}
+
+async function lockedForSeconds(deps: IdentityDeps, emailHash: string): Promise<number | undefined> {
+  const throttle = await repo.findLoginThrottle(deps.database.db, emailHash);
+  if (!throttle?.locked_until) return undefined;
+  const remaining = Math.ceil((Date.parse(throttle.locked_until) - deps.clock.now().getTime()) / 1000);
+  return remaining > 0 ? remaining : undefined;
+}
+
+/** Counts a failure; after LOGIN_MAX_FAILURES locks for 1 min doubling per lockout, capped at 1 h. */
+async function recordLoginFailure(
+  deps: IdentityDeps,
+  emailHash: string,
+  ctx: RequestContext,
+): Promise<number | undefined> {
+  return withTransaction(deps.database.db, async (trx) => {
+    const now = nowIso(deps);
+    const current = await repo.findLoginThrottle(trx, emailHash);
+    const failures = (current?.failures ?? 0) + 1;
+    let lockouts = current?.lockouts ?? 0;
+    let lockedUntil: string | null = null;
+    let lockSeconds: number | undefined;
+    if (failures >= deps.config.LOGIN_MAX_FAILURES) {
+      lockSeconds = Math.min(LOCK_BASE_S * 2 ** lockouts, LOCK_CAP_S);
+      lockouts += 1;
+      lockedUntil = plusSeconds(deps, lockSeconds);
+      securityEvent(deps, "auth.account_locked", ctx, { emailHash, lockSeconds });
+    }
+    await repo.saveLoginThrottle(trx, {
+      email_hash: emailHash,
+      failures: lockedUntil ? 0 : failures,
+      lockouts,
+      locked_until: lockedUntil,
+      updated_at: now,
+    });
+    return lockSeconds;
+  });
+}
+
+async function startSession(deps: IdentityDeps, user: UsersTable, ctx: RequestContext): Promise<TokenPair> {
+  const now = nowIso(deps);
+  const session: SessionsTable = {
+    id: newId(),
+    user_id: user.id,
+    user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+    ip: ctx.ip,
+    created_at: now,
+    last_used_at: now,
+    expires_at: plusSeconds(deps, deps.config.REFRESH_TOKEN_TTL_S),
+    revoked_at: null,
+    revoked_reason: null,
+  };
+  const refreshToken = newOpaqueToken();
+  await withTransaction(deps.database.db, async (trx) => {
+    await repo.insertSession(trx, session);
+    await repo.insertRefreshToken(trx, {
+      id: newId(),
+      session_id: session.id,
+      token_hash: hashToken(refreshToken),
+      created_at: now,
+      expires_at: session.expires_at,
+      rotated_at: null,
+      successor_sealed: null,
+    });
+  });
+  return { ...(await accessTokenFor(deps, user.id, session.id)), refreshToken, sessionId: session.id };
+}
+
+async function accessTokenFor(deps: IdentityDeps, userId: string, sessionId: string) {
+  const { accessToken, expiresIn } = await issueAccessToken(deps.signingKeys, deps.config, deps.clock, {
+    userId,
+    sessionId,
+  });
+  return { accessToken, tokenType: "Bearer" as const, expiresIn };
+}
+
+export async function login(
+  deps: IdentityDeps,
+  input: { email: string; password: string },
+  ctx: RequestContext,
+): Promise<TokenPair & { user: PublicUser }> {
+  const email = normalizeEmail(input.email);
+  const emailHash = hashToken(`login:${email}`);
+  const locked = await lockedForSeconds(deps, emailHash);
+  if (locked) {
+    securityEvent(deps, "auth.login_locked", ctx, { emailHash });
+    throw identityErrors.invalidCredentials(locked);
+  }
+  const user = await repo.findUserByEmail(deps.database.db, email);
+  let verdict = { ok: false, needsRehash: false };
+  if (user?.password_hash) verdict = await deps.passwords.verify(user.password_hash, input.password);
+  else await deps.passwords.verifyDummy(input.password);
+  if (!user || !verdict.ok || user.status === "deleted") {
+    securityEvent(deps, "auth.login_failed", ctx, { emailHash, userId: user?.id });
+    const lockSeconds = await recordLoginFailure(deps, emailHash, ctx);
+    throw identityErrors.invalidCredentials(lockSeconds);
+  }
+  await repo.clearLoginThrottle(deps.database.db, emailHash);
+  if (user.status === "suspended") {
+    securityEvent(deps, "auth.suspended_login", ctx, { userId: user.id });
+    throw identityErrors.accountSuspended();
+  }
+  if (verdict.needsRehash) {
+    // Upgrade bcrypt or outdated argon2 parameters now that we hold the plaintext.
+    await repo.updateUser(deps.database.db, user.id, { password_hash: await deps.passwords.hash(input.password) });
+  }
+  const pair = await startSession(deps, user, ctx);
+  return { ...pair, user: toPublicUser(user) };
+}
+
+/**
+ * Rotates a refresh token. A token already rotated is either a second tab within the
+ * reuse grace (it gets the same successor) or a replay of a stolen token: then the whole
+ * session is revoked and a security event recorded.
+ */
+export async function refresh(deps: IdentityDeps, presented: string, ctx: RequestContext): Promise<TokenPair> {
+  const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
+  if (!row) throw identityErrors.invalidRefreshToken();
+  const now = deps.clock.now();
+  const session = await repo.findSessionWithUser(deps.database.db, row.session_id);
+  if (
+    !session ||
+    session.revoked_at !== null ||
+    session.expires_at <= now.toISOString() ||
+    row.expires_at <= now.toISOString()
+  ) {
+    throw identityErrors.invalidRefreshToken();
+  }
+  if (session.status !== "active") throw identityErrors.invalidRefreshToken();
+
+  const successor = newOpaqueToken();
+  const won =
+    row.rotated_at === null &&
+    (await withTransaction(deps.database.db, async (trx) => {
+      if (!(await repo.markRefreshTokenRotated(trx, row.id, now.toISOString(), sealWith(presented, successor))))
+        return false;
+      await repo.insertRefreshToken(trx, {
+        id: newId(),
+        session_id: row.session_id,
+        token_hash: hashToken(successor),
+        created_at: now.toISOString(),
+        expires_at: session.expires_at,
+        rotated_at: null,
+        successor_sealed: null,
+      });
+      await repo.touchSession(trx, row.session_id, now.toISOString(), ctx.ip, ctx.userAgent?.slice(0, 512) ?? null);
+      return true;
+    }));
+  if (won)
+    return {
+      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      refreshToken: successor,
+      sessionId: session.session_id,
+    };
+
+  // Already rotated (earlier, or by a concurrent request a moment ago).
+  const rotated = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
+  const rotatedAt = rotated?.rotated_at ? Date.parse(rotated.rotated_at) : 0;
+  const withinGrace = now.getTime() - rotatedAt <= deps.config.REFRESH_REUSE_INTERVAL_S * 1000;
+  const previous =
+    withinGrace && rotated?.successor_sealed ? unsealWith(presented, rotated.successor_sealed) : undefined;
+  if (previous) {
+    return {
+      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      refreshToken: previous,
+      sessionId: session.session_id,
+    };
+  }
+  await repo.revokeSession(deps.database.db, session.session_id, "refresh_token_reused", now.toISOString());
+  securityEvent(deps, "auth.refresh_token_reused", ctx, { userId: session.user_id, sessionId: session.session_id });
+  throw identityErrors.refreshTokenReused();
+}
+
+/** Resolves a bearer access token to the current user; suspended users and revoked sessions stop at once. */
+export async function authenticateAccessToken(deps: IdentityDeps, token: string): Promise<UserActor | undefined> {
+  const claims: AccessTokenClaims = await verifyAccessToken(deps.signingKeys, deps.config, deps.clock, token);
+  const session = await repo.findSessionWithUser(deps.database.db, claims.sid);
+  if (!session || session.user_id !== claims.sub || session.revoked_at !== null || session.status !== "active")
+    return undefined;
+  return { kind: "user", userId: session.user_id, sessionId: session.session_id, platformRole: session.platform_role };
+}
+
+export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {
+  await repo.revokeSession(deps.database.db, actor.sessionId, "logout", nowIso(deps));
+}
+
+/** Revokes the session a refresh token belongs to (cookie logout without an access token). */
+export async function logoutByRefreshToken(deps: IdentityDeps, presented: string): Promise<void> {
+  const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
+  if (row) await repo.revokeSession(deps.database.db, row.session_id, "logout", nowIso(deps));
+}
+
+export async function logoutAll(deps: IdentityDeps, actor: UserActor): Promise<number> {
+  return repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", nowIso(deps));
+}
+
+export async function listSessions(deps: IdentityDeps, actor: UserActor) {
+  const sessions = await repo.listActiveSessions(deps.database.db, actor.userId, nowIso(deps));
+  return sessions.map((s) => ({
+    id: s.id,
+    current: s.id === actor.sessionId,
+    device: s.user_agent,
+    ip: s.ip,
+    createdAt: s.created_at,
+    lastUsedAt: s.last_used_at,
+    expiresAt: s.expires_at,
+  }));
+}
+
+export async function revokeOwnSession(deps: IdentityDeps, actor: UserActor, sessionId: string): Promise<void> {
+  const session = await repo.findSession(deps.database.db, sessionId);
+  // Another user's session answers exactly like a missing one.
+  if (!session || session.user_id !== actor.userId || session.revoked_at !== null)
+    throw identityErrors.sessionNotFound();
+  await repo.revokeSession(deps.database.db, sessionId, "revoked_by_user", nowIso(deps));
+}
+
+export async function forgotPassword(deps: IdentityDeps, emailInput: string): Promise<void> {
+  const user = await repo.findUserByEmail(deps.database.db, normalizeEmail(emailInput));
+  if (!user || user.status !== "active") return;
+  const ttl = deps.config.PASSWORD_RESET_TTL_S;
+  const token = await issueEmailToken(deps, user.id, "reset_password", ttl);
+  await sendIdentityMail(deps, "password-reset", user, { path: "/reset-password", token, expiresInSeconds: ttl });
+}
+
+export async function resetPassword(
+  deps: IdentityDeps,
+  input: { token: string; password: string },
+  ctx: RequestContext,
+) {
+  const user = await consumeToken(deps, input.token, "reset_password");
+  assertPassword(input.password, user.email, "/body/password");
+  const passwordHash = await deps.passwords.hash(input.password);
+  const now = nowIso(deps);
+  await withTransaction(deps.database.db, async (trx) => {
+    // A reset proves control of the mailbox, so it also verifies the address.
+    await repo.updateUser(trx, user.id, {
+      password_hash: passwordHash,
+      email_verified_at: user.email_verified_at ?? now,
+      updated_at: now,
+    });
+    await repo.revokeUserSessions(trx, user.id, "password_reset", now);
+    await repo.clearLoginThrottle(trx, hashToken(`login:${user.email}`));
+  });
+  securityEvent(deps, "auth.password_reset", ctx, { userId: user.id });
+  await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
+}
+
+export async function changePassword(
+  deps: IdentityDeps,
+  actor: UserActor,
+  input: { currentPassword: string; newPassword: string },
+  ctx: RequestContext,
+) {
+  const user = await requireUser(deps, actor);
+  const verdict = user.password_hash
+    ? await deps.passwords.verify(user.password_hash, input.currentPassword)
+    : { ok: false };
+  if (!verdict.ok) throw identityErrors.wrongPassword("/body/currentPassword");
+  assertPassword(input.newPassword, user.email, "/body/newPassword");
+  const passwordHash = await deps.passwords.hash(input.newPassword);
+  const now = nowIso(deps);
+  await withTransaction(deps.database.db, async (trx) => {
+    await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now });
+    await repo.revokeUserSessions(trx, user.id, "password_changed", now, actor.sessionId);
+  });
+  securityEvent(deps, "auth.password_changed", ctx, { userId: user.id });
+  await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
+}
+
+async function requireUser(deps: IdentityDeps, actor: UserActor): Promise<UsersTable> {
+  const user = await repo.findUserById(deps.database.db, actor.userId);
+  if (!user) throw identityErrors.invalidRefreshToken();
+  return user;
+}
+
+export async function getMe(deps: IdentityDeps, actor: UserActor): Promise<PublicUser> {
+  return toPublicUser(await requireUser(deps, actor));
+}
+
+export async function updateMe(deps: IdentityDeps, actor: UserActor, input: { name: string }): Promise<PublicUser> {
+  const now = nowIso(deps);
+  await repo.updateUser(deps.database.db, actor.userId, { name: input.name.trim(), updated_at: now });
+  return getMe(deps, actor);
+}
+
+/** Deactivates and scrubs personal data; the row stays so references (audit, memberships) keep their target. */
+export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { password: string }, ctx: RequestContext) {
+  const user = await requireUser(deps, actor);
+  const verdict = user.password_hash ? await deps.passwords.verify(user.password_hash, input.password) : { ok: false };
+  if (!verdict.ok) throw identityErrors.wrongPassword("/body/password");
+  const now = nowIso(deps);
+  await withTransaction(deps.database.db, async (trx) => {
+    await repo.updateUser(trx, user.id, {
+      status: "deleted",
+      email: `deleted+${user.id}@invalid`,
+      name: "",
+      password_hash: null,
+      deleted_at: now,
+      updated_at: now,
+    });
+    await repo.revokeUserSessions(trx, user.id, "account_deleted", now);
+  });
+  securityEvent(deps, "user.deleted", ctx, { userId: user.id });
+}
+
+export async function exportMe(deps: IdentityDeps, actor: UserActor) {
+  return { user: await getMe(deps, actor), sessions: await listSessions(deps, actor), exportedAt: nowIso(deps) };
+}

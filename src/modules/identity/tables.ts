@@ -1,0 +1,65 @@
+export type UserStatus = "active" | "suspended" | "deleted";
+export type PlatformRole = "user" | "admin";
+export type EmailTokenPurpose = "verify_email" | "reset_password";
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_verified_at: string | null;
+  name: string;
+  password_hash: string | null;
+  platform_role: PlatformRole;
+  status: UserStatus;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  rotated_at: string | null;
+  /** The successor token sealed with a key derived from this token (see secrets.ts). */
+  successor_sealed: string | null;
+}
+
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: EmailTokenPurpose;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface LoginThrottlesTable {
+  email_hash: string;
+  failures: number;
+  lockouts: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
+export interface IdentityTables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  email_tokens: EmailTokensTable;
+  login_throttles: LoginThrottlesTable;
+}

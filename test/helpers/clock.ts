@@ -1,0 +1,14 @@
+import type { Clock } from "../../src/platform/clock.ts";
+
+/** A clock tests move by hand: token expiry, lockout windows and grace periods without sleeping. */
+export class TestClock implements Clock {
+  #offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.#offsetMs);
+  }
+
+  advance(seconds: number): void {
+    this.#offsetMs += seconds * 1000;
+  }
+}

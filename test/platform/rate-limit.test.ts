@@ -172,6 +172,8 @@ describe("rate-limit configuration", () => {
     const t = await buildTestApp({ RATE_LIMIT_ROUTES: "GET /health=auth", RATE_LIMIT_AUTH: "min=2,hour=9,burst=2" });
     try {
       assert.deepEqual(await hit(t.app, "/health", 3), [200, 200, 429]);
+      const head = await t.app.inject({ method: "HEAD", url: "/health" });
+      assert.equal(head.statusCode, 429, "its HEAD twin shares the tier and the budget");
       assert.equal((await t.app.inject({ method: "GET", url: "/health/live" })).statusCode, 200);
     } finally {
       await t.app.close();

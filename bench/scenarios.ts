@@ -25,6 +25,22 @@ export const scenarios: Scenario[] = [
     baseline: "bare node:http JSON",
     targetPercent: 70,
   },
+  // What the request metrics cost: the same probe with ENABLE_METRICS=false.
+  {
+    name: "GET /health (metrics off)",
+    target: "rampart",
+    path: "/health",
+    env: { ENABLE_METRICS: "false" },
+    baseline: "GET /health",
+  },
+  // What tracing costs when on; port 9 (discard) has no listener, so every export fails as with a collector down.
+  {
+    name: "GET /health (tracing on, no exporter reachable)",
+    target: "rampart",
+    path: "/health",
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+    baseline: "GET /health",
+  },
   // The cost of rate limiting on a limited route: /health gets the public tier through
   // RATE_LIMIT_ROUTES, with limits far above what the load reaches, so every request is
   // counted (minute and hour windows) and none is refused.
@@ -46,5 +62,11 @@ export const scenarios: Scenario[] = [
       RATE_LIMIT_KEY_PREFIX: `rampart:bench:${process.pid}`,
     },
     baseline: "GET /health",
+  },
+  {
+    name: "GET /.well-known/jwks.json",
+    target: "rampart",
+    path: "/.well-known/jwks.json",
+    baseline: "bare node:http JSON",
   },
 ];

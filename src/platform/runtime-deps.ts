@@ -1,10 +1,17 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
+import { loadSigningKeys } from "./auth/signing-keys.ts";
+import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
+import { databaseReadinessCheck } from "./db/connect.ts";
+import { openDatabaseForServer } from "./db/startup.ts";
 import type { Deps } from "./deps.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import { createMailer } from "./mail/mailer.ts";
 import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "./redis/connect.ts";
+
+const MAIL_DRAIN_ON_SHUTDOWN_MS = 2000;
 
 export interface RuntimeDeps {
   readonly deps: Deps;
@@ -20,6 +27,12 @@ export interface RuntimeDeps {
 export async function createRuntimeDeps(config: Config, logger: Logger): Promise<RuntimeDeps> {
   const closers: (() => Promise<void>)[] = [];
   const readinessChecks: ReadinessCheck[] = [];
+  // First: a missing or broken signing key fails startup before any connection is opened.
+  const signingKeys = await loadSigningKeys(config, logger, systemClock);
+  closers.push(async () => signingKeys.close());
+  const database = await openDatabaseForServer(config, logger);
+  readinessChecks.push(databaseReadinessCheck(database));
+  closers.push(() => database.close());
   let redis: Deps["redis"];
   if (config.REDIS_URL) {
     redis = createRedisClient(
@@ -35,10 +48,31 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
     const client = redis;
     closers.push(() => closeRedis(client));
   }
-  const deps: Deps = { logger, clock: systemClock, readinessChecks, metrics: new Registry(), redis };
+  const metrics = new Registry();
+  const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
+  // Registered after Redis, so closed before it (closers run in reverse).
+  closers.push(() => cache.close());
+  const mailer = createMailer(config, logger);
+  // Queued mail gets a short chance to go out; what is left is written to the outbox's failed/.
+  closers.push(async () => {
+    await mailer.drain(MAIL_DRAIN_ON_SHUTDOWN_MS);
+    await mailer.close();
+  });
+  const deps: Deps = {
+    logger,
+    clock: systemClock,
+    database,
+    readinessChecks,
+    metrics,
+    redis,
+    cache,
+    signingKeys,
+    mailer,
+  };
   return {
     deps,
     async close() {
+      // Reverse order of opening: Redis and other late dependencies before the database.
       for (const close of closers.reverse()) await close();
     },
   };

@@ -21,9 +21,12 @@ describe("configuration", () => {
 
   it("derives LOG_FORMAT from APP_ENV unless set", () => {
     assert.equal(loadConfig({ APP_ENV: "development" }).LOG_FORMAT, "pretty");
-    assert.equal(loadConfig({ APP_ENV: "production" }).LOG_FORMAT, "json");
+    assert.equal(loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/k.pem" }).LOG_FORMAT, "json");
     assert.equal(loadConfig({ APP_ENV: "test" }).LOG_FORMAT, "json");
-    assert.equal(loadConfig({ APP_ENV: "production", LOG_FORMAT: "pretty" }).LOG_FORMAT, "pretty");
+    assert.equal(
+      loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/k.pem", LOG_FORMAT: "pretty" }).LOG_FORMAT,
+      "pretty",
+    );
   });
 
   it("converts numbers from strings", () => {

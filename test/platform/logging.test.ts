@@ -7,7 +7,7 @@ import { buildTestApp, type TestApp } from "../helpers/app.ts";
 describe("logging", () => {
   let t: TestApp;
   before(async () => {
-    t = await buildTestApp({ SLOW_REQUEST_MS: "50" });
+    t = await buildTestApp({ SLOW_REQUEST_MS: "250" });
     t.app.post(
       "/test/login",
       {
@@ -28,7 +28,7 @@ describe("logging", () => {
       "/test/slow",
       { schema: { operationId: "testSlow", tags: ["test"], response: { 200: Type.Object({}) } } },
       async () => {
-        await sleep(80);
+        await sleep(400);
         return {};
       },
     );

@@ -1,5 +1,11 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
+import { apiSettings } from "./api.ts";
+import { authRules, authSettings } from "./auth.ts";
+import { cacheSettings } from "./cache.ts";
+import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
+import { mailSettings } from "./mail.ts";
+import { observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
@@ -7,11 +13,23 @@ import { serverRules, serverSettings } from "./server.ts";
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
 export const settings = {
   ...serverSettings,
+  ...databaseSettings,
   ...redisSettings,
   ...edgeSettings,
   ...rateLimitSettings,
+  ...observabilitySettings,
+  ...cacheSettings,
+  ...apiSettings,
+  ...authSettings,
+  ...mailSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules, ...edgeRules, ...rateLimitRules];
+export const configRules: readonly ConfigRule[] = [
+  ...serverRules,
+  ...databaseRules,
+  ...edgeRules,
+  ...rateLimitRules,
+  ...authRules,
+];
 
 export type Config = ConfigOf<typeof settings>;

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { describe, it } from "node:test";
+import { ConfigError, formatConfigProblems, loadConfig } from "../../src/config/load.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
+const smallRsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({
+  type: "pkcs8",
+  format: "pem",
+});
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return formatConfigProblems(error.problems);
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("auth settings", () => {
+  it("defaults: RS256, issuer rampart, audience rampart-api, 15-minute access tokens, 30 s key reload", () => {
+    const config = loadConfig({});
+    assert.equal(config.JWT_ALG, "RS256");
+    assert.equal(config.JWT_ISSUER, "rampart");
+    assert.equal(config.JWT_AUDIENCE, "rampart-api");
+    assert.equal(config.ACCESS_TOKEN_TTL_S, 900);
+    assert.equal(config.JWT_KEYS_RELOAD_INTERVAL_S, 30);
+    assert.equal(config.JWT_PRIVATE_KEY, undefined);
+  });
+
+  it("production without a signing key is a config error naming both ways to give one", () => {
+    assert.match(
+      problemsOf({ APP_ENV: "production" }),
+      /JWT_PRIVATE_KEY: is required in production \(or JWT_PRIVATE_KEY_FILE\)/,
+    );
+    assert.equal(
+      loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt.pem" }).APP_ENV,
+      "production",
+    );
+  });
+
+  it("an inline key that is not a PEM key, too weak, or of another algorithm is refused without echoing it", () => {
+    const garbage = problemsOf({
+      APP_ENV: "production",
+      JWT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----",
+    });
+    assert.match(garbage, /JWT_PRIVATE_KEY: is not a PEM private key/);
+    assert.doesNotMatch(garbage, /c2VjcmV0/);
+    const weak = problemsOf({ APP_ENV: "production", JWT_PRIVATE_KEY: String(smallRsa) });
+    assert.match(weak, /JWT_PRIVATE_KEY: must be an RSA \(≥ 2048 bits\), EC P-256 or Ed25519 key/);
+    const mismatch = problemsOf({ APP_ENV: "production", JWT_PRIVATE_KEY: String(ecKey) });
+    assert.match(mismatch, /JWT_ALG: is RS256 but JWT_PRIVATE_KEY is a ES256 key/);
+    assert.doesNotMatch(mismatch + weak, /PRIVATE KEY-----/);
+    assert.equal(
+      loadConfig({ APP_ENV: "production", JWT_ALG: "ES256", JWT_PRIVATE_KEY: String(ecKey) }).JWT_ALG,
+      "ES256",
+    );
+  });
+
+  it("a PEM passed on one line with literal \\n sequences (docker -e, CI secrets) is accepted", () => {
+    const oneLine = String(ecKey).trim().replaceAll("\n", "\\n");
+    assert.doesNotMatch(oneLine, /\n/);
+    assert.equal(loadConfig({ APP_ENV: "production", JWT_ALG: "ES256", JWT_PRIVATE_KEY: oneLine }).JWT_ALG, "ES256");
+  });
+
+  it("a key given both inline and as a file is ambiguous", () => {
+    assert.match(
+      problemsOf({ JWT_PRIVATE_KEY: String(ecKey), JWT_ALG: "ES256", JWT_PRIVATE_KEY_FILE: "/k.pem" }),
+      /set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both/,
+    );
+  });
+
+  it("the server started in production without a key exits 78 before listening", () => {
+    const result = spawnSync(process.execPath, ["src/main.ts"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, APP_ENV: "production", PORT: "0" },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    assert.equal(result.status, 78);
+    assert.match(result.stderr, /JWT_PRIVATE_KEY: is required in production/);
+  });
+
+  it("a key file that cannot be read stops startup (exit 1) with a fatal line naming the file", () => {
+    const result = spawnSync(process.execPath, ["src/main.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        APP_ENV: "production",
+        PORT: "0",
+        DATABASE_URL: "sqlite::memory:",
+        JWT_PRIVATE_KEY_FILE: "/nonexistent/jwt.pem",
+      },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    assert.equal(result.status, 1);
+    const fatal = result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .find((line) => line.level === "fatal");
+    assert.equal(fatal?.msg, "startup failed: JWT_PRIVATE_KEY_FILE: cannot read /nonexistent/jwt.pem (ENOENT)");
+  });
+});

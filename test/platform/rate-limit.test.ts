@@ -95,6 +95,8 @@ describe("rate-limit responses", () => {
       '"public-min";q=3;w=60, "public-burst";q=1;w=600, "public-hour";q=100;w=3600',
     );
     assert.match(String(res.headers.ratelimit), /^"public-min";r=2;t=(60|59), "public-hour";r=99;t=(3600|3599)$/);
+    const head = await t.app.inject({ method: "HEAD", url: "/test/public" });
+    assert.match(String(head.headers.ratelimit), /^"public-min";r=1;/, "the HEAD twin spends the same budget");
     const health = await t.app.inject({ method: "GET", url: "/health" });
     assert.equal(health.headers.ratelimit, undefined, "unlimited routes carry no RateLimit headers");
   });

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import { buildApp } from "../../src/app.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
 import { closeRedis, connectRedis, createRedisClient } from "../../src/platform/redis/connect.ts";
+import { createRuntimeDeps } from "../../src/platform/runtime-deps.ts";
 import { buildTestApp, type TestApp, testConfig } from "../helpers/app.ts";
 import { LogCapture } from "../helpers/log-capture.ts";
 import { addTierRoutes, hit } from "../helpers/rate-limit.ts";
@@ -14,13 +18,17 @@ const service = await redis();
 
 /**
  * An app whose limiter counts in the Redis at `url` through the production client. The
- * command timeout is 150 ms rather than the production 50 ms so that a busy 2-core test
- * machine does not fall back to memory when these tests expect Redis.
+ * command timeout is longer than the production 50 ms so that a busy 2-core test machine
+ * does not fall back to memory where a test expects Redis.
  */
-async function appOnRedis(url: string, env: Record<string, string>): Promise<TestApp & { client: Redis }> {
+async function appOnRedis(
+  url: string,
+  env: Record<string, string>,
+  commandTimeoutMs = 2000,
+): Promise<TestApp & { client: Redis }> {
   const config = testConfig(env);
   const logger = createLogger(config, new LogCapture());
-  const client = createRedisClient({ url, connectTimeoutMs: 1000, commandTimeoutMs: 150 }, logger);
+  const client = createRedisClient({ url, connectTimeoutMs: 1000, commandTimeoutMs }, logger);
   await connectRedis(client, 1000, logger);
   const t = await buildTestApp(env, { redis: client });
   addTierRoutes(t.app);
@@ -75,18 +83,19 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
     assert.ok(admin);
     const prefix = uniquePrefix();
     const env = { RATE_LIMIT_KEY_PREFIX: prefix, RATE_LIMIT_PUBLIC: "min=5,hour=100,burst=5" };
-    const t = await appOnRedis(url, env);
+    // Shorter than the pause, so commands sent during it time out and fall back.
+    const t = await appOnRedis(url, env, 150);
     const minuteKey = `${prefix}:public:min:ip:127.0.0.1`;
     try {
-      assert.deepEqual(await hit(t.app, "/test/public", 2), [200, 200]);
-      assert.equal(await admin.get(minuteKey), "2", "counted in Redis");
+      // Warm the connection and the Lua script on another tier, leaving the public budget untouched.
+      assert.deepEqual(await hit(t.app, "/test/user", 2), [200, 200]);
+      assert.ok((await admin.keys(`${prefix}:user:*`)).length > 0, "counted in Redis");
 
       const pausedAt = Date.now();
       await admin.call("CLIENT", "PAUSE", "500", "ALL");
       const during = await hit(t.app, "/test/public", 6);
       assert.ok(allAnswered(during), `no request failed: ${during}`);
       assert.deepEqual(during, [200, 200, 200, 200, 200, 429], "the limit still holds, counted in memory");
-
       assert.ok(Date.now() - pausedAt < 500, "all six were answered while Redis was paused");
       // Past the pause and the limiter's 1 s cool-down, Redis is used again.
       await new Promise((r) => setTimeout(r, 1700 - (Date.now() - pausedAt)));
@@ -115,15 +124,46 @@ describe("rate limits when Redis is unreachable", () => {
     }
   });
 
-  it("let the server start within 3 s and enforce limits in memory", async () => {
+  it("let startup complete within 3 s when Redis accepts connections but never answers", async () => {
+    // A black hole on loopback: the TCP connection opens, no Redis reply ever comes.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const { port } = silent.address() as AddressInfo;
+    const env = {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      RATE_LIMIT_ROUTES: "GET /health=public",
+      RATE_LIMIT_PUBLIC: "min=2,hour=10,burst=2",
+    };
+    const config = testConfig(env);
+    const logs = new LogCapture();
     const started = Date.now();
+    const runtime = await createRuntimeDeps(config, createLogger(config, logs));
+    const app = await buildApp(config, runtime.deps);
+    const address = await app.listen({ host: "127.0.0.1", port: 0 });
+    const elapsed = Date.now() - started;
+    try {
+      assert.ok(elapsed < 3000, `listening after ${elapsed} ms`);
+      assert.match(logs.text(), /redis not reachable at startup; starting degraded/);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${address}/health`)).status);
+      assert.deepEqual(statuses, [200, 200, 429], "limits enforced in memory");
+    } finally {
+      await app.close();
+      await runtime.close();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it("let the real server process start and limit in memory with Redis at a dead port", async () => {
     const server = await startServerProcess({
       REDIS_URL: "redis://127.0.0.1:1",
       RATE_LIMIT_ROUTES: "GET /health=public",
       RATE_LIMIT_PUBLIC: "min=2,hour=10,burst=2",
     });
     try {
-      assert.ok(Date.now() - started < 3000, `listening after ${Date.now() - started} ms`);
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) statuses.push((await fetch(`${server.url}/health`)).status);
       assert.deepEqual(statuses, [200, 200, 429]);

@@ -95,6 +95,8 @@ describe("rate-limit responses", () => {
       '"public-min";q=3;w=60, "public-burst";q=1;w=600, "public-hour";q=100;w=3600',
     );
     assert.match(String(res.headers.ratelimit), /^"public-min";r=2;t=(60|59), "public-hour";r=99;t=(3600|3599)$/);
+    const head = await t.app.inject({ method: "HEAD", url: "/test/public" });
+    assert.match(String(head.headers.ratelimit), /^"public-min";r=1;/, "the HEAD twin spends the same budget");
     const health = await t.app.inject({ method: "GET", url: "/health" });
     assert.equal(health.headers.ratelimit, undefined, "unlimited routes carry no RateLimit headers");
   });
@@ -172,6 +174,8 @@ describe("rate-limit configuration", () => {
     const t = await buildTestApp({ RATE_LIMIT_ROUTES: "GET /health=auth", RATE_LIMIT_AUTH: "min=2,hour=9,burst=2" });
     try {
       assert.deepEqual(await hit(t.app, "/health", 3), [200, 200, 429]);
+      const head = await t.app.inject({ method: "HEAD", url: "/health" });
+      assert.equal(head.statusCode, 429, "its HEAD twin shares the tier and the budget");
       assert.equal((await t.app.inject({ method: "GET", url: "/health/live" })).statusCode, 200);
     } finally {
       await t.app.close();

@@ -91,7 +91,9 @@ export function installRateLimiting(
   if (overrides.size > 0) {
     app.addHook("onRoute", (route: RouteOptions) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
-      const tier = methods.map((m) => overrides.get(`${m} ${route.url}`)).find((t) => t !== undefined);
+      // The HEAD twin Fastify adds to a GET route answers the same thing: same tier.
+      const keys = methods.flatMap((m) => (m === "HEAD" ? ["HEAD", "GET"] : [m]).map((k) => `${k} ${route.url}`));
+      const tier = keys.map((key) => overrides.get(key)).find((t) => t !== undefined);
       if (tier) route.config = { ...route.config, rateLimit: { tier } };
     });
   }

@@ -14,6 +14,8 @@ export interface Scenario {
   readonly targetPercent?: number;
 }
 
+const GENEROUS = "min=1000000000,hour=1000000000,burst=1000000000";
+
 export const scenarios: Scenario[] = [
   { name: "bare node:http JSON", target: "bare", path: "/" },
   {
@@ -37,6 +39,28 @@ export const scenarios: Scenario[] = [
     target: "rampart",
     path: "/health",
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+    baseline: "GET /health",
+  },
+  // The cost of rate limiting on a limited route: /health gets the public tier through
+  // RATE_LIMIT_ROUTES, with limits far above what the load reaches, so every request is
+  // counted (minute and hour windows) and none is refused.
+  {
+    name: "GET /health + rate limit (memory)",
+    target: "rampart",
+    path: "/health",
+    env: { RATE_LIMIT_ROUTES: "GET /health=public", RATE_LIMIT_PUBLIC: GENEROUS },
+    baseline: "GET /health",
+  },
+  {
+    name: "GET /health + rate limit (redis)",
+    target: "rampart",
+    path: "/health",
+    env: {
+      RATE_LIMIT_ROUTES: "GET /health=public",
+      RATE_LIMIT_PUBLIC: GENEROUS,
+      REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+      RATE_LIMIT_KEY_PREFIX: `rampart:bench:${process.pid}`,
+    },
     baseline: "GET /health",
   },
 ];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { NotFoundError } from "../../src/platform/errors/app-error.ts";
+import { problemResponses } from "../../src/platform/openapi/problem-responses.ts";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 
 describe("errors are RFC 9457 problems", () => {
@@ -19,7 +20,13 @@ describe("errors are RFC 9457 problems", () => {
     );
     t.app.get(
       "/test/missing",
-      { schema: { operationId: "getMissing", tags: ["test"], response: { 200: Type.Object({}) } } },
+      {
+        schema: {
+          operationId: "getMissing",
+          tags: ["test"],
+          response: { 200: Type.Object({}), ...problemResponses(404) },
+        },
+      },
       async () => {
         throw new NotFoundError("item.not_found", "Item 42 does not exist.");
       },

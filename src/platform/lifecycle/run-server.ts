@@ -1,6 +1,7 @@
 import { readEnvironment } from "../../config/env-file.ts";
 import { ConfigError, type Env, formatConfigProblems, loadConfig } from "../../config/load.ts";
 import type { Config } from "../../config/settings/index.ts";
+import { exitAfterFlush } from "../logging/exit.ts";
 import { createLogger } from "../logging/logger.ts";
 import { startTracingIfConfigured } from "../observability/start-tracing.ts";
 import type { RuntimeDeps } from "../runtime-deps.ts";
@@ -35,9 +36,9 @@ export async function runServer(env: Env): Promise<void> {
   try {
     runtime = await createRuntimeDeps(config, logger);
   } catch (error) {
-    logger.fatal({ err: error }, "startup failed: a required dependency is unavailable");
-    logger.flush();
-    process.exit(1);
+    logger.fatal({ err: error }, `startup failed: ${(error as Error).message}`);
+    exitAfterFlush(logger, 1);
+    return;
   }
   const app = await buildApp(config, { ...runtime.deps, tracing });
   const shutdown = createShutdown({

@@ -154,13 +154,13 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
     try {
       const { Counter } = await import("prom-client");
       const rejected = new Counter({
-        name: "rampart_ratelimit_rejections_total",
+        name: "rampart_example_rejections_total",
         help: "test",
         labelNames: ["tier"],
         registers: [metrics],
       });
       rejected.inc({ tier: "anonymous" });
-      assert.equal(sample(await scrape(other), "rampart_ratelimit_rejections_total", { tier: "anonymous" }), 1);
+      assert.equal(sample(await scrape(other), "rampart_example_rejections_total", { tier: "anonymous" }), 1);
     } finally {
       await other.app.close();
     }

@@ -3,7 +3,7 @@ import { apiSettings } from "./api.ts";
 import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
-import { observabilitySettings } from "./observability.ts";
+import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
@@ -20,6 +20,12 @@ export const settings = {
   ...apiSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...edgeRules, ...rateLimitRules];
+export const configRules: readonly ConfigRule[] = [
+  ...serverRules,
+  ...databaseRules,
+  ...edgeRules,
+  ...rateLimitRules,
+  ...observabilityRules,
+];
 
 export type Config = ConfigOf<typeof settings>;

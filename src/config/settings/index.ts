@@ -6,7 +6,7 @@ import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
 import { identityRules, identitySettings } from "./identity.ts";
 import { mailSettings } from "./mail.ts";
-import { observabilitySettings } from "./observability.ts";
+import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
@@ -33,6 +33,7 @@ export const configRules: readonly ConfigRule[] = [
   ...rateLimitRules,
   ...authRules,
   ...identityRules,
+  ...observabilityRules,
 ];
 
 export type Config = ConfigOf<typeof settings>;

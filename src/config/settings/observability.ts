@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { SettingGroup } from "../setting.ts";
+import type { ConfigRule, SettingGroup } from "../setting.ts";
 
 export const observabilitySettings = {
   ENABLE_METRICS: {
@@ -55,3 +55,17 @@ export const observabilitySettings = {
     example: "2000",
   },
 } satisfies SettingGroup;
+
+export const observabilityRules: ConfigRule[] = [
+  // The metrics listener would fail to bind at startup; say so while reading the config instead.
+  (c) =>
+    c.METRICS_PORT !== undefined && c.METRICS_PORT !== 0 && c.METRICS_PORT === c.PORT && c.METRICS_HOST === c.HOST
+      ? [
+          {
+            name: "METRICS_PORT",
+            message: `must differ from PORT (${c.PORT}): it is a second listener`,
+            example: "9464",
+          },
+        ]
+      : [],
+];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
+import { type ConfigError, loadConfig } from "../../../src/config/load.ts";
 import { createLogger } from "../../../src/platform/logging/logger.ts";
 import { closeRedis, connectRedis, createRedisClient } from "../../../src/platform/redis/connect.ts";
 import { buildTestApp, type TestApp } from "../../helpers/app.ts";
@@ -20,6 +21,37 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
   }
   return undefined;
+}
+
+/** A /slow route held until `release()`; `arrived(n)` resolves once n requests are inside its handler. */
+function holdingRoute(t: TestApp) {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let inside = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  t.app.get("/slow", { schema: { hide: true } as object }, async () => {
+    inside++;
+    for (const w of waiters.filter((w) => w.n <= inside)) w.resolve();
+    await held;
+    return { ok: true };
+  });
+  return {
+    release: () => release(),
+    arrived: (n: number) => new Promise<void>((resolve) => (inside >= n ? resolve() : waiters.push({ n, resolve }))),
+  };
+}
+
+/** Scrapes until the in-flight gauge reads `expected` (the close event lands a moment after an abort). */
+async function inFlightBecomes(t: TestApp, expected: number): Promise<number | undefined> {
+  let value: number | undefined;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    value = sample(await scrape(t), "rampart_http_requests_in_flight");
+    if (value === expected) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return value;
 }
 
 async function scrape(t: TestApp): Promise<string> {
@@ -99,51 +131,37 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
   });
 
   it("counts requests in flight and returns to 0 when they finish", async () => {
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
     const slow = await buildTestApp({ METRICS_TOKEN: TOKEN });
-    slow.app.get("/slow", { schema: { hide: true } as object }, async () => {
-      await held;
-      return { ok: true };
-    });
+    const route = holdingRoute(slow);
     try {
       const pending = [slow.app.inject({ url: "/slow" }), slow.app.inject({ url: "/slow" })];
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await route.arrived(2);
       // The scrape itself is in flight while it is answered: 2 held requests + 1.
       assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 3);
-      release();
+      route.release();
       await Promise.all(pending);
-      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 1);
+      assert.equal(await inFlightBecomes(slow, 1), 1, "only the scrape itself");
     } finally {
-      release();
+      route.release();
       await slow.app.close();
     }
   });
 
   it("stops counting a request in flight when its client goes away before the response", async () => {
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
     const slow = await buildTestApp({ METRICS_TOKEN: TOKEN });
-    slow.app.get("/slow", { schema: { hide: true } as object }, async () => {
-      await held;
-      return { ok: true };
-    });
+    const route = holdingRoute(slow);
     try {
       const base = await slow.app.listen({ host: "127.0.0.1", port: 0 });
       const aborter = new AbortController();
       const abandoned = fetch(`${base}/slow`, { signal: aborter.signal }).catch(() => "aborted");
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await route.arrived(1);
       assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 2);
       aborter.abort();
       assert.equal(await abandoned, "aborted");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 1, "only the scrape itself");
+      // Still held by its handler, yet no longer in flight: the client is gone.
+      assert.equal(await inFlightBecomes(slow, 1), 1, "only the scrape itself");
     } finally {
-      release();
+      route.release();
       await slow.app.close();
     }
   });
@@ -154,13 +172,13 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
     try {
       const { Counter } = await import("prom-client");
       const rejected = new Counter({
-        name: "rampart_ratelimit_rejections_total",
+        name: "rampart_example_rejections_total",
         help: "test",
         labelNames: ["tier"],
         registers: [metrics],
       });
       rejected.inc({ tier: "anonymous" });
-      assert.equal(sample(await scrape(other), "rampart_ratelimit_rejections_total", { tier: "anonymous" }), 1);
+      assert.equal(sample(await scrape(other), "rampart_example_rejections_total", { tier: "anonymous" }), 1);
     } finally {
       await other.app.close();
     }
@@ -222,6 +240,33 @@ describe("metrics on METRICS_PORT", () => {
   });
 });
 
+describe("metrics settings", () => {
+  it("refuses a METRICS_PORT equal to PORT on the same host, naming the setting", () => {
+    assert.throws(
+      () => loadConfig({ APP_ENV: "test", PORT: "8000", METRICS_PORT: "8000" }),
+      (error: ConfigError) =>
+        error.problems.some((p) => p.name === "METRICS_PORT" && /must differ from PORT/.test(p.message)),
+    );
+    assert.doesNotThrow(() => loadConfig({ APP_ENV: "test", PORT: "8000", METRICS_PORT: "9464" }));
+  });
+
+  it("refuses a short METRICS_TOKEN without printing it", () => {
+    assert.throws(
+      () => loadConfig({ APP_ENV: "test", METRICS_TOKEN: "short-tok" }),
+      (error: ConfigError) =>
+        error.problems.some((p) => p.name === "METRICS_TOKEN") && !JSON.stringify(error.problems).includes("short-tok"),
+    );
+  });
+});
+
+/** Timers, servers and sockets alive now; pending setImmediate callbacks are not resources that last. */
+function lastingResources(): string[] {
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => r !== "Immediate")
+    .sort();
+}
+
 describe("metrics lifecycle", () => {
   it("leaves no timer, server or monitor behind when apps are built and closed, however many", async () => {
     // The first app creates the process-wide default metrics; later ones must add nothing that outlives them.
@@ -229,7 +274,7 @@ describe("metrics lifecycle", () => {
     await first.app.ready();
     await first.app.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const before = process.getActiveResourcesInfo().sort();
+    const before = lastingResources();
     for (let i = 0; i < 5; i++) {
       const t = await buildTestApp({ METRICS_PORT: "0", METRICS_TOKEN: TOKEN });
       await t.app.ready();
@@ -238,7 +283,7 @@ describe("metrics lifecycle", () => {
     }
     // Closed handles are released on a later turn of the event loop (later still on a loaded machine).
     await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.deepEqual(process.getActiveResourcesInfo().sort(), before);
+    assert.deepEqual(lastingResources(), before);
   });
 });
 

@@ -41,9 +41,15 @@ function childrenOf(parent: ReadableSpan): ReadableSpan[] {
   return exporter.getFinishedSpans().filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
 }
 
-/** Spans end (and are exported) on the response's 'finish'; the client may see the response a moment earlier. */
+/**
+ * Waits for the request's server span: it ends on the response's 'finish', which the client
+ * may see a moment later; the spans of its children ended before the response was sent.
+ */
 async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (exporter.getFinishedSpans().some((s) => s.kind === SpanKind.SERVER)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 describe("tracing", () => {

@@ -83,6 +83,8 @@ function describedResponse(status: string, entry: unknown): unknown {
   const record = entry as Record<string, unknown>;
   if (record.content !== undefined) return { description: STATUS_CODES[status] ?? status, ...record };
   const description = typeof record.description === "string" ? record.description : (STATUS_CODES[status] ?? status);
+  // `Type.Null()` (e.g. a 204) means no body: @fastify/swagger then omits `content`.
+  if (record.type === "null") return { ...record, description };
   return { description, content: { "application/json": { schema: entry } } };
 }
 

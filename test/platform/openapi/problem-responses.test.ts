@@ -55,6 +55,20 @@ describe("problem responses in the OpenAPI document", () => {
       },
       async () => ({}),
     );
+    t.app.delete(
+      "/test/notes/:id",
+      {
+        schema: {
+          operationId: "deleteNote",
+          tags: ["test"],
+          summary: "Delete a note",
+          security: [{ bearerAuth: [] }],
+          params: Type.Object({ id: Type.Integer() }),
+          response: { 204: Type.Null() },
+        },
+      },
+      async (_request, reply) => reply.code(204).send(),
+    );
     paths = (await t.app.inject({ url: "/openapi.json" })).json().paths;
   });
   after(() => t.app.close());
@@ -93,6 +107,14 @@ describe("problem responses in the OpenAPI document", () => {
     assert.equal(res.json().code, "note.duplicate");
     const invalid = await t.app.inject({ url: "/test/notes/abc" });
     assert.equal(invalid.statusCode, 422);
+  });
+
+  it("describes a bodiless 204 without content, and a DELETE as able to refuse a body", async () => {
+    const responses = paths["/test/notes/{id}"]?.delete?.responses;
+    assert.deepEqual(responses?.["204"], { description: "No Content" });
+    assert.deepEqual(statuses(responses), ["204", "400", "401", "413", "415", "422", "429", "500"]);
+    const res = await t.app.inject({ method: "DELETE", url: "/test/notes/1" });
+    assert.equal(res.statusCode, 204);
   });
 
   it("refuses to describe a success status as a problem", () => {

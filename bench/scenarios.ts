@@ -14,6 +14,8 @@ export interface Scenario {
   readonly targetPercent?: number;
 }
 
+const GENEROUS = "min=1000000000,hour=1000000000,burst=1000000000";
+
 export const scenarios: Scenario[] = [
   { name: "bare node:http JSON", target: "bare", path: "/" },
   {
@@ -22,5 +24,43 @@ export const scenarios: Scenario[] = [
     path: "/health",
     baseline: "bare node:http JSON",
     targetPercent: 70,
+  },
+  // What the request metrics cost: the same probe with ENABLE_METRICS=false.
+  {
+    name: "GET /health (metrics off)",
+    target: "rampart",
+    path: "/health",
+    env: { ENABLE_METRICS: "false" },
+    baseline: "GET /health",
+  },
+  // What tracing costs when on; port 9 (discard) has no listener, so every export fails as with a collector down.
+  {
+    name: "GET /health (tracing on, no exporter reachable)",
+    target: "rampart",
+    path: "/health",
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" },
+    baseline: "GET /health",
+  },
+  // The cost of rate limiting on a limited route: /health gets the public tier through
+  // RATE_LIMIT_ROUTES, with limits far above what the load reaches, so every request is
+  // counted (minute and hour windows) and none is refused.
+  {
+    name: "GET /health + rate limit (memory)",
+    target: "rampart",
+    path: "/health",
+    env: { RATE_LIMIT_ROUTES: "GET /health=public", RATE_LIMIT_PUBLIC: GENEROUS },
+    baseline: "GET /health",
+  },
+  {
+    name: "GET /health + rate limit (redis)",
+    target: "rampart",
+    path: "/health",
+    env: {
+      RATE_LIMIT_ROUTES: "GET /health=public",
+      RATE_LIMIT_PUBLIC: GENEROUS,
+      REDIS_URL: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
+      RATE_LIMIT_KEY_PREFIX: `rampart:bench:${process.pid}`,
+    },
+    baseline: "GET /health",
   },
 ];

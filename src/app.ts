@@ -1,17 +1,23 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import { translateDatabaseError } from "./platform/db/errors.ts";
+import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
 import type { Deps } from "./platform/deps.ts";
 import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
+import { installHttpEdge } from "./platform/http/edge.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
+import { edgeServerOptions } from "./platform/http/server-options.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
+import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
+import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
 
@@ -29,6 +35,8 @@ declare module "fastify" {
  */
 export async function buildApp(config: Config, deps: Deps): Promise<App> {
   const app = Fastify({
+    // Trusted proxies, body limit and connection timeouts (docs/security.md).
+    ...edgeServerOptions(config),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own per-request lines are replaced by one line per request (request-log.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
@@ -48,6 +56,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
 
   app.decorate("lifecycle", createLifecycle());
   app.decorate("config", config);
+  registerDatabaseMetrics(deps.metrics, deps.database);
   // Only JSON bodies are part of the contract; anything else is a 415, not a silent string.
   app.removeContentTypeParser("text/plain");
 
@@ -56,8 +65,12 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     done();
   });
   installRequestLogging(app, config.SLOW_REQUEST_MS);
-  installErrorHandling(app);
+  installErrorHandling(app, [translateDatabaseError]);
   enforceRouteContracts(app);
+  // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
+  installObservability(app, config, deps);
+  await installHttpEdge(app, config);
+  installRateLimiting(app, config, deps);
   installLegacyRoutes(app, config.ENABLE_LEGACY_ROUTES);
   // Before any route: the OpenAPI document is collected from onRoute.
   await registerOpenapi(app, { docs: config.ENABLE_DOCS });

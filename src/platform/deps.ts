@@ -1,8 +1,11 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
+import type { Cache } from "./cache/cache.ts";
 import type { Clock } from "./clock.ts";
+import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
+import type { Tracing } from "./observability/start-tracing.ts";
 
 /**
  * Everything the app needs from the outside world, passed in rather than imported as
@@ -12,9 +15,15 @@ import type { Logger } from "./logging/logger.ts";
 export interface Deps {
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The database (SQLite or PostgreSQL) with its engine's column types; repositories use `database.db`. */
+  readonly database: DatabaseHandle;
   readonly readinessChecks: readonly ReadinessCheck[];
   /** Per-app metrics registry: each area registers its own metrics here (no global registry, so tests stay isolated). */
   readonly metrics: Registry;
   /** Present when REDIS_URL is set; may be disconnected at any moment — callers fall back to memory. */
   readonly redis: Redis | undefined;
+  /** Present when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing started before the app was imported). */
+  readonly tracing?: Tracing;
+  /** Two-layer cache (in-process LRU + Redis when configured) for hot lookups; see docs/cache.md. */
+  readonly cache: Cache;
 }

@@ -1,6 +1,9 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
+import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
+import { databaseReadinessCheck } from "./db/connect.ts";
+import { openDatabaseForServer } from "./db/startup.ts";
 import type { Deps } from "./deps.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
@@ -20,6 +23,9 @@ export interface RuntimeDeps {
 export async function createRuntimeDeps(config: Config, logger: Logger): Promise<RuntimeDeps> {
   const closers: (() => Promise<void>)[] = [];
   const readinessChecks: ReadinessCheck[] = [];
+  const database = await openDatabaseForServer(config, logger);
+  readinessChecks.push(databaseReadinessCheck(database));
+  closers.push(() => database.close());
   let redis: Deps["redis"];
   if (config.REDIS_URL) {
     redis = createRedisClient(
@@ -35,10 +41,15 @@ export async function createRuntimeDeps(config: Config, logger: Logger): Promise
     const client = redis;
     closers.push(() => closeRedis(client));
   }
-  const deps: Deps = { logger, clock: systemClock, readinessChecks, metrics: new Registry(), redis };
+  const metrics = new Registry();
+  const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
+  // Registered after Redis, so closed before it (closers run in reverse).
+  closers.push(() => cache.close());
+  const deps: Deps = { logger, clock: systemClock, database, readinessChecks, metrics, redis, cache };
   return {
     deps,
     async close() {
+      // Reverse order of opening: Redis and other late dependencies before the database.
       for (const close of closers.reverse()) await close();
     },
   };

@@ -123,7 +123,8 @@ class ContractValidators {
     if ((route.schema as { hide?: boolean } | undefined)?.hide === true) return undefined;
     const body = parseBody(reply, payload);
     if (route.url === undefined) {
-      return reply.statusCode === 404 ? this.validate(PROBLEM_POINTER, body, "Problem") : "no route answered";
+      // Unmatched requests are answered by the edge (404, 400 for a foreign Host, 429, …): always a problem.
+      return reply.statusCode >= 400 ? this.validate(PROBLEM_POINTER, body, "Problem") : "no route answered";
     }
     const url = route.config.legacyRoute?.legacyUrl ?? route.url;
     const path = url.replace(/:(\w+)/g, "{$1}");

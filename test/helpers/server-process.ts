@@ -26,7 +26,10 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   createInterface({ input: child.stderr }).on("line", (l) => stderr.push(l));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join("\n")}`)), timeoutMs);
-    exit.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr.join("\n")}`)));
+    exit.then((code) => {
+      const said = lines.filter((l) => l.level === "fatal" || l.level === "error").map((l) => l.msg);
+      reject(new Error(`server exited with ${code} before listening: ${[...said, ...stderr].join("\n")}`));
+    });
     createInterface({ input: child.stdout }).on("line", (line) => {
       try {
         const parsed = JSON.parse(line) as Record<string, unknown>;

@@ -83,6 +83,11 @@ export type getHealthResponse200 = {
   status: 200
 }
 
+export type getHealthResponse400 = {
+  data: Problem
+  status: 400
+}
+
 export type getHealthResponse429 = {
   data: Problem
   status: 429
@@ -93,10 +98,15 @@ export type getHealthResponse500 = {
   status: 500
 }
 
+export type getHealthResponse503 = {
+  data: Problem
+  status: 503
+}
+
 export type getHealthResponseSuccess = (getHealthResponse200) & {
   headers: Headers;
 };
-export type getHealthResponseError = (getHealthResponse429 | getHealthResponse500) & {
+export type getHealthResponseError = (getHealthResponse400 | getHealthResponse429 | getHealthResponse500 | getHealthResponse503) & {
   headers: Headers;
 };
 
@@ -131,6 +141,11 @@ export type getLivenessResponse200 = {
   status: 200
 }
 
+export type getLivenessResponse400 = {
+  data: Problem
+  status: 400
+}
+
 export type getLivenessResponse429 = {
   data: Problem
   status: 429
@@ -141,10 +156,15 @@ export type getLivenessResponse500 = {
   status: 500
 }
 
+export type getLivenessResponse503 = {
+  data: Problem
+  status: 503
+}
+
 export type getLivenessResponseSuccess = (getLivenessResponse200) & {
   headers: Headers;
 };
-export type getLivenessResponseError = (getLivenessResponse429 | getLivenessResponse500) & {
+export type getLivenessResponseError = (getLivenessResponse400 | getLivenessResponse429 | getLivenessResponse500 | getLivenessResponse503) & {
   headers: Headers;
 };
 
@@ -179,6 +199,11 @@ export type getReadinessResponse200 = {
   status: 200
 }
 
+export type getReadinessResponse400 = {
+  data: Problem
+  status: 400
+}
+
 export type getReadinessResponse429 = {
   data: Problem
   status: 429
@@ -197,7 +222,7 @@ export type getReadinessResponse503 = {
 export type getReadinessResponseSuccess = (getReadinessResponse200) & {
   headers: Headers;
 };
-export type getReadinessResponseError = (getReadinessResponse429 | getReadinessResponse500 | getReadinessResponse503) & {
+export type getReadinessResponseError = (getReadinessResponse400 | getReadinessResponse429 | getReadinessResponse500 | getReadinessResponse503) & {
   headers: Headers;
 };
 

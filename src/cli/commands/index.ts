@@ -1,5 +1,6 @@
 import type { CliCommand } from "../command.ts";
 import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
+import { migrateDownCommand, migrateStatusCommand, migrateUpCommand } from "./migrate.ts";
 import { openapiCommand } from "./openapi.ts";
 
 /** Every `rampart` subcommand. A capability adds its commands here. */
@@ -8,5 +9,8 @@ export const commands: readonly CliCommand[] = [
   configCheckCommand,
   configExampleCommand,
   versionCommand,
+  migrateUpCommand,
+  migrateDownCommand,
+  migrateStatusCommand,
   openapiCommand,
 ];

@@ -1,15 +1,25 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
 import { apiSettings } from "./api.ts";
+import { cacheSettings } from "./cache.ts";
+import { databaseRules, databaseSettings } from "./database.ts";
+import { edgeRules, edgeSettings } from "./edge.ts";
+import { observabilitySettings } from "./observability.ts";
+import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
 export const settings = {
   ...serverSettings,
+  ...databaseSettings,
   ...redisSettings,
+  ...edgeSettings,
+  ...rateLimitSettings,
+  ...observabilitySettings,
+  ...cacheSettings,
   ...apiSettings,
 } satisfies SettingGroup;
 
-export const configRules: readonly ConfigRule[] = [...serverRules];
+export const configRules: readonly ConfigRule[] = [...serverRules, ...databaseRules, ...edgeRules, ...rateLimitRules];
 
 export type Config = ConfigOf<typeof settings>;

@@ -62,12 +62,16 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     .send(toProblem(error, request.id, request.url.split("?")[0] ?? "/"));
 }
 
+/** Turns an error of a lower layer (e.g. a database driver's) into a typed problem, or passes. */
+export type ErrorTranslator = (error: unknown) => AppError | undefined;
+
 /** The one place where errors become HTTP responses. */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, translators: readonly ErrorTranslator[] = []): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // A body sent to a route that does not exist is a 404, whatever state the body is in.
     if (request.routeOptions.url === undefined) return sendNotFound(request, reply);
-    const known = error instanceof AppError ? error : fromFastifyError(error);
+    const known =
+      error instanceof AppError ? error : (translators.map((t) => t(error)).find(Boolean) ?? fromFastifyError(error));
     if (known) {
       if (known.status >= 500) request.log.error({ err: error, code: known.code }, "request failed: dependency");
       return sendProblem(request, reply, known);

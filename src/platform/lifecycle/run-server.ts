@@ -1,9 +1,10 @@
-import { buildApp } from "../../app.ts";
 import { readEnvironment } from "../../config/env-file.ts";
 import { ConfigError, type Env, formatConfigProblems, loadConfig } from "../../config/load.ts";
 import type { Config } from "../../config/settings/index.ts";
+import { exitAfterFlush } from "../logging/exit.ts";
 import { createLogger } from "../logging/logger.ts";
-import { createRuntimeDeps } from "../runtime-deps.ts";
+import { startTracingIfConfigured } from "../observability/start-tracing.ts";
+import type { RuntimeDeps } from "../runtime-deps.ts";
 import { createShutdown, installSignalHandlers } from "./shutdown.ts";
 
 /** sysexits.h EX_CONFIG: the conventional exit status for a configuration error. */
@@ -25,22 +26,30 @@ export function loadConfigOrExit(env: Env, stderr: NodeJS.WritableStream = proce
 /** config → dependencies → app → listen → graceful shutdown. */
 export async function runServer(env: Env): Promise<void> {
   const config = loadConfigOrExit(env);
-  const logger = createLogger(config);
-  let runtime: Awaited<ReturnType<typeof createRuntimeDeps>>;
+  const tracing = await startTracingIfConfigured(config);
+  // Imported only now: tracing's module hooks must be in place before fastify, ioredis and pg load.
+  const { buildApp } = await import("../../app.ts");
+  const { createRuntimeDeps } = await import("../runtime-deps.ts");
+  const logger = createLogger(config, undefined, tracing?.logFields);
+  tracing?.logExportErrorsTo(logger);
+  let runtime: RuntimeDeps;
   try {
     runtime = await createRuntimeDeps(config, logger);
   } catch (error) {
-    logger.fatal({ err: error }, "startup failed: a required dependency is unavailable");
-    logger.flush();
-    process.exit(1);
+    logger.fatal({ err: error }, `startup failed: ${(error as Error).message}`);
+    exitAfterFlush(logger, 1);
+    return;
   }
-  const app = await buildApp(config, runtime.deps);
+  const app = await buildApp(config, { ...runtime.deps, tracing });
   const shutdown = createShutdown({
     app,
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-    closeDeps: () => runtime.close(),
+    closeDeps: async () => {
+      await runtime.close();
+      await tracing?.shutdown();
+    },
   });
   installSignalHandlers(shutdown, logger);
   const address = await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { App } from "../../app.ts";
+import { exitAfterFlush } from "../logging/exit.ts";
 import type { Logger } from "../logging/logger.ts";
 
 export interface ShutdownOptions {
@@ -21,7 +22,7 @@ export type Shutdown = (reason: string, exitCode: number) => Promise<void>;
 
 export function createShutdown(options: ShutdownOptions): Shutdown {
   const { app, logger, timeoutMs, drainDelayMs, closeDeps } = options;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const exit = options.exit ?? ((code: number) => exitAfterFlush(logger, code));
   let started = false;
 
   async function shutdown(reason: string, exitCode: number): Promise<void> {
@@ -35,7 +36,6 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
     logger.info({ reason, timeoutMs, drainDelayMs }, "shutdown started; readiness now 503");
     const deadline = setTimeout(() => {
       logger.error({ timeoutMs }, "shutdown timed out; in-flight requests abandoned");
-      logger.flush();
       exit(1);
     }, timeoutMs + drainDelayMs);
     deadline.unref();
@@ -49,7 +49,6 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
       logger.error({ err: error }, "shutdown failed");
       exitCode = 1;
     }
-    logger.flush();
     exit(exitCode);
   }
 

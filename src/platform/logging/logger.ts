@@ -11,7 +11,12 @@ export type { Logger } from "pino";
  * stdout. Pretty output is formatted in-process (no worker thread) so nothing is lost when
  * the process exits right after logging.
  */
-export function createLogger(config: Pick<Config, "LOG_LEVEL" | "LOG_FORMAT">, destination?: Writable): Logger {
+export function createLogger(
+  config: Pick<Config, "LOG_LEVEL" | "LOG_FORMAT">,
+  destination?: Writable,
+  /** Fields added to every line, e.g. the active trace id when tracing is on. */
+  mixin?: () => Record<string, unknown>,
+): Logger {
   const stream =
     config.LOG_FORMAT === "pretty"
       ? PinoPretty({
@@ -26,6 +31,7 @@ export function createLogger(config: Pick<Config, "LOG_LEVEL" | "LOG_FORMAT">, d
     {
       level: config.LOG_LEVEL,
       base: { pid: process.pid },
+      ...(mixin ? { mixin } : {}),
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),

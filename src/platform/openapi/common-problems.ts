@@ -7,18 +7,18 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * The problem statuses an operation can answer whatever its handler does — decided by the
  * edge, not the route — so they are added to every operation's responses and no route
  * author can forget them:
- * - 500 anywhere (a bug), 429 anywhere (the rate limit sits at the edge, before routing);
+ * - 500 anywhere (a bug), 429 anywhere (the rate limit sits at the edge, before routing),
+ *   400 anywhere (a Host outside TRUSTED_HOSTS), 503 anywhere (database unavailable, kill switch);
  * - 422 when the route validates any input (params, query, headers or body);
- * - 400 (malformed JSON), 413 (too large) and 415 (not JSON) for methods that carry a body;
+ * - 413 (too large) and 415 (not JSON) for methods that carry a body;
  * - 401 when it requires credentials.
  */
 export function commonProblemStatuses(method: string, schema: FastifySchema & { security?: unknown }): number[] {
-  const statuses = new Set([429, 500]);
+  const statuses = new Set([400, 429, 500, 503]);
   const validates = [schema.body, schema.params, schema.querystring, schema.headers].some((s) => s !== undefined);
   if (validates) statuses.add(422);
   // Fastify parses a body sent to these methods even when the route declares none.
   if (BODY_METHODS.has(method)) {
-    statuses.add(400);
     statuses.add(413);
     statuses.add(415);
   }

@@ -1,7 +1,9 @@
 import { Registry } from "prom-client";
 import { buildApp } from "../../app.ts";
 import { loadConfig } from "../../config/load.ts";
+import { cacheOptionsFrom, createCache } from "../cache/cache.ts";
 import { systemClock } from "../clock.ts";
+import { openDatabase } from "../db/connect.ts";
 import { createLogger } from "../logging/logger.ts";
 
 /**
@@ -20,12 +22,23 @@ export const OPENAPI_SNAPSHOT_ENV = {
 /** Builds the app without listening or connecting anything and returns its OpenAPI document. */
 export async function buildOpenapiDocument(): Promise<unknown> {
   const config = loadConfig(OPENAPI_SNAPSHOT_ENV);
+  const logger = createLogger(config);
+  const metrics = new Registry();
+  // Nothing is queried while building the document: an unmigrated in-memory database suffices.
+  const database = openDatabase({ ...config, DATABASE_URL: "sqlite::memory:" }, logger);
+  const cache = await createCache(cacheOptionsFrom(config), { redis: undefined, logger, metrics });
   const app = await buildApp(config, {
-    logger: createLogger(config),
+    logger,
     clock: systemClock,
+    database,
+    cache,
     readinessChecks: [],
-    metrics: new Registry(),
+    metrics,
     redis: undefined,
+  });
+  app.addHook("onClose", async () => {
+    await cache.close();
+    await database.close();
   });
   try {
     await app.ready();

@@ -1,0 +1,118 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import type { Config } from "../../config/settings/index.ts";
+import type { ReadinessCheck } from "../health/readiness.ts";
+import type { Logger } from "../logging/logger.ts";
+import { type ColumnTypes, columnTypes, type Engine } from "./dialect.ts";
+import type { Database } from "./schema.ts";
+import { openSqlite } from "./sqlite-adapter.ts";
+
+export type DatabaseLocation = { engine: "sqlite"; path: string } | { engine: "postgres"; url: string };
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
+}
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly engine: Engine;
+  readonly types: ColumnTypes;
+  ping(): Promise<void>;
+  /** PostgreSQL pool occupancy; undefined for SQLite (one connection). */
+  poolStats(): PoolStats | undefined;
+  close(): Promise<void>;
+}
+
+type DatabaseConfig = Pick<
+  Config,
+  | "DATABASE_URL"
+  | "DATA_DIR"
+  | "DB_POOL_MAX"
+  | "DB_POOL_TIMEOUT_MS"
+  | "DB_IDLE_TIMEOUT_MS"
+  | "DB_MAX_LIFETIME_S"
+  | "DB_STATEMENT_TIMEOUT_MS"
+  | "SQLITE_BUSY_TIMEOUT_MS"
+>;
+
+/** `DATABASE_URL` unset → SQLite under DATA_DIR; `sqlite:<path>`; `postgres(ql)://…`. */
+export function resolveDatabaseLocation(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">): DatabaseLocation {
+  const url = config.DATABASE_URL;
+  if (!url) return { engine: "sqlite", path: join(config.DATA_DIR, "rampart.db") };
+  if (url.startsWith("sqlite:")) return { engine: "sqlite", path: url.slice("sqlite:".length) };
+  return { engine: "postgres", url };
+}
+
+const TIMESTAMP_OIDS = [1114, 1184];
+
+/**
+ * Timestamps come back as ISO-8601 strings on both engines (SQLite stores them as text),
+ * so repositories see one representation.
+ */
+function pgTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: string) => {
+      if (TIMESTAMP_OIDS.includes(oid)) return (value: string) => new Date(value).toISOString();
+      return pg.types.getTypeParser(oid, format as "text");
+    }) as pg.CustomTypesConfig["getTypeParser"],
+  };
+}
+
+export function openDatabase(config: DatabaseConfig, logger: Logger): DatabaseHandle {
+  const location = resolveDatabaseLocation(config);
+  if (location.engine === "sqlite") {
+    if (location.path !== ":memory:") mkdirSync(dirname(location.path), { recursive: true });
+    const sqlite = openSqlite(location.path, config.SQLITE_BUSY_TIMEOUT_MS);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return {
+      db,
+      engine: "sqlite",
+      types: columnTypes("sqlite"),
+      ping: async () => void (await sql`select 1`.execute(db)),
+      poolStats: () => undefined,
+      close: () => db.destroy(),
+    };
+  }
+  const pool = new pg.Pool({
+    connectionString: location.url,
+    max: config.DB_POOL_MAX,
+    // Bounds both opening a connection and waiting for a free one: a saturated pool answers 503, never hangs.
+    connectionTimeoutMillis: config.DB_POOL_TIMEOUT_MS,
+    idleTimeoutMillis: config.DB_IDLE_TIMEOUT_MS,
+    maxLifetimeSeconds: config.DB_MAX_LIFETIME_S,
+    statement_timeout: config.DB_STATEMENT_TIMEOUT_MS || undefined,
+    // The client-side bound catches a server that stops answering altogether.
+    query_timeout: config.DB_STATEMENT_TIMEOUT_MS ? config.DB_STATEMENT_TIMEOUT_MS + 2000 : undefined,
+    application_name: "rampart",
+    keepAlive: true,
+    types: pgTypes(),
+  });
+  // An idle client dying (server restart, pg_terminate_backend) emits 'error' on the pool;
+  // unhandled, that would crash the process. The pool discards the client and reconnects.
+  pool.on("error", (error) =>
+    logger.warn({ err: { message: error.message } }, "database connection lost; pool will reconnect"),
+  );
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: "postgres",
+    types: columnTypes("postgres"),
+    ping: async () => void (await sql`select 1`.execute(db)),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: config.DB_POOL_MAX,
+    }),
+    close: () => db.destroy(),
+  };
+}
+
+export function databaseReadinessCheck(handle: DatabaseHandle): ReadinessCheck {
+  return { name: "database", required: true, check: () => handle.ping() };
+}

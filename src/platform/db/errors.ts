@@ -1,0 +1,71 @@
+import { type AppError, ConflictError, UnavailableError, ValidationError } from "../errors/app-error.ts";
+
+interface DriverError {
+  code?: string;
+  errcode?: number;
+  message?: string;
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "EAI_AGAIN",
+]);
+// SQLite extended result codes (sqlite3.h).
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+const SQLITE_BUSY = 5;
+
+function driverError(error: unknown): DriverError | undefined {
+  return typeof error === "object" && error !== null ? (error as DriverError) : undefined;
+}
+
+/** Unique or primary-key violation, on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = driverError(error);
+  return e?.code === "23505" || e?.errcode === SQLITE_CONSTRAINT_UNIQUE || e?.errcode === SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = driverError(error);
+  return e?.code === "23503" || e?.errcode === SQLITE_CONSTRAINT_FOREIGNKEY;
+}
+
+/** The database is unreachable, restarting, saturated or too slow: the client should retry. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = driverError(error);
+  if (!e) return false;
+  if (e.code && NETWORK_CODES.has(e.code)) return true;
+  // SQLSTATE 08xxx connection exceptions, 57P0x shutdown/crash, 53300 too many connections, 57014 statement timeout.
+  if (e.code && (/^08/.test(e.code) || /^57P0/.test(e.code) || e.code === "53300" || e.code === "57014")) return true;
+  if (e.errcode === SQLITE_BUSY) return true;
+  const message = e.message ?? "";
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(
+    message,
+  );
+}
+
+/**
+ * Maps driver errors that leak through a service to typed problems, the same on both
+ * engines. Services that know which field clashed throw a more precise error themselves.
+ */
+export function translateDatabaseError(error: unknown): AppError | undefined {
+  if (isUniqueViolation(error))
+    return new ConflictError("resource.conflict", "A resource with these values already exists.");
+  if (isForeignKeyViolation(error)) {
+    return new ValidationError(
+      [],
+      "The request refers to a resource that does not exist.",
+      "resource.reference_invalid",
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new UnavailableError("database.unavailable", "The database is temporarily unavailable; retry shortly.", 5);
+  }
+  return undefined;
+}

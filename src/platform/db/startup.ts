@@ -1,0 +1,41 @@
+import type { Config } from "../../config/settings/index.ts";
+import type { Logger } from "../logging/logger.ts";
+import { type DatabaseHandle, openDatabase } from "./connect.ts";
+import { loadMigrations, migrateUp, verifyMigrations } from "./migrator.ts";
+
+/**
+ * Opens the database for a server process: reachable within DB_CONNECT_TIMEOUT_MS or
+ * startup fails with the reason; applied migrations must match their files; pending ones
+ * are applied when MIGRATE_ON_START is on.
+ */
+export async function openDatabaseForServer(config: Config, logger: Logger): Promise<DatabaseHandle> {
+  const handle = openDatabase(config, logger);
+  try {
+    await withTimeout(handle.ping(), config.DB_CONNECT_TIMEOUT_MS, "database");
+    const migrations = await loadMigrations();
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrateUp(handle, migrations, logger);
+      if (applied.length > 0) logger.info({ applied }, "migrations applied at startup");
+    } else {
+      await verifyMigrations(handle, migrations);
+    }
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,64 @@
+import cors from "@fastify/cors";
+import type { FastifyInstance } from "fastify";
+import type { ConfigProblem } from "../../config/setting.ts";
+import { commaList } from "./list.ts";
+
+export interface CorsOptions {
+  /** Exact origins (scheme://host[:port]) or the single entry "*". */
+  readonly origins: readonly string[];
+  readonly credentials: boolean;
+  readonly maxAgeSeconds: number;
+}
+
+// An origin is scheme, host and optional port — nothing else — so matching can be exact.
+const ORIGIN = /^https?:\/\/[^/?#\s]+$/;
+
+/** CORS_ORIGINS problems: malformed origins, and "*" with credentials (which would let any site act as the user). */
+export function corsOriginProblems(value: string, credentials: boolean): ConfigProblem[] {
+  const origins = commaList(value);
+  const problems: ConfigProblem[] = [];
+  const example = "https://app.example.com";
+  if (origins.includes("*")) {
+    if (credentials) {
+      problems.push({
+        name: "CORS_ORIGINS",
+        message:
+          "* cannot be combined with CORS_CREDENTIALS=true: list the exact origins, or set CORS_CREDENTIALS=false",
+        example,
+      });
+    }
+    if (origins.length > 1) problems.push({ name: "CORS_ORIGINS", message: "* must be the only entry", example });
+  }
+  const malformed = origins.filter((o) => o !== "*" && (!ORIGIN.test(o) || o.endsWith(".")));
+  if (malformed.length > 0) {
+    problems.push({
+      name: "CORS_ORIGINS",
+      message: `entries must be exact origins like scheme://host[:port] without path (got ${malformed.join(", ")})`,
+      example,
+    });
+  }
+  return problems;
+}
+
+/**
+ * CORS by exact origin. A listed origin gets Access-Control-Allow-Origin (its own value,
+ * never a pattern) and, when enabled, Allow-Credentials; any other origin gets no
+ * Access-Control-Allow-* header at all, so the browser blocks the read. Preflights are
+ * answered with 204 and a max-age so browsers do not repeat them for every call.
+ */
+export async function installCors(app: FastifyInstance, options: CorsOptions): Promise<void> {
+  const anyOrigin = options.origins.includes("*");
+  const allowed = new Set(options.origins);
+  await app.register(cors, {
+    // Returning false (rather than @fastify/cors's array matching) makes the plugin add no
+    // CORS header for a foreign origin — with an array it would still send Allow-Credentials.
+    origin: (origin, callback) => {
+      if (origin !== undefined && (anyOrigin || allowed.has(origin))) callback(null, anyOrigin ? "*" : origin);
+      else callback(null, false);
+    },
+    credentials: options.credentials && !anyOrigin,
+    maxAge: options.maxAgeSeconds,
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    exposedHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"],
+  });
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../../config/settings/index.ts";
+import { installCompression } from "./compression.ts";
+import { installCors } from "./cors.ts";
+import { commaList } from "./list.ts";
+import { installSecurityHeaders } from "./security-headers.ts";
+import { installTrustedHosts } from "./trusted-hosts.ts";
+
+/**
+ * The HTTP edge every route inherits, in request order: foreign hosts are refused
+ * first, then CORS headers are decided (so even a refusal further on is readable by an
+ * allowed browser origin); on the way out, security headers and compression.
+ * Body size and connection timeouts are server options (server-options.ts).
+ */
+export async function installHttpEdge(app: FastifyInstance, config: Config): Promise<void> {
+  installTrustedHosts(app, { hosts: commaList(config.TRUSTED_HOSTS), healthAnyHost: config.HEALTH_ANY_HOST });
+  await installCors(app, {
+    origins: commaList(config.CORS_ORIGINS),
+    credentials: config.CORS_CREDENTIALS,
+    maxAgeSeconds: config.CORS_MAX_AGE_S,
+  });
+  installSecurityHeaders(app, { hsts: config.APP_ENV === "production" });
+  installCompression(app, config.COMPRESSION_THRESHOLD_BYTES);
+}

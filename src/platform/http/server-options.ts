@@ -1,0 +1,34 @@
+import type { Config } from "../../config/settings/index.ts";
+import { parseTrustProxy, type TrustProxy } from "./trust-proxy.ts";
+
+export interface EdgeServerOptions {
+  readonly trustProxy: TrustProxy;
+  readonly bodyLimit: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly http: {
+    readonly requestTimeout: number;
+    readonly headersTimeout: number;
+    readonly connectionsCheckingInterval: number;
+  };
+}
+
+/**
+ * Fastify/node:http options for the connection-level limits. Node enforces the header
+ * and request timeouts only when it sweeps its connections (every 30 s by default), so
+ * a slowloris client could hold a socket far beyond HEADERS_TIMEOUT_MS; sweeping at
+ * half the headers timeout (at most every 5 s) keeps the bound close to the setting.
+ */
+export function edgeServerOptions(config: Config): EdgeServerOptions {
+  return {
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    bodyLimit: config.BODY_LIMIT,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.max(50, Math.min(5000, Math.floor(config.HEADERS_TIMEOUT_MS / 2))),
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../errors/app-error.ts";
+import { UNMATCHED_ROUTE } from "./http-metrics.ts";
+import type { ErrorReporter } from "./sentry-reporter.ts";
+
+/**
+ * Reports requests that ended in a 5xx because of an unexpected error. Typed errors
+ * (AppError, e.g. a 503 while a dependency is down) are expected states, already logged,
+ * and would flood the reporter during an outage, so they are not reported. The report is
+ * sent after the response, in the background.
+ */
+export function installErrorReporting(app: FastifyInstance, reporter: ErrorReporter): void {
+  const errors = new WeakMap<FastifyRequest, Error>();
+  app.addHook("onError", (request, _reply, error, done) => {
+    if (!(error instanceof AppError)) errors.set(request, error);
+    done();
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    const error = errors.get(request);
+    if (error !== undefined && reply.statusCode >= 500) {
+      reporter.report({
+        error,
+        requestId: request.id,
+        method: request.method,
+        route: request.routeOptions.url ?? UNMATCHED_ROUTE,
+        status: reply.statusCode,
+      });
+    }
+    done();
+  });
+  app.addHook("onClose", () => reporter.flush());
+}

@@ -1,0 +1,40 @@
+import type { FastifyRequest } from "fastify";
+import type { TierName } from "./tiers.ts";
+
+/** Whose budget a request spends, and which tier's limits apply. */
+export interface RateLimitTarget {
+  readonly key: string;
+  readonly tier: TierName;
+}
+
+/**
+ * Chooses the budget of a request, or undefined for an unlimited route. Pluggable so
+ * that identity can key by user id, API key id or role (e.g. the admin tier for company
+ * admins) once it exists.
+ */
+export type RateLimitResolver = (request: FastifyRequest) => RateLimitTarget | undefined;
+
+/**
+ * The client's network, as a key. An IPv6 client usually holds a whole /64 and can
+ * rotate addresses within it at will, so IPv6 is keyed by its /64 prefix.
+ */
+export function clientNetworkKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return `ip:${mapped[1]}`;
+  if (!ip.includes(":")) return `ip:${ip}`;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const headGroups = head ? head.split(":") : [];
+  const tailGroups = ip.includes("::") && tail ? tail.split(":") : [];
+  const missing = 8 - headGroups.length - tailGroups.length;
+  const groups = [...headGroups, ...Array<string>(Math.max(0, missing)).fill("0"), ...tailGroups];
+  return `ip6:${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
+
+/** The default until identity exists: the route's declared tier, keyed by client network. */
+export const byClientIp: RateLimitResolver = (request) => {
+  const tier = request.routeOptions.config?.rateLimit?.tier;
+  return tier === undefined ? undefined : { tier, key: clientNetworkKey(request.ip) };
+};

@@ -1,0 +1,36 @@
+/** The rate-limit tiers a route (or, later, the caller's identity) can pick. */
+export const TIER_NAMES = ["public", "user", "admin", "ai", "webhook", "auth"] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+/**
+ * A tier's limits. `perMinute` is the sustained rate; `burst` is how many requests a
+ * client may make in one minute when it has not used its burst allowance lately: the
+ * extra `burst - perMinute` requests come from an allowance refilled every
+ * BURST_WINDOW_S. `perHour` caps the total whatever the minute and burst say.
+ */
+export interface TierLimits {
+  readonly perMinute: number;
+  readonly perHour: number;
+  readonly burst: number;
+}
+
+export const BURST_WINDOW_S = 600;
+
+/** The audited defaults, written as their settings are (RATE_LIMIT_<TIER>). */
+export const DEFAULT_TIER_SPECS: Readonly<Record<TierName, string>> = {
+  public: "min=20,hour=1000,burst=30",
+  user: "min=100,hour=5000,burst=150",
+  admin: "min=200,hour=10000,burst=300",
+  ai: "min=10,hour=300,burst=15",
+  webhook: "min=100,hour=5000,burst=200",
+  // Login, register, refresh, password: strict per IP, on top of the per-account lockout.
+  auth: "min=10,hour=100,burst=10",
+};
+
+export const TIER_SPEC_PATTERN = "^min=[1-9][0-9]*,hour=[1-9][0-9]*,burst=[1-9][0-9]*$";
+
+/** "min=20,hour=1000,burst=30" → limits. Assumes the value matched TIER_SPEC_PATTERN. */
+export function parseTierSpec(spec: string): TierLimits {
+  const numbers = Object.fromEntries(spec.split(",").map((part) => part.split("=") as [string, string]));
+  return { perMinute: Number(numbers.min), perHour: Number(numbers.hour), burst: Number(numbers.burst) };
+}

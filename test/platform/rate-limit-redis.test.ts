@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, describe, it } from "node:test";
+import { Redis } from "ioredis";
+import { createLogger } from "../../src/platform/logging/logger.ts";
+import { closeRedis, connectRedis, createRedisClient } from "../../src/platform/redis/connect.ts";
+import { buildTestApp, type TestApp, testConfig } from "../helpers/app.ts";
+import { LogCapture } from "../helpers/log-capture.ts";
+import { addTierRoutes, hit } from "../helpers/rate-limit.ts";
+import { startServerProcess } from "../helpers/server-process.ts";
+import { redis } from "../helpers/services.ts";
+
+const service = await redis();
+
+/**
+ * An app whose limiter counts in the Redis at `url` through the production client. The
+ * command timeout is 150 ms rather than the production 50 ms so that a busy 2-core test
+ * machine does not fall back to memory when these tests expect Redis.
+ */
+async function appOnRedis(url: string, env: Record<string, string>): Promise<TestApp & { client: Redis }> {
+  const config = testConfig(env);
+  const logger = createLogger(config, new LogCapture());
+  const client = createRedisClient({ url, connectTimeoutMs: 1000, commandTimeoutMs: 150 }, logger);
+  await connectRedis(client, 1000, logger);
+  const t = await buildTestApp(env, { redis: client });
+  addTierRoutes(t.app);
+  await t.app.ready();
+  return { ...t, client };
+}
+
+async function closeAll(...apps: (TestApp & { client: Redis })[]) {
+  for (const a of apps) {
+    await a.app.close();
+    await closeRedis(a.client);
+  }
+}
+
+const allAnswered = (statuses: number[]) => statuses.every((s) => s === 200 || s === 429);
+
+describe("rate limits shared in Redis", { skip: service.skip }, () => {
+  const url = String(service.url);
+  const admin = service.skip ? undefined : new Redis(url);
+  const prefixes: string[] = [];
+  const uniquePrefix = () => {
+    const prefix = `rampart:test:rl:${randomUUID()}`;
+    prefixes.push(prefix);
+    return prefix;
+  };
+  after(async () => {
+    if (!admin) return;
+    for (const prefix of prefixes) {
+      const keys = await admin.keys(`${prefix}:*`);
+      if (keys.length > 0) await admin.del(...keys);
+    }
+    admin.disconnect();
+  });
+
+  it("two app instances count against one limit", async () => {
+    const env = { RATE_LIMIT_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_PUBLIC: "min=5,hour=100,burst=5" };
+    const a = await appOnRedis(url, env);
+    const b = await appOnRedis(url, env);
+    try {
+      assert.deepEqual(await hit(a.app, "/test/public", 3), [200, 200, 200]);
+      const fourth = await b.app.inject({ method: "GET", url: "/test/public" });
+      assert.equal(fourth.statusCode, 200);
+      assert.match(String(fourth.headers.ratelimit), /"public-min";r=1;/, "B sees A's three requests");
+      assert.deepEqual(await hit(b.app, "/test/public", 2), [200, 429]);
+      assert.deepEqual(await hit(a.app, "/test/public", 1), [429]);
+    } finally {
+      await closeAll(a, b);
+    }
+  });
+
+  it("keeps limiting in memory while Redis is paused, fails no request, and counts in Redis again afterwards", async () => {
+    assert.ok(admin);
+    const prefix = uniquePrefix();
+    const env = { RATE_LIMIT_KEY_PREFIX: prefix, RATE_LIMIT_PUBLIC: "min=5,hour=100,burst=5" };
+    const t = await appOnRedis(url, env);
+    const minuteKey = `${prefix}:public:min:ip:127.0.0.1`;
+    try {
+      assert.deepEqual(await hit(t.app, "/test/public", 2), [200, 200]);
+      assert.equal(await admin.get(minuteKey), "2", "counted in Redis");
+
+      const pausedAt = Date.now();
+      await admin.call("CLIENT", "PAUSE", "500", "ALL");
+      const during = await hit(t.app, "/test/public", 6);
+      assert.ok(allAnswered(during), `no request failed: ${during}`);
+      assert.deepEqual(during, [200, 200, 200, 200, 200, 429], "the limit still holds, counted in memory");
+
+      assert.ok(Date.now() - pausedAt < 500, "all six were answered while Redis was paused");
+      // Past the pause and the limiter's 1 s cool-down, Redis is used again.
+      await new Promise((r) => setTimeout(r, 1700 - (Date.now() - pausedAt)));
+      const before = Number(await admin.get(minuteKey));
+      const after = await t.app.inject({ method: "GET", url: "/test/public" });
+      assert.ok(allAnswered([after.statusCode]));
+      assert.equal(Number(await admin.get(minuteKey)), before + 1, "the next request is counted in Redis");
+      assert.match(t.logs.text(), /rate limits counted in process memory/);
+    } finally {
+      await closeAll(t);
+    }
+  });
+});
+
+describe("rate limits when Redis is unreachable", () => {
+  it("count in memory when the Redis client points at a dead port, and no request fails", async () => {
+    const t = await appOnRedis("redis://127.0.0.1:1", {
+      RATE_LIMIT_KEY_PREFIX: "rampart:test:dead",
+      RATE_LIMIT_AI: "min=3,hour=10,burst=4",
+    });
+    try {
+      const statuses = await hit(t.app, "/test/ai", 6);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429]);
+    } finally {
+      await closeAll(t);
+    }
+  });
+
+  it("let the server start within 3 s and enforce limits in memory", async () => {
+    const started = Date.now();
+    const server = await startServerProcess({
+      REDIS_URL: "redis://127.0.0.1:1",
+      RATE_LIMIT_ROUTES: "GET /health=public",
+      RATE_LIMIT_PUBLIC: "min=2,hour=10,burst=2",
+    });
+    try {
+      assert.ok(Date.now() - started < 3000, `listening after ${Date.now() - started} ms`);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${server.url}/health`)).status);
+      assert.deepEqual(statuses, [200, 200, 429]);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited();
+    }
+  });
+});

@@ -75,7 +75,7 @@ describe("problem responses in the OpenAPI document", () => {
 
   const statuses = (responses: Responses | undefined) => Object.keys(responses ?? {});
 
-  it("adds what the edge can answer: 400/413/415 for a body, 422 for validated input, 401 when credentials are required", () => {
+  it("adds what the edge can answer: 400/429/500/503 anywhere, 413/415 for a body, 422 for validated input, 401 when credentials are required", () => {
     assert.deepEqual(statuses(paths["/test/notes"]?.post?.responses), [
       "201",
       "400",
@@ -86,10 +86,19 @@ describe("problem responses in the OpenAPI document", () => {
       "422",
       "429",
       "500",
+      "503",
     ]);
-    assert.deepEqual(statuses(paths["/test/notes/{id}"]?.get?.responses), ["200", "404", "422", "429", "500"]);
+    assert.deepEqual(statuses(paths["/test/notes/{id}"]?.get?.responses), [
+      "200",
+      "400",
+      "404",
+      "422",
+      "429",
+      "500",
+      "503",
+    ]);
     // `{}` among the alternatives means anonymous calls are allowed: no 401 promised.
-    assert.deepEqual(statuses(paths["/test/anonymous-or-key"]?.get?.responses), ["200", "429", "500"]);
+    assert.deepEqual(statuses(paths["/test/anonymous-or-key"]?.get?.responses), ["200", "400", "429", "500", "503"]);
   });
 
   it("declares route-listed problems (problemResponses) as application/problem+json Problem", () => {
@@ -112,7 +121,7 @@ describe("problem responses in the OpenAPI document", () => {
   it("describes a bodiless 204 without content, and a DELETE as able to refuse a body", async () => {
     const responses = paths["/test/notes/{id}"]?.delete?.responses;
     assert.deepEqual(responses?.["204"], { description: "No Content" });
-    assert.deepEqual(statuses(responses), ["204", "400", "401", "413", "415", "422", "429", "500"]);
+    assert.deepEqual(statuses(responses), ["204", "400", "401", "413", "415", "422", "429", "500", "503"]);
     const res = await t.app.inject({ method: "DELETE", url: "/test/notes/1" });
     assert.equal(res.statusCode, 204);
   });

@@ -79,10 +79,9 @@ function installContractHook(app: FastifyInstance, state: ContractState, violati
 }
 
 function reportViolationsFromInject(app: FastifyInstance, violations: Map<string, string>): void {
-  const inject = app.inject.bind(app) as (options: unknown) => Promise<{ headers: Record<string, unknown> }>;
-  // Only the promise form is wrapped; the chain form (inject() without options) is not used here.
-  (app as { inject: unknown }).inject = async (options: unknown) => {
-    const response = await inject(options);
+  const inject = app.inject.bind(app) as (options?: unknown, callback?: unknown) => unknown;
+  const checked = async (options: unknown) => {
+    const response = (await inject(options)) as { headers: Record<string, unknown> };
     const requestId = String(response.headers["x-request-id"]);
     const violation = violations.get(requestId);
     violations.delete(requestId);
@@ -90,8 +89,12 @@ function reportViolationsFromInject(app: FastifyInstance, violations: Map<string
       throw new AssertionError({ message: `response breaks the API contract: ${violation}` });
     return response;
   };
+  // The promise form rejects on a break; the chain and callback forms pass through, and
+  // their breaks are reported when the app closes.
+  (app as { inject: unknown }).inject = (options?: unknown, callback?: unknown) =>
+    options === undefined || callback !== undefined ? inject(options, callback) : checked(options);
   app.addHook("onClose", (_instance, done) => {
-    // Responses sent over a real socket (app.listen) cannot reject an inject: report them here.
+    // Responses sent over a real socket (app.listen) or by an unchecked inject form: report them here.
     const left = [...violations.values()];
     done(
       left.length > 0

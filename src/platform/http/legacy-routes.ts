@@ -61,6 +61,19 @@ export function installLegacyRoutes(app: FastifyInstance, enabled: boolean): voi
   });
 }
 
+/** How the document describes the headers every legacy answer carries. */
+export const LEGACY_RESPONSE_HEADERS = {
+  Deprecation: {
+    type: "string",
+    description: `RFC 9745: this path is deprecated since the given time (${LEGACY_DEPRECATED_AT.toISOString().slice(0, 10)}).`,
+  },
+  Sunset: {
+    type: "string",
+    description: `RFC 8594: this path stops answering after this HTTP-date (${LEGACY_SUNSET_AT.toISOString().slice(0, 10)}).`,
+  },
+  Link: { type: "string", description: 'The same resource under /api/v1, rel="successor-version".' },
+} as const;
+
 function isVersionOne(url: string): boolean {
   return url === API_V1_PREFIX || url.startsWith(`${API_V1_PREFIX}/`);
 }

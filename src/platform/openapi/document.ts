@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import type { FastifySchema, RouteOptions } from "fastify";
+import { LEGACY_RESPONSE_HEADERS } from "../http/legacy-routes.ts";
 import { RAMPART_VERSION } from "../version.ts";
 import { commonProblemStatuses } from "./common-problems.ts";
 import { problemResponse } from "./problem-responses.ts";
@@ -55,7 +56,10 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
   };
 }
 
-/** The route schema as the document shows it: every response described, common problems added. */
+/**
+ * The route schema as the document shows it: every response described, common problems
+ * added, and on legacy twins the deprecation headers they answer with.
+ */
 function operationSchema(schema: FastifySchema | undefined, route: RouteOptions): FastifySchema {
   if (schema === undefined || (schema as { hide?: boolean }).hide === true) return schema ?? { hide: true };
   const method = Array.isArray(route.method) ? String(route.method[0]) : String(route.method);
@@ -66,6 +70,11 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
   for (const status of commonProblemStatuses(method, schema)) {
     responses[status] ??= problemResponse(status);
   }
+  if (route.config?.legacyRoute !== undefined) {
+    for (const [status, entry] of Object.entries(responses)) {
+      responses[status] = { ...(entry as object), headers: LEGACY_RESPONSE_HEADERS };
+    }
+  }
   return { ...schema, response: responses };
 }
 
@@ -74,6 +83,8 @@ function describedResponse(status: string, entry: unknown): unknown {
   const record = entry as Record<string, unknown>;
   if (record.content !== undefined) return { description: STATUS_CODES[status] ?? status, ...record };
   const description = typeof record.description === "string" ? record.description : (STATUS_CODES[status] ?? status);
+  // `Type.Null()` (e.g. a 204) means no body: @fastify/swagger then omits `content`.
+  if (record.type === "null") return { ...record, description };
   return { description, content: { "application/json": { schema: entry } } };
 }
 

@@ -126,6 +126,10 @@ describe("legacy unversioned routes (ENABLE_LEGACY_ROUTES)", () => {
     assert.equal(paths["/api/widgets/{id}"].get.deprecated, true);
     assert.equal(paths["/api/widgets"].post.operationId, "createWidgetLegacy");
     assert.equal(paths["/api/ping"].get.operationId, "getPingLegacy");
+    for (const response of Object.values(paths["/api/widgets/{id}"].get.responses) as { headers: object }[]) {
+      assert.deepEqual(Object.keys(response.headers), ["Deprecation", "Sunset", "Link"]);
+    }
+    assert.equal(paths["/api/v1/widgets/{id}"].get.responses["200"].headers, undefined);
     await app.close();
   });
 

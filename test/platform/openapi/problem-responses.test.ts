@@ -55,13 +55,27 @@ describe("problem responses in the OpenAPI document", () => {
       },
       async () => ({}),
     );
+    t.app.delete(
+      "/test/notes/:id",
+      {
+        schema: {
+          operationId: "deleteNote",
+          tags: ["test"],
+          summary: "Delete a note",
+          security: [{ bearerAuth: [] }],
+          params: Type.Object({ id: Type.Integer() }),
+          response: { 204: Type.Null() },
+        },
+      },
+      async (_request, reply) => reply.code(204).send(),
+    );
     paths = (await t.app.inject({ url: "/openapi.json" })).json().paths;
   });
   after(() => t.app.close());
 
   const statuses = (responses: Responses | undefined) => Object.keys(responses ?? {});
 
-  it("adds what the edge can answer: 400/413/415 for a body, 422 for validated input, 401 when credentials are required", () => {
+  it("adds what the edge can answer: 400/429/500/503 anywhere, 413/415 for a body, 422 for validated input, 401 when credentials are required", () => {
     assert.deepEqual(statuses(paths["/test/notes"]?.post?.responses), [
       "201",
       "400",
@@ -102,6 +116,14 @@ describe("problem responses in the OpenAPI document", () => {
     assert.equal(res.json().code, "note.duplicate");
     const invalid = await t.app.inject({ url: "/test/notes/abc" });
     assert.equal(invalid.statusCode, 422);
+  });
+
+  it("describes a bodiless 204 without content, and a DELETE as able to refuse a body", async () => {
+    const responses = paths["/test/notes/{id}"]?.delete?.responses;
+    assert.deepEqual(responses?.["204"], { description: "No Content" });
+    assert.deepEqual(statuses(responses), ["204", "400", "401", "413", "415", "422", "429", "500", "503"]);
+    const res = await t.app.inject({ method: "DELETE", url: "/test/notes/1" });
+    assert.equal(res.statusCode, 204);
   });
 
   it("refuses to describe a success status as a problem", () => {

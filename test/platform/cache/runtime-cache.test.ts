@@ -12,7 +12,12 @@ const service = await redis();
 describe("the runtime's cache", { skip: service.skip }, () => {
   it("with REDIS_URL: stores in Redis, listens for invalidations, and stops listening on close", async () => {
     const prefix = `test:runtime-cache:${process.pid}`;
-    const config = testConfig({ REDIS_URL: String(service.url), CACHE_KEY_PREFIX: prefix });
+    // Wiring, not timeouts, is the subject: a loaded machine must not turn a slow reply into a miss here.
+    const config = testConfig({
+      REDIS_URL: String(service.url),
+      CACHE_KEY_PREFIX: prefix,
+      REDIS_COMMAND_TIMEOUT_MS: "1000",
+    });
     const runtime = await createRuntimeDeps(config, createLogger(config, new LogCapture()));
     const admin = new Redis(String(service.url));
     let closed = false;

@@ -111,16 +111,16 @@ describe("cache without Redis (in-process layer)", () => {
   });
 
   it("an entry expires after its TTL (and after CACHE_LOCAL_TTL_MS at the latest)", async () => {
-    const { cache } = await memoryCache({ localTtlMs: 150 });
+    const { cache } = await memoryCache({ localTtlMs: 400 });
     const status = cache.namespace<string>({ name: "status", version: 1 });
     await status.set("short", "active", 0.05);
     await status.set("long", "active", 3600);
     assert.equal(await status.get("short"), "active");
-    await sleep(80);
+    await sleep(100);
     assert.equal(await status.get("short"), undefined, "its own TTL (50 ms)");
     assert.equal(await status.get("long"), "active");
-    await sleep(100);
-    assert.equal(await status.get("long"), undefined, "bounded by the local TTL (150 ms)");
+    await sleep(350);
+    assert.equal(await status.get("long"), undefined, "bounded by the local TTL (400 ms)");
   });
 
   it("holds at most CACHE_LOCAL_MAX_ENTRIES, dropping the least recently used", async () => {

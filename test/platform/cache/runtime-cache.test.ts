@@ -12,9 +12,15 @@ const service = await redis();
 describe("the runtime's cache", { skip: service.skip }, () => {
   it("with REDIS_URL: stores in Redis, listens for invalidations, and stops listening on close", async () => {
     const prefix = `test:runtime-cache:${process.pid}`;
-    const config = testConfig({ REDIS_URL: String(service.url), CACHE_KEY_PREFIX: prefix });
+    // Wiring, not timeouts, is the subject: a loaded machine must not turn a slow reply into a miss here.
+    const config = testConfig({
+      REDIS_URL: String(service.url),
+      CACHE_KEY_PREFIX: prefix,
+      REDIS_COMMAND_TIMEOUT_MS: "1000",
+    });
     const runtime = await createRuntimeDeps(config, createLogger(config, new LogCapture()));
     const admin = new Redis(String(service.url));
+    let closed = false;
     try {
       const subscribers = async () =>
         (await admin.call("PUBSUB", "NUMSUB", `${prefix}:invalidate`)) as [string, number];
@@ -22,8 +28,11 @@ describe("the runtime's cache", { skip: service.skip }, () => {
       await runtime.deps.cache.namespace<string>({ name: "user-status", version: 1 }).set("u1", "active", 60);
       assert.equal(await admin.get(`${prefix}:user-status:v1:u1`), '"active"');
       await runtime.close();
+      closed = true;
       assert.deepEqual(await subscribers(), [`${prefix}:invalidate`, 0]);
     } finally {
+      // A failed assertion must not leave connections open: the test file would never exit.
+      if (!closed) await runtime.close();
       await admin.del(`${prefix}:user-status:v1:u1`);
       await admin.quit();
     }
@@ -32,9 +41,13 @@ describe("the runtime's cache", { skip: service.skip }, () => {
   it("without REDIS_URL: an in-process cache", async () => {
     const config = testConfig();
     const runtime = await createRuntimeDeps(config, createLogger(config, new LogCapture()));
-    const status = runtime.deps.cache.namespace<string>({ name: "user-status", version: 1 });
-    await status.set("u1", "active", 60);
-    assert.equal(await status.get("u1"), "active");
-    await runtime.close();
+    try {
+      assert.equal(runtime.deps.redis, undefined);
+      const status = runtime.deps.cache.namespace<string>({ name: "user-status", version: 1 });
+      await status.set("u1", "active", 60);
+      assert.equal(await status.get("u1"), "active");
+    } finally {
+      await runtime.close();
+    }
   });
 });

@@ -74,6 +74,19 @@ describe("auth settings", () => {
     );
   });
 
+  it("rampart config check masks JWT_PRIVATE_KEY", () => {
+    const result = spawnSync(process.execPath, ["bin/rampart.js", "config", "check"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, JWT_ALG: "ES256", JWT_PRIVATE_KEY: String(ecKey) },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /JWT_PRIVATE_KEY\s+\*{8}/);
+    assert.doesNotMatch(result.stdout, /BEGIN PRIVATE KEY/);
+    assert.ok(!result.stdout.includes(String(ecKey).split("\n")[1] ?? "-"), "the key's base64 body is not printed");
+  });
+
   it("the server started in production without a key exits 78 before listening", () => {
     const result = spawnSync(process.execPath, ["src/main.ts"], {
       cwd: ROOT,

@@ -155,12 +155,12 @@ describe("dummy verification for unknown accounts", () => {
     }
   });
 
-  it("takes about as long as a real verify (medians of interleaved runs within 2x)", async () => {
+  it("takes about as long as a real verify (fastest of interleaved runs within 2x)", async () => {
     const stored = await hasher.hash("a real account's password");
     await hasher.verifyDummy("warm-up"); // the dummy hash is made once, up front
     const real: number[] = [];
     const dummy: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 7; i++) {
       let started = performance.now();
       await hasher.verify(stored, "a wrong guess");
       real.push(performance.now() - started);
@@ -168,8 +168,8 @@ describe("dummy verification for unknown accounts", () => {
       await hasher.verifyDummy("a wrong guess");
       dummy.push(performance.now() - started);
     }
-    const median = (values: number[]) => values.sort((a, b) => a - b)[2] ?? Number.NaN;
-    const ratio = median(dummy) / median(real);
-    assert.ok(ratio > 0.5 && ratio < 2, `dummy/real = ${ratio.toFixed(2)} (${median(dummy)} vs ${median(real)} ms)`);
+    // The fastest run is the cost of the work itself: load on a shared machine only adds time.
+    const ratio = Math.min(...dummy) / Math.min(...real);
+    assert.ok(ratio > 0.5 && ratio < 2, `dummy/real = ${ratio.toFixed(2)} (${dummy} vs ${real} ms)`);
   });
 });

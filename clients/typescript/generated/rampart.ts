@@ -1437,7 +1437,7 @@ return rampartFetch<refreshTokenResponse>(getRefreshTokenUrl(),
 
 
 export type logoutLegacyResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -1516,7 +1516,7 @@ export const logoutLegacy = async ( options?: Parameters<typeof rampartFetch>[1]
 
 
 export type logoutResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -1594,7 +1594,7 @@ export const logout = async ( options?: Parameters<typeof rampartFetch>[1]): Pro
 
 
 export type logoutAllLegacyResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -1668,7 +1668,7 @@ export const logoutAllLegacy = async ( options?: Parameters<typeof rampartFetch>
 
 
 export type logoutAllResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -1868,7 +1868,7 @@ export const listSessions = async ( options?: Parameters<typeof rampartFetch>[1]
 
 
 export type revokeSessionLegacyResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -1952,7 +1952,7 @@ export const revokeSessionLegacy = async (id: string, options?: Parameters<typeo
 
 
 export type revokeSessionResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -2210,7 +2210,7 @@ return rampartFetch<forgotPasswordResponse>(getForgotPasswordUrl(),
 
 
 export type resetPasswordLegacyResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -2298,7 +2298,7 @@ return rampartFetch<resetPasswordLegacyResponse>(getResetPasswordLegacyUrl(),
 
 
 export type resetPasswordResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -2385,7 +2385,7 @@ return rampartFetch<resetPasswordResponse>(getResetPasswordUrl(),
 
 
 export type changePasswordLegacyResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -2478,7 +2478,7 @@ return rampartFetch<changePasswordLegacyResponse>(getChangePasswordLegacyUrl(),
 
 
 export type changePasswordResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -2727,7 +2727,7 @@ return rampartFetch<updateMeLegacyResponse>(getUpdateMeLegacyUrl(),
 
 
 export type deleteMeLegacyResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 
@@ -2975,7 +2975,7 @@ return rampartFetch<updateMeResponse>(getUpdateMeUrl(),
 
 
 export type deleteMeResponse204 = {
-  data: null
+  data: void
   status: 204
 }
 

@@ -104,9 +104,10 @@ async function main() {
   );
   for (const scenario of selected) {
     const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
-    const { url, child } = await startTarget(scenario, dataDir);
+    const extra = await scenario.setup?.();
+    const { url, child } = await startTarget({ ...scenario, env: { ...scenario.env, ...extra?.env } }, dataDir);
     try {
-      const headers = (await scenario.prepare?.(url)) ?? {};
+      const headers = (await scenario.prepare?.(url, dataDir)) ?? {};
       // Warm up first so the JIT has compiled the hot path before we measure.
       await load(scenario, url, headers, WARMUP_S);
       const result = await load(scenario, url, headers, DURATION_S);
@@ -126,6 +127,7 @@ async function main() {
       child.kill("SIGTERM");
       await once(child, "exit");
       rmSync(dataDir, { recursive: true, force: true });
+      await extra?.cleanup();
     }
   }
   if (failed) {

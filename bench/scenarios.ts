@@ -1,3 +1,6 @@
+import { createPostgresSchema } from "../test/helpers/database.ts";
+import { signedInBearer } from "./identity-setup.ts";
+
 /** A load scenario: which server to start, what to request, and what to prepare first. */
 export interface Scenario {
   readonly name: string;
@@ -6,8 +9,10 @@ export interface Scenario {
   readonly method?: "GET" | "POST";
   /** Extra environment for the Rampart instance (e.g. DATABASE_URL). */
   readonly env?: Record<string, string>;
+  /** Runs before the server starts (e.g. creates a PostgreSQL schema); its env is added, cleanup runs after. */
+  setup?(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
   /** Runs against the started server before the load, returns request headers (e.g. a bearer token). */
-  prepare?(baseUrl: string): Promise<Record<string, string>>;
+  prepare?(baseUrl: string, dataDir: string): Promise<Record<string, string>>;
   /** Compare requests/s with this scenario's and print the percentage. */
   readonly baseline?: string;
   /** Minimum percentage of the baseline's requests/s; the run fails below it. */
@@ -15,6 +20,25 @@ export interface Scenario {
 }
 
 const GENEROUS = "min=1000000000,hour=1000000000,burst=1000000000";
+
+// A signed-in user reading their own row by primary key: JWT verification, session and user
+// lookup, serialization — the whole authenticated path, on each engine. Limits are generous
+// so the bench measures cost, not 429s.
+const usersMe = (engine: "sqlite" | "postgres"): Scenario => ({
+  name: `GET /api/v1/users/me (${engine})`,
+  target: "rampart",
+  path: "/api/v1/users/me",
+  env: { RATE_LIMIT_USER: GENEROUS, RATE_LIMIT_AUTH: GENEROUS },
+  setup:
+    engine === "postgres"
+      ? async () => {
+          const { url, dropSchema } = await createPostgresSchema();
+          return { env: { DATABASE_URL: url }, cleanup: dropSchema };
+        }
+      : undefined,
+  prepare: signedInBearer,
+  baseline: "GET /health",
+});
 
 export const scenarios: Scenario[] = [
   { name: "bare node:http JSON", target: "bare", path: "/" },
@@ -69,4 +93,6 @@ export const scenarios: Scenario[] = [
     path: "/.well-known/jwks.json",
     baseline: "bare node:http JSON",
   },
+  usersMe("sqlite"),
+  usersMe("postgres"),
 ];

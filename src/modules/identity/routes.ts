@@ -2,7 +2,7 @@ import type {} from "@fastify/cookie";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { requireActor } from "../../platform/auth/authenticate.ts";
+import { bearerToken, requireActor } from "../../platform/auth/authenticate.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";
@@ -168,9 +168,9 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
       },
     },
     async (request, reply) => {
-      const bearerHeader = request.headers.authorization;
-      if (bearerHeader) {
-        const actor = await identity.authenticateAccessToken(deps, bearerHeader.replace(/^Bearer /, ""));
+      if (request.headers.authorization) {
+        // A malformed header verifies as an empty token: the same 401 invalid_token as a bad one.
+        const actor = await identity.authenticateAccessToken(deps, bearerToken(request) ?? "");
         if (!actor) throw identityErrors.invalidRefreshToken();
         await identity.logout(deps, actor);
       } else {

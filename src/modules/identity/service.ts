@@ -455,10 +455,7 @@ export async function changePassword(
   ctx: RequestContext,
 ) {
   const user = await requireUser(deps, actor);
-  const verdict = user.password_hash
-    ? await deps.passwords.verify(user.password_hash, input.currentPassword)
-    : { ok: false };
-  if (!verdict.ok) throw identityErrors.wrongPassword("/body/currentPassword");
+  await assertCurrentPassword(deps, user, input.currentPassword, "/body/currentPassword");
   assertPassword(input.newPassword, user.email, "/body/newPassword");
   const passwordHash = await deps.passwords.hash(input.newPassword);
   const now = nowIso(deps);
@@ -468,6 +465,12 @@ export async function changePassword(
   });
   securityEvent(deps, "auth.password_changed", ctx, { userId: user.id });
   await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
+}
+
+/** Sensitive changes of a signed-in user re-check the password; `path` names the field in the 422. */
+async function assertCurrentPassword(deps: IdentityDeps, user: UsersTable, password: string, path: string) {
+  const verdict = user.password_hash ? await deps.passwords.verify(user.password_hash, password) : { ok: false };
+  if (!verdict.ok) throw identityErrors.wrongPassword(path);
 }
 
 async function requireUser(deps: IdentityDeps, actor: UserActor): Promise<UsersTable> {
@@ -489,8 +492,7 @@ export async function updateMe(deps: IdentityDeps, actor: UserActor, input: { na
 /** Deactivates and scrubs personal data; the row stays so references (audit, memberships) keep their target. */
 export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { password: string }, ctx: RequestContext) {
   const user = await requireUser(deps, actor);
-  const verdict = user.password_hash ? await deps.passwords.verify(user.password_hash, input.password) : { ok: false };
-  if (!verdict.ok) throw identityErrors.wrongPassword("/body/password");
+  await assertCurrentPassword(deps, user, input.password, "/body/password");
   const now = nowIso(deps);
   await withTransaction(deps.database.db, async (trx) => {
     await repo.updateUser(trx, user.id, {

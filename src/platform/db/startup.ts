@@ -1,5 +1,6 @@
 import type { Config } from "../../config/settings/index.ts";
 import type { Logger } from "../logging/logger.ts";
+import { withTimeout } from "../timeout.ts";
 import { type DatabaseHandle, openDatabase } from "./connect.ts";
 import { loadMigrations, migrateUp, verifyMigrations } from "./migrator.ts";
 
@@ -23,19 +24,5 @@ export async function openDatabaseForServer(config: Config, logger: Logger): Pro
   } catch (error) {
     await handle.close().catch(() => {});
     throw error;
-  }
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

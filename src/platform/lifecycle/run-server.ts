@@ -1,5 +1,5 @@
-import { readEnvironment } from "../../config/env-file.ts";
-import { ConfigError, type Env, formatConfigProblems, loadConfig } from "../../config/load.ts";
+import type { Env } from "../../config/load.ts";
+import { loadConfigReporting } from "../../config/load-reporting.ts";
 import type { Config } from "../../config/settings/index.ts";
 import { exitAfterFlush } from "../logging/exit.ts";
 import { createLogger } from "../logging/logger.ts";
@@ -12,15 +12,9 @@ export const EXIT_CONFIG = 78;
 
 /** Reads and validates the configuration; on failure prints every problem and exits 78. */
 export function loadConfigOrExit(env: Env, stderr: NodeJS.WritableStream = process.stderr): Config {
-  try {
-    return loadConfig(readEnvironment(env));
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      stderr.write(formatConfigProblems(error.problems));
-      process.exit(EXIT_CONFIG);
-    }
-    throw error;
-  }
+  const config = loadConfigReporting(env, stderr);
+  if (!config) process.exit(EXIT_CONFIG);
+  return config;
 }
 
 /** config → dependencies → app → listen → graceful shutdown. */

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import type { ReadinessCheck } from "../health/readiness.ts";
 import type { Logger } from "../logging/logger.ts";
+import { withTimeout } from "../timeout.ts";
 
 export interface RedisOptions {
   readonly url: string;
@@ -37,20 +38,12 @@ export function createRedisClient(options: RedisOptions, logger: Logger): Redis 
 
 /** Connects within the timeout; on failure logs a warning and returns, leaving the client reconnecting. */
 export async function connectRedis(client: Redis, timeoutMs: number, logger: Logger): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      client.connect(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(client.connect(), timeoutMs, "redis");
     return true;
   } catch (error) {
     logger.warn({ err: { message: (error as Error).message } }, "redis not reachable at startup; starting degraded");
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { App } from "../../src/app.ts";
 import type { Env } from "../../src/config/load.ts";
+import type { Deps } from "../../src/platform/deps.ts";
 import { buildTestApp, type TestApp } from "./app.ts";
 import { TestClock } from "./clock.ts";
 import type { EngineUnderTest, TestDatabase } from "./database.ts";
@@ -21,13 +22,17 @@ export interface IdentityHarness extends TestApp {
   close(): Promise<void>;
 }
 
-export async function identityHarness(engine: EngineUnderTest, env: Env = {}): Promise<IdentityHarness> {
+export async function identityHarness(
+  engine: EngineUnderTest,
+  env: Env = {},
+  overrides: Partial<Deps> = {},
+): Promise<IdentityHarness> {
   const database = await engine.create();
   const clock = new TestClock();
   const t = await buildTestApp(
     // Limits have their own tests; the flows here make more auth calls a minute than the auth tier allows.
     { COOKIE_SECURE: "true", PUBLIC_APP_URL: ORIGIN, ENABLE_RATE_LIMITING: "false", ...env },
-    { database: database.handle, clock },
+    { database: database.handle, clock, ...overrides },
   );
   const outbox = t.outboxDir;
   await t.app.ready();

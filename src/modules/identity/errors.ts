@@ -28,6 +28,7 @@ export const identityErrors = {
       "auth.wrong_password",
     ),
   sessionNotFound: () => new NotFoundError("session.not_found", "No such session."),
+  userNotFound: () => new NotFoundError("user.not_found", "No such user."),
   originRejected: () =>
     new ForbiddenError("auth.origin_rejected", "Cookie-authenticated requests must come from an allowed origin."),
 };

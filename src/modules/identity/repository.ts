@@ -1,4 +1,6 @@
+import { toCount } from "../../platform/db/dialect.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
+import type { PageRequest } from "../../platform/http/pagination.ts";
 import type {
   EmailTokenPurpose,
   EmailTokensTable,
@@ -14,6 +16,32 @@ export function findUserByEmail(db: Executor, email: string): Promise<UsersTable
 
 export function findUserById(db: Executor, id: string): Promise<UsersTable | undefined> {
   return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export function findUsersByIds(db: Executor, ids: readonly string[]): Promise<UsersTable[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom("users").selectAll().where("id", "in", ids).execute();
+}
+
+export function pageOfUsers(db: Executor, page: PageRequest): Promise<UsersTable[]> {
+  let query = db
+    .selectFrom("users")
+    .selectAll()
+    .where("status", "!=", "deleted")
+    .orderBy("id")
+    .limit(page.limit + 1);
+  if (page.after !== undefined) query = query.where("id", ">", page.after);
+  return query.execute();
+}
+
+export async function countAdmins(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("platform_role", "=", "admin")
+    .where("status", "=", "active")
+    .executeTakeFirst();
+  return toCount(row?.n);
 }
 
 export async function insertUser(db: Executor, user: UsersTable): Promise<void> {
@@ -75,21 +103,22 @@ export async function revokeSession(db: Executor, id: string, reason: string, no
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Revokes the user's live sessions; returns their ids (to evict them from the session cache). */
 export async function revokeUserSessions(
   db: Executor,
   userId: string,
   reason: string,
   now: string,
   exceptSessionId?: string,
-): Promise<number> {
+): Promise<string[]> {
   let query = db
     .updateTable("sessions")
     .set({ revoked_at: now, revoked_reason: reason })
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null);
   if (exceptSessionId) query = query.where("id", "!=", exceptSessionId);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const rows = await query.returning("id").execute();
+  return rows.map((row) => row.id);
 }
 
 export async function insertRefreshToken(db: Executor, token: RefreshTokensTable): Promise<void> {

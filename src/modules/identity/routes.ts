@@ -2,11 +2,12 @@ import type {} from "@fastify/cookie";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { bearerToken, requireActor } from "../../platform/auth/authenticate.ts";
+import { bearerToken, requireUser } from "../../platform/access/access.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";
 import * as schemas from "./schemas.ts";
+import { normalizeEmail } from "./secrets.ts";
 import * as identity from "./service.ts";
 
 export interface IdentityRouteOptions {
@@ -22,7 +23,7 @@ function contextOf(request: FastifyRequest): identity.RequestContext {
 }
 
 function asUserActor(request: FastifyRequest): identity.UserActor {
-  return requireActor(request);
+  return requireUser(request);
 }
 
 export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = async (
@@ -31,24 +32,33 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
 ) => {
   for (const schema of schemas.identitySchemas) app.addSchema(schema);
   // Small bodies only on credential routes (AUTH_BODY_LIMIT): argon2 should never see megabytes.
-  const auth = { bodyLimit: deps.config.AUTH_BODY_LIMIT, config: { rateLimit: { tier: "auth" } } } as const;
+  const auth = {
+    bodyLimit: deps.config.AUTH_BODY_LIMIT,
+    config: { access: "public", rateLimit: { tier: "auth" } },
+  } as const;
   const bearer = [{ bearerAuth: [] }];
+  // Login and the mail-sending routes also have a budget per target address, whatever the client IP.
+  const emailOf = (request: FastifyRequest) => normalizeEmail((request.body as { email: string }).email);
+  const perAccount = (scope: string) =>
+    ({ ...auth, config: { ...auth.config, accountRateLimit: { scope, accountOf: emailOf } } }) as const;
 
   app.post(
     "/auth/register",
     {
       ...auth,
+      // The signup flag closes registrations (403 feature.disabled) without a deploy.
+      config: { ...auth.config, feature: "signup" },
       schema: {
         operationId: "register",
         tags: ["auth"],
         summary: "Create an account; the same answer whether or not the address is already registered",
         security: [],
         body: Type.Ref("RegisterRequest"),
-        response: { 201: Type.Ref("RegisterResponse") },
+        response: { 201: Type.Ref("RegisterResponse"), ...problemResponses(403) },
       },
     },
     async (request, reply) => {
-      const { email } = await identity.register(deps, request.body as identity.RegisterInput);
+      const { email } = await identity.register(deps, request.body as identity.RegisterInput, contextOf(request));
       return reply.code(201).send({ email, status: "verification_sent" as const });
     },
   );
@@ -72,7 +82,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.post(
     "/auth/resend-verification",
     {
-      ...auth,
+      ...perAccount("verify-mail"),
       schema: {
         operationId: "resendVerification",
         tags: ["auth"],
@@ -91,7 +101,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.post(
     "/auth/login",
     {
-      ...auth,
+      ...perAccount("login"),
       schema: {
         operationId: "login",
         tags: ["auth"],
@@ -188,7 +198,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
     "/auth/logout-all",
     {
       ...auth,
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "logoutAll",
         tags: ["auth"],
@@ -207,7 +217,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.get(
     "/auth/sessions",
     {
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "listSessions",
         tags: ["auth"],
@@ -222,7 +232,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.delete(
     "/auth/sessions/:id",
     {
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "revokeSession",
         tags: ["auth"],
@@ -241,7 +251,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.post(
     "/auth/password/forgot",
     {
-      ...auth,
+      ...perAccount("reset-mail"),
       schema: {
         operationId: "forgotPassword",
         tags: ["auth"],
@@ -280,7 +290,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
     "/auth/password/change",
     {
       ...auth,
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "changePassword",
         tags: ["auth"],
@@ -304,7 +314,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.get(
     "/users/me",
     {
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "getMe",
         tags: ["users"],
@@ -319,7 +329,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.patch(
     "/users/me",
     {
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "updateMe",
         tags: ["users"],
@@ -336,7 +346,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
     "/users/me",
     {
       bodyLimit: deps.config.AUTH_BODY_LIMIT,
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "deleteMe",
         tags: ["users"],
@@ -356,7 +366,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.get(
     "/users/me/export",
     {
-      config: { auth: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" } },
       schema: {
         operationId: "exportMe",
         tags: ["users"],

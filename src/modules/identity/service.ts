@@ -1,19 +1,24 @@
 import type { Config } from "../../config/settings/index.ts";
+import type { UserActor } from "../../platform/access/actor.ts";
 import { type AccessTokenClaims, issueAccessToken, verifyAccessToken } from "../../platform/auth/access-token.ts";
 import type { SigningKeys } from "../../platform/auth/signing-keys.ts";
+import type { Cache } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
-import { newId } from "../../platform/db/ids.ts";
+import { isUuid, newId } from "../../platform/db/ids.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import { ValidationError } from "../../platform/errors/app-error.ts";
+import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
+import { type AuditActor, type AuditEventInput, recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
 import { buildActionUrl, type IdentityMailKind, renderMail } from "./mail-templates.ts";
 import { checkPasswordPolicy, type PasswordHasher } from "./passwords.ts";
 import * as repo from "./repository.ts";
 import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from "./secrets.ts";
+import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
 import type { EmailTokenPurpose, PlatformRole, SessionsTable, UsersTable } from "./tables.ts";
 
 export interface IdentityDeps {
@@ -24,6 +29,7 @@ export interface IdentityDeps {
   readonly mailer: Mailer;
   readonly passwords: PasswordHasher;
   readonly signingKeys: SigningKeys;
+  readonly cache: Cache;
 }
 
 export interface RequestContext {
@@ -50,12 +56,7 @@ export interface TokenPair {
 }
 
 /** The authenticated user of a request, re-read on every request so changes take effect at once. */
-export interface UserActor {
-  readonly kind: "user";
-  readonly userId: string;
-  readonly sessionId: string;
-  readonly platformRole: PlatformRole;
-}
+export type { UserActor } from "../../platform/access/actor.ts";
 
 const LOCK_BASE_S = 60;
 const LOCK_CAP_S = 3600;
@@ -79,7 +80,31 @@ function plusSeconds(deps: IdentityDeps, seconds: number): string {
   return new Date(deps.clock.now().getTime() + seconds * 1000).toISOString();
 }
 
-/** Security-relevant events, as structured log lines until the audit trail records them. */
+/** Where a request came from, as the audit trail records it. */
+function auditContext(ctx: RequestContext): Pick<AuditEventInput, "ip" | "userAgent" | "requestId"> {
+  return { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+}
+
+/** Identity's events belong to the platform stream (no company); the target is the account. */
+function userEvent(
+  action: string,
+  ctx: RequestContext,
+  actorId: string | null,
+  userId: string | undefined,
+  metadata = {},
+) {
+  return {
+    action,
+    actorType: "user",
+    actorId,
+    targetType: userId ? "user" : null,
+    targetId: userId ?? null,
+    metadata,
+    ...auditContext(ctx),
+  } satisfies AuditEventInput;
+}
+
+/** Security-relevant events, also as structured log lines (alerting reads these). */
 function securityEvent(deps: IdentityDeps, action: string, ctx: RequestContext, data: Record<string, unknown>) {
   deps.logger.warn(
     { securityEvent: action, requestId: ctx.requestId, ip: ctx.ip, ...data },
@@ -142,7 +167,7 @@ export interface RegisterInput {
   name: string;
 }
 
-export async function register(deps: IdentityDeps, input: RegisterInput) {
+export async function register(deps: IdentityDeps, input: RegisterInput, ctx: RequestContext) {
   const email = normalizeEmail(input.email);
   assertPassword(input.password, email, "/body/password");
   const passwordHash = await deps.passwords.hash(input.password);
@@ -166,7 +191,10 @@ export async function register(deps: IdentityDeps, input: RegisterInput) {
     deleted_at: null,
   };
   try {
-    await repo.insertUser(deps.database.db, user);
+    await withTransaction(deps.database.db, async (trx) => {
+      await repo.insertUser(trx, user);
+      await recordAuditEvent(trx, deps.clock, userEvent("user.registered", ctx, user.id, user.id));
+    });
   } catch (error) {
     // A concurrent registration of the same address: answer exactly as for an existing one.
     if (isUniqueViolation(error)) return { email };
@@ -214,6 +242,7 @@ async function recordLoginFailure(
   deps: IdentityDeps,
   emailHash: string,
   ctx: RequestContext,
+  userId: string | undefined,
 ): Promise<number | undefined> {
   return withTransaction(deps.database.db, async (trx) => {
     const now = nowIso(deps);
@@ -228,6 +257,18 @@ async function recordLoginFailure(
       lockedUntil = plusSeconds(deps, lockSeconds);
       securityEvent(deps, "auth.account_locked", ctx, { emailHash, lockSeconds });
     }
+    // The caller is unauthenticated (actor unknown); the account tried, if it exists, is the target.
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.login_failed", ctx, null, userId, { emailHash, reason: "invalid_credentials" }),
+    );
+    if (lockSeconds)
+      await recordAuditEvent(
+        trx,
+        deps.clock,
+        userEvent("auth.account_locked", ctx, null, userId, { emailHash, lockSeconds }),
+      );
     await repo.saveLoginThrottle(trx, {
       email_hash: emailHash,
       failures: lockedUntil ? 0 : failures,
@@ -264,6 +305,11 @@ async function startSession(deps: IdentityDeps, user: UsersTable, ctx: RequestCo
       rotated_at: null,
       successor_sealed: null,
     });
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id }),
+    );
   });
   return { ...(await accessTokenFor(deps, user.id, session.id)), refreshToken, sessionId: session.id };
 }
@@ -286,6 +332,11 @@ export async function login(
   const locked = await lockedForSeconds(deps, emailHash);
   if (locked) {
     securityEvent(deps, "auth.login_locked", ctx, { emailHash });
+    await recordAuditEvent(
+      deps.database.db,
+      deps.clock,
+      userEvent("auth.login_failed", ctx, null, undefined, { emailHash, reason: "locked", retryAfterSeconds: locked }),
+    );
     throw identityErrors.invalidCredentials(locked);
   }
   const user = await repo.findUserByEmail(deps.database.db, email);
@@ -294,12 +345,13 @@ export async function login(
   else await deps.passwords.verifyDummy(input.password);
   if (!user || !verdict.ok || user.status === "deleted") {
     securityEvent(deps, "auth.login_failed", ctx, { emailHash, userId: user?.id });
-    const lockSeconds = await recordLoginFailure(deps, emailHash, ctx);
+    const lockSeconds = await recordLoginFailure(deps, emailHash, ctx, user?.id);
     throw identityErrors.invalidCredentials(lockSeconds);
   }
   await repo.clearLoginThrottle(deps.database.db, emailHash);
   if (user.status === "suspended") {
     securityEvent(deps, "auth.suspended_login", ctx, { userId: user.id });
+    await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
     throw identityErrors.accountSuspended();
   }
   if (verdict.needsRehash) {
@@ -368,7 +420,19 @@ export async function refresh(deps: IdentityDeps, presented: string, ctx: Reques
       sessionId: session.session_id,
     };
   }
-  await repo.revokeSession(deps.database.db, session.session_id, "refresh_token_reused", now.toISOString());
+  await withTransaction(deps.database.db, async (trx) => {
+    await repo.revokeSession(trx, session.session_id, "refresh_token_reused", now.toISOString());
+    // The presenter may be a thief, so the actor is unknown; the session's owner is the target.
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.refresh_token_reused", ctx, null, session.user_id, {
+        sessionId: session.session_id,
+        outcome: "session_revoked",
+      }),
+    );
+  });
+  await forgetSessions(deps, [session.session_id]);
   securityEvent(deps, "auth.refresh_token_reused", ctx, { userId: session.user_id, sessionId: session.session_id });
   throw identityErrors.refreshTokenReused();
 }
@@ -376,24 +440,31 @@ export async function refresh(deps: IdentityDeps, presented: string, ctx: Reques
 /** Resolves a bearer access token to the current user; suspended users and revoked sessions stop at once. */
 export async function authenticateAccessToken(deps: IdentityDeps, token: string): Promise<UserActor | undefined> {
   const claims: AccessTokenClaims = await verifyAccessToken(deps.signingKeys, deps.config, deps.clock, token);
-  const session = await repo.findSessionWithUser(deps.database.db, claims.sid);
-  if (!session || session.user_id !== claims.sub || session.revoked_at !== null || session.status !== "active")
-    return undefined;
-  return { kind: "user", userId: session.user_id, sessionId: session.session_id, platformRole: session.platform_role };
+  const session = await sessionLookups(deps.cache).getOrLoad(claims.sid, SESSION_TTL_S, async () => {
+    const row = await repo.findSessionWithUser(deps.database.db, claims.sid);
+    return row ? toCachedSession(row) : null;
+  });
+  if (!session || session.userId !== claims.sub || !session.active) return undefined;
+  return { kind: "user", userId: session.userId, sessionId: claims.sid, platformRole: session.platformRole };
 }
 
 export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {
   await repo.revokeSession(deps.database.db, actor.sessionId, "logout", nowIso(deps));
+  await forgetSessions(deps, [actor.sessionId]);
 }
 
 /** Revokes the session a refresh token belongs to (cookie logout without an access token). */
 export async function logoutByRefreshToken(deps: IdentityDeps, presented: string): Promise<void> {
   const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
-  if (row) await repo.revokeSession(deps.database.db, row.session_id, "logout", nowIso(deps));
+  if (!row) return;
+  await repo.revokeSession(deps.database.db, row.session_id, "logout", nowIso(deps));
+  await forgetSessions(deps, [row.session_id]);
 }
 
 export async function logoutAll(deps: IdentityDeps, actor: UserActor): Promise<number> {
-  return repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", nowIso(deps));
+  const revoked = await repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", nowIso(deps));
+  await forgetSessions(deps, revoked);
+  return revoked.length;
 }
 
 export async function listSessions(deps: IdentityDeps, actor: UserActor) {
@@ -415,6 +486,7 @@ export async function revokeOwnSession(deps: IdentityDeps, actor: UserActor, ses
   if (!session || session.user_id !== actor.userId || session.revoked_at !== null)
     throw identityErrors.sessionNotFound();
   await repo.revokeSession(deps.database.db, sessionId, "revoked_by_user", nowIso(deps));
+  await forgetSessions(deps, [sessionId]);
 }
 
 export async function forgotPassword(deps: IdentityDeps, emailInput: string): Promise<void> {
@@ -434,16 +506,22 @@ export async function resetPassword(
   assertPassword(input.password, user.email, "/body/password");
   const passwordHash = await deps.passwords.hash(input.password);
   const now = nowIso(deps);
-  await withTransaction(deps.database.db, async (trx) => {
+  const revoked = await withTransaction(deps.database.db, async (trx) => {
     // A reset proves control of the mailbox, so it also verifies the address.
     await repo.updateUser(trx, user.id, {
       password_hash: passwordHash,
       email_verified_at: user.email_verified_at ?? now,
       updated_at: now,
     });
-    await repo.revokeUserSessions(trx, user.id, "password_reset", now);
     await repo.clearLoginThrottle(trx, hashToken(`login:${user.email}`));
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.password_reset", ctx, user.id, user.id, { sessionsRevoked: "all" }),
+    );
+    return repo.revokeUserSessions(trx, user.id, "password_reset", now);
   });
+  await forgetSessions(deps, revoked);
   securityEvent(deps, "auth.password_reset", ctx, { userId: user.id });
   await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
 }
@@ -459,10 +537,17 @@ export async function changePassword(
   assertPassword(input.newPassword, user.email, "/body/newPassword");
   const passwordHash = await deps.passwords.hash(input.newPassword);
   const now = nowIso(deps);
-  await withTransaction(deps.database.db, async (trx) => {
+  const revoked = await withTransaction(deps.database.db, async (trx) => {
     await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now });
-    await repo.revokeUserSessions(trx, user.id, "password_changed", now, actor.sessionId);
+    const sessions = await repo.revokeUserSessions(trx, user.id, "password_changed", now, actor.sessionId);
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.password_changed", ctx, user.id, user.id, { sessionsRevoked: "others" }),
+    );
+    return sessions;
   });
+  await forgetSessions(deps, revoked);
   securityEvent(deps, "auth.password_changed", ctx, { userId: user.id });
   await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
 }
@@ -494,7 +579,7 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
   const user = await requireUser(deps, actor);
   await assertCurrentPassword(deps, user, input.password, "/body/password");
   const now = nowIso(deps);
-  await withTransaction(deps.database.db, async (trx) => {
+  const revoked = await withTransaction(deps.database.db, async (trx) => {
     await repo.updateUser(trx, user.id, {
       status: "deleted",
       email: `deleted+${user.id}@invalid`,
@@ -503,11 +588,126 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
       deleted_at: now,
       updated_at: now,
     });
-    await repo.revokeUserSessions(trx, user.id, "account_deleted", now);
+    const sessions = await repo.revokeUserSessions(trx, user.id, "account_deleted", now);
+    await recordAuditEvent(trx, deps.clock, userEvent("user.deleted", ctx, user.id, user.id));
+    return sessions;
   });
+  await forgetSessions(deps, revoked);
   securityEvent(deps, "user.deleted", ctx, { userId: user.id });
 }
 
 export async function exportMe(deps: IdentityDeps, actor: UserActor) {
   return { user: await getMe(deps, actor), sessions: await listSessions(deps, actor), exportedAt: nowIso(deps) };
+}
+
+/** Names and addresses of users, for other modules' listings (e.g. a company's members). */
+export async function userProfiles(
+  deps: Pick<IdentityDeps, "database">,
+  ids: readonly string[],
+): Promise<Map<string, { email: string; name: string }>> {
+  const users = await repo.findUsersByIds(deps.database.db, ids);
+  return new Map(users.map((user) => [user.id, { email: user.email, name: user.name }]));
+}
+
+/** The id of the account using this address, if any (invitations: "is this person already a member?"). */
+export async function findUserIdByEmail(
+  deps: Pick<IdentityDeps, "database">,
+  email: string,
+): Promise<string | undefined> {
+  const user = await repo.findUserByEmail(deps.database.db, normalizeEmail(email));
+  return user && user.status !== "deleted" ? user.id : undefined;
+}
+
+/** A user's address and whether they proved they own it (invitations must go to a verified mailbox). */
+export async function emailOf(
+  deps: Pick<IdentityDeps, "database">,
+  userId: string,
+): Promise<{ email: string; verified: boolean } | undefined> {
+  const user = await repo.findUserById(deps.database.db, userId);
+  return user ? { email: user.email, verified: user.email_verified_at !== null } : undefined;
+}
+
+// ---- platform administration ---------------------------------------------------------------
+
+export interface AdminUserView extends PublicUser {
+  status: UsersTable["status"];
+}
+
+export async function listUsers(deps: Pick<IdentityDeps, "database">, query: PageQuery): Promise<Page<AdminUserView>> {
+  const page = pageRequest(query, isUuid);
+  const rows = await repo.pageOfUsers(deps.database.db, page);
+  return toPage(
+    rows,
+    page,
+    (row) => row.id,
+    (row) => ({ ...toPublicUser(row), status: row.status }),
+  );
+}
+
+/**
+ * Suspension takes effect on the next request: every session is revoked in the same
+ * transaction and authentication re-reads the user's status on each request. Lifting it
+ * restores nothing: the user signs in again.
+ */
+export async function setUserSuspended(
+  deps: Pick<IdentityDeps, "database" | "clock" | "cache">,
+  userId: string,
+  suspended: boolean,
+  who: AuditActor,
+): Promise<AdminUserView> {
+  const user = isUuid(userId) ? await repo.findUserById(deps.database.db, userId) : undefined;
+  if (!user || user.status === "deleted") throw identityErrors.userNotFound();
+  const now = deps.clock.now().toISOString();
+  const status = suspended ? "suspended" : "active";
+  const revoked = await withTransaction(deps.database.db, async (trx) => {
+    await repo.updateUser(trx, userId, { status, updated_at: now });
+    const sessions = suspended ? await repo.revokeUserSessions(trx, userId, "suspended", now) : [];
+    await recordAuditEvent(trx, deps.clock, {
+      ...who,
+      action: suspended ? "user.suspended" : "user.unsuspended",
+      targetType: "user",
+      targetId: userId,
+      metadata: { before: user.status, after: status, sessionsRevoked: sessions.length },
+    });
+    return sessions;
+  });
+  await forgetSessions(deps, revoked);
+  return { ...toPublicUser(user), status };
+}
+
+/**
+ * `rampart users create-admin`: promotes the account with this address, or creates it
+ * (verified, with the given password) when there is none.
+ */
+export async function createOrPromoteAdmin(
+  deps: Pick<IdentityDeps, "database" | "clock" | "passwords">,
+  input: { email: string; name?: string; password?: string },
+): Promise<{ userId: string; created: boolean }> {
+  const email = normalizeEmail(input.email);
+  const now = deps.clock.now().toISOString();
+  const existing = await repo.findUserByEmail(deps.database.db, email);
+  if (existing) {
+    await repo.updateUser(deps.database.db, existing.id, { platform_role: "admin", updated_at: now });
+    return { userId: existing.id, created: false };
+  }
+  if (input.password === undefined) throw new Error("a password is needed to create a new account");
+  assertPassword(input.password, email, "password");
+  const user: UsersTable = {
+    id: newId(),
+    email,
+    email_verified_at: now,
+    name: input.name?.trim() || email,
+    password_hash: await deps.passwords.hash(input.password),
+    platform_role: "admin",
+    status: "active",
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+  await repo.insertUser(deps.database.db, user);
+  return { userId: user.id, created: true };
+}
+
+export async function countPlatformAdmins(deps: Pick<IdentityDeps, "database">): Promise<number> {
+  return repo.countAdmins(deps.database.db);
 }

@@ -40,6 +40,7 @@ export const jwksRoute: FastifyPluginAsyncTypebox<JwksRouteOptions> = async (app
   app.get(
     "/.well-known/jwks.json",
     {
+      config: { access: "public" },
       schema: {
         operationId: "getJwks",
         tags: ["auth"],

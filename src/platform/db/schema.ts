@@ -1,4 +1,9 @@
+import type { ApiKeysTables } from "../../modules/api-keys/tables.ts";
+import type { AuditTables } from "../../modules/audit/tables.ts";
+import type { CompaniesTables } from "../../modules/companies/tables.ts";
 import type { IdentityTables } from "../../modules/identity/tables.ts";
+import type { InvitationsTables } from "../../modules/invitations/tables.ts";
+import type { PartnersTables } from "../../modules/partners/tables.ts";
 
 /**
  * The tables Rampart stores, one interface per module's tables combined here. Column
@@ -21,7 +26,13 @@ export interface PlatformStateTable {
   updated_by: string | null;
 }
 
-export interface Database extends IdentityTables {
+export interface Database
+  extends IdentityTables,
+    CompaniesTables,
+    InvitationsTables,
+    PartnersTables,
+    ApiKeysTables,
+    AuditTables {
   rampart_migrations: MigrationsTable;
   platform_state: PlatformStateTable;
 }

@@ -74,6 +74,18 @@ for (const engine of await enginesUnderTest()) {
       }
     });
 
+    it("access tokens live 15 minutes and the refresh cookie 30 days by default", async () => {
+      await signedInUser(h, "lifetimes@example.com");
+      const res = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: "lifetimes@example.com", password: STRONG_PASSWORD },
+      });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json().expiresIn, 900);
+      assert.ok(String(res.headers["set-cookie"]).includes("Max-Age=2592000"), String(res.headers["set-cookie"]));
+    });
+
     it("wrong password and unknown email give the same 401 problem", async () => {
       await signedInUser(h, "known@example.com");
       const wrong = await h.app.inject({

@@ -190,6 +190,7 @@ describe("access token verification rejects every bad token with 401 auth.invali
     app.get(
       "/test/whoami",
       {
+        config: { access: "public" },
         schema: {
           operationId: "testWhoami",
           tags: ["test"],

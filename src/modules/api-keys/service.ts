@@ -1,0 +1,168 @@
+import type { ApiKeyActor, TenantAccess, UserActor } from "../../platform/access/actor.ts";
+import { API_KEY_SCOPES, type Permission } from "../../platform/access/permissions.ts";
+import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
+import type { Clock } from "../../platform/clock.ts";
+import type { DatabaseHandle } from "../../platform/db/connect.ts";
+import { parseJson } from "../../platform/db/dialect.ts";
+import { isUuid, newId } from "../../platform/db/ids.ts";
+import { withTransaction } from "../../platform/db/transaction.ts";
+import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
+import type { Logger } from "../../platform/logging/logger.ts";
+import { type AuditActor, recordAuditEvent } from "../audit/index.ts";
+import { apiKeyErrors } from "./errors.ts";
+import * as repo from "./repository.ts";
+import { mintApiKey, parseApiKey, secretMatches } from "./secret.ts";
+import type { ApiKeysTable } from "./tables.ts";
+
+export interface ApiKeysDeps {
+  readonly database: DatabaseHandle;
+  readonly clock: Clock;
+  readonly cache: Cache;
+  readonly logger: Logger;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Permission[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** What authentication needs of a key, cached by prefix; revocation deletes the entry everywhere. */
+interface CachedKey {
+  id: string;
+  companyId: string;
+  secretHash: string;
+  scopes: Permission[];
+  expiresAt: string | null;
+  revoked: boolean;
+}
+
+const KEY_TTL_S = 300;
+/** last_used_at is a hint for humans ("unused for months?"): one write a minute per key is plenty. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const keysByPrefix = namespaceOf<CachedKey | null>({ name: "api-key", version: 1 });
+const lastTouched = new Map<string, number>();
+
+function toApiKey(row: ApiKeysTable): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: `rk_${row.prefix}`,
+    scopes: parseJson<Permission[]>(row.scopes),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export async function createApiKey(
+  deps: ApiKeysDeps,
+  tenant: TenantAccess,
+  actor: UserActor,
+  input: { name: string; scopes: Permission[]; expiresAt?: string },
+  who: AuditActor,
+): Promise<ApiKey & { key: string }> {
+  const scopes = [...new Set(input.scopes)];
+  const notForKeys = scopes.filter((scope) => !API_KEY_SCOPES.includes(scope));
+  if (notForKeys.length > 0) throw apiKeyErrors.scopeNotAllowed(notForKeys);
+  const beyondCreator = scopes.filter((scope) => !tenant.permissions.has(scope));
+  if (beyondCreator.length > 0) throw apiKeyErrors.scopeExceedsCreator(beyondCreator);
+  const now = deps.clock.now();
+  if (input.expiresAt !== undefined && new Date(input.expiresAt).getTime() <= now.getTime()) {
+    throw apiKeyErrors.expiryInPast();
+  }
+  const minted = mintApiKey();
+  const row: ApiKeysTable = {
+    id: newId(),
+    company_id: tenant.companyId,
+    name: input.name.trim(),
+    prefix: minted.prefix,
+    secret_hash: minted.secretHash,
+    scopes: JSON.stringify(scopes),
+    created_by: actor.userId,
+    created_at: now.toISOString(),
+    expires_at: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString(),
+    last_used_at: null,
+    revoked_at: null,
+  };
+  await withTransaction(deps.database.db, async (trx) => {
+    await repo.insertApiKey(trx, row);
+    await recordAuditEvent(trx, deps.clock, {
+      ...who,
+      action: "api_key.created",
+      companyId: tenant.companyId,
+      targetType: "api_key",
+      targetId: row.id,
+      metadata: { name: row.name, prefix: `rk_${row.prefix}`, scopes, expiresAt: row.expires_at },
+    });
+  });
+  return { ...toApiKey(row), key: minted.key };
+}
+
+export async function listApiKeys(deps: ApiKeysDeps, tenant: TenantAccess, query: PageQuery): Promise<Page<ApiKey>> {
+  const page = pageRequest(query, isUuid);
+  const rows = await repo.pageOfApiKeys(deps.database.db, tenant.companyId, page);
+  return toPage(rows, page, (row) => row.id, toApiKey);
+}
+
+export async function revokeApiKey(
+  deps: ApiKeysDeps,
+  tenant: TenantAccess,
+  id: string,
+  who: AuditActor,
+): Promise<void> {
+  const prefix = await withTransaction(deps.database.db, async (trx) => {
+    const revoked = isUuid(id)
+      ? await repo.revokeApiKey(trx, tenant.companyId, id, deps.clock.now().toISOString())
+      : undefined;
+    if (revoked === undefined) throw apiKeyErrors.notFound();
+    await recordAuditEvent(trx, deps.clock, {
+      ...who,
+      action: "api_key.revoked",
+      companyId: tenant.companyId,
+      targetType: "api_key",
+      targetId: id,
+      metadata: { prefix: `rk_${revoked}` },
+    });
+    return revoked;
+  });
+  await keysByPrefix(deps.cache).delete(prefix);
+}
+
+/** `rk_…` → the key acting for its company, or undefined when unknown, revoked or expired. */
+export async function authenticateApiKey(deps: ApiKeysDeps, presented: string): Promise<ApiKeyActor | undefined> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) return undefined;
+  const key = await keysByPrefix(deps.cache).getOrLoad(parsed.prefix, KEY_TTL_S, async () => {
+    const row = await repo.findApiKeyByPrefix(deps.database.db, parsed.prefix);
+    if (!row) return null;
+    return {
+      id: row.id,
+      companyId: row.company_id,
+      secretHash: row.secret_hash,
+      scopes: parseJson<Permission[]>(row.scopes),
+      expiresAt: row.expires_at,
+      revoked: row.revoked_at !== null,
+    };
+  });
+  if (!key || key.revoked || !secretMatches(parsed.secret, key.secretHash)) return undefined;
+  const now = deps.clock.now();
+  if (key.expiresAt !== null && new Date(key.expiresAt).getTime() <= now.getTime()) return undefined;
+  touch(deps, key.id, now);
+  return { kind: "api_key", keyId: key.id, companyId: key.companyId, scopes: key.scopes };
+}
+
+function touch(deps: ApiKeysDeps, id: string, now: Date): void {
+  const last = lastTouched.get(id);
+  if (last !== undefined && now.getTime() - last < TOUCH_INTERVAL_MS) return;
+  lastTouched.set(id, now.getTime());
+  // Off the request path: a failed hint must not fail the call it describes.
+  repo.touchApiKey(deps.database.db, id, now.toISOString()).catch((error: unknown) => {
+    deps.logger.warn({ err: error, apiKeyId: id }, "could not record an API key's last use");
+  });
+}

@@ -1,0 +1,21 @@
+// What other modules may use of companies: its service functions and public types, nothing else.
+
+export { companyRoutes } from "./routes.ts";
+/** Shared with other modules' routes (Company, Role): registered once at the root. */
+export { companySchemas } from "./schemas.ts";
+export {
+  addMember,
+  type CompaniesDeps,
+  type Company,
+  companiesById,
+  findCompanyById,
+  findCompanyBySlug,
+  forgetMembership,
+  listAllCompanies,
+  membershipsOf,
+  roleOf,
+  setCompanyStatus,
+  statusOf,
+  type UserProfiles,
+} from "./service.ts";
+export type { CompaniesTables } from "./tables.ts";

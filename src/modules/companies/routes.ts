@@ -1,0 +1,210 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import { requireTenant, requireUser } from "../../platform/access/access.ts";
+import type { Role } from "../../platform/access/permissions.ts";
+import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { auditActorOf } from "../audit/index.ts";
+import * as schemas from "./schemas.ts";
+import * as companies from "./service.ts";
+
+export interface CompanyRouteOptions {
+  readonly deps: companies.CompaniesDeps;
+  readonly profiles: companies.UserProfiles;
+}
+
+const noContent = Type.Null({ description: "No content" });
+
+export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = async (app, { deps, profiles }) => {
+  const tags = ["companies"];
+
+  app.post(
+    "/companies",
+    {
+      config: { access: "user" },
+      schema: {
+        operationId: "createCompany",
+        tags,
+        summary: "Create a company; the caller becomes its owner",
+        body: Type.Ref("CreateCompanyRequest"),
+        response: { 201: Type.Ref("Company"), ...problemResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { name: string; slug: string };
+      return reply
+        .code(201)
+        .send(await companies.createCompany(deps, requireUser(request), body, auditActorOf(request)));
+    },
+  );
+
+  app.get(
+    "/companies",
+    {
+      config: { access: "user" },
+      schema: {
+        operationId: "listMyCompanies",
+        tags,
+        summary: "The companies the caller belongs to, with their role",
+        querystring: PageQuerySchema,
+        response: { 200: Type.Ref("CompanyPage") },
+      },
+    },
+    async (request) => companies.listMyCompanies(deps, requireUser(request), request.query as PageQuery),
+  );
+
+  app.get(
+    "/companies/:companyId",
+    {
+      config: { access: { permission: "company:read" } },
+      schema: {
+        operationId: "getCompany",
+        tags,
+        summary: "A company's profile",
+        params: schemas.CompanyParams,
+        response: { 200: Type.Ref("Company") },
+      },
+    },
+    async (request) => companies.getCompany(deps, requireTenant(request)),
+  );
+
+  app.patch(
+    "/companies/:companyId",
+    {
+      config: { access: { permission: "company:update" } },
+      schema: {
+        operationId: "updateCompany",
+        tags,
+        summary: "Rename a company or change its slug",
+        params: schemas.CompanyParams,
+        body: Type.Ref("UpdateCompanyRequest"),
+        response: { 200: Type.Ref("Company"), ...problemResponses(409) },
+      },
+    },
+    async (request) =>
+      companies.updateCompany(
+        deps,
+        requireTenant(request),
+        request.body as { name?: string; slug?: string },
+        auditActorOf(request),
+      ),
+  );
+
+  app.delete(
+    "/companies/:companyId",
+    {
+      config: { access: { permission: "company:delete" } },
+      schema: {
+        operationId: "deleteCompany",
+        tags,
+        summary: "Delete a company (soft: it answers 404 from now on, its slug stays reserved)",
+        params: schemas.CompanyParams,
+        response: { 204: noContent },
+      },
+    },
+    async (request, reply) => {
+      await companies.deleteCompany(deps, requireTenant(request), auditActorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    "/companies/:companyId/members",
+    {
+      config: { access: { permission: "members:read" } },
+      schema: {
+        operationId: "listMembers",
+        tags,
+        summary: "A company's members and their roles",
+        params: schemas.CompanyParams,
+        querystring: PageQuerySchema,
+        response: { 200: Type.Ref("MemberPage") },
+      },
+    },
+    async (request) => companies.listMembers(deps, profiles, requireTenant(request), request.query as PageQuery),
+  );
+
+  app.patch(
+    "/companies/:companyId/members/:userId",
+    {
+      config: { access: { permission: "members:update" } },
+      schema: {
+        operationId: "changeMemberRole",
+        tags,
+        summary: "Change a member's role (never above your own; a company keeps at least one owner)",
+        params: schemas.MemberParams,
+        body: Type.Ref("ChangeRoleRequest"),
+        response: { 204: noContent, ...problemResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = request.params as { userId: string };
+      const { role } = request.body as { role: Role };
+      await companies.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    "/companies/:companyId/members/:userId",
+    {
+      config: { access: { permission: "members:remove" } },
+      schema: {
+        operationId: "removeMember",
+        tags,
+        summary: "Remove a member (not one who outranks you, not the last owner)",
+        params: schemas.MemberParams,
+        response: { 204: noContent, ...problemResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = request.params as { userId: string };
+      await companies.removeMember(deps, requireTenant(request), userId, auditActorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/companies/:companyId/leave",
+    {
+      config: { access: { permission: "membership:leave" } },
+      schema: {
+        operationId: "leaveCompany",
+        tags,
+        summary: "Leave a company (the last owner must transfer ownership first)",
+        params: schemas.CompanyParams,
+        response: { 204: noContent, ...problemResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      await companies.leaveCompany(deps, requireTenant(request), requireUser(request), auditActorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/companies/:companyId/transfer-ownership",
+    {
+      config: { access: { permission: "company:transfer" } },
+      schema: {
+        operationId: "transferOwnership",
+        tags,
+        summary: "Make another member owner; you stay on as admin",
+        params: schemas.CompanyParams,
+        body: Type.Ref("TransferOwnershipRequest"),
+        response: { 204: noContent },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = request.body as { userId: string };
+      await companies.transferOwnership(
+        deps,
+        requireTenant(request),
+        requireUser(request),
+        userId,
+        auditActorOf(request),
+      );
+      return reply.code(204).send(null);
+    },
+  );
+};

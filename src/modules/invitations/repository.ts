@@ -1,0 +1,82 @@
+import type { Executor } from "../../platform/db/transaction.ts";
+import type { PageRequest } from "../../platform/http/pagination.ts";
+import type { InvitationsTable } from "./tables.ts";
+
+// Company-scoped reads and writes name the company the access layer resolved, so another
+// company's invitation id is simply not found. Only acceptance looks up by token across
+// companies: the token is the credential and names its company.
+
+export async function insertInvitation(db: Executor, invitation: InvitationsTable): Promise<void> {
+  await db.insertInto("invitations").values(invitation).execute();
+}
+
+export function findPendingForEmail(
+  db: Executor,
+  companyId: string,
+  email: string,
+): Promise<InvitationsTable | undefined> {
+  return db
+    .selectFrom("invitations")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("email", "=", email)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+}
+
+/** Marks a lapsed pending invitation expired, freeing its address for a new one. */
+export async function markExpired(db: Executor, companyId: string, id: string): Promise<void> {
+  await db
+    .updateTable("invitations")
+    .set({ status: "expired" })
+    .where("company_id", "=", companyId)
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .execute();
+}
+
+/** Pending invitations that have not lapsed yet. */
+export function pageOfPending(
+  db: Executor,
+  companyId: string,
+  now: string,
+  page: PageRequest,
+): Promise<InvitationsTable[]> {
+  let query = db
+    .selectFrom("invitations")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("status", "=", "pending")
+    .where("expires_at", ">", now)
+    .orderBy("id")
+    .limit(page.limit + 1);
+  if (page.after !== undefined) query = query.where("id", ">", page.after);
+  return query.execute();
+}
+
+/** Revokes a pending invitation of the company; false when there is none to revoke. */
+export async function revokeInvitation(db: Executor, companyId: string, id: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable("invitations")
+    .set({ status: "revoked", revoked_at: now })
+    .where("company_id", "=", companyId)
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export function findByTokenHash(db: Executor, tokenHash: string): Promise<InvitationsTable | undefined> {
+  return db.selectFrom("invitations").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+}
+
+/** Claims a pending invitation; false when a concurrent request claimed or revoked it first. */
+export async function markAccepted(db: Executor, id: string, userId: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable("invitations")
+    .set({ status: "accepted", accepted_at: now, accepted_by: userId })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

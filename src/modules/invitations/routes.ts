@@ -1,0 +1,94 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import { requireTenant, requireUser } from "../../platform/access/access.ts";
+import type { Role } from "../../platform/access/permissions.ts";
+import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { auditActorOf } from "../audit/index.ts";
+import { CompanyParams } from "../companies/schemas.ts";
+import * as schemas from "./schemas.ts";
+import * as invitations from "./service.ts";
+
+export interface InvitationRouteOptions {
+  readonly deps: invitations.InvitationsDeps;
+}
+
+export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions> = async (app, { deps }) => {
+  for (const schema of schemas.invitationSchemas) app.addSchema(schema);
+  const tags = ["invitations"];
+
+  app.post(
+    "/companies/:companyId/invitations",
+    {
+      config: { access: { permission: "members:invite" } },
+      schema: {
+        operationId: "createInvitation",
+        tags,
+        summary: "Invite someone by email, as a role no stronger than your own; the link works for 7 days",
+        params: CompanyParams,
+        body: Type.Ref("CreateInvitationRequest"),
+        response: { 201: Type.Ref("Invitation"), ...problemResponses(409) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { email: string; role: Role };
+      const inviter = request.actor?.kind === "user" ? { userId: request.actor.userId } : undefined;
+      return reply
+        .code(201)
+        .send(await invitations.createInvitation(deps, requireTenant(request), inviter, body, auditActorOf(request)));
+    },
+  );
+
+  app.get(
+    "/companies/:companyId/invitations",
+    {
+      config: { access: { permission: "members:invite" } },
+      schema: {
+        operationId: "listInvitations",
+        tags,
+        summary: "The company's pending invitations that have not expired",
+        params: CompanyParams,
+        querystring: PageQuerySchema,
+        response: { 200: Type.Ref("InvitationPage") },
+      },
+    },
+    async (request) => invitations.listInvitations(deps, requireTenant(request), request.query as PageQuery),
+  );
+
+  app.delete(
+    "/companies/:companyId/invitations/:invitationId",
+    {
+      config: { access: { permission: "members:invite" } },
+      schema: {
+        operationId: "revokeInvitation",
+        tags,
+        summary: "Revoke a pending invitation; its link stops working",
+        params: schemas.InvitationParams,
+        response: { 204: Type.Null({ description: "No content" }) },
+      },
+    },
+    async (request, reply) => {
+      const { invitationId } = request.params as { invitationId: string };
+      await invitations.revokeInvitation(deps, requireTenant(request), invitationId, auditActorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/invitations/accept",
+    {
+      config: { access: "user" },
+      schema: {
+        operationId: "acceptInvitation",
+        tags,
+        summary: "Join the company of an invitation sent to the signed-in user's (verified) address",
+        body: Type.Ref("AcceptInvitationRequest"),
+        response: { 200: Type.Ref("Company"), ...problemResponses(404, 409, 410) },
+      },
+    },
+    async (request) => {
+      const { token } = request.body as { token: string };
+      return invitations.acceptInvitation(deps, requireUser(request), token, auditActorOf(request));
+    },
+  );
+};

@@ -1,0 +1,207 @@
+import type { Config } from "../../config/settings/index.ts";
+import { companyNotFound } from "../../platform/access/access.ts";
+import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
+import { isStronger, type Role } from "../../platform/access/permissions.ts";
+import type { Cache } from "../../platform/cache/cache.ts";
+import type { Clock } from "../../platform/clock.ts";
+import type { DatabaseHandle } from "../../platform/db/connect.ts";
+import { isUniqueViolation } from "../../platform/db/errors.ts";
+import { isUuid, newId } from "../../platform/db/ids.ts";
+import { withTransaction } from "../../platform/db/transaction.ts";
+import { ForbiddenError } from "../../platform/errors/app-error.ts";
+import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
+import type { Mailer } from "../../platform/mail/mailer.ts";
+import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
+import * as companies from "../companies/index.ts";
+import * as identity from "../identity/index.ts";
+import { invitationErrors } from "./errors.ts";
+import { renderInvitationMail } from "./mail.ts";
+import * as repo from "./repository.ts";
+import type { InvitationsTable } from "./tables.ts";
+
+export interface InvitationsDeps {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly clock: Clock;
+  readonly cache: Cache;
+  readonly mailer: Mailer;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export const INVITATION_TTL_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** API keys have no rank of their own: they may invite people who cannot manage anyone. */
+const API_KEY_INVITABLE: ReadonlySet<Role> = new Set(["member", "viewer"]);
+
+function toInvitation(row: InvitationsTable): Invitation {
+  return {
+    id: row.id,
+    email: row.email,
+    role: row.role,
+    invitedBy: row.invited_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
+  if (tenant.via === "api_key") {
+    if (!API_KEY_INVITABLE.has(role)) throw invitationErrors.keyRoleTooStrong(role);
+    return;
+  }
+  // members:invite is never a partner scope, so a caller here without a role is a bug.
+  if (tenant.role === undefined || isStronger(role, tenant.role)) throw invitationErrors.roleTooStrong(role);
+}
+
+export async function createInvitation(
+  deps: InvitationsDeps,
+  tenant: TenantAccess,
+  inviter: { userId: string } | undefined,
+  input: { email: string; role: Role },
+  who: AuditActor,
+): Promise<Invitation> {
+  assertMayInviteAs(tenant, input.role);
+  const email = identity.normalizeEmail(input.email);
+  const existingUser = await identity.findUserIdByEmail(deps, email);
+  if (existingUser !== undefined && (await companies.roleOf(deps, tenant.companyId, existingUser)) !== null) {
+    throw invitationErrors.alreadyMember();
+  }
+  const company = await companies.findCompanyById(deps, tenant.companyId);
+  if (!company) throw companyNotFound();
+
+  const token = identity.newOpaqueToken();
+  const now = deps.clock.now();
+  const row: InvitationsTable = {
+    id: newId(),
+    company_id: tenant.companyId,
+    email,
+    role: input.role,
+    token_hash: identity.hashToken(token),
+    invited_by: inviter?.userId ?? null,
+    status: "pending",
+    created_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + INVITATION_TTL_DAYS * DAY_MS).toISOString(),
+    accepted_at: null,
+    accepted_by: null,
+    revoked_at: null,
+  };
+  try {
+    await withTransaction(deps.database.db, async (trx) => {
+      const pending = await repo.findPendingForEmail(trx, tenant.companyId, email);
+      if (pending) {
+        if (new Date(pending.expires_at).getTime() > now.getTime()) throw invitationErrors.duplicate();
+        await repo.markExpired(trx, tenant.companyId, pending.id);
+      }
+      await repo.insertInvitation(trx, row);
+      await recordCompanyChange(
+        trx,
+        deps.clock,
+        who,
+        { companyId: tenant.companyId, action: "invitation.created", target: { type: "invitation", id: row.id } },
+        { email, role: input.role },
+      );
+    });
+  } catch (error) {
+    // A concurrent invitation to the same address won the unique index.
+    if (isUniqueViolation(error)) throw invitationErrors.duplicate();
+    throw error;
+  }
+  // After commit: a mail never announces an invitation that was rolled back.
+  const actionUrl = identity.buildActionUrl(deps.config.PUBLIC_APP_URL, "/invitations/accept", token);
+  const mail = renderInvitationMail({
+    companyName: company.name,
+    role: input.role,
+    actionUrl,
+    expiresInDays: INVITATION_TTL_DAYS,
+  });
+  await deps.mailer.send({ to: email, kind: "invitation", actionUrl, ...mail });
+  return toInvitation(row);
+}
+
+export async function listInvitations(
+  deps: InvitationsDeps,
+  tenant: TenantAccess,
+  query: PageQuery,
+): Promise<Page<Invitation>> {
+  const page = pageRequest(query, isUuid);
+  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.now().toISOString(), page);
+  return toPage(rows, page, (row) => row.id, toInvitation);
+}
+
+export async function revokeInvitation(
+  deps: InvitationsDeps,
+  tenant: TenantAccess,
+  id: string,
+  who: AuditActor,
+): Promise<void> {
+  await withTransaction(deps.database.db, async (trx) => {
+    const revoked =
+      isUuid(id) && (await repo.revokeInvitation(trx, tenant.companyId, id, deps.clock.now().toISOString()));
+    if (!revoked) throw invitationErrors.notFound();
+    await recordCompanyChange(trx, deps.clock, who, {
+      companyId: tenant.companyId,
+      action: "invitation.revoked",
+      target: { type: "invitation", id },
+    });
+  });
+}
+
+/**
+ * Joins the invitation's company. The invitation is claimed and the membership created in
+ * one transaction: a failure in either leaves neither (no member without an accepted
+ * invitation, no accepted invitation without a member).
+ */
+export async function acceptInvitation(
+  deps: InvitationsDeps,
+  actor: UserActor,
+  token: string,
+  who: AuditActor,
+): Promise<companies.Company> {
+  const invitation = await repo.findByTokenHash(deps.database.db, identity.hashToken(token));
+  if (!invitation) throw invitationErrors.notFound();
+  const account = await identity.emailOf(deps, actor.userId);
+  // Checked before the invitation's state, so a token in the wrong hands tells nothing about it.
+  if (!account || identity.normalizeEmail(account.email) !== invitation.email) throw invitationErrors.emailMismatch();
+  if (!account.verified) throw invitationErrors.emailUnverified();
+  if (invitation.status === "expired") throw invitationErrors.expired();
+  if (invitation.status !== "pending") throw invitationErrors.used();
+  const now = deps.clock.now();
+  if (new Date(invitation.expires_at).getTime() <= now.getTime()) throw invitationErrors.expired();
+
+  const status = await companies.statusOf(deps, invitation.company_id);
+  if (status === "suspended") {
+    throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
+  }
+  if (status !== "active") throw invitationErrors.notFound();
+
+  await withTransaction(deps.database.db, async (trx) => {
+    if (!(await repo.markAccepted(trx, invitation.id, actor.userId, now.toISOString()))) throw invitationErrors.used();
+    await companies.addMember(deps, trx, invitation.company_id, actor.userId, invitation.role);
+    await recordCompanyChange(
+      trx,
+      deps.clock,
+      who,
+      {
+        companyId: invitation.company_id,
+        action: "invitation.accepted",
+        target: { type: "invitation", id: invitation.id },
+      },
+      {
+        userId: actor.userId,
+        role: invitation.role,
+      },
+    );
+  });
+  await companies.forgetMembership(deps, invitation.company_id, actor.userId);
+  const company = await companies.findCompanyById(deps, invitation.company_id);
+  if (!company) throw invitationErrors.notFound();
+  return { ...company, myRole: invitation.role };
+}

@@ -1,0 +1,238 @@
+import type { TenantAccess, TenantLookup } from "../../platform/access/actor.ts";
+import { PARTNER_SCOPES, type Permission, permissionsOf } from "../../platform/access/permissions.ts";
+import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
+import type { Clock } from "../../platform/clock.ts";
+import type { DatabaseHandle } from "../../platform/db/connect.ts";
+import { parseJson } from "../../platform/db/dialect.ts";
+import { isUniqueViolation } from "../../platform/db/errors.ts";
+import { isUuid, newId } from "../../platform/db/ids.ts";
+import { withTransaction } from "../../platform/db/transaction.ts";
+import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
+import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
+import * as companies from "../companies/index.ts";
+import { partnerErrors } from "./errors.ts";
+import * as repo from "./repository.ts";
+import type { PartnershipStatus, PartnershipsTable } from "./tables.ts";
+
+export interface PartnersDeps {
+  readonly database: DatabaseHandle;
+  readonly clock: Clock;
+  readonly cache: Cache;
+}
+
+export interface Partnership {
+  id: string;
+  /** outgoing: this company asked; incoming: the other company asked. */
+  direction: "incoming" | "outgoing";
+  company: { id: string; slug: string; name: string };
+  status: PartnershipStatus;
+  scopes: Permission[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Who acted: a user's id, or null for an API key (its scopes already bound it to the company). */
+export type ActingUser = string | null;
+
+/** A company's active partners and the scopes each partnership grants, cached per company. */
+interface ActivePartner {
+  companyId: string;
+  scopes: Permission[];
+}
+
+const PARTNERS_TTL_S = 300;
+const NOT_FOUND: TenantLookup = { kind: "not_found" };
+
+const activePartnersCache = namespaceOf<ActivePartner[]>({ name: "partnerships", version: 1 });
+
+/** After every committed change: both sides' partner lists, on every instance. */
+async function forgetPartners(
+  deps: PartnersDeps,
+  row: Pick<PartnershipsTable, "requester_company_id" | "partner_company_id">,
+) {
+  const cache = activePartnersCache(deps.cache);
+  await cache.delete(row.requester_company_id);
+  await cache.delete(row.partner_company_id);
+}
+
+function nowIso(deps: PartnersDeps): string {
+  return deps.clock.now().toISOString();
+}
+
+function otherSide(row: Pick<PartnershipsTable, "requester_company_id" | "partner_company_id">, companyId: string) {
+  return row.requester_company_id === companyId ? row.partner_company_id : row.requester_company_id;
+}
+
+async function toPartnerships(deps: PartnersDeps, companyId: string, rows: PartnershipsTable[]) {
+  const others = await companies.companiesById(
+    deps,
+    rows.map((row) => otherSide(row, companyId)),
+  );
+  return (row: PartnershipsTable): Partnership => {
+    const other = others.get(otherSide(row, companyId));
+    return {
+      id: row.id,
+      direction: row.requester_company_id === companyId ? "outgoing" : "incoming",
+      company: { id: otherSide(row, companyId), slug: other?.slug ?? "", name: other?.name ?? "" },
+      status: row.status,
+      scopes: parseJson<Permission[]>(row.scopes),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  };
+}
+
+async function viewOf(deps: PartnersDeps, companyId: string, row: PartnershipsTable): Promise<Partnership> {
+  return (await toPartnerships(deps, companyId, [row]))(row);
+}
+
+export async function requestPartnership(
+  deps: PartnersDeps,
+  tenant: TenantAccess,
+  by: ActingUser,
+  input: { partnerSlug: string; scopes: Permission[] },
+  who: AuditActor,
+): Promise<Partnership> {
+  const scopes = [...new Set(input.scopes)];
+  const notForPartners = scopes.filter((scope) => !PARTNER_SCOPES.includes(scope));
+  if (notForPartners.length > 0) throw partnerErrors.scopeNotAllowed(notForPartners);
+  const partner = await companies.findCompanyBySlug(deps, input.partnerSlug);
+  if (!partner) throw partnerErrors.partnerNotFound();
+  if (partner.id === tenant.companyId) throw partnerErrors.self();
+  const now = nowIso(deps);
+  const row: PartnershipsTable = {
+    id: newId(),
+    requester_company_id: tenant.companyId,
+    partner_company_id: partner.id,
+    pair_key: repo.pairKey(tenant.companyId, partner.id),
+    scopes: JSON.stringify(scopes),
+    status: "pending",
+    requested_by: by,
+    decided_by: null,
+    created_at: now,
+    updated_at: now,
+  };
+  try {
+    await withTransaction(deps.database.db, async (trx) => {
+      if (await repo.findLiveBetween(trx, tenant.companyId, partner.id)) throw partnerErrors.exists();
+      await repo.insertPartnership(trx, row);
+      await recordCompanyChange(
+        trx,
+        deps.clock,
+        who,
+        { companyId: tenant.companyId, action: "partnership.requested", target: { type: "partnership", id: row.id } },
+        {
+          partnerCompanyId: partner.id,
+          scopes,
+        },
+      );
+    });
+  } catch (error) {
+    // A concurrent request for the same pair won the unique index.
+    if (isUniqueViolation(error)) throw partnerErrors.exists();
+    throw error;
+  }
+  await forgetPartners(deps, row);
+  return viewOf(deps, tenant.companyId, row);
+}
+
+/**
+ * Accept or reject: only the company that received the request decides. The requester
+ * trying to is a 403 (it can see the partnership, it just may not decide it); a decision
+ * on a partnership that is no longer pending is a 409.
+ */
+export async function decidePartnership(
+  deps: PartnersDeps,
+  tenant: TenantAccess,
+  by: ActingUser,
+  id: string,
+  decision: "active" | "rejected",
+  who: AuditActor,
+): Promise<Partnership> {
+  const row = isUuid(id) ? await repo.findPartnership(deps.database.db, tenant.companyId, id) : undefined;
+  if (!row) throw partnerErrors.notFound();
+  if (row.partner_company_id !== tenant.companyId) throw partnerErrors.requesterCannotDecide();
+  const now = nowIso(deps);
+  await withTransaction(deps.database.db, async (trx) => {
+    const changed = await repo.changeStatus(trx, tenant.companyId, id, { from: ["pending"], to: decision, by, now });
+    if (!changed) throw partnerErrors.notPending();
+    const action = decision === "active" ? "partnership.accepted" : "partnership.rejected";
+    await recordCompanyChange(
+      trx,
+      deps.clock,
+      who,
+      { companyId: tenant.companyId, action, target: { type: "partnership", id } },
+      { requesterCompanyId: row.requester_company_id },
+    );
+  });
+  await forgetPartners(deps, row);
+  return viewOf(deps, tenant.companyId, { ...row, status: decision, decided_by: by, updated_at: now });
+}
+
+/** Either side ends a partnership, pending (a withdrawn or declined request) or active. */
+export async function revokePartnership(
+  deps: PartnersDeps,
+  tenant: TenantAccess,
+  by: ActingUser,
+  id: string,
+  who: AuditActor,
+): Promise<void> {
+  const row = isUuid(id) ? await repo.findPartnership(deps.database.db, tenant.companyId, id) : undefined;
+  if (!row) throw partnerErrors.notFound();
+  await withTransaction(deps.database.db, async (trx) => {
+    const changed = await repo.changeStatus(trx, tenant.companyId, id, {
+      from: ["pending", "active"],
+      to: "revoked",
+      by,
+      now: nowIso(deps),
+    });
+    if (!changed) throw partnerErrors.ended();
+    await recordCompanyChange(
+      trx,
+      deps.clock,
+      who,
+      { companyId: tenant.companyId, action: "partnership.revoked", target: { type: "partnership", id } },
+      { before: row.status },
+    );
+  });
+  await forgetPartners(deps, row);
+}
+
+export async function listPartnerships(
+  deps: PartnersDeps,
+  tenant: TenantAccess,
+  query: PageQuery,
+): Promise<Page<Partnership>> {
+  const page = pageRequest(query, isUuid);
+  const rows = await repo.pageOfPartnerships(deps.database.db, tenant.companyId, page);
+  const view = await toPartnerships(deps, tenant.companyId, rows);
+  return toPage(rows, page, (row) => row.id, view);
+}
+
+function activePartnersOf(deps: PartnersDeps, companyId: string): Promise<ActivePartner[]> {
+  return activePartnersCache(deps.cache).getOrLoad(companyId, PARTNERS_TTL_S, async () => {
+    const rows = await repo.activePartnerships(deps.database.db, companyId);
+    return rows.map((row) => ({ companyId: otherSide(row, companyId), scopes: parseJson<Permission[]>(row.scopes) }));
+  });
+}
+
+/**
+ * What a user who is not a member of `companyId` may do there through partnerships: for
+ * each active partnership of the company whose other side is an active company the user
+ * belongs to, the partnership's scopes that the user's role there also holds (a viewer of
+ * the partner never gets more than a viewer could). A partnership is mutual: its scopes
+ * apply to both sides' members. Never a role, so never membership rights.
+ */
+export async function partnerPermissions(deps: PartnersDeps, companyId: string, userId: string): Promise<TenantLookup> {
+  const partners = await activePartnersOf(deps, companyId);
+  const permissions = new Set<Permission>();
+  for (const partner of partners) {
+    if ((await companies.statusOf(deps, partner.companyId)) !== "active") continue;
+    const role = await companies.roleOf(deps, partner.companyId, userId);
+    if (role === null) continue;
+    const allowed = permissionsOf(role);
+    for (const scope of partner.scopes) if (allowed.has(scope)) permissions.add(scope);
+  }
+  if (permissions.size === 0) return NOT_FOUND;
+  return { kind: "granted", access: { companyId, via: "partnership", permissions } };
+}

@@ -1,0 +1,3 @@
+// Platform administration composes the other modules' services; it owns no tables.
+
+export { adminRoutes } from "./routes.ts";

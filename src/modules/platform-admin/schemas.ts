@@ -1,0 +1,21 @@
+import { Type } from "@sinclair/typebox";
+import { pageSchema } from "../../platform/http/pagination.ts";
+
+export const AdminUser = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    email: Type.String(),
+    name: Type.String(),
+    emailVerified: Type.Boolean(),
+    platformRole: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
+    status: Type.Union([Type.Literal("active"), Type.Literal("suspended"), Type.Literal("deleted")]),
+    createdAt: Type.String({ format: "date-time" }),
+  },
+  { $id: "AdminUser", additionalProperties: false },
+);
+export const AdminUserPage = Type.Object(pageSchema(Type.Ref("AdminUser"), "A page of users").properties, {
+  $id: "AdminUserPage",
+  additionalProperties: false,
+});
+
+export const adminSchemas = [AdminUser, AdminUserPage];

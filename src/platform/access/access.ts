@@ -1,0 +1,200 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
+import { isUuid } from "../db/ids.ts";
+import { ForbiddenError, NotFoundError, UnauthorizedError } from "../errors/app-error.ts";
+import type { AccessDenial, AccessResolvers, Actor, TenantAccess } from "./actor.ts";
+import type { Permission } from "./permissions.ts";
+
+/**
+ * What a route requires, declared in its options (`config.access`) and enforced by one hook:
+ * - "public": anyone;
+ * - "user": a signed-in user (API keys are refused: they act only inside their company);
+ * - "platform_admin": a user with the platform admin role;
+ * - { permission }: a caller holding that permission in the company named by `:companyId`
+ *   (a member by role, a partner by partnership scope, an API key by its scopes).
+ */
+export type Access = "public" | "user" | "platform_admin" | { readonly permission: Permission };
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    actor?: Actor;
+    tenant?: TenantAccess;
+  }
+}
+
+const API_KEY_PREFIX = "rk_";
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header ? BEARER.exec(header)?.[1] : undefined;
+}
+
+/** The route's declaration, for the access matrix and the isolation test. */
+export function accessOf(route: { config?: unknown }): Access | undefined {
+  return (route.config as { access?: Access } | undefined)?.access;
+}
+
+export function isTenantAccess(access: Access | undefined): access is { readonly permission: Permission } {
+  return typeof access === "object";
+}
+
+const missingCredentials = () =>
+  new UnauthorizedError("auth.missing_token", "This endpoint requires a bearer access token or an API key.");
+const invalidToken = () => new UnauthorizedError("auth.invalid_token", "The access token is no longer valid.");
+const invalidApiKey = () =>
+  new UnauthorizedError("auth.invalid_api_key", "The API key is unknown, revoked or expired.");
+export const companyNotFound = () => new NotFoundError("company.not_found", "No such company.");
+
+/** Authentication's outcome for one request: a caller, nobody, or credentials that failed. */
+export type Caller = { readonly actor: Actor } | { readonly actor?: undefined; readonly failure?: UnauthorizedError };
+
+interface AccessState {
+  caller?: Promise<Caller>;
+  tenant?: Promise<TenantAccess>;
+}
+
+/**
+ * Resolves callers and tenants once per request: the rate limiter (which runs first, so
+ * refused requests are counted too) and the access hook share the same lookups.
+ */
+export class AccessControl {
+  readonly #resolvers: AccessResolvers;
+  readonly #state = new WeakMap<FastifyRequest, AccessState>();
+
+  constructor(resolvers: AccessResolvers) {
+    this.#resolvers = resolvers;
+  }
+
+  #stateOf(request: FastifyRequest): AccessState {
+    let state = this.#state.get(request);
+    if (!state) {
+      state = {};
+      this.#state.set(request, state);
+    }
+    return state;
+  }
+
+  /** Who is calling; never throws for bad credentials (the failure is returned). */
+  caller(request: FastifyRequest): Promise<Caller> {
+    const state = this.#stateOf(request);
+    // A resolver may refuse a token with its own, more precise 401 (e.g. "expired").
+    state.caller ??= this.#authenticate(request).catch((error: unknown) => {
+      if (error instanceof UnauthorizedError) return { failure: error };
+      throw error;
+    });
+    return state.caller;
+  }
+
+  async #authenticate(request: FastifyRequest): Promise<Caller> {
+    const headerKey = request.headers["x-api-key"];
+    const presented = typeof headerKey === "string" ? headerKey : bearerToken(request);
+    if (presented === undefined) {
+      return request.headers.authorization || headerKey ? { failure: invalidToken() } : {};
+    }
+    if (presented.startsWith(API_KEY_PREFIX)) {
+      const actor = await this.#resolvers.authenticateApiKey(presented);
+      return actor ? { actor } : { failure: invalidApiKey() };
+    }
+    if (typeof headerKey === "string") return { failure: invalidApiKey() };
+    const actor = await this.#resolvers.authenticateAccessToken(presented);
+    return actor ? { actor } : { failure: invalidToken() };
+  }
+
+  /** The caller's access to the route's company; throws the problem the caller should see. */
+  tenant(request: FastifyRequest, actor: Actor): Promise<TenantAccess> {
+    const state = this.#stateOf(request);
+    state.tenant ??= this.#resolveTenant(request, actor);
+    return state.tenant;
+  }
+
+  async #resolveTenant(request: FastifyRequest, actor: Actor): Promise<TenantAccess> {
+    const companyId = (request.params as Record<string, string | undefined>).companyId;
+    // A malformed id can name no company: the same 404 as a missing one, without a query.
+    if (companyId === undefined || !isUuid(companyId)) throw companyNotFound();
+    const lookup = await this.#resolvers.tenantAccess(actor, companyId);
+    if (lookup.kind === "not_found") throw companyNotFound();
+    if (lookup.kind === "suspended") {
+      throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
+    }
+    return lookup.access;
+  }
+
+  async #recordDenial(request: FastifyRequest, reason: AccessDenial["reason"], permission: Permission) {
+    const companyId = (request.params as Record<string, string>).companyId as string;
+    await this.#resolvers.recordDenial?.(request, { companyId, reason, permission });
+  }
+
+  /** Enforces a non-public declaration; sets `request.actor` and, for company routes, `request.tenant`. */
+  async enforce(request: FastifyRequest, access: Exclude<Access, "public">): Promise<void> {
+    const caller = await this.caller(request);
+    if (!caller.actor) throw caller.failure ?? missingCredentials();
+    const actor = caller.actor;
+    request.actor = actor;
+    if (access === "user" || access === "platform_admin") {
+      if (actor.kind !== "user") {
+        throw new ForbiddenError("access.user_required", "API keys cannot call this endpoint; sign in as a user.");
+      }
+      if (access === "platform_admin" && actor.platformRole !== "admin") {
+        throw new ForbiddenError("access.platform_admin_required", "This endpoint is for platform administrators.");
+      }
+      return;
+    }
+    let tenant: TenantAccess;
+    try {
+      tenant = await this.tenant(request, actor);
+    } catch (error) {
+      if (error instanceof ForbiddenError) {
+        await this.#recordDenial(request, "company_suspended", access.permission);
+      }
+      throw error;
+    }
+    if (!tenant.permissions.has(access.permission)) {
+      await this.#recordDenial(request, "permission", access.permission);
+      throw new ForbiddenError("access.denied", `This action requires the ${access.permission} permission.`);
+    }
+    request.tenant = tenant;
+  }
+}
+
+/**
+ * Every route must say who may call it: adding one without a declaration fails at startup,
+ * and a company-scoped permission needs a `:companyId` in the path to be checked against.
+ * Hidden routes (outside the public contract, e.g. legacy redirects) are exempt.
+ */
+export function requireAccessDeclarations(app: FastifyInstance): void {
+  app.addHook("onRoute", (route: RouteOptions) => {
+    if ((route.schema as { hide?: boolean } | undefined)?.hide === true || route.method === "HEAD") return;
+    const where = `${String(route.method)} ${route.url}`;
+    const access = accessOf(route);
+    if (access === undefined) throw new Error(`route ${where} must declare config.access`);
+    if (isTenantAccess(access) && !route.url.includes(":companyId")) {
+      throw new Error(`route ${where} declares a company permission but has no :companyId parameter`);
+    }
+  });
+}
+
+export function installAccessControl(app: FastifyInstance, control: AccessControl): void {
+  app.decorateRequest("actor", undefined);
+  app.decorateRequest("tenant", undefined);
+  // onRequest: before the body is read, so an unauthorised caller learns nothing about input rules.
+  // Public routes (probes, sign-in) return at once, without a promise per request.
+  app.addHook("onRequest", (request, _reply, done) => {
+    const access = accessOf(request.routeOptions);
+    if (access === undefined || access === "public") return done();
+    control.enforce(request, access).then(() => done(), done);
+  });
+}
+
+export function requireUser(request: FastifyRequest) {
+  const actor = request.actor;
+  if (actor?.kind !== "user") throw missingCredentials();
+  return actor;
+}
+
+export function requireTenant(request: FastifyRequest): TenantAccess {
+  if (!request.tenant) throw new Error("route declared no company permission but asked for the tenant");
+  return request.tenant;
+}

@@ -1,0 +1,58 @@
+import type { FastifyRequest } from "fastify";
+import type { Permission, Role } from "./permissions.ts";
+
+/** A signed-in person, re-resolved from their session on every request (never trusted from the token alone). */
+export interface UserActor {
+  readonly kind: "user";
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly platformRole: "user" | "admin";
+}
+
+/** An integration acting for exactly one company, within the scopes it was created with. */
+export interface ApiKeyActor {
+  readonly kind: "api_key";
+  readonly keyId: string;
+  readonly companyId: string;
+  readonly scopes: readonly Permission[];
+}
+
+export type Actor = UserActor | ApiKeyActor;
+
+/** How the caller reaches the company a route names, and what that allows. */
+export interface TenantAccess {
+  readonly companyId: string;
+  readonly via: "membership" | "partnership" | "api_key";
+  /** The caller's role when `via` is membership. */
+  readonly role?: Role;
+  readonly permissions: ReadonlySet<Permission>;
+}
+
+/**
+ * What the caller may do in a company: granted, or why not. `not_found` is also the answer
+ * for a company the caller has no relation to, so its existence is not revealed.
+ */
+export type TenantLookup =
+  | { readonly kind: "granted"; readonly access: TenantAccess }
+  | { readonly kind: "not_found" }
+  | { readonly kind: "suspended" };
+
+export interface AccessResolvers {
+  /** A user's access token → the user, or undefined when invalid, expired, revoked or suspended. */
+  authenticateAccessToken(token: string): Promise<UserActor | undefined>;
+  /** An `rk_…` key → the key, or undefined when unknown, revoked or expired. */
+  authenticateApiKey(key: string): Promise<ApiKeyActor | undefined>;
+  tenantAccess(actor: Actor, companyId: string): Promise<TenantLookup>;
+  /**
+   * A caller who can see the company was refused (missing permission, suspended company):
+   * a security event for the company's audit trail. Never throws; awaited so it is written
+   * before the refusal is answered.
+   */
+  recordDenial?(request: FastifyRequest, denial: AccessDenial): Promise<void>;
+}
+
+export interface AccessDenial {
+  readonly companyId: string;
+  readonly reason: "permission" | "company_suspended";
+  readonly permission: Permission;
+}

@@ -1,0 +1,52 @@
+import type { FastifyRequest } from "fastify";
+import { clientNetworkKey, type RateLimitResolver, type RateLimitTarget } from "../rate-limit/client-key.ts";
+import type { TierName } from "../rate-limit/tiers.ts";
+import { type AccessControl, accessOf, isTenantAccess } from "./access.ts";
+import { isCompanyAdminRole } from "./permissions.ts";
+
+/** Tiers that describe the route's cost rather than the caller: kept whoever calls. */
+const ROUTE_TIERS: ReadonlySet<TierName> = new Set(["auth", "ai", "webhook"]);
+
+/**
+ * Whose budget a request spends. Anonymous callers (and callers whose credentials fail)
+ * share their network's public budget; users spend their own — the admin budget for
+ * platform admins and for owners and admins of the company the route names; API keys
+ * spend their own key's. Every authenticated route is limited, declared tier or not.
+ */
+export function byCaller(control: AccessControl): RateLimitResolver {
+  return (request) => {
+    const access = accessOf(request.routeOptions);
+    const declared = request.routeOptions.config?.rateLimit?.tier;
+    const tier = declared ?? (access !== undefined && access !== "public" ? "user" : undefined);
+    if (tier === undefined) return undefined;
+    const network = clientNetworkKey(request.ip);
+    if (access === undefined || access === "public") return { tier, key: network };
+    return targetFor(control, request, tier, network);
+  };
+}
+
+async function targetFor(
+  control: AccessControl,
+  request: FastifyRequest,
+  tier: TierName,
+  network: string,
+): Promise<RateLimitTarget> {
+  const { actor } = await control.caller(request);
+  if (ROUTE_TIERS.has(tier)) return { tier, key: actor ? actorKey(actor) : network };
+  if (!actor) return { tier: "public", key: network };
+  if (actor.kind === "api_key") return { tier: "user", key: actorKey(actor) };
+  if (actor.platformRole === "admin") return { tier: "admin", key: actorKey(actor) };
+  if (isTenantAccess(accessOf(request.routeOptions))) {
+    // The tenant lookup is shared with the access hook; a refusal there is its business.
+    const role = await control.tenant(request, actor).then(
+      (tenant) => tenant.role,
+      () => undefined,
+    );
+    if (role !== undefined && isCompanyAdminRole(role)) return { tier: "admin", key: actorKey(actor) };
+  }
+  return { tier: "user", key: actorKey(actor) };
+}
+
+function actorKey(actor: { kind: "user"; userId: string } | { kind: "api_key"; keyId: string }): string {
+  return actor.kind === "user" ? `user:${actor.userId}` : `key:${actor.keyId}`;
+}

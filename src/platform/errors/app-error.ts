@@ -12,6 +12,11 @@ export interface AppErrorOptions {
   readonly errors?: readonly FieldError[];
   /** Extra public members added to the problem document. */
   readonly extensions?: Readonly<Record<string, unknown>>;
+  /**
+   * A 5xx the operators chose (the kill switch), not a failure: the request line records it,
+   * and no error line per refused request floods the logs or pages anyone during maintenance.
+   */
+  readonly deliberate?: boolean;
 }
 
 /**
@@ -27,6 +32,7 @@ export class AppError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   readonly errors: readonly FieldError[] | undefined;
   readonly extensions: Readonly<Record<string, unknown>>;
+  readonly deliberate: boolean;
 
   constructor(status: number, code: string, title: string, options: AppErrorOptions = {}) {
     super(options.detail ?? title, options.cause === undefined ? undefined : { cause: options.cause });
@@ -38,6 +44,7 @@ export class AppError extends Error {
     this.headers = options.headers ?? {};
     this.errors = options.errors;
     this.extensions = options.extensions ?? {};
+    this.deliberate = options.deliberate ?? false;
   }
 }
 
@@ -72,6 +79,13 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(code: string, detail: string, options: AppErrorOptions = {}) {
     super(409, code, "Conflict", { ...options, detail });
+  }
+}
+
+/** The resource existed but is gone for good (e.g. an expired invitation). */
+export class GoneError extends AppError {
+  constructor(code: string, detail: string, options: AppErrorOptions = {}) {
+    super(410, code, "Gone", { ...options, detail });
   }
 }
 

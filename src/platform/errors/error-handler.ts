@@ -73,7 +73,8 @@ export function installErrorHandling(app: FastifyInstance, translators: readonly
     const known =
       error instanceof AppError ? error : (translators.map((t) => t(error)).find(Boolean) ?? fromFastifyError(error));
     if (known) {
-      if (known.status >= 500) request.log.error({ err: error, code: known.code }, "request failed: dependency");
+      if (known.status >= 500 && !known.deliberate)
+        request.log.error({ err: error, code: known.code }, "request failed: dependency");
       return sendProblem(request, reply, known);
     }
     request.log.error({ err: error }, "unhandled error");

@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { commaList } from "../http/list.ts";
+import { switchErrors } from "./errors.ts";
+import type { FlagName } from "./feature-flags.ts";
+import type { Switchboard } from "./switchboard.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The feature flag this route belongs to: while it is off the route answers 403 feature.disabled. */
+    feature?: FlagName;
+  }
+}
+
+/**
+ * What stays served while the kill switch is on: probes (so the orchestrator does not
+ * restart healthy instances), metrics (so the incident stays observable), and the
+ * kill-switch admin endpoints (so it can be lifted over the API), at their v1 and legacy paths.
+ */
+export const ALWAYS_ALLOWED_PATHS = [
+  "/health",
+  "/health/*",
+  "/metrics",
+  "/api/v1/admin/kill-switch",
+  "/api/admin/kill-switch",
+];
+
+/** "/a/b" matches exactly; "/a/*" (or "/a*") matches every path starting with "/a/" ("/a"). */
+export function pathMatcher(patterns: readonly string[]): (path: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.endsWith("*")));
+  const prefixes = patterns.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1));
+  return (path) => exact.has(path) || prefixes.some((prefix) => path.startsWith(prefix));
+}
+
+function pathOf(request: FastifyRequest): string {
+  const q = request.url.indexOf("?");
+  return q === -1 ? request.url : request.url.slice(0, q);
+}
+
+/**
+ * The kill switch answers every other request with a 503 problem carrying the public reason
+ * and Retry-After, before authentication, rate limits or body parsing (paths no route
+ * matches keep their 404). Feature-gated routes answer 403 while their flag is off.
+ */
+export function installSwitchEnforcement(
+  app: FastifyInstance,
+  switchboard: Switchboard,
+  extraAllowedPaths: string,
+): void {
+  const allowed = pathMatcher([...ALWAYS_ALLOWED_PATHS, ...commaList(extraAllowedPaths)]);
+  app.addHook("onRequest", (request, _reply, done) => {
+    const { killSwitch, flags } = switchboard.current();
+    if (killSwitch.enabled && !allowed(pathOf(request))) return done(switchErrors.killSwitchOn(killSwitch));
+    const feature = request.routeOptions.config?.feature;
+    if (feature !== undefined && !flags[feature].enabled) return done(switchErrors.featureDisabled(feature));
+    done();
+  });
+}

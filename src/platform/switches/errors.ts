@@ -1,0 +1,18 @@
+import { ForbiddenError, NotFoundError, UnavailableError } from "../errors/app-error.ts";
+import type { KillSwitchState } from "./state.ts";
+
+export const switchErrors = {
+  /** The reason is public by design: operators write it for clients to read. */
+  killSwitchOn: (state: KillSwitchState) =>
+    new UnavailableError(
+      "service.kill_switch",
+      state.reason ?? "The service is temporarily unavailable.",
+      state.retryAfterSeconds,
+      { deliberate: true },
+    ),
+  featureDisabled: (name: string) =>
+    new ForbiddenError("feature.disabled", `This feature (${name}) is currently disabled.`, {
+      extensions: { feature: name },
+    }),
+  unknownFlag: (name: string) => new NotFoundError("feature.unknown", `There is no feature flag named "${name}".`),
+};

@@ -1,0 +1,9 @@
+// What other modules may use of the audit trail: recording an event, and the operations the CLI runs.
+
+export { type AuditActor, actorFromTag, auditActorOf, systemActor } from "./actor.ts";
+export { type AuditRouteOptions, auditRoutes } from "./routes.ts";
+export { auditSchemas } from "./schemas.ts";
+export { type AuditEventInput, recordAuditEvent, recordCompanyChange } from "./service.ts";
+export { switchChangeRecorder } from "./switch-changes.ts";
+export type { AuditActorType } from "./tables.ts";
+export { type PruneReport, pruneAuditEvents, type VerifyReport, verifyAuditChains } from "./verify.ts";

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { sql } from "kysely";
+import { loadConfig } from "../../src/config/load.ts";
+import { recordAuditEvent } from "../../src/modules/audit/index.ts";
+import { type DatabaseHandle, openDatabase } from "../../src/platform/db/connect.ts";
+import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
+import { createLogger } from "../../src/platform/logging/logger.ts";
+import { TestClock } from "../helpers/clock.ts";
+import { createPostgresSchema } from "../helpers/database.ts";
+import { postgres } from "../helpers/services.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+function rampart(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, ["bin/rampart.js", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, APP_ENV: "test", LOG_FORMAT: "json", ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+}
+
+interface Target {
+  readonly url: string;
+  readonly handle: DatabaseHandle;
+  cleanup(): Promise<void>;
+}
+
+/** The CLI opens the database itself, so SQLite needs a file (not :memory:) and PostgreSQL a schema URL. */
+const targets: { engine: string; skip: false | string; open(): Promise<Target> }[] = [
+  {
+    engine: "sqlite",
+    skip: false,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), "rampart-audit-cli-"));
+      const url = `sqlite:${join(dir, "audit.db")}`;
+      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
+      return { url, handle, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    engine: "postgres",
+    skip: (await postgres()).skip,
+    async open() {
+      const { url, dropSchema } = await createPostgresSchema();
+      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
+      return { url, handle, cleanup: dropSchema };
+    },
+  },
+];
+const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
+
+for (const target of targets) {
+  describe(`rampart audit on ${target.engine}`, { skip: target.skip }, () => {
+    let t: Target;
+    before(async () => {
+      t = await target.open();
+      await migrateUp(t.handle, await loadMigrations());
+      const old = new TestClock();
+      old.advance(-100 * 86_400);
+      for (const [clock, action] of [
+        [old, "auth.login_failed"],
+        [old, "auth.account_locked"],
+        [new TestClock(), "auth.login_failed"],
+        [new TestClock(), "auth.refresh_token_reused"],
+      ] as const)
+        await recordAuditEvent(t.handle.db, clock, { action, actorType: "system", actorId: null });
+    });
+    after(async () => {
+      await t?.handle.close();
+      await t?.cleanup();
+    });
+
+    it("verify exits 0 on an intact chain, prune keeps it verifiable, an edited row makes verify exit 1 naming it", async () => {
+      const ok = rampart(["audit", "verify"], { DATABASE_URL: t.url });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /^ok: 1 of 1 streams intact, 4 events verified/m);
+
+      const pruned = rampart(["audit", "prune"], { DATABASE_URL: t.url, AUDIT_RETENTION_DAYS: "30" });
+      assert.equal(pruned.status, 0, pruned.stderr);
+      assert.match(pruned.stdout, /pruned 2 audit events/);
+      const afterPrune = rampart(["audit", "verify"], { DATABASE_URL: t.url });
+      assert.equal(afterPrune.status, 0, afterPrune.stdout);
+      assert.match(afterPrune.stdout, /2 events verified/);
+
+      const victim = await t.handle.db
+        .selectFrom("audit_events")
+        .select("id")
+        .where("action", "=", "auth.refresh_token_reused")
+        .executeTakeFirstOrThrow();
+      await sql`update audit_events set action = ${"auth.login_succeeded"} where id = ${victim.id}`.execute(
+        t.handle.db,
+      );
+      const broken = rampart(["audit", "verify"], { DATABASE_URL: t.url });
+      assert.equal(broken.status, 1);
+      assert.match(broken.stdout, new RegExp(`BROKEN platform: event ${victim.id} \\(seq 4\\)`));
+      assert.match(broken.stdout, /FAILED: 0 of 1 streams intact/);
+    });
+
+    it("prune without AUDIT_RETENTION_DAYS keeps everything", () => {
+      const result = rampart(["audit", "prune"], { DATABASE_URL: t.url });
+      assert.equal(result.status, 0);
+      assert.match(result.stdout, /kept forever; nothing pruned/);
+    });
+  });
+}

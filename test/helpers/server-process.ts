@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export interface ServerProcess {
@@ -15,11 +18,21 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** Starts the real `rampart` server process on an ephemeral port and waits until it listens. */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 15_000): Promise<ServerProcess> {
+  // Never the checkout's ./data: a test's server gets its own database and keys unless it names a directory.
+  const ownDataDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), "rampart-server-")) : undefined;
   const child = spawn(process.execPath, ["src/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", APP_ENV: "test", PORT: "0", LOG_FORMAT: "json", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      APP_ENV: "test",
+      PORT: "0",
+      LOG_FORMAT: "json",
+      ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  if (ownDataDir) child.once("exit", () => rmSync(ownDataDir, { recursive: true, force: true }));
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const exit = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);

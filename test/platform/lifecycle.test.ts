@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { request } from "node:http";
+import { Agent, request } from "node:http";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Type } from "@sinclair/typebox";
@@ -27,6 +27,7 @@ describe("graceful shutdown", () => {
     app.get(
       "/test/slow",
       {
+        config: { access: "public" },
         schema: {
           operationId: "testSlowShutdown",
           tags: ["test"],
@@ -70,11 +71,45 @@ describe("graceful shutdown", () => {
     assert.ok(logs.lines().some((l) => l.msg === "shutdown complete"));
   });
 
+  it("answers Connection: close from the first moment of the drain, so proxies retire pooled connections", async () => {
+    const { app } = await buildTestApp();
+    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    const keepAlive = new Agent({ keepAlive: true });
+    const head = (path: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        request(`${url}${path}`, { agent: keepAlive }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+        })
+          .on("error", reject)
+          .end();
+      });
+    assert.equal((await head("/health")).connection, "keep-alive");
+    const exits: number[] = [];
+    const done = createShutdown({
+      app,
+      logger: app.log as never,
+      timeoutMs: 5000,
+      drainDelayMs: 300,
+      closeDeps: async () => {},
+      exit: (code) => exits.push(code),
+    })("test", 0);
+    const during = await head("/health");
+    assert.equal(during.status, 200, "requests still succeed during the drain delay");
+    assert.equal(during.connection, "close");
+    await done;
+    keepAlive.destroy();
+    assert.deepEqual(exits, [0]);
+  });
+
   it("exits non-zero when in-flight requests outlast SHUTDOWN_TIMEOUT_MS", async () => {
     const { app } = await buildTestApp();
     app.get(
       "/test/stuck",
-      { schema: { operationId: "testStuck", tags: ["test"], response: { 200: Type.Object({}) } } },
+      {
+        config: { access: "public" },
+        schema: { operationId: "testStuck", tags: ["test"], response: { 200: Type.Object({}) } },
+      },
       () => new Promise(() => {}),
     );
     const url = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -117,5 +152,19 @@ describe("graceful shutdown", () => {
     server.child.kill("SIGTERM");
     assert.equal(await server.exited(), 0);
     assert.ok(server.lines.some((l) => l.msg === "shutdown complete"));
+  });
+
+  it("the real server process logs at startup where it listens and in which environment", async () => {
+    const server = await startServerProcess({});
+    try {
+      const started = server.lines.find((l) => l.msg === "rampart listening");
+      assert.ok(started, "a startup line");
+      assert.equal(started.address, server.url);
+      assert.equal(started.env, "test");
+      assert.equal(started.level, "info");
+    } finally {
+      server.child.kill("SIGTERM");
+      assert.equal(await server.exited(), 0);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import type { Env } from "../../config/load.ts";
 import { loadConfigReporting } from "../../config/load-reporting.ts";
 import type { Config } from "../../config/settings/index.ts";
@@ -6,6 +7,7 @@ import { createLogger } from "../logging/logger.ts";
 import { startTracingIfConfigured } from "../observability/start-tracing.ts";
 import type { RuntimeDeps } from "../runtime-deps.ts";
 import { createShutdown, installSignalHandlers } from "./shutdown.ts";
+import { workerCount } from "./worker-count.ts";
 
 /** sysexits.h EX_CONFIG: the conventional exit status for a configuration error. */
 export const EXIT_CONFIG = 78;
@@ -17,18 +19,36 @@ export function loadConfigOrExit(env: Env, stderr: NodeJS.WritableStream = proce
   return config;
 }
 
-/** config → dependencies → app → listen → graceful shutdown. */
+/**
+ * config → dependencies → app → listen → graceful shutdown. With WORKERS > 1 the first
+ * process becomes the supervisor (supervisor.ts) and each worker it forks runs this same
+ * function as a cluster worker.
+ */
 export async function runServer(env: Env): Promise<void> {
   const config = loadConfigOrExit(env);
+  const workers = workerCount(config.WORKERS);
+  if (workers > 1 && cluster.isPrimary) {
+    // Imported only here: it loads pg, which must load after tracing's hooks in a worker.
+    const { superviseWorkers } = await import("./supervisor.ts");
+    // Straight to process.stdout (synchronous for pipes and files on Linux), the stream the
+    // workers' lines are relayed to, so the supervisor's own lines never split theirs.
+    const logger = createLogger(config, process.stdout).child({ role: "supervisor" });
+    await superviseWorkers(config, workers, logger);
+    return;
+  }
+  const worker = cluster.worker;
   const tracing = await startTracingIfConfigured(config);
   // Imported only now: tracing's module hooks must be in place before fastify, ioredis and pg load.
   const { buildApp } = await import("../../app.ts");
   const { createRuntimeDeps } = await import("../runtime-deps.ts");
-  const logger = createLogger(config, undefined, tracing?.logFields);
+  const processLogger = createLogger(config, undefined, tracing?.logFields);
+  // Every line of a cluster worker says which one it is.
+  const logger = worker ? processLogger.child({ worker: worker.id }) : processLogger;
   tracing?.logExportErrorsTo(logger);
   let runtime: RuntimeDeps;
   try {
-    runtime = await createRuntimeDeps(config, logger);
+    // A worker's supervisor has migrated already; several workers migrating at once would race.
+    runtime = await createRuntimeDeps(config, logger, worker ? { migrate: false } : {});
   } catch (error) {
     logger.fatal({ err: error }, `startup failed: ${(error as Error).message}`);
     exitAfterFlush(logger, 1);
@@ -45,7 +65,7 @@ export async function runServer(env: Env): Promise<void> {
       await tracing?.shutdown();
     },
   });
-  installSignalHandlers(shutdown, logger);
+  installSignalHandlers(shutdown, logger, { ignoreSigint: worker !== undefined });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ address, env: config.APP_ENV }, "rampart listening");
   // Logs are buffered; an operator (or a supervisor waiting for this line) must see it now.

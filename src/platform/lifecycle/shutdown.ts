@@ -55,10 +55,20 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   return shutdown;
 }
 
-/** Routes termination signals and crashes of this process into `shutdown`. */
-export function installSignalHandlers(shutdown: Shutdown, logger: Logger): void {
+/**
+ * Routes termination signals and crashes of this process into `shutdown`. A cluster worker
+ * ignores SIGINT: Ctrl-C reaches the whole process group, and the supervisor turns it into
+ * one SIGTERM per worker — a worker acting on both would take the second as "exit now".
+ */
+export function installSignalHandlers(
+  shutdown: Shutdown,
+  logger: Logger,
+  { ignoreSigint = false }: { ignoreSigint?: boolean } = {},
+): void {
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
-  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGINT", () => {
+    if (!ignoreSigint) void shutdown("SIGINT", 0);
+  });
   process.on("uncaughtException", (error) => {
     logger.fatal({ err: error }, "uncaught exception");
     void shutdown("uncaughtException", 1);

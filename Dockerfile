@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Rampart's production image. Node 24 runs the TypeScript sources directly (type stripping):
+# there is no build step, so the stages only separate installing from running.
+
+# Stage 1: production dependencies only, from the lockfile. No install scripts: the native
+# modules (argon2) ship prebuilt binaries as optional dependencies.
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+# Stage 2: the runtime: sources, migrations and production node_modules, run as the
+# unprivileged `node` user (uid 1000) that the base image provides.
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    APP_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    DATA_DIR=/var/lib/rampart
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+COPY migrations ./migrations
+RUN mkdir -p /var/lib/rampart && chown node:node /var/lib/rampart
+USER node
+EXPOSE 8000
+# rampart serve drains on SIGTERM (readiness 503, in-flight requests finish, exit 0).
+STOPSIGNAL SIGTERM
+# Liveness only: a dependency outage must not make the orchestrator restart healthy processes.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "bin/rampart.js", "serve"]

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { loadConfig } from "../../src/config/load.ts";
+import { configProblems } from "../helpers/config.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** A production configuration that passes every rule; each test breaks one thing. */
+const SAFE: Record<string, string> = {
+  APP_ENV: "production",
+  JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt-private-key.pem",
+  DATABASE_URL: "postgres://rampart:secret@db:5432/rampart",
+  CORS_ORIGINS: "https://app.example.com",
+};
+
+describe("production profile", () => {
+  it("accepts a safe production configuration, with several workers and instances on PostgreSQL", () => {
+    const config = loadConfig({ ...SAFE, WORKERS: "auto", INSTANCE_COUNT: "3" });
+    assert.equal(config.WORKERS, "auto");
+    assert.equal(config.INSTANCE_COUNT, 3);
+  });
+
+  it("refuses a missing signing key", () => {
+    const { JWT_PRIVATE_KEY_FILE: _, ...withoutKey } = SAFE;
+    assert.match(configProblems(withoutKey), /JWT_PRIVATE_KEY: is required in production/);
+  });
+
+  it("refuses a development signing key from <DATA_DIR>/keys", () => {
+    const problems = configProblems({
+      ...SAFE,
+      DATA_DIR: "/srv/rampart",
+      JWT_PRIVATE_KEY_FILE: "/srv/rampart/keys/key.abc.json",
+    });
+    assert.match(
+      problems,
+      /JWT_PRIVATE_KEY_FILE: points into <DATA_DIR>\/keys, where development signing keys are generated/,
+    );
+    const relative = configProblems({ ...SAFE, DATA_DIR: "./data", JWT_PRIVATE_KEY_FILE: "data/keys/../keys/k.pem" });
+    assert.match(relative, /JWT_PRIVATE_KEY_FILE: points into <DATA_DIR>\/keys/);
+    // A sibling directory whose name merely starts like the key directory is fine.
+    assert.equal(
+      loadConfig({ ...SAFE, DATA_DIR: "/srv/rampart", JWT_PRIVATE_KEY_FILE: "/srv/rampart/keys2/k.pem" }).APP_ENV,
+      "production",
+    );
+    // Outside production the development directory is where keys come from.
+    assert.equal(loadConfig({ JWT_PRIVATE_KEY_FILE: "data/keys/k.pem" }).APP_ENV, "development");
+  });
+
+  it("refuses wildcard CORS, even without credentials", () => {
+    const problems = configProblems({ ...SAFE, CORS_ORIGINS: "*", CORS_CREDENTIALS: "false" });
+    assert.match(problems, /CORS_ORIGINS: \* \(any origin\) is refused in production: list the exact origins/);
+    assert.equal(loadConfig({ APP_ENV: "test", CORS_ORIGINS: "*", CORS_CREDENTIALS: "false" }).CORS_ORIGINS, "*");
+  });
+
+  it("refuses refresh cookies without Secure", () => {
+    assert.match(configProblems({ ...SAFE, COOKIE_SECURE: "false" }), /COOKIE_SECURE: must be true in production/);
+  });
+
+  it("refuses SQLite with several workers or several instances", () => {
+    const { DATABASE_URL: _, ...onSqlite } = SAFE;
+    assert.match(
+      configProblems({ ...onSqlite, WORKERS: "4" }),
+      /WORKERS: is 4 but the database is SQLite, which serves one process/,
+    );
+    assert.match(configProblems({ ...onSqlite, WORKERS: "auto" }), /WORKERS: is auto but the database is SQLite/);
+    assert.match(
+      configProblems({ ...SAFE, DATABASE_URL: "sqlite:/srv/rampart.db", INSTANCE_COUNT: "2" }),
+      /INSTANCE_COUNT: is 2 but the database is SQLite, a file on one host/,
+    );
+    assert.equal(loadConfig({ ...onSqlite, WORKERS: "1", INSTANCE_COUNT: "1" }).WORKERS, "1");
+    // Development may share a SQLite file between workers; an in-memory database never.
+    assert.equal(loadConfig({ WORKERS: "2" }).WORKERS, "2");
+    assert.match(
+      configProblems({ DATABASE_URL: "sqlite::memory:", WORKERS: "2" }),
+      /WORKERS: is 2 but an in-memory SQLite/,
+    );
+  });
+
+  it("refuses a malformed WORKERS", () => {
+    assert.match(configProblems({ WORKERS: "0" }), /WORKERS: must be auto or a whole number from 1 to 999/);
+    assert.match(configProblems({ WORKERS: "many" }), /WORKERS: must be auto or a whole number/);
+  });
+
+  it("the server exits 78 before listening, listing every unsafe setting at once without secrets", () => {
+    const result = spawnSync(process.execPath, ["src/main.ts"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        APP_ENV: "production",
+        PORT: "0",
+        CORS_ORIGINS: "*",
+        CORS_CREDENTIALS: "false",
+        COOKIE_SECURE: "false",
+        WORKERS: "2",
+        DATABASE_URL: "sqlite:/tmp/never-created.db",
+      },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    assert.equal(result.status, 78, result.stderr);
+    for (const name of ["JWT_PRIVATE_KEY", "CORS_ORIGINS", "COOKIE_SECURE", "WORKERS"]) {
+      assert.match(result.stderr, new RegExp(`  - ${name}: `));
+    }
+    assert.doesNotMatch(result.stderr, /never-created/, "DATABASE_URL is a secret");
+    assert.equal(result.stdout, "");
+  });
+});

@@ -1,0 +1,153 @@
+import { Agent, request } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface Outcome {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly error?: string;
+  readonly upstream?: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly phase: string;
+  /** For writes: the email registered. */
+  readonly email?: string;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly upstream?: string;
+  readonly body: string;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** One request through the load balancer, on a pooled keep-alive connection like a real client's. */
+export function send(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; clientIp?: string } = {},
+): Promise<Answer> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}${path}`,
+      {
+        method,
+        agent,
+        timeout: 30_000,
+        headers: {
+          ...(payload ? { "content-type": "application/json" } : {}),
+          ...(options.clientIp ? { "x-forwarded-for": options.clientIp } : {}),
+        },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, upstream: res.headers["x-upstream"] as string | undefined, body }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("client timeout")));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+export interface Load {
+  phase: string;
+  readonly outcomes: Outcome[];
+  /** Requests sent and not yet answered. */
+  inFlight(): number;
+  stop(): Promise<void>;
+}
+
+let writeSeq = 0;
+
+/**
+ * A steady, bounded load: `readers` loops of GETs (`/health` and the JWKS; not readiness,
+ * whose 503 from a draining instance is meant for probes, not clients) and `writers` loops registering new users, each from its own client
+ * address so no rate limit is hit. Every loop pauses between requests: the point is
+ * correctness on a shared 2-core machine, not throughput.
+ */
+export function startLoad(base: string, { readers = 2, writers = 1, pauseMs = 15, runId = "x" } = {}): Load {
+  let running = true;
+  let inFlight = 0;
+  const state: Load = {
+    phase: "warm-up",
+    outcomes: [],
+    inFlight: () => inFlight,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+  async function one(method: string, path: string, body?: unknown, clientIp?: string, email?: string) {
+    const startedAt = Date.now();
+    const phase = state.phase;
+    inFlight++;
+    try {
+      const answer = await send(base, method, path, { body, clientIp });
+      state.outcomes.push({
+        method,
+        path,
+        status: answer.status,
+        upstream: answer.upstream,
+        startedAt,
+        endedAt: Date.now(),
+        phase,
+        email,
+      });
+    } catch (error) {
+      state.outcomes.push({
+        method,
+        path,
+        status: 0,
+        error: (error as Error).message,
+        startedAt,
+        endedAt: Date.now(),
+        phase,
+        email,
+      });
+    } finally {
+      inFlight--;
+    }
+  }
+  async function reader(i: number) {
+    for (let n = 0; running; n++) {
+      await one("GET", n % 2 === 0 ? "/health" : "/.well-known/jwks.json");
+      await sleep(pauseMs + i);
+    }
+  }
+  async function writer() {
+    while (running) {
+      const seq = ++writeSeq;
+      const email = `scale-${runId}-${seq}@example.test`;
+      const clientIp = `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq & 255}`;
+      await one(
+        "POST",
+        "/api/v1/auth/register",
+        { email, password: `Scale-test ${runId} ${seq} pass!`, name: `Scale ${seq}` },
+        clientIp,
+        email,
+      );
+      await sleep(pauseMs);
+    }
+  }
+  const loops = [
+    ...Array.from({ length: readers }, (_, i) => reader(i)),
+    ...Array.from({ length: writers }, () => writer()),
+  ];
+  return state;
+}
+
+/** What a user of the API would call a failure: no answer, or a 5xx. */
+export function failed(o: Outcome): boolean {
+  return o.status === 0 || o.status >= 500;
+}

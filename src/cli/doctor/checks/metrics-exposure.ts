@@ -1,0 +1,42 @@
+import { ProbeError, type ProbeResponse } from "../http-probe.ts";
+import type { Check } from "../types.ts";
+import { fail, pass } from "../types.ts";
+
+const PROMETHEUS = /^# (HELP|TYPE) /m;
+
+function exposes(response: ProbeResponse): boolean {
+  return response.status === 200 && PROMETHEUS.test(response.body);
+}
+
+/**
+ * Metrics reveal traffic, error rates, route names and versions. On the main port they
+ * need METRICS_TOKEN; the METRICS_PORT listener (--metrics-url) must not be reachable from
+ * outside at all.
+ */
+export const metricsExposureCheck: Check = {
+  id: "metrics-exposure",
+  title: "/metrics is not readable without credentials",
+  async run(ctx) {
+    const main = await ctx.request({ path: "/metrics" });
+    const lines = [`GET /metrics without credentials → ${main.status}`];
+    const exposed: string[] = exposes(main) ? [`GET ${ctx.options.url.origin}/metrics → 200 Prometheus text`] : [];
+    const metricsUrl = ctx.options.metricsUrl;
+    if (metricsUrl !== undefined) {
+      try {
+        const separate = await ctx.request({ path: "/metrics", base: metricsUrl });
+        lines.push(`GET ${metricsUrl.origin}/metrics → ${separate.status}`);
+        if (exposes(separate))
+          exposed.push(`GET ${metricsUrl.origin}/metrics → 200 Prometheus text, reachable from here`);
+      } catch (error) {
+        if (!(error instanceof ProbeError)) throw error;
+        lines.push(`${metricsUrl.origin} not reachable from here (${error.code})`);
+      }
+    }
+    if (exposed.length > 0)
+      return fail(
+        exposed.join("; "),
+        "Serve metrics on METRICS_PORT bound to a private interface (METRICS_HOST) behind the firewall, or on the main port only with METRICS_TOKEN.",
+      );
+    return pass(lines.join("; "));
+  },
+};

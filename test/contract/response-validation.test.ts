@@ -17,7 +17,10 @@ describe("every injected response is checked against the OpenAPI document", () =
     const route = (url: string, operationId: string, handler: (reply: never) => unknown) =>
       t.app.get(
         url,
-        { schema: { operationId, tags: ["test"], summary: operationId, security: [], response: { 200: Thing } } },
+        {
+          config: { access: "public" },
+          schema: { operationId, tags: ["test"], summary: operationId, security: [], response: { 200: Thing } },
+        },
         async (_request, reply) => handler(reply as never),
       );
     route("/test/good", "getGood", () => ({ name: "ok" }));
@@ -67,6 +70,7 @@ describe("responses sent over a real socket", () => {
     t.app.get(
       "/test/teapot",
       {
+        config: { access: "public" },
         schema: {
           operationId: "getTeapot",
           tags: ["test"],

@@ -20,6 +20,120 @@ export interface Accepted {
   status: AcceptedStatus;
 }
 
+export interface AcceptInvitationRequest {
+  /**
+     * The token of the mailed link
+     * @minLength 1
+     * @maxLength 512
+     */
+  token: string;
+}
+
+export const AdminUserPlatformRole = {  user: 'user',
+  admin: 'admin',
+} as const
+export const AdminUserStatus = {  active: 'active',
+  suspended: 'suspended',
+  deleted: 'deleted',
+} as const
+export interface AdminUser {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  platformRole: typeof AdminUserPlatformRole[keyof typeof AdminUserPlatformRole];
+  status: typeof AdminUserStatus[keyof typeof AdminUserStatus];
+  createdAt: string;
+}
+
+export interface AdminUserPage {
+  items: AdminUser[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+/**
+ * A permission an API key may hold
+ */
+export const ApiKeyScope = {  'company:read': 'company:read',
+  'company:update': 'company:update',
+  'members:read': 'members:read',
+  'members:invite': 'members:invite',
+  'partners:read': 'partners:read',
+  'partners:manage': 'partners:manage',
+  'api_keys:read': 'api_keys:read',
+  'audit:read': 'audit:read',
+} as const
+export type ApiKeyScope = typeof ApiKeyScope[keyof typeof ApiKeyScope];
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The key's public start (rk_…), to recognise it in lists and logs */
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdAt: string;
+  expiresAt: string | null;
+  /** Updated at most once a minute */
+  lastUsedAt: string | null;
+}
+
+export interface ApiKeyPage {
+  items: ApiKey[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+export const AuditEventActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export type AuditEventActor = {
+  type: typeof AuditEventActorType[keyof typeof AuditEventActorType];
+  id: string | null;
+};
+
+export type AuditEventTarget = {
+  type: string;
+  id: string | null;
+} | null;
+
+/**
+ * Before/after values; never secrets
+ */
+export type AuditEventMetadata = {[key: string]: unknown};
+
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  actor: AuditEventActor;
+  companyId: string | null;
+  action: string;
+  target: AuditEventTarget;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  /** Before/after values; never secrets */
+  metadata: AuditEventMetadata;
+  /**
+     * Position in the stream's hash chain
+     * @minimum 1
+     */
+  sequence: number;
+  /** @pattern ^[0-9a-f]{64}$ */
+  prevHash: string;
+  /**
+     * sha256 of the event and prevHash (docs/audit.md)
+     * @pattern ^[0-9a-f]{64}$
+     */
+  hash: string;
+}
+
+export interface AuditEventPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}
+
 export interface ChangePasswordRequest {
   /**
      * @minLength 1
@@ -31,6 +145,109 @@ export interface ChangePasswordRequest {
      * @maxLength 1024
      */
   newPassword: string;
+}
+
+/**
+ * Company role, strongest first: owner, admin, manager, member, viewer
+ */
+export const Role = {  owner: 'owner',
+  admin: 'admin',
+  manager: 'manager',
+  member: 'member',
+  viewer: 'viewer',
+} as const
+export type Role = typeof Role[keyof typeof Role];
+
+export interface ChangeRoleRequest {
+  role: Role;
+}
+
+export const CompanyStatus = {  active: 'active',
+  suspended: 'suspended',
+  deleted: 'deleted',
+} as const
+export interface Company {
+  id: string;
+  name: string;
+  slug: string;
+  status: typeof CompanyStatus[keyof typeof CompanyStatus];
+  createdAt: string;
+  updatedAt: string;
+  myRole?: Role;
+}
+
+export interface CompanyPage {
+  items: Company[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+export interface CreateApiKeyRequest {
+  /**
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
+     */
+  name: string;
+  /**
+     * @minItems 1
+     * @maxItems 32
+     * @items.maxLength 64
+     */
+  scopes: string[];
+  expiresAt?: string;
+}
+
+export interface CreateCompanyRequest {
+  /**
+     * @minLength 1
+     * @maxLength 200
+     * @pattern \S
+     */
+  name: string;
+  /**
+     * Lower-case letters, digits and inner dashes; 3–63 characters; unique
+     * @minLength 3
+     * @maxLength 63
+     * @pattern ^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$
+     */
+  slug: string;
+}
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  /** The key's public start (rk_…), to recognise it in lists and logs */
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdAt: string;
+  expiresAt: string | null;
+  /** Updated at most once a minute */
+  lastUsedAt: string | null;
+  /** The whole key. Shown once: store it now. */
+  key: string;
+}
+
+export interface CreateInvitationRequest {
+  /** @maxLength 254 */
+  email: string;
+  role: Role;
+}
+
+export interface CreatePartnershipRequest {
+  /**
+     * Lower-case letters, digits and inner dashes; 3–63 characters; unique
+     * @minLength 3
+     * @maxLength 63
+     * @pattern ^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$
+     */
+  partnerSlug: string;
+  /**
+     * @minItems 1
+     * @maxItems 32
+     * @items.maxLength 64
+     */
+  scopes: string[];
 }
 
 export interface DeleteMeRequest {
@@ -47,6 +264,26 @@ export interface EmailRequest {
      * @maxLength 254
      */
   email: string;
+}
+
+export interface FeatureFlag {
+  name: string;
+  enabled: boolean;
+  /** The value used until the flag is set */
+  default: boolean;
+  description: string;
+  /** When it was last changed; null if never */
+  updatedAt: string | null;
+  /** Who last changed it: "user:<id>" (admin API) or "cli:<os user>"; null if never */
+  updatedBy: string | null;
+}
+
+export interface FeatureFlagList {
+  items: FeatureFlag[];
+}
+
+export interface FeatureFlagUpdate {
+  enabled: boolean;
 }
 
 export interface FieldError {
@@ -66,6 +303,23 @@ export interface Health {
   status: HealthStatus;
   version: string;
   uptimeSeconds: number;
+}
+
+export interface Invitation {
+  id: string;
+  /** The invited address, normalised (lower-case) */
+  email: string;
+  role: Role;
+  /** The inviting user; null when an API key invited */
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface InvitationPage {
+  items: Invitation[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
 }
 
 export const JwkKty = {  RSA: 'RSA',
@@ -99,6 +353,32 @@ export interface Jwks {
   keys: Jwk[];
 }
 
+export interface KillSwitch {
+  enabled: boolean;
+  /** Public reason shown to every client while on; when off, why it was lifted (if given) */
+  reason: string | null;
+  /** Sent as Retry-After while on */
+  retryAfterSeconds: number;
+  /** When it was last changed; null if never */
+  updatedAt: string | null;
+  /** Who last changed it: "user:<id>" (admin API) or "cli:<os user>"; null if never */
+  updatedBy: string | null;
+}
+
+export interface KillSwitchUpdate {
+  enabled: boolean;
+  /**
+     * Required when enabling; shown to clients
+     * @maxLength 500
+     */
+  reason?: string;
+  /**
+     * @minimum 1
+     * @maximum 86400
+     */
+  retryAfterSeconds?: number;
+}
+
 export type LivenessStatus = typeof LivenessStatus[keyof typeof LivenessStatus];
 
 
@@ -127,6 +407,64 @@ export interface LoginRequest {
   password: string;
   /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
   clientType?: typeof LoginRequestClientType[keyof typeof LoginRequestClientType];
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  joinedAt: string;
+}
+
+export interface MemberPage {
+  items: Member[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+/**
+ * A permission a partnership may grant to the other company's members
+ */
+export const PartnerScope = {  'company:read': 'company:read',
+  'members:read': 'members:read',
+} as const
+export type PartnerScope = typeof PartnerScope[keyof typeof PartnerScope];
+
+export const PartnershipDirection = {  incoming: 'incoming',
+  outgoing: 'outgoing',
+} as const
+/**
+ * The other company
+ */
+export type PartnershipCompany = {
+  id: string;
+  slug: string;
+  name: string;
+};
+
+export const PartnershipStatus = {  pending: 'pending',
+  active: 'active',
+  rejected: 'rejected',
+  revoked: 'revoked',
+} as const
+export interface Partnership {
+  id: string;
+  /** outgoing: this company asked; incoming: the other company asked */
+  direction: typeof PartnershipDirection[keyof typeof PartnershipDirection];
+  /** The other company */
+  company: PartnershipCompany;
+  status: typeof PartnershipStatus[keyof typeof PartnershipStatus];
+  /** What each side's members may do in the other company (never more than their own role allows) */
+  scopes: PartnerScope[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PartnershipPage {
+  items: Partnership[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
 }
 
 export interface Problem {
@@ -275,6 +613,26 @@ export interface TokenResponse {
   user?: User;
 }
 
+export interface TransferOwnershipRequest {
+  userId: string;
+}
+
+export interface UpdateCompanyRequest {
+  /**
+     * @minLength 1
+     * @maxLength 200
+     * @pattern \S
+     */
+  name?: string;
+  /**
+     * Lower-case letters, digits and inner dashes; 3–63 characters; unique
+     * @minLength 3
+     * @maxLength 63
+     * @pattern ^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$
+     */
+  slug?: string;
+}
+
 export interface UpdateMeRequest {
   /**
      * @minLength 1
@@ -289,6 +647,524 @@ export interface UserExport {
   exportedAt: string;
 }
 
+export type ListApiKeysLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListApiKeysParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListInvitationsLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListInvitationsParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListPartnershipsLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListPartnershipsParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type AdminListUsersLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type AdminListUsersParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type AdminListCompaniesLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type AdminListCompaniesParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListMyCompaniesLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListMyCompaniesParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListMembersLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListMembersParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListCompanyAuditEventsLegacyParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ListCompanyAuditEventsLegacyActorType[keyof typeof ListCompanyAuditEventsLegacyActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export const ListCompanyAuditEventsLegacyActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export type ListCompanyAuditEventsParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ListCompanyAuditEventsActorType[keyof typeof ListCompanyAuditEventsActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export const ListCompanyAuditEventsActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export type ExportCompanyAuditEventsLegacyParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ExportCompanyAuditEventsLegacyActorType[keyof typeof ExportCompanyAuditEventsLegacyActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+format?: typeof ExportCompanyAuditEventsLegacyFormat[keyof typeof ExportCompanyAuditEventsLegacyFormat];
+};
+
+export const ExportCompanyAuditEventsLegacyActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export const ExportCompanyAuditEventsLegacyFormat = {  ndjson: 'ndjson',
+  csv: 'csv',
+} as const
+export type ExportCompanyAuditEventsParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ExportCompanyAuditEventsActorType[keyof typeof ExportCompanyAuditEventsActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+format?: typeof ExportCompanyAuditEventsFormat[keyof typeof ExportCompanyAuditEventsFormat];
+};
+
+export const ExportCompanyAuditEventsActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export const ExportCompanyAuditEventsFormat = {  ndjson: 'ndjson',
+  csv: 'csv',
+} as const
+export type ListAuditEventsLegacyParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ListAuditEventsLegacyActorType[keyof typeof ListAuditEventsLegacyActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+/**
+ * One company's events (its id), `platform` for platform events; absent: every stream
+ * @pattern ^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$
+ */
+companyId?: string;
+};
+
+export const ListAuditEventsLegacyActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export type ListAuditEventsParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ListAuditEventsActorType[keyof typeof ListAuditEventsActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+/**
+ * One company's events (its id), `platform` for platform events; absent: every stream
+ * @pattern ^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$
+ */
+companyId?: string;
+};
+
+export const ListAuditEventsActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export type ExportAuditEventsLegacyParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ExportAuditEventsLegacyActorType[keyof typeof ExportAuditEventsLegacyActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+format?: typeof ExportAuditEventsLegacyFormat[keyof typeof ExportAuditEventsLegacyFormat];
+/**
+ * One company's events (its id), `platform` for platform events; absent: every stream
+ * @pattern ^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$
+ */
+companyId?: string;
+};
+
+export const ExportAuditEventsLegacyActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export const ExportAuditEventsLegacyFormat = {  ndjson: 'ndjson',
+  csv: 'csv',
+} as const
+export type ExportAuditEventsParams = {
+/**
+ * An exact action (`member.role_changed`) or a prefix ending in `.*` (`auth.*`)
+ * @minLength 1
+ * @maxLength 100
+ * @pattern ^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$
+ */
+action?: string;
+actorType?: typeof ExportAuditEventsActorType[keyof typeof ExportAuditEventsActorType];
+/**
+ * @minLength 1
+ * @maxLength 100
+ */
+actorId?: string;
+/**
+ * Inclusive lower bound of occurredAt
+ */
+from?: string;
+/**
+ * Exclusive upper bound of occurredAt
+ */
+to?: string;
+format?: typeof ExportAuditEventsFormat[keyof typeof ExportAuditEventsFormat];
+/**
+ * One company's events (its id), `platform` for platform events; absent: every stream
+ * @pattern ^(platform|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$
+ */
+companyId?: string;
+};
+
+export const ExportAuditEventsActorType = {  user: 'user',
+  api_key: 'api_key',
+  system: 'system',
+} as const
+export const ExportAuditEventsFormat = {  ndjson: 'ndjson',
+  csv: 'csv',
+} as const
 export type getHealthResponse200 = {
   data: Health
   status: 200
@@ -531,6 +1407,11 @@ export type registerLegacyResponse400 = {
   status: 400
 }
 
+export type registerLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type registerLegacyResponse413 = {
   data: Problem
   status: 413
@@ -564,7 +1445,7 @@ export type registerLegacyResponse503 = {
 export type registerLegacyResponseSuccess = (registerLegacyResponse201) & {
   headers: Headers;
 };
-export type registerLegacyResponseError = (registerLegacyResponse400 | registerLegacyResponse413 | registerLegacyResponse415 | registerLegacyResponse422 | registerLegacyResponse429 | registerLegacyResponse500 | registerLegacyResponse503) & {
+export type registerLegacyResponseError = (registerLegacyResponse400 | registerLegacyResponse403 | registerLegacyResponse413 | registerLegacyResponse415 | registerLegacyResponse422 | registerLegacyResponse429 | registerLegacyResponse500 | registerLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -619,6 +1500,11 @@ export type registerResponse400 = {
   status: 400
 }
 
+export type registerResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type registerResponse413 = {
   data: Problem
   status: 413
@@ -652,7 +1538,7 @@ export type registerResponse503 = {
 export type registerResponseSuccess = (registerResponse201) & {
   headers: Headers;
 };
-export type registerResponseError = (registerResponse400 | registerResponse413 | registerResponse415 | registerResponse422 | registerResponse429 | registerResponse500 | registerResponse503) & {
+export type registerResponseError = (registerResponse400 | registerResponse403 | registerResponse413 | registerResponse415 | registerResponse422 | registerResponse429 | registerResponse500 | registerResponse503) & {
   headers: Headers;
 };
 
@@ -1608,6 +2494,11 @@ export type logoutAllLegacyResponse401 = {
   status: 401
 }
 
+export type logoutAllLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type logoutAllLegacyResponse413 = {
   data: Problem
   status: 413
@@ -1636,7 +2527,7 @@ export type logoutAllLegacyResponse503 = {
 export type logoutAllLegacyResponseSuccess = (logoutAllLegacyResponse204) & {
   headers: Headers;
 };
-export type logoutAllLegacyResponseError = (logoutAllLegacyResponse400 | logoutAllLegacyResponse401 | logoutAllLegacyResponse413 | logoutAllLegacyResponse415 | logoutAllLegacyResponse429 | logoutAllLegacyResponse500 | logoutAllLegacyResponse503) & {
+export type logoutAllLegacyResponseError = (logoutAllLegacyResponse400 | logoutAllLegacyResponse401 | logoutAllLegacyResponse403 | logoutAllLegacyResponse413 | logoutAllLegacyResponse415 | logoutAllLegacyResponse429 | logoutAllLegacyResponse500 | logoutAllLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -1682,6 +2573,11 @@ export type logoutAllResponse401 = {
   status: 401
 }
 
+export type logoutAllResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type logoutAllResponse413 = {
   data: Problem
   status: 413
@@ -1710,7 +2606,7 @@ export type logoutAllResponse503 = {
 export type logoutAllResponseSuccess = (logoutAllResponse204) & {
   headers: Headers;
 };
-export type logoutAllResponseError = (logoutAllResponse400 | logoutAllResponse401 | logoutAllResponse413 | logoutAllResponse415 | logoutAllResponse429 | logoutAllResponse500 | logoutAllResponse503) & {
+export type logoutAllResponseError = (logoutAllResponse400 | logoutAllResponse401 | logoutAllResponse403 | logoutAllResponse413 | logoutAllResponse415 | logoutAllResponse429 | logoutAllResponse500 | logoutAllResponse503) & {
   headers: Headers;
 };
 
@@ -1755,6 +2651,11 @@ export type listSessionsLegacyResponse401 = {
   status: 401
 }
 
+export type listSessionsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type listSessionsLegacyResponse429 = {
   data: Problem
   status: 429
@@ -1773,7 +2674,7 @@ export type listSessionsLegacyResponse503 = {
 export type listSessionsLegacyResponseSuccess = (listSessionsLegacyResponse200) & {
   headers: Headers;
 };
-export type listSessionsLegacyResponseError = (listSessionsLegacyResponse400 | listSessionsLegacyResponse401 | listSessionsLegacyResponse429 | listSessionsLegacyResponse500 | listSessionsLegacyResponse503) & {
+export type listSessionsLegacyResponseError = (listSessionsLegacyResponse400 | listSessionsLegacyResponse401 | listSessionsLegacyResponse403 | listSessionsLegacyResponse429 | listSessionsLegacyResponse500 | listSessionsLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -1819,6 +2720,11 @@ export type listSessionsResponse401 = {
   status: 401
 }
 
+export type listSessionsResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type listSessionsResponse429 = {
   data: Problem
   status: 429
@@ -1837,7 +2743,7 @@ export type listSessionsResponse503 = {
 export type listSessionsResponseSuccess = (listSessionsResponse200) & {
   headers: Headers;
 };
-export type listSessionsResponseError = (listSessionsResponse400 | listSessionsResponse401 | listSessionsResponse429 | listSessionsResponse500 | listSessionsResponse503) & {
+export type listSessionsResponseError = (listSessionsResponse400 | listSessionsResponse401 | listSessionsResponse403 | listSessionsResponse429 | listSessionsResponse500 | listSessionsResponse503) & {
   headers: Headers;
 };
 
@@ -1882,6 +2788,11 @@ export type revokeSessionLegacyResponse401 = {
   status: 401
 }
 
+export type revokeSessionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type revokeSessionLegacyResponse404 = {
   data: Problem
   status: 404
@@ -1920,7 +2831,7 @@ export type revokeSessionLegacyResponse503 = {
 export type revokeSessionLegacyResponseSuccess = (revokeSessionLegacyResponse204) & {
   headers: Headers;
 };
-export type revokeSessionLegacyResponseError = (revokeSessionLegacyResponse400 | revokeSessionLegacyResponse401 | revokeSessionLegacyResponse404 | revokeSessionLegacyResponse413 | revokeSessionLegacyResponse415 | revokeSessionLegacyResponse422 | revokeSessionLegacyResponse429 | revokeSessionLegacyResponse500 | revokeSessionLegacyResponse503) & {
+export type revokeSessionLegacyResponseError = (revokeSessionLegacyResponse400 | revokeSessionLegacyResponse401 | revokeSessionLegacyResponse403 | revokeSessionLegacyResponse404 | revokeSessionLegacyResponse413 | revokeSessionLegacyResponse415 | revokeSessionLegacyResponse422 | revokeSessionLegacyResponse429 | revokeSessionLegacyResponse500 | revokeSessionLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -1966,6 +2877,11 @@ export type revokeSessionResponse401 = {
   status: 401
 }
 
+export type revokeSessionResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type revokeSessionResponse404 = {
   data: Problem
   status: 404
@@ -2004,7 +2920,7 @@ export type revokeSessionResponse503 = {
 export type revokeSessionResponseSuccess = (revokeSessionResponse204) & {
   headers: Headers;
 };
-export type revokeSessionResponseError = (revokeSessionResponse400 | revokeSessionResponse401 | revokeSessionResponse404 | revokeSessionResponse413 | revokeSessionResponse415 | revokeSessionResponse422 | revokeSessionResponse429 | revokeSessionResponse500 | revokeSessionResponse503) & {
+export type revokeSessionResponseError = (revokeSessionResponse400 | revokeSessionResponse401 | revokeSessionResponse403 | revokeSessionResponse404 | revokeSessionResponse413 | revokeSessionResponse415 | revokeSessionResponse422 | revokeSessionResponse429 | revokeSessionResponse500 | revokeSessionResponse503) & {
   headers: Headers;
 };
 
@@ -2399,6 +3315,11 @@ export type changePasswordLegacyResponse401 = {
   status: 401
 }
 
+export type changePasswordLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type changePasswordLegacyResponse413 = {
   data: Problem
   status: 413
@@ -2432,7 +3353,7 @@ export type changePasswordLegacyResponse503 = {
 export type changePasswordLegacyResponseSuccess = (changePasswordLegacyResponse204) & {
   headers: Headers;
 };
-export type changePasswordLegacyResponseError = (changePasswordLegacyResponse400 | changePasswordLegacyResponse401 | changePasswordLegacyResponse413 | changePasswordLegacyResponse415 | changePasswordLegacyResponse422 | changePasswordLegacyResponse429 | changePasswordLegacyResponse500 | changePasswordLegacyResponse503) & {
+export type changePasswordLegacyResponseError = (changePasswordLegacyResponse400 | changePasswordLegacyResponse401 | changePasswordLegacyResponse403 | changePasswordLegacyResponse413 | changePasswordLegacyResponse415 | changePasswordLegacyResponse422 | changePasswordLegacyResponse429 | changePasswordLegacyResponse500 | changePasswordLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -2492,6 +3413,11 @@ export type changePasswordResponse401 = {
   status: 401
 }
 
+export type changePasswordResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type changePasswordResponse413 = {
   data: Problem
   status: 413
@@ -2525,7 +3451,7 @@ export type changePasswordResponse503 = {
 export type changePasswordResponseSuccess = (changePasswordResponse204) & {
   headers: Headers;
 };
-export type changePasswordResponseError = (changePasswordResponse400 | changePasswordResponse401 | changePasswordResponse413 | changePasswordResponse415 | changePasswordResponse422 | changePasswordResponse429 | changePasswordResponse500 | changePasswordResponse503) & {
+export type changePasswordResponseError = (changePasswordResponse400 | changePasswordResponse401 | changePasswordResponse403 | changePasswordResponse413 | changePasswordResponse415 | changePasswordResponse422 | changePasswordResponse429 | changePasswordResponse500 | changePasswordResponse503) & {
   headers: Headers;
 };
 
@@ -2584,6 +3510,11 @@ export type getMeLegacyResponse401 = {
   status: 401
 }
 
+export type getMeLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type getMeLegacyResponse429 = {
   data: Problem
   status: 429
@@ -2602,7 +3533,7 @@ export type getMeLegacyResponse503 = {
 export type getMeLegacyResponseSuccess = (getMeLegacyResponse200) & {
   headers: Headers;
 };
-export type getMeLegacyResponseError = (getMeLegacyResponse400 | getMeLegacyResponse401 | getMeLegacyResponse429 | getMeLegacyResponse500 | getMeLegacyResponse503) & {
+export type getMeLegacyResponseError = (getMeLegacyResponse400 | getMeLegacyResponse401 | getMeLegacyResponse403 | getMeLegacyResponse429 | getMeLegacyResponse500 | getMeLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -2648,6 +3579,11 @@ export type updateMeLegacyResponse401 = {
   status: 401
 }
 
+export type updateMeLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type updateMeLegacyResponse413 = {
   data: Problem
   status: 413
@@ -2681,7 +3617,7 @@ export type updateMeLegacyResponse503 = {
 export type updateMeLegacyResponseSuccess = (updateMeLegacyResponse200) & {
   headers: Headers;
 };
-export type updateMeLegacyResponseError = (updateMeLegacyResponse400 | updateMeLegacyResponse401 | updateMeLegacyResponse413 | updateMeLegacyResponse415 | updateMeLegacyResponse422 | updateMeLegacyResponse429 | updateMeLegacyResponse500 | updateMeLegacyResponse503) & {
+export type updateMeLegacyResponseError = (updateMeLegacyResponse400 | updateMeLegacyResponse401 | updateMeLegacyResponse403 | updateMeLegacyResponse413 | updateMeLegacyResponse415 | updateMeLegacyResponse422 | updateMeLegacyResponse429 | updateMeLegacyResponse500 | updateMeLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -2741,6 +3677,11 @@ export type deleteMeLegacyResponse401 = {
   status: 401
 }
 
+export type deleteMeLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type deleteMeLegacyResponse413 = {
   data: Problem
   status: 413
@@ -2774,7 +3715,7 @@ export type deleteMeLegacyResponse503 = {
 export type deleteMeLegacyResponseSuccess = (deleteMeLegacyResponse204) & {
   headers: Headers;
 };
-export type deleteMeLegacyResponseError = (deleteMeLegacyResponse400 | deleteMeLegacyResponse401 | deleteMeLegacyResponse413 | deleteMeLegacyResponse415 | deleteMeLegacyResponse422 | deleteMeLegacyResponse429 | deleteMeLegacyResponse500 | deleteMeLegacyResponse503) & {
+export type deleteMeLegacyResponseError = (deleteMeLegacyResponse400 | deleteMeLegacyResponse401 | deleteMeLegacyResponse403 | deleteMeLegacyResponse413 | deleteMeLegacyResponse415 | deleteMeLegacyResponse422 | deleteMeLegacyResponse429 | deleteMeLegacyResponse500 | deleteMeLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -2834,6 +3775,11 @@ export type getMeResponse401 = {
   status: 401
 }
 
+export type getMeResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type getMeResponse429 = {
   data: Problem
   status: 429
@@ -2852,7 +3798,7 @@ export type getMeResponse503 = {
 export type getMeResponseSuccess = (getMeResponse200) & {
   headers: Headers;
 };
-export type getMeResponseError = (getMeResponse400 | getMeResponse401 | getMeResponse429 | getMeResponse500 | getMeResponse503) & {
+export type getMeResponseError = (getMeResponse400 | getMeResponse401 | getMeResponse403 | getMeResponse429 | getMeResponse500 | getMeResponse503) & {
   headers: Headers;
 };
 
@@ -2897,6 +3843,11 @@ export type updateMeResponse401 = {
   status: 401
 }
 
+export type updateMeResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type updateMeResponse413 = {
   data: Problem
   status: 413
@@ -2930,7 +3881,7 @@ export type updateMeResponse503 = {
 export type updateMeResponseSuccess = (updateMeResponse200) & {
   headers: Headers;
 };
-export type updateMeResponseError = (updateMeResponse400 | updateMeResponse401 | updateMeResponse413 | updateMeResponse415 | updateMeResponse422 | updateMeResponse429 | updateMeResponse500 | updateMeResponse503) & {
+export type updateMeResponseError = (updateMeResponse400 | updateMeResponse401 | updateMeResponse403 | updateMeResponse413 | updateMeResponse415 | updateMeResponse422 | updateMeResponse429 | updateMeResponse500 | updateMeResponse503) & {
   headers: Headers;
 };
 
@@ -2989,6 +3940,11 @@ export type deleteMeResponse401 = {
   status: 401
 }
 
+export type deleteMeResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type deleteMeResponse413 = {
   data: Problem
   status: 413
@@ -3022,7 +3978,7 @@ export type deleteMeResponse503 = {
 export type deleteMeResponseSuccess = (deleteMeResponse204) & {
   headers: Headers;
 };
-export type deleteMeResponseError = (deleteMeResponse400 | deleteMeResponse401 | deleteMeResponse413 | deleteMeResponse415 | deleteMeResponse422 | deleteMeResponse429 | deleteMeResponse500 | deleteMeResponse503) & {
+export type deleteMeResponseError = (deleteMeResponse400 | deleteMeResponse401 | deleteMeResponse403 | deleteMeResponse413 | deleteMeResponse415 | deleteMeResponse422 | deleteMeResponse429 | deleteMeResponse500 | deleteMeResponse503) & {
   headers: Headers;
 };
 
@@ -3081,6 +4037,11 @@ export type exportMeLegacyResponse401 = {
   status: 401
 }
 
+export type exportMeLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type exportMeLegacyResponse429 = {
   data: Problem
   status: 429
@@ -3099,7 +4060,7 @@ export type exportMeLegacyResponse503 = {
 export type exportMeLegacyResponseSuccess = (exportMeLegacyResponse200) & {
   headers: Headers;
 };
-export type exportMeLegacyResponseError = (exportMeLegacyResponse400 | exportMeLegacyResponse401 | exportMeLegacyResponse429 | exportMeLegacyResponse500 | exportMeLegacyResponse503) & {
+export type exportMeLegacyResponseError = (exportMeLegacyResponse400 | exportMeLegacyResponse401 | exportMeLegacyResponse403 | exportMeLegacyResponse429 | exportMeLegacyResponse500 | exportMeLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -3145,6 +4106,11 @@ export type exportMeResponse401 = {
   status: 401
 }
 
+export type exportMeResponse403 = {
+  data: Problem
+  status: 403
+}
+
 export type exportMeResponse429 = {
   data: Problem
   status: 429
@@ -3163,7 +4129,7 @@ export type exportMeResponse503 = {
 export type exportMeResponseSuccess = (exportMeResponse200) & {
   headers: Headers;
 };
-export type exportMeResponseError = (exportMeResponse400 | exportMeResponse401 | exportMeResponse429 | exportMeResponse500 | exportMeResponse503) & {
+export type exportMeResponseError = (exportMeResponse400 | exportMeResponse401 | exportMeResponse403 | exportMeResponse429 | exportMeResponse500 | exportMeResponse503) & {
   headers: Headers;
 };
 
@@ -3183,6 +4149,6652 @@ export const getExportMeUrl = () => {
 export const exportMe = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<exportMeResponse> => {
 
   return rampartFetch<exportMeResponse>(getExportMeUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type getKillSwitchLegacyResponse200 = {
+  data: KillSwitch
+  status: 200
+}
+
+export type getKillSwitchLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getKillSwitchLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getKillSwitchLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getKillSwitchLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getKillSwitchLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getKillSwitchLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getKillSwitchLegacyResponseSuccess = (getKillSwitchLegacyResponse200) & {
+  headers: Headers;
+};
+export type getKillSwitchLegacyResponseError = (getKillSwitchLegacyResponse400 | getKillSwitchLegacyResponse401 | getKillSwitchLegacyResponse403 | getKillSwitchLegacyResponse429 | getKillSwitchLegacyResponse500 | getKillSwitchLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type getKillSwitchLegacyResponse = (getKillSwitchLegacyResponseSuccess | getKillSwitchLegacyResponseError)
+
+export const getGetKillSwitchLegacyUrl = () => {
+
+
+
+
+  return `/api/admin/kill-switch`
+}
+
+/**
+ * @deprecated
+ * @summary The kill switch: on or off, the public reason, and who changed it when
+ */
+export const getKillSwitchLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<getKillSwitchLegacyResponse> => {
+
+  return rampartFetch<getKillSwitchLegacyResponse>(getGetKillSwitchLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type setKillSwitchLegacyResponse200 = {
+  data: KillSwitch
+  status: 200
+}
+
+export type setKillSwitchLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setKillSwitchLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setKillSwitchLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setKillSwitchLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setKillSwitchLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setKillSwitchLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setKillSwitchLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setKillSwitchLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setKillSwitchLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setKillSwitchLegacyResponseSuccess = (setKillSwitchLegacyResponse200) & {
+  headers: Headers;
+};
+export type setKillSwitchLegacyResponseError = (setKillSwitchLegacyResponse400 | setKillSwitchLegacyResponse401 | setKillSwitchLegacyResponse403 | setKillSwitchLegacyResponse413 | setKillSwitchLegacyResponse415 | setKillSwitchLegacyResponse422 | setKillSwitchLegacyResponse429 | setKillSwitchLegacyResponse500 | setKillSwitchLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type setKillSwitchLegacyResponse = (setKillSwitchLegacyResponseSuccess | setKillSwitchLegacyResponseError)
+
+export const getSetKillSwitchLegacyUrl = () => {
+
+
+
+
+  return `/api/admin/kill-switch`
+}
+
+/**
+ * @deprecated
+ * @summary Turn the kill switch on (with a public reason) or off; every instance follows within 2 s
+ */
+export const setKillSwitchLegacy = async (killSwitchUpdate: KillSwitchUpdate, options?: Parameters<typeof rampartFetch>[1]): Promise<setKillSwitchLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setKillSwitchLegacyResponse>(getSetKillSwitchLegacyUrl(),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(killSwitchUpdate)
+  }
+);}
+
+
+
+export type getKillSwitchResponse200 = {
+  data: KillSwitch
+  status: 200
+}
+
+export type getKillSwitchResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getKillSwitchResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getKillSwitchResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getKillSwitchResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getKillSwitchResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getKillSwitchResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getKillSwitchResponseSuccess = (getKillSwitchResponse200) & {
+  headers: Headers;
+};
+export type getKillSwitchResponseError = (getKillSwitchResponse400 | getKillSwitchResponse401 | getKillSwitchResponse403 | getKillSwitchResponse429 | getKillSwitchResponse500 | getKillSwitchResponse503) & {
+  headers: Headers;
+};
+
+export type getKillSwitchResponse = (getKillSwitchResponseSuccess | getKillSwitchResponseError)
+
+export const getGetKillSwitchUrl = () => {
+
+
+
+
+  return `/api/v1/admin/kill-switch`
+}
+
+/**
+ * @summary The kill switch: on or off, the public reason, and who changed it when
+ */
+export const getKillSwitch = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<getKillSwitchResponse> => {
+
+  return rampartFetch<getKillSwitchResponse>(getGetKillSwitchUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type setKillSwitchResponse200 = {
+  data: KillSwitch
+  status: 200
+}
+
+export type setKillSwitchResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setKillSwitchResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setKillSwitchResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setKillSwitchResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setKillSwitchResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setKillSwitchResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setKillSwitchResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setKillSwitchResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setKillSwitchResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setKillSwitchResponseSuccess = (setKillSwitchResponse200) & {
+  headers: Headers;
+};
+export type setKillSwitchResponseError = (setKillSwitchResponse400 | setKillSwitchResponse401 | setKillSwitchResponse403 | setKillSwitchResponse413 | setKillSwitchResponse415 | setKillSwitchResponse422 | setKillSwitchResponse429 | setKillSwitchResponse500 | setKillSwitchResponse503) & {
+  headers: Headers;
+};
+
+export type setKillSwitchResponse = (setKillSwitchResponseSuccess | setKillSwitchResponseError)
+
+export const getSetKillSwitchUrl = () => {
+
+
+
+
+  return `/api/v1/admin/kill-switch`
+}
+
+/**
+ * @summary Turn the kill switch on (with a public reason) or off; every instance follows within 2 s
+ */
+export const setKillSwitch = async (killSwitchUpdate: KillSwitchUpdate, options?: Parameters<typeof rampartFetch>[1]): Promise<setKillSwitchResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setKillSwitchResponse>(getSetKillSwitchUrl(),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(killSwitchUpdate)
+  }
+);}
+
+
+
+export type listFeatureFlagsLegacyResponse200 = {
+  data: FeatureFlagList
+  status: 200
+}
+
+export type listFeatureFlagsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listFeatureFlagsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listFeatureFlagsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listFeatureFlagsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listFeatureFlagsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listFeatureFlagsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listFeatureFlagsLegacyResponseSuccess = (listFeatureFlagsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listFeatureFlagsLegacyResponseError = (listFeatureFlagsLegacyResponse400 | listFeatureFlagsLegacyResponse401 | listFeatureFlagsLegacyResponse403 | listFeatureFlagsLegacyResponse429 | listFeatureFlagsLegacyResponse500 | listFeatureFlagsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listFeatureFlagsLegacyResponse = (listFeatureFlagsLegacyResponseSuccess | listFeatureFlagsLegacyResponseError)
+
+export const getListFeatureFlagsLegacyUrl = () => {
+
+
+
+
+  return `/api/admin/flags`
+}
+
+/**
+ * @deprecated
+ * @summary Every feature flag with its value, default, and who changed it when
+ */
+export const listFeatureFlagsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listFeatureFlagsLegacyResponse> => {
+
+  return rampartFetch<listFeatureFlagsLegacyResponse>(getListFeatureFlagsLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listFeatureFlagsResponse200 = {
+  data: FeatureFlagList
+  status: 200
+}
+
+export type listFeatureFlagsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listFeatureFlagsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listFeatureFlagsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listFeatureFlagsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listFeatureFlagsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listFeatureFlagsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listFeatureFlagsResponseSuccess = (listFeatureFlagsResponse200) & {
+  headers: Headers;
+};
+export type listFeatureFlagsResponseError = (listFeatureFlagsResponse400 | listFeatureFlagsResponse401 | listFeatureFlagsResponse403 | listFeatureFlagsResponse429 | listFeatureFlagsResponse500 | listFeatureFlagsResponse503) & {
+  headers: Headers;
+};
+
+export type listFeatureFlagsResponse = (listFeatureFlagsResponseSuccess | listFeatureFlagsResponseError)
+
+export const getListFeatureFlagsUrl = () => {
+
+
+
+
+  return `/api/v1/admin/flags`
+}
+
+/**
+ * @summary Every feature flag with its value, default, and who changed it when
+ */
+export const listFeatureFlags = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listFeatureFlagsResponse> => {
+
+  return rampartFetch<listFeatureFlagsResponse>(getListFeatureFlagsUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type setFeatureFlagLegacyResponse200 = {
+  data: FeatureFlag
+  status: 200
+}
+
+export type setFeatureFlagLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setFeatureFlagLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setFeatureFlagLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setFeatureFlagLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setFeatureFlagLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setFeatureFlagLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setFeatureFlagLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setFeatureFlagLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setFeatureFlagLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setFeatureFlagLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setFeatureFlagLegacyResponseSuccess = (setFeatureFlagLegacyResponse200) & {
+  headers: Headers;
+};
+export type setFeatureFlagLegacyResponseError = (setFeatureFlagLegacyResponse400 | setFeatureFlagLegacyResponse401 | setFeatureFlagLegacyResponse403 | setFeatureFlagLegacyResponse404 | setFeatureFlagLegacyResponse413 | setFeatureFlagLegacyResponse415 | setFeatureFlagLegacyResponse422 | setFeatureFlagLegacyResponse429 | setFeatureFlagLegacyResponse500 | setFeatureFlagLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type setFeatureFlagLegacyResponse = (setFeatureFlagLegacyResponseSuccess | setFeatureFlagLegacyResponseError)
+
+export const getSetFeatureFlagLegacyUrl = (name: string,) => {
+
+
+
+
+  return `/api/admin/flags/${name}`
+}
+
+/**
+ * @deprecated
+ * @summary Turn a feature flag on or off; every instance follows within 2 s
+ */
+export const setFeatureFlagLegacy = async (name: string,
+    featureFlagUpdate: FeatureFlagUpdate, options?: Parameters<typeof rampartFetch>[1]): Promise<setFeatureFlagLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setFeatureFlagLegacyResponse>(getSetFeatureFlagLegacyUrl(name),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(featureFlagUpdate)
+  }
+);}
+
+
+
+export type setFeatureFlagResponse200 = {
+  data: FeatureFlag
+  status: 200
+}
+
+export type setFeatureFlagResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setFeatureFlagResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setFeatureFlagResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setFeatureFlagResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setFeatureFlagResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setFeatureFlagResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setFeatureFlagResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setFeatureFlagResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setFeatureFlagResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setFeatureFlagResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setFeatureFlagResponseSuccess = (setFeatureFlagResponse200) & {
+  headers: Headers;
+};
+export type setFeatureFlagResponseError = (setFeatureFlagResponse400 | setFeatureFlagResponse401 | setFeatureFlagResponse403 | setFeatureFlagResponse404 | setFeatureFlagResponse413 | setFeatureFlagResponse415 | setFeatureFlagResponse422 | setFeatureFlagResponse429 | setFeatureFlagResponse500 | setFeatureFlagResponse503) & {
+  headers: Headers;
+};
+
+export type setFeatureFlagResponse = (setFeatureFlagResponseSuccess | setFeatureFlagResponseError)
+
+export const getSetFeatureFlagUrl = (name: string,) => {
+
+
+
+
+  return `/api/v1/admin/flags/${name}`
+}
+
+/**
+ * @summary Turn a feature flag on or off; every instance follows within 2 s
+ */
+export const setFeatureFlag = async (name: string,
+    featureFlagUpdate: FeatureFlagUpdate, options?: Parameters<typeof rampartFetch>[1]): Promise<setFeatureFlagResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setFeatureFlagResponse>(getSetFeatureFlagUrl(name),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(featureFlagUpdate)
+  }
+);}
+
+
+
+export type createApiKeyLegacyResponse201 = {
+  data: CreatedApiKey
+  status: 201
+}
+
+export type createApiKeyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createApiKeyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createApiKeyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createApiKeyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createApiKeyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createApiKeyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createApiKeyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createApiKeyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createApiKeyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createApiKeyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createApiKeyLegacyResponseSuccess = (createApiKeyLegacyResponse201) & {
+  headers: Headers;
+};
+export type createApiKeyLegacyResponseError = (createApiKeyLegacyResponse400 | createApiKeyLegacyResponse401 | createApiKeyLegacyResponse403 | createApiKeyLegacyResponse404 | createApiKeyLegacyResponse413 | createApiKeyLegacyResponse415 | createApiKeyLegacyResponse422 | createApiKeyLegacyResponse429 | createApiKeyLegacyResponse500 | createApiKeyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type createApiKeyLegacyResponse = (createApiKeyLegacyResponseSuccess | createApiKeyLegacyResponseError)
+
+export const getCreateApiKeyLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/api-keys`
+}
+
+/**
+ * @deprecated
+ * @summary Create an API key; its secret is in this response only
+ */
+export const createApiKeyLegacy = async (companyId: string,
+    createApiKeyRequest: CreateApiKeyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createApiKeyLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createApiKeyLegacyResponse>(getCreateApiKeyLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createApiKeyRequest)
+  }
+);}
+
+
+
+export type listApiKeysLegacyResponse200 = {
+  data: ApiKeyPage
+  status: 200
+}
+
+export type listApiKeysLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listApiKeysLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listApiKeysLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listApiKeysLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listApiKeysLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listApiKeysLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listApiKeysLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listApiKeysLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listApiKeysLegacyResponseSuccess = (listApiKeysLegacyResponse200) & {
+  headers: Headers;
+};
+export type listApiKeysLegacyResponseError = (listApiKeysLegacyResponse400 | listApiKeysLegacyResponse401 | listApiKeysLegacyResponse403 | listApiKeysLegacyResponse404 | listApiKeysLegacyResponse422 | listApiKeysLegacyResponse429 | listApiKeysLegacyResponse500 | listApiKeysLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listApiKeysLegacyResponse = (listApiKeysLegacyResponseSuccess | listApiKeysLegacyResponseError)
+
+export const getListApiKeysLegacyUrl = (companyId: string,
+    params?: ListApiKeysLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/api-keys?${stringifiedParams}` : `/api/companies/${companyId}/api-keys`
+}
+
+/**
+ * @deprecated
+ * @summary The company's active API keys (never their secrets)
+ */
+export const listApiKeysLegacy = async (companyId: string,
+    params?: ListApiKeysLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listApiKeysLegacyResponse> => {
+
+  return rampartFetch<listApiKeysLegacyResponse>(getListApiKeysLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type createApiKeyResponse201 = {
+  data: CreatedApiKey
+  status: 201
+}
+
+export type createApiKeyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createApiKeyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createApiKeyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createApiKeyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createApiKeyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createApiKeyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createApiKeyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createApiKeyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createApiKeyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createApiKeyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createApiKeyResponseSuccess = (createApiKeyResponse201) & {
+  headers: Headers;
+};
+export type createApiKeyResponseError = (createApiKeyResponse400 | createApiKeyResponse401 | createApiKeyResponse403 | createApiKeyResponse404 | createApiKeyResponse413 | createApiKeyResponse415 | createApiKeyResponse422 | createApiKeyResponse429 | createApiKeyResponse500 | createApiKeyResponse503) & {
+  headers: Headers;
+};
+
+export type createApiKeyResponse = (createApiKeyResponseSuccess | createApiKeyResponseError)
+
+export const getCreateApiKeyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/api-keys`
+}
+
+/**
+ * @summary Create an API key; its secret is in this response only
+ */
+export const createApiKey = async (companyId: string,
+    createApiKeyRequest: CreateApiKeyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createApiKeyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createApiKeyResponse>(getCreateApiKeyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createApiKeyRequest)
+  }
+);}
+
+
+
+export type listApiKeysResponse200 = {
+  data: ApiKeyPage
+  status: 200
+}
+
+export type listApiKeysResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listApiKeysResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listApiKeysResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listApiKeysResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listApiKeysResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listApiKeysResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listApiKeysResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listApiKeysResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listApiKeysResponseSuccess = (listApiKeysResponse200) & {
+  headers: Headers;
+};
+export type listApiKeysResponseError = (listApiKeysResponse400 | listApiKeysResponse401 | listApiKeysResponse403 | listApiKeysResponse404 | listApiKeysResponse422 | listApiKeysResponse429 | listApiKeysResponse500 | listApiKeysResponse503) & {
+  headers: Headers;
+};
+
+export type listApiKeysResponse = (listApiKeysResponseSuccess | listApiKeysResponseError)
+
+export const getListApiKeysUrl = (companyId: string,
+    params?: ListApiKeysParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/api-keys?${stringifiedParams}` : `/api/v1/companies/${companyId}/api-keys`
+}
+
+/**
+ * @summary The company's active API keys (never their secrets)
+ */
+export const listApiKeys = async (companyId: string,
+    params?: ListApiKeysParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listApiKeysResponse> => {
+
+  return rampartFetch<listApiKeysResponse>(getListApiKeysUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type revokeApiKeyLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type revokeApiKeyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokeApiKeyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokeApiKeyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type revokeApiKeyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokeApiKeyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokeApiKeyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokeApiKeyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokeApiKeyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokeApiKeyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokeApiKeyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokeApiKeyLegacyResponseSuccess = (revokeApiKeyLegacyResponse204) & {
+  headers: Headers;
+};
+export type revokeApiKeyLegacyResponseError = (revokeApiKeyLegacyResponse400 | revokeApiKeyLegacyResponse401 | revokeApiKeyLegacyResponse403 | revokeApiKeyLegacyResponse404 | revokeApiKeyLegacyResponse413 | revokeApiKeyLegacyResponse415 | revokeApiKeyLegacyResponse422 | revokeApiKeyLegacyResponse429 | revokeApiKeyLegacyResponse500 | revokeApiKeyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type revokeApiKeyLegacyResponse = (revokeApiKeyLegacyResponseSuccess | revokeApiKeyLegacyResponseError)
+
+export const getRevokeApiKeyLegacyUrl = (companyId: string,
+    keyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/api-keys/${keyId}`
+}
+
+/**
+ * @deprecated
+ * @summary Revoke an API key; it stops working at once on every instance
+ */
+export const revokeApiKeyLegacy = async (companyId: string,
+    keyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokeApiKeyLegacyResponse> => {
+
+  return rampartFetch<revokeApiKeyLegacyResponse>(getRevokeApiKeyLegacyUrl(companyId,keyId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type revokeApiKeyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type revokeApiKeyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokeApiKeyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokeApiKeyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type revokeApiKeyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokeApiKeyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokeApiKeyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokeApiKeyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokeApiKeyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokeApiKeyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokeApiKeyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokeApiKeyResponseSuccess = (revokeApiKeyResponse204) & {
+  headers: Headers;
+};
+export type revokeApiKeyResponseError = (revokeApiKeyResponse400 | revokeApiKeyResponse401 | revokeApiKeyResponse403 | revokeApiKeyResponse404 | revokeApiKeyResponse413 | revokeApiKeyResponse415 | revokeApiKeyResponse422 | revokeApiKeyResponse429 | revokeApiKeyResponse500 | revokeApiKeyResponse503) & {
+  headers: Headers;
+};
+
+export type revokeApiKeyResponse = (revokeApiKeyResponseSuccess | revokeApiKeyResponseError)
+
+export const getRevokeApiKeyUrl = (companyId: string,
+    keyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/api-keys/${keyId}`
+}
+
+/**
+ * @summary Revoke an API key; it stops working at once on every instance
+ */
+export const revokeApiKey = async (companyId: string,
+    keyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokeApiKeyResponse> => {
+
+  return rampartFetch<revokeApiKeyResponse>(getRevokeApiKeyUrl(companyId,keyId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type createInvitationLegacyResponse201 = {
+  data: Invitation
+  status: 201
+}
+
+export type createInvitationLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createInvitationLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createInvitationLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createInvitationLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createInvitationLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createInvitationLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createInvitationLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createInvitationLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createInvitationLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createInvitationLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createInvitationLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createInvitationLegacyResponseSuccess = (createInvitationLegacyResponse201) & {
+  headers: Headers;
+};
+export type createInvitationLegacyResponseError = (createInvitationLegacyResponse400 | createInvitationLegacyResponse401 | createInvitationLegacyResponse403 | createInvitationLegacyResponse404 | createInvitationLegacyResponse409 | createInvitationLegacyResponse413 | createInvitationLegacyResponse415 | createInvitationLegacyResponse422 | createInvitationLegacyResponse429 | createInvitationLegacyResponse500 | createInvitationLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type createInvitationLegacyResponse = (createInvitationLegacyResponseSuccess | createInvitationLegacyResponseError)
+
+export const getCreateInvitationLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/invitations`
+}
+
+/**
+ * @deprecated
+ * @summary Invite someone by email, as a role no stronger than your own; the link works for 7 days
+ */
+export const createInvitationLegacy = async (companyId: string,
+    createInvitationRequest: CreateInvitationRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createInvitationLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createInvitationLegacyResponse>(getCreateInvitationLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createInvitationRequest)
+  }
+);}
+
+
+
+export type listInvitationsLegacyResponse200 = {
+  data: InvitationPage
+  status: 200
+}
+
+export type listInvitationsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listInvitationsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listInvitationsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listInvitationsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listInvitationsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listInvitationsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listInvitationsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listInvitationsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listInvitationsLegacyResponseSuccess = (listInvitationsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listInvitationsLegacyResponseError = (listInvitationsLegacyResponse400 | listInvitationsLegacyResponse401 | listInvitationsLegacyResponse403 | listInvitationsLegacyResponse404 | listInvitationsLegacyResponse422 | listInvitationsLegacyResponse429 | listInvitationsLegacyResponse500 | listInvitationsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listInvitationsLegacyResponse = (listInvitationsLegacyResponseSuccess | listInvitationsLegacyResponseError)
+
+export const getListInvitationsLegacyUrl = (companyId: string,
+    params?: ListInvitationsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/invitations?${stringifiedParams}` : `/api/companies/${companyId}/invitations`
+}
+
+/**
+ * @deprecated
+ * @summary The company's pending invitations that have not expired
+ */
+export const listInvitationsLegacy = async (companyId: string,
+    params?: ListInvitationsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listInvitationsLegacyResponse> => {
+
+  return rampartFetch<listInvitationsLegacyResponse>(getListInvitationsLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type createInvitationResponse201 = {
+  data: Invitation
+  status: 201
+}
+
+export type createInvitationResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createInvitationResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createInvitationResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createInvitationResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createInvitationResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createInvitationResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createInvitationResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createInvitationResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createInvitationResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createInvitationResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createInvitationResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createInvitationResponseSuccess = (createInvitationResponse201) & {
+  headers: Headers;
+};
+export type createInvitationResponseError = (createInvitationResponse400 | createInvitationResponse401 | createInvitationResponse403 | createInvitationResponse404 | createInvitationResponse409 | createInvitationResponse413 | createInvitationResponse415 | createInvitationResponse422 | createInvitationResponse429 | createInvitationResponse500 | createInvitationResponse503) & {
+  headers: Headers;
+};
+
+export type createInvitationResponse = (createInvitationResponseSuccess | createInvitationResponseError)
+
+export const getCreateInvitationUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/invitations`
+}
+
+/**
+ * @summary Invite someone by email, as a role no stronger than your own; the link works for 7 days
+ */
+export const createInvitation = async (companyId: string,
+    createInvitationRequest: CreateInvitationRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createInvitationResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createInvitationResponse>(getCreateInvitationUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createInvitationRequest)
+  }
+);}
+
+
+
+export type listInvitationsResponse200 = {
+  data: InvitationPage
+  status: 200
+}
+
+export type listInvitationsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listInvitationsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listInvitationsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listInvitationsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listInvitationsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listInvitationsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listInvitationsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listInvitationsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listInvitationsResponseSuccess = (listInvitationsResponse200) & {
+  headers: Headers;
+};
+export type listInvitationsResponseError = (listInvitationsResponse400 | listInvitationsResponse401 | listInvitationsResponse403 | listInvitationsResponse404 | listInvitationsResponse422 | listInvitationsResponse429 | listInvitationsResponse500 | listInvitationsResponse503) & {
+  headers: Headers;
+};
+
+export type listInvitationsResponse = (listInvitationsResponseSuccess | listInvitationsResponseError)
+
+export const getListInvitationsUrl = (companyId: string,
+    params?: ListInvitationsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/invitations?${stringifiedParams}` : `/api/v1/companies/${companyId}/invitations`
+}
+
+/**
+ * @summary The company's pending invitations that have not expired
+ */
+export const listInvitations = async (companyId: string,
+    params?: ListInvitationsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listInvitationsResponse> => {
+
+  return rampartFetch<listInvitationsResponse>(getListInvitationsUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type revokeInvitationLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type revokeInvitationLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokeInvitationLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokeInvitationLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type revokeInvitationLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokeInvitationLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokeInvitationLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokeInvitationLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokeInvitationLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokeInvitationLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokeInvitationLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokeInvitationLegacyResponseSuccess = (revokeInvitationLegacyResponse204) & {
+  headers: Headers;
+};
+export type revokeInvitationLegacyResponseError = (revokeInvitationLegacyResponse400 | revokeInvitationLegacyResponse401 | revokeInvitationLegacyResponse403 | revokeInvitationLegacyResponse404 | revokeInvitationLegacyResponse413 | revokeInvitationLegacyResponse415 | revokeInvitationLegacyResponse422 | revokeInvitationLegacyResponse429 | revokeInvitationLegacyResponse500 | revokeInvitationLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type revokeInvitationLegacyResponse = (revokeInvitationLegacyResponseSuccess | revokeInvitationLegacyResponseError)
+
+export const getRevokeInvitationLegacyUrl = (companyId: string,
+    invitationId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/invitations/${invitationId}`
+}
+
+/**
+ * @deprecated
+ * @summary Revoke a pending invitation; its link stops working
+ */
+export const revokeInvitationLegacy = async (companyId: string,
+    invitationId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokeInvitationLegacyResponse> => {
+
+  return rampartFetch<revokeInvitationLegacyResponse>(getRevokeInvitationLegacyUrl(companyId,invitationId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type revokeInvitationResponse204 = {
+  data: void
+  status: 204
+}
+
+export type revokeInvitationResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokeInvitationResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokeInvitationResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type revokeInvitationResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokeInvitationResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokeInvitationResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokeInvitationResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokeInvitationResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokeInvitationResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokeInvitationResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokeInvitationResponseSuccess = (revokeInvitationResponse204) & {
+  headers: Headers;
+};
+export type revokeInvitationResponseError = (revokeInvitationResponse400 | revokeInvitationResponse401 | revokeInvitationResponse403 | revokeInvitationResponse404 | revokeInvitationResponse413 | revokeInvitationResponse415 | revokeInvitationResponse422 | revokeInvitationResponse429 | revokeInvitationResponse500 | revokeInvitationResponse503) & {
+  headers: Headers;
+};
+
+export type revokeInvitationResponse = (revokeInvitationResponseSuccess | revokeInvitationResponseError)
+
+export const getRevokeInvitationUrl = (companyId: string,
+    invitationId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/invitations/${invitationId}`
+}
+
+/**
+ * @summary Revoke a pending invitation; its link stops working
+ */
+export const revokeInvitation = async (companyId: string,
+    invitationId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokeInvitationResponse> => {
+
+  return rampartFetch<revokeInvitationResponse>(getRevokeInvitationUrl(companyId,invitationId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type acceptInvitationLegacyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type acceptInvitationLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type acceptInvitationLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type acceptInvitationLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type acceptInvitationLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type acceptInvitationLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type acceptInvitationLegacyResponse410 = {
+  data: Problem
+  status: 410
+}
+
+export type acceptInvitationLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type acceptInvitationLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type acceptInvitationLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type acceptInvitationLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type acceptInvitationLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type acceptInvitationLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type acceptInvitationLegacyResponseSuccess = (acceptInvitationLegacyResponse200) & {
+  headers: Headers;
+};
+export type acceptInvitationLegacyResponseError = (acceptInvitationLegacyResponse400 | acceptInvitationLegacyResponse401 | acceptInvitationLegacyResponse403 | acceptInvitationLegacyResponse404 | acceptInvitationLegacyResponse409 | acceptInvitationLegacyResponse410 | acceptInvitationLegacyResponse413 | acceptInvitationLegacyResponse415 | acceptInvitationLegacyResponse422 | acceptInvitationLegacyResponse429 | acceptInvitationLegacyResponse500 | acceptInvitationLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type acceptInvitationLegacyResponse = (acceptInvitationLegacyResponseSuccess | acceptInvitationLegacyResponseError)
+
+export const getAcceptInvitationLegacyUrl = () => {
+
+
+
+
+  return `/api/invitations/accept`
+}
+
+/**
+ * @deprecated
+ * @summary Join the company of an invitation sent to the signed-in user's (verified) address
+ */
+export const acceptInvitationLegacy = async (acceptInvitationRequest: AcceptInvitationRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<acceptInvitationLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<acceptInvitationLegacyResponse>(getAcceptInvitationLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(acceptInvitationRequest)
+  }
+);}
+
+
+
+export type acceptInvitationResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type acceptInvitationResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type acceptInvitationResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type acceptInvitationResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type acceptInvitationResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type acceptInvitationResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type acceptInvitationResponse410 = {
+  data: Problem
+  status: 410
+}
+
+export type acceptInvitationResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type acceptInvitationResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type acceptInvitationResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type acceptInvitationResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type acceptInvitationResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type acceptInvitationResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type acceptInvitationResponseSuccess = (acceptInvitationResponse200) & {
+  headers: Headers;
+};
+export type acceptInvitationResponseError = (acceptInvitationResponse400 | acceptInvitationResponse401 | acceptInvitationResponse403 | acceptInvitationResponse404 | acceptInvitationResponse409 | acceptInvitationResponse410 | acceptInvitationResponse413 | acceptInvitationResponse415 | acceptInvitationResponse422 | acceptInvitationResponse429 | acceptInvitationResponse500 | acceptInvitationResponse503) & {
+  headers: Headers;
+};
+
+export type acceptInvitationResponse = (acceptInvitationResponseSuccess | acceptInvitationResponseError)
+
+export const getAcceptInvitationUrl = () => {
+
+
+
+
+  return `/api/v1/invitations/accept`
+}
+
+/**
+ * @summary Join the company of an invitation sent to the signed-in user's (verified) address
+ */
+export const acceptInvitation = async (acceptInvitationRequest: AcceptInvitationRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<acceptInvitationResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<acceptInvitationResponse>(getAcceptInvitationUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(acceptInvitationRequest)
+  }
+);}
+
+
+
+export type requestPartnershipLegacyResponse201 = {
+  data: Partnership
+  status: 201
+}
+
+export type requestPartnershipLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type requestPartnershipLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type requestPartnershipLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type requestPartnershipLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type requestPartnershipLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type requestPartnershipLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type requestPartnershipLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type requestPartnershipLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type requestPartnershipLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type requestPartnershipLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type requestPartnershipLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type requestPartnershipLegacyResponseSuccess = (requestPartnershipLegacyResponse201) & {
+  headers: Headers;
+};
+export type requestPartnershipLegacyResponseError = (requestPartnershipLegacyResponse400 | requestPartnershipLegacyResponse401 | requestPartnershipLegacyResponse403 | requestPartnershipLegacyResponse404 | requestPartnershipLegacyResponse409 | requestPartnershipLegacyResponse413 | requestPartnershipLegacyResponse415 | requestPartnershipLegacyResponse422 | requestPartnershipLegacyResponse429 | requestPartnershipLegacyResponse500 | requestPartnershipLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type requestPartnershipLegacyResponse = (requestPartnershipLegacyResponseSuccess | requestPartnershipLegacyResponseError)
+
+export const getRequestPartnershipLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/partners`
+}
+
+/**
+ * @deprecated
+ * @summary Ask another company (by slug) to become a partner with the given scopes
+ */
+export const requestPartnershipLegacy = async (companyId: string,
+    createPartnershipRequest: CreatePartnershipRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<requestPartnershipLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<requestPartnershipLegacyResponse>(getRequestPartnershipLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createPartnershipRequest)
+  }
+);}
+
+
+
+export type listPartnershipsLegacyResponse200 = {
+  data: PartnershipPage
+  status: 200
+}
+
+export type listPartnershipsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listPartnershipsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listPartnershipsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listPartnershipsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listPartnershipsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listPartnershipsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listPartnershipsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listPartnershipsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listPartnershipsLegacyResponseSuccess = (listPartnershipsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listPartnershipsLegacyResponseError = (listPartnershipsLegacyResponse400 | listPartnershipsLegacyResponse401 | listPartnershipsLegacyResponse403 | listPartnershipsLegacyResponse404 | listPartnershipsLegacyResponse422 | listPartnershipsLegacyResponse429 | listPartnershipsLegacyResponse500 | listPartnershipsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listPartnershipsLegacyResponse = (listPartnershipsLegacyResponseSuccess | listPartnershipsLegacyResponseError)
+
+export const getListPartnershipsLegacyUrl = (companyId: string,
+    params?: ListPartnershipsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/partners?${stringifiedParams}` : `/api/companies/${companyId}/partners`
+}
+
+/**
+ * @deprecated
+ * @summary The company's partnerships, requested by it (outgoing) or of it (incoming)
+ */
+export const listPartnershipsLegacy = async (companyId: string,
+    params?: ListPartnershipsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listPartnershipsLegacyResponse> => {
+
+  return rampartFetch<listPartnershipsLegacyResponse>(getListPartnershipsLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type requestPartnershipResponse201 = {
+  data: Partnership
+  status: 201
+}
+
+export type requestPartnershipResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type requestPartnershipResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type requestPartnershipResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type requestPartnershipResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type requestPartnershipResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type requestPartnershipResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type requestPartnershipResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type requestPartnershipResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type requestPartnershipResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type requestPartnershipResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type requestPartnershipResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type requestPartnershipResponseSuccess = (requestPartnershipResponse201) & {
+  headers: Headers;
+};
+export type requestPartnershipResponseError = (requestPartnershipResponse400 | requestPartnershipResponse401 | requestPartnershipResponse403 | requestPartnershipResponse404 | requestPartnershipResponse409 | requestPartnershipResponse413 | requestPartnershipResponse415 | requestPartnershipResponse422 | requestPartnershipResponse429 | requestPartnershipResponse500 | requestPartnershipResponse503) & {
+  headers: Headers;
+};
+
+export type requestPartnershipResponse = (requestPartnershipResponseSuccess | requestPartnershipResponseError)
+
+export const getRequestPartnershipUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/partners`
+}
+
+/**
+ * @summary Ask another company (by slug) to become a partner with the given scopes
+ */
+export const requestPartnership = async (companyId: string,
+    createPartnershipRequest: CreatePartnershipRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<requestPartnershipResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<requestPartnershipResponse>(getRequestPartnershipUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createPartnershipRequest)
+  }
+);}
+
+
+
+export type listPartnershipsResponse200 = {
+  data: PartnershipPage
+  status: 200
+}
+
+export type listPartnershipsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listPartnershipsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listPartnershipsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listPartnershipsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listPartnershipsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listPartnershipsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listPartnershipsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listPartnershipsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listPartnershipsResponseSuccess = (listPartnershipsResponse200) & {
+  headers: Headers;
+};
+export type listPartnershipsResponseError = (listPartnershipsResponse400 | listPartnershipsResponse401 | listPartnershipsResponse403 | listPartnershipsResponse404 | listPartnershipsResponse422 | listPartnershipsResponse429 | listPartnershipsResponse500 | listPartnershipsResponse503) & {
+  headers: Headers;
+};
+
+export type listPartnershipsResponse = (listPartnershipsResponseSuccess | listPartnershipsResponseError)
+
+export const getListPartnershipsUrl = (companyId: string,
+    params?: ListPartnershipsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/partners?${stringifiedParams}` : `/api/v1/companies/${companyId}/partners`
+}
+
+/**
+ * @summary The company's partnerships, requested by it (outgoing) or of it (incoming)
+ */
+export const listPartnerships = async (companyId: string,
+    params?: ListPartnershipsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listPartnershipsResponse> => {
+
+  return rampartFetch<listPartnershipsResponse>(getListPartnershipsUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type acceptPartnershipLegacyResponse200 = {
+  data: Partnership
+  status: 200
+}
+
+export type acceptPartnershipLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type acceptPartnershipLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type acceptPartnershipLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type acceptPartnershipLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type acceptPartnershipLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type acceptPartnershipLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type acceptPartnershipLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type acceptPartnershipLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type acceptPartnershipLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type acceptPartnershipLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type acceptPartnershipLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type acceptPartnershipLegacyResponseSuccess = (acceptPartnershipLegacyResponse200) & {
+  headers: Headers;
+};
+export type acceptPartnershipLegacyResponseError = (acceptPartnershipLegacyResponse400 | acceptPartnershipLegacyResponse401 | acceptPartnershipLegacyResponse403 | acceptPartnershipLegacyResponse404 | acceptPartnershipLegacyResponse409 | acceptPartnershipLegacyResponse413 | acceptPartnershipLegacyResponse415 | acceptPartnershipLegacyResponse422 | acceptPartnershipLegacyResponse429 | acceptPartnershipLegacyResponse500 | acceptPartnershipLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type acceptPartnershipLegacyResponse = (acceptPartnershipLegacyResponseSuccess | acceptPartnershipLegacyResponseError)
+
+export const getAcceptPartnershipLegacyUrl = (companyId: string,
+    partnershipId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/partners/${partnershipId}/accept`
+}
+
+/**
+ * Only the company that received the request decides; the requester gets 403.
+ * @deprecated
+ * @summary Accept a partnership another company requested
+ */
+export const acceptPartnershipLegacy = async (companyId: string,
+    partnershipId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<acceptPartnershipLegacyResponse> => {
+
+  return rampartFetch<acceptPartnershipLegacyResponse>(getAcceptPartnershipLegacyUrl(companyId,partnershipId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type acceptPartnershipResponse200 = {
+  data: Partnership
+  status: 200
+}
+
+export type acceptPartnershipResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type acceptPartnershipResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type acceptPartnershipResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type acceptPartnershipResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type acceptPartnershipResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type acceptPartnershipResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type acceptPartnershipResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type acceptPartnershipResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type acceptPartnershipResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type acceptPartnershipResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type acceptPartnershipResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type acceptPartnershipResponseSuccess = (acceptPartnershipResponse200) & {
+  headers: Headers;
+};
+export type acceptPartnershipResponseError = (acceptPartnershipResponse400 | acceptPartnershipResponse401 | acceptPartnershipResponse403 | acceptPartnershipResponse404 | acceptPartnershipResponse409 | acceptPartnershipResponse413 | acceptPartnershipResponse415 | acceptPartnershipResponse422 | acceptPartnershipResponse429 | acceptPartnershipResponse500 | acceptPartnershipResponse503) & {
+  headers: Headers;
+};
+
+export type acceptPartnershipResponse = (acceptPartnershipResponseSuccess | acceptPartnershipResponseError)
+
+export const getAcceptPartnershipUrl = (companyId: string,
+    partnershipId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/partners/${partnershipId}/accept`
+}
+
+/**
+ * Only the company that received the request decides; the requester gets 403.
+ * @summary Accept a partnership another company requested
+ */
+export const acceptPartnership = async (companyId: string,
+    partnershipId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<acceptPartnershipResponse> => {
+
+  return rampartFetch<acceptPartnershipResponse>(getAcceptPartnershipUrl(companyId,partnershipId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type rejectPartnershipLegacyResponse200 = {
+  data: Partnership
+  status: 200
+}
+
+export type rejectPartnershipLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type rejectPartnershipLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type rejectPartnershipLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type rejectPartnershipLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type rejectPartnershipLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type rejectPartnershipLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type rejectPartnershipLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type rejectPartnershipLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type rejectPartnershipLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type rejectPartnershipLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type rejectPartnershipLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type rejectPartnershipLegacyResponseSuccess = (rejectPartnershipLegacyResponse200) & {
+  headers: Headers;
+};
+export type rejectPartnershipLegacyResponseError = (rejectPartnershipLegacyResponse400 | rejectPartnershipLegacyResponse401 | rejectPartnershipLegacyResponse403 | rejectPartnershipLegacyResponse404 | rejectPartnershipLegacyResponse409 | rejectPartnershipLegacyResponse413 | rejectPartnershipLegacyResponse415 | rejectPartnershipLegacyResponse422 | rejectPartnershipLegacyResponse429 | rejectPartnershipLegacyResponse500 | rejectPartnershipLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type rejectPartnershipLegacyResponse = (rejectPartnershipLegacyResponseSuccess | rejectPartnershipLegacyResponseError)
+
+export const getRejectPartnershipLegacyUrl = (companyId: string,
+    partnershipId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/partners/${partnershipId}/reject`
+}
+
+/**
+ * Only the company that received the request decides; the requester gets 403.
+ * @deprecated
+ * @summary Reject a partnership another company requested
+ */
+export const rejectPartnershipLegacy = async (companyId: string,
+    partnershipId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<rejectPartnershipLegacyResponse> => {
+
+  return rampartFetch<rejectPartnershipLegacyResponse>(getRejectPartnershipLegacyUrl(companyId,partnershipId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type rejectPartnershipResponse200 = {
+  data: Partnership
+  status: 200
+}
+
+export type rejectPartnershipResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type rejectPartnershipResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type rejectPartnershipResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type rejectPartnershipResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type rejectPartnershipResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type rejectPartnershipResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type rejectPartnershipResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type rejectPartnershipResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type rejectPartnershipResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type rejectPartnershipResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type rejectPartnershipResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type rejectPartnershipResponseSuccess = (rejectPartnershipResponse200) & {
+  headers: Headers;
+};
+export type rejectPartnershipResponseError = (rejectPartnershipResponse400 | rejectPartnershipResponse401 | rejectPartnershipResponse403 | rejectPartnershipResponse404 | rejectPartnershipResponse409 | rejectPartnershipResponse413 | rejectPartnershipResponse415 | rejectPartnershipResponse422 | rejectPartnershipResponse429 | rejectPartnershipResponse500 | rejectPartnershipResponse503) & {
+  headers: Headers;
+};
+
+export type rejectPartnershipResponse = (rejectPartnershipResponseSuccess | rejectPartnershipResponseError)
+
+export const getRejectPartnershipUrl = (companyId: string,
+    partnershipId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/partners/${partnershipId}/reject`
+}
+
+/**
+ * Only the company that received the request decides; the requester gets 403.
+ * @summary Reject a partnership another company requested
+ */
+export const rejectPartnership = async (companyId: string,
+    partnershipId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<rejectPartnershipResponse> => {
+
+  return rampartFetch<rejectPartnershipResponse>(getRejectPartnershipUrl(companyId,partnershipId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type revokePartnershipLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type revokePartnershipLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokePartnershipLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokePartnershipLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type revokePartnershipLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokePartnershipLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type revokePartnershipLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokePartnershipLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokePartnershipLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokePartnershipLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokePartnershipLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokePartnershipLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokePartnershipLegacyResponseSuccess = (revokePartnershipLegacyResponse204) & {
+  headers: Headers;
+};
+export type revokePartnershipLegacyResponseError = (revokePartnershipLegacyResponse400 | revokePartnershipLegacyResponse401 | revokePartnershipLegacyResponse403 | revokePartnershipLegacyResponse404 | revokePartnershipLegacyResponse409 | revokePartnershipLegacyResponse413 | revokePartnershipLegacyResponse415 | revokePartnershipLegacyResponse422 | revokePartnershipLegacyResponse429 | revokePartnershipLegacyResponse500 | revokePartnershipLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type revokePartnershipLegacyResponse = (revokePartnershipLegacyResponseSuccess | revokePartnershipLegacyResponseError)
+
+export const getRevokePartnershipLegacyUrl = (companyId: string,
+    partnershipId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/partners/${partnershipId}`
+}
+
+/**
+ * @deprecated
+ * @summary End a partnership (either side; also withdraws or declines a pending request)
+ */
+export const revokePartnershipLegacy = async (companyId: string,
+    partnershipId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokePartnershipLegacyResponse> => {
+
+  return rampartFetch<revokePartnershipLegacyResponse>(getRevokePartnershipLegacyUrl(companyId,partnershipId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type revokePartnershipResponse204 = {
+  data: void
+  status: 204
+}
+
+export type revokePartnershipResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type revokePartnershipResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type revokePartnershipResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type revokePartnershipResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type revokePartnershipResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type revokePartnershipResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type revokePartnershipResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type revokePartnershipResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type revokePartnershipResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type revokePartnershipResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type revokePartnershipResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type revokePartnershipResponseSuccess = (revokePartnershipResponse204) & {
+  headers: Headers;
+};
+export type revokePartnershipResponseError = (revokePartnershipResponse400 | revokePartnershipResponse401 | revokePartnershipResponse403 | revokePartnershipResponse404 | revokePartnershipResponse409 | revokePartnershipResponse413 | revokePartnershipResponse415 | revokePartnershipResponse422 | revokePartnershipResponse429 | revokePartnershipResponse500 | revokePartnershipResponse503) & {
+  headers: Headers;
+};
+
+export type revokePartnershipResponse = (revokePartnershipResponseSuccess | revokePartnershipResponseError)
+
+export const getRevokePartnershipUrl = (companyId: string,
+    partnershipId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/partners/${partnershipId}`
+}
+
+/**
+ * @summary End a partnership (either side; also withdraws or declines a pending request)
+ */
+export const revokePartnership = async (companyId: string,
+    partnershipId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<revokePartnershipResponse> => {
+
+  return rampartFetch<revokePartnershipResponse>(getRevokePartnershipUrl(companyId,partnershipId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type adminListUsersLegacyResponse200 = {
+  data: AdminUserPage
+  status: 200
+}
+
+export type adminListUsersLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminListUsersLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminListUsersLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminListUsersLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminListUsersLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminListUsersLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminListUsersLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminListUsersLegacyResponseSuccess = (adminListUsersLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminListUsersLegacyResponseError = (adminListUsersLegacyResponse400 | adminListUsersLegacyResponse401 | adminListUsersLegacyResponse403 | adminListUsersLegacyResponse422 | adminListUsersLegacyResponse429 | adminListUsersLegacyResponse500 | adminListUsersLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminListUsersLegacyResponse = (adminListUsersLegacyResponseSuccess | adminListUsersLegacyResponseError)
+
+export const getAdminListUsersLegacyUrl = (params?: AdminListUsersLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/admin/users?${stringifiedParams}` : `/api/admin/users`
+}
+
+/**
+ * @deprecated
+ * @summary Every user account with its status
+ */
+export const adminListUsersLegacy = async (params?: AdminListUsersLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListUsersLegacyResponse> => {
+
+  return rampartFetch<adminListUsersLegacyResponse>(getAdminListUsersLegacyUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type adminListUsersResponse200 = {
+  data: AdminUserPage
+  status: 200
+}
+
+export type adminListUsersResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminListUsersResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminListUsersResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminListUsersResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminListUsersResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminListUsersResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminListUsersResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminListUsersResponseSuccess = (adminListUsersResponse200) & {
+  headers: Headers;
+};
+export type adminListUsersResponseError = (adminListUsersResponse400 | adminListUsersResponse401 | adminListUsersResponse403 | adminListUsersResponse422 | adminListUsersResponse429 | adminListUsersResponse500 | adminListUsersResponse503) & {
+  headers: Headers;
+};
+
+export type adminListUsersResponse = (adminListUsersResponseSuccess | adminListUsersResponseError)
+
+export const getAdminListUsersUrl = (params?: AdminListUsersParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/admin/users?${stringifiedParams}` : `/api/v1/admin/users`
+}
+
+/**
+ * @summary Every user account with its status
+ */
+export const adminListUsers = async (params?: AdminListUsersParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListUsersResponse> => {
+
+  return rampartFetch<adminListUsersResponse>(getAdminListUsersUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type adminSuspendUserLegacyResponse200 = {
+  data: AdminUser
+  status: 200
+}
+
+export type adminSuspendUserLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminSuspendUserLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminSuspendUserLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminSuspendUserLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminSuspendUserLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminSuspendUserLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminSuspendUserLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminSuspendUserLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminSuspendUserLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminSuspendUserLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminSuspendUserLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminSuspendUserLegacyResponseSuccess = (adminSuspendUserLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminSuspendUserLegacyResponseError = (adminSuspendUserLegacyResponse400 | adminSuspendUserLegacyResponse401 | adminSuspendUserLegacyResponse403 | adminSuspendUserLegacyResponse404 | adminSuspendUserLegacyResponse409 | adminSuspendUserLegacyResponse413 | adminSuspendUserLegacyResponse415 | adminSuspendUserLegacyResponse422 | adminSuspendUserLegacyResponse429 | adminSuspendUserLegacyResponse500 | adminSuspendUserLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminSuspendUserLegacyResponse = (adminSuspendUserLegacyResponseSuccess | adminSuspendUserLegacyResponseError)
+
+export const getAdminSuspendUserLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/admin/users/${id}/suspend`
+}
+
+/**
+ * @deprecated
+ * @summary Suspend a user: their tokens and sessions stop working at once
+ */
+export const adminSuspendUserLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminSuspendUserLegacyResponse> => {
+
+  return rampartFetch<adminSuspendUserLegacyResponse>(getAdminSuspendUserLegacyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminSuspendUserResponse200 = {
+  data: AdminUser
+  status: 200
+}
+
+export type adminSuspendUserResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminSuspendUserResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminSuspendUserResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminSuspendUserResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminSuspendUserResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminSuspendUserResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminSuspendUserResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminSuspendUserResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminSuspendUserResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminSuspendUserResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminSuspendUserResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminSuspendUserResponseSuccess = (adminSuspendUserResponse200) & {
+  headers: Headers;
+};
+export type adminSuspendUserResponseError = (adminSuspendUserResponse400 | adminSuspendUserResponse401 | adminSuspendUserResponse403 | adminSuspendUserResponse404 | adminSuspendUserResponse409 | adminSuspendUserResponse413 | adminSuspendUserResponse415 | adminSuspendUserResponse422 | adminSuspendUserResponse429 | adminSuspendUserResponse500 | adminSuspendUserResponse503) & {
+  headers: Headers;
+};
+
+export type adminSuspendUserResponse = (adminSuspendUserResponseSuccess | adminSuspendUserResponseError)
+
+export const getAdminSuspendUserUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/admin/users/${id}/suspend`
+}
+
+/**
+ * @summary Suspend a user: their tokens and sessions stop working at once
+ */
+export const adminSuspendUser = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminSuspendUserResponse> => {
+
+  return rampartFetch<adminSuspendUserResponse>(getAdminSuspendUserUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminUnsuspendUserLegacyResponse200 = {
+  data: AdminUser
+  status: 200
+}
+
+export type adminUnsuspendUserLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminUnsuspendUserLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminUnsuspendUserLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminUnsuspendUserLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminUnsuspendUserLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminUnsuspendUserLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminUnsuspendUserLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminUnsuspendUserLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminUnsuspendUserLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminUnsuspendUserLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminUnsuspendUserLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminUnsuspendUserLegacyResponseSuccess = (adminUnsuspendUserLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminUnsuspendUserLegacyResponseError = (adminUnsuspendUserLegacyResponse400 | adminUnsuspendUserLegacyResponse401 | adminUnsuspendUserLegacyResponse403 | adminUnsuspendUserLegacyResponse404 | adminUnsuspendUserLegacyResponse409 | adminUnsuspendUserLegacyResponse413 | adminUnsuspendUserLegacyResponse415 | adminUnsuspendUserLegacyResponse422 | adminUnsuspendUserLegacyResponse429 | adminUnsuspendUserLegacyResponse500 | adminUnsuspendUserLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminUnsuspendUserLegacyResponse = (adminUnsuspendUserLegacyResponseSuccess | adminUnsuspendUserLegacyResponseError)
+
+export const getAdminUnsuspendUserLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/admin/users/${id}/unsuspend`
+}
+
+/**
+ * @deprecated
+ * @summary Lift a user's suspension (they sign in again)
+ */
+export const adminUnsuspendUserLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminUnsuspendUserLegacyResponse> => {
+
+  return rampartFetch<adminUnsuspendUserLegacyResponse>(getAdminUnsuspendUserLegacyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminUnsuspendUserResponse200 = {
+  data: AdminUser
+  status: 200
+}
+
+export type adminUnsuspendUserResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminUnsuspendUserResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminUnsuspendUserResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminUnsuspendUserResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminUnsuspendUserResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminUnsuspendUserResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminUnsuspendUserResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminUnsuspendUserResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminUnsuspendUserResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminUnsuspendUserResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminUnsuspendUserResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminUnsuspendUserResponseSuccess = (adminUnsuspendUserResponse200) & {
+  headers: Headers;
+};
+export type adminUnsuspendUserResponseError = (adminUnsuspendUserResponse400 | adminUnsuspendUserResponse401 | adminUnsuspendUserResponse403 | adminUnsuspendUserResponse404 | adminUnsuspendUserResponse409 | adminUnsuspendUserResponse413 | adminUnsuspendUserResponse415 | adminUnsuspendUserResponse422 | adminUnsuspendUserResponse429 | adminUnsuspendUserResponse500 | adminUnsuspendUserResponse503) & {
+  headers: Headers;
+};
+
+export type adminUnsuspendUserResponse = (adminUnsuspendUserResponseSuccess | adminUnsuspendUserResponseError)
+
+export const getAdminUnsuspendUserUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/admin/users/${id}/unsuspend`
+}
+
+/**
+ * @summary Lift a user's suspension (they sign in again)
+ */
+export const adminUnsuspendUser = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminUnsuspendUserResponse> => {
+
+  return rampartFetch<adminUnsuspendUserResponse>(getAdminUnsuspendUserUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminListCompaniesLegacyResponse200 = {
+  data: CompanyPage
+  status: 200
+}
+
+export type adminListCompaniesLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminListCompaniesLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminListCompaniesLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminListCompaniesLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminListCompaniesLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminListCompaniesLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminListCompaniesLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminListCompaniesLegacyResponseSuccess = (adminListCompaniesLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminListCompaniesLegacyResponseError = (adminListCompaniesLegacyResponse400 | adminListCompaniesLegacyResponse401 | adminListCompaniesLegacyResponse403 | adminListCompaniesLegacyResponse422 | adminListCompaniesLegacyResponse429 | adminListCompaniesLegacyResponse500 | adminListCompaniesLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminListCompaniesLegacyResponse = (adminListCompaniesLegacyResponseSuccess | adminListCompaniesLegacyResponseError)
+
+export const getAdminListCompaniesLegacyUrl = (params?: AdminListCompaniesLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/admin/companies?${stringifiedParams}` : `/api/admin/companies`
+}
+
+/**
+ * @deprecated
+ * @summary Every company with its status
+ */
+export const adminListCompaniesLegacy = async (params?: AdminListCompaniesLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListCompaniesLegacyResponse> => {
+
+  return rampartFetch<adminListCompaniesLegacyResponse>(getAdminListCompaniesLegacyUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type adminListCompaniesResponse200 = {
+  data: CompanyPage
+  status: 200
+}
+
+export type adminListCompaniesResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminListCompaniesResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminListCompaniesResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminListCompaniesResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminListCompaniesResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminListCompaniesResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminListCompaniesResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminListCompaniesResponseSuccess = (adminListCompaniesResponse200) & {
+  headers: Headers;
+};
+export type adminListCompaniesResponseError = (adminListCompaniesResponse400 | adminListCompaniesResponse401 | adminListCompaniesResponse403 | adminListCompaniesResponse422 | adminListCompaniesResponse429 | adminListCompaniesResponse500 | adminListCompaniesResponse503) & {
+  headers: Headers;
+};
+
+export type adminListCompaniesResponse = (adminListCompaniesResponseSuccess | adminListCompaniesResponseError)
+
+export const getAdminListCompaniesUrl = (params?: AdminListCompaniesParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/admin/companies?${stringifiedParams}` : `/api/v1/admin/companies`
+}
+
+/**
+ * @summary Every company with its status
+ */
+export const adminListCompanies = async (params?: AdminListCompaniesParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListCompaniesResponse> => {
+
+  return rampartFetch<adminListCompaniesResponse>(getAdminListCompaniesUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type adminSuspendCompanyLegacyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type adminSuspendCompanyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminSuspendCompanyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminSuspendCompanyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminSuspendCompanyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminSuspendCompanyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminSuspendCompanyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminSuspendCompanyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminSuspendCompanyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminSuspendCompanyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminSuspendCompanyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminSuspendCompanyLegacyResponseSuccess = (adminSuspendCompanyLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminSuspendCompanyLegacyResponseError = (adminSuspendCompanyLegacyResponse400 | adminSuspendCompanyLegacyResponse401 | adminSuspendCompanyLegacyResponse403 | adminSuspendCompanyLegacyResponse404 | adminSuspendCompanyLegacyResponse413 | adminSuspendCompanyLegacyResponse415 | adminSuspendCompanyLegacyResponse422 | adminSuspendCompanyLegacyResponse429 | adminSuspendCompanyLegacyResponse500 | adminSuspendCompanyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminSuspendCompanyLegacyResponse = (adminSuspendCompanyLegacyResponseSuccess | adminSuspendCompanyLegacyResponseError)
+
+export const getAdminSuspendCompanyLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/admin/companies/${id}/suspend`
+}
+
+/**
+ * @deprecated
+ * @summary Suspend a company: its members and keys get 403 on its resources
+ */
+export const adminSuspendCompanyLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminSuspendCompanyLegacyResponse> => {
+
+  return rampartFetch<adminSuspendCompanyLegacyResponse>(getAdminSuspendCompanyLegacyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminSuspendCompanyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type adminSuspendCompanyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminSuspendCompanyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminSuspendCompanyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminSuspendCompanyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminSuspendCompanyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminSuspendCompanyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminSuspendCompanyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminSuspendCompanyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminSuspendCompanyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminSuspendCompanyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminSuspendCompanyResponseSuccess = (adminSuspendCompanyResponse200) & {
+  headers: Headers;
+};
+export type adminSuspendCompanyResponseError = (adminSuspendCompanyResponse400 | adminSuspendCompanyResponse401 | adminSuspendCompanyResponse403 | adminSuspendCompanyResponse404 | adminSuspendCompanyResponse413 | adminSuspendCompanyResponse415 | adminSuspendCompanyResponse422 | adminSuspendCompanyResponse429 | adminSuspendCompanyResponse500 | adminSuspendCompanyResponse503) & {
+  headers: Headers;
+};
+
+export type adminSuspendCompanyResponse = (adminSuspendCompanyResponseSuccess | adminSuspendCompanyResponseError)
+
+export const getAdminSuspendCompanyUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/admin/companies/${id}/suspend`
+}
+
+/**
+ * @summary Suspend a company: its members and keys get 403 on its resources
+ */
+export const adminSuspendCompany = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminSuspendCompanyResponse> => {
+
+  return rampartFetch<adminSuspendCompanyResponse>(getAdminSuspendCompanyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminUnsuspendCompanyLegacyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type adminUnsuspendCompanyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminUnsuspendCompanyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminUnsuspendCompanyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminUnsuspendCompanyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminUnsuspendCompanyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminUnsuspendCompanyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminUnsuspendCompanyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminUnsuspendCompanyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminUnsuspendCompanyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminUnsuspendCompanyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminUnsuspendCompanyLegacyResponseSuccess = (adminUnsuspendCompanyLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminUnsuspendCompanyLegacyResponseError = (adminUnsuspendCompanyLegacyResponse400 | adminUnsuspendCompanyLegacyResponse401 | adminUnsuspendCompanyLegacyResponse403 | adminUnsuspendCompanyLegacyResponse404 | adminUnsuspendCompanyLegacyResponse413 | adminUnsuspendCompanyLegacyResponse415 | adminUnsuspendCompanyLegacyResponse422 | adminUnsuspendCompanyLegacyResponse429 | adminUnsuspendCompanyLegacyResponse500 | adminUnsuspendCompanyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminUnsuspendCompanyLegacyResponse = (adminUnsuspendCompanyLegacyResponseSuccess | adminUnsuspendCompanyLegacyResponseError)
+
+export const getAdminUnsuspendCompanyLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/admin/companies/${id}/unsuspend`
+}
+
+/**
+ * @deprecated
+ * @summary Lift a company's suspension
+ */
+export const adminUnsuspendCompanyLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminUnsuspendCompanyLegacyResponse> => {
+
+  return rampartFetch<adminUnsuspendCompanyLegacyResponse>(getAdminUnsuspendCompanyLegacyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminUnsuspendCompanyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type adminUnsuspendCompanyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminUnsuspendCompanyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminUnsuspendCompanyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminUnsuspendCompanyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminUnsuspendCompanyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminUnsuspendCompanyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminUnsuspendCompanyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminUnsuspendCompanyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminUnsuspendCompanyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminUnsuspendCompanyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminUnsuspendCompanyResponseSuccess = (adminUnsuspendCompanyResponse200) & {
+  headers: Headers;
+};
+export type adminUnsuspendCompanyResponseError = (adminUnsuspendCompanyResponse400 | adminUnsuspendCompanyResponse401 | adminUnsuspendCompanyResponse403 | adminUnsuspendCompanyResponse404 | adminUnsuspendCompanyResponse413 | adminUnsuspendCompanyResponse415 | adminUnsuspendCompanyResponse422 | adminUnsuspendCompanyResponse429 | adminUnsuspendCompanyResponse500 | adminUnsuspendCompanyResponse503) & {
+  headers: Headers;
+};
+
+export type adminUnsuspendCompanyResponse = (adminUnsuspendCompanyResponseSuccess | adminUnsuspendCompanyResponseError)
+
+export const getAdminUnsuspendCompanyUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/admin/companies/${id}/unsuspend`
+}
+
+/**
+ * @summary Lift a company's suspension
+ */
+export const adminUnsuspendCompany = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminUnsuspendCompanyResponse> => {
+
+  return rampartFetch<adminUnsuspendCompanyResponse>(getAdminUnsuspendCompanyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type createCompanyLegacyResponse201 = {
+  data: Company
+  status: 201
+}
+
+export type createCompanyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createCompanyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createCompanyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createCompanyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createCompanyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createCompanyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createCompanyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createCompanyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createCompanyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createCompanyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createCompanyLegacyResponseSuccess = (createCompanyLegacyResponse201) & {
+  headers: Headers;
+};
+export type createCompanyLegacyResponseError = (createCompanyLegacyResponse400 | createCompanyLegacyResponse401 | createCompanyLegacyResponse403 | createCompanyLegacyResponse409 | createCompanyLegacyResponse413 | createCompanyLegacyResponse415 | createCompanyLegacyResponse422 | createCompanyLegacyResponse429 | createCompanyLegacyResponse500 | createCompanyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type createCompanyLegacyResponse = (createCompanyLegacyResponseSuccess | createCompanyLegacyResponseError)
+
+export const getCreateCompanyLegacyUrl = () => {
+
+
+
+
+  return `/api/companies`
+}
+
+/**
+ * @deprecated
+ * @summary Create a company; the caller becomes its owner
+ */
+export const createCompanyLegacy = async (createCompanyRequest: CreateCompanyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createCompanyLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createCompanyLegacyResponse>(getCreateCompanyLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createCompanyRequest)
+  }
+);}
+
+
+
+export type listMyCompaniesLegacyResponse200 = {
+  data: CompanyPage
+  status: 200
+}
+
+export type listMyCompaniesLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listMyCompaniesLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listMyCompaniesLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listMyCompaniesLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listMyCompaniesLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listMyCompaniesLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listMyCompaniesLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listMyCompaniesLegacyResponseSuccess = (listMyCompaniesLegacyResponse200) & {
+  headers: Headers;
+};
+export type listMyCompaniesLegacyResponseError = (listMyCompaniesLegacyResponse400 | listMyCompaniesLegacyResponse401 | listMyCompaniesLegacyResponse403 | listMyCompaniesLegacyResponse422 | listMyCompaniesLegacyResponse429 | listMyCompaniesLegacyResponse500 | listMyCompaniesLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listMyCompaniesLegacyResponse = (listMyCompaniesLegacyResponseSuccess | listMyCompaniesLegacyResponseError)
+
+export const getListMyCompaniesLegacyUrl = (params?: ListMyCompaniesLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies?${stringifiedParams}` : `/api/companies`
+}
+
+/**
+ * @deprecated
+ * @summary The companies the caller belongs to, with their role
+ */
+export const listMyCompaniesLegacy = async (params?: ListMyCompaniesLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listMyCompaniesLegacyResponse> => {
+
+  return rampartFetch<listMyCompaniesLegacyResponse>(getListMyCompaniesLegacyUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type createCompanyResponse201 = {
+  data: Company
+  status: 201
+}
+
+export type createCompanyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createCompanyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createCompanyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createCompanyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createCompanyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createCompanyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createCompanyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createCompanyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createCompanyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createCompanyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createCompanyResponseSuccess = (createCompanyResponse201) & {
+  headers: Headers;
+};
+export type createCompanyResponseError = (createCompanyResponse400 | createCompanyResponse401 | createCompanyResponse403 | createCompanyResponse409 | createCompanyResponse413 | createCompanyResponse415 | createCompanyResponse422 | createCompanyResponse429 | createCompanyResponse500 | createCompanyResponse503) & {
+  headers: Headers;
+};
+
+export type createCompanyResponse = (createCompanyResponseSuccess | createCompanyResponseError)
+
+export const getCreateCompanyUrl = () => {
+
+
+
+
+  return `/api/v1/companies`
+}
+
+/**
+ * @summary Create a company; the caller becomes its owner
+ */
+export const createCompany = async (createCompanyRequest: CreateCompanyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createCompanyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createCompanyResponse>(getCreateCompanyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createCompanyRequest)
+  }
+);}
+
+
+
+export type listMyCompaniesResponse200 = {
+  data: CompanyPage
+  status: 200
+}
+
+export type listMyCompaniesResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listMyCompaniesResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listMyCompaniesResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listMyCompaniesResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listMyCompaniesResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listMyCompaniesResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listMyCompaniesResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listMyCompaniesResponseSuccess = (listMyCompaniesResponse200) & {
+  headers: Headers;
+};
+export type listMyCompaniesResponseError = (listMyCompaniesResponse400 | listMyCompaniesResponse401 | listMyCompaniesResponse403 | listMyCompaniesResponse422 | listMyCompaniesResponse429 | listMyCompaniesResponse500 | listMyCompaniesResponse503) & {
+  headers: Headers;
+};
+
+export type listMyCompaniesResponse = (listMyCompaniesResponseSuccess | listMyCompaniesResponseError)
+
+export const getListMyCompaniesUrl = (params?: ListMyCompaniesParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies?${stringifiedParams}` : `/api/v1/companies`
+}
+
+/**
+ * @summary The companies the caller belongs to, with their role
+ */
+export const listMyCompanies = async (params?: ListMyCompaniesParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listMyCompaniesResponse> => {
+
+  return rampartFetch<listMyCompaniesResponse>(getListMyCompaniesUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type getCompanyLegacyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type getCompanyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getCompanyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getCompanyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getCompanyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getCompanyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getCompanyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getCompanyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getCompanyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getCompanyLegacyResponseSuccess = (getCompanyLegacyResponse200) & {
+  headers: Headers;
+};
+export type getCompanyLegacyResponseError = (getCompanyLegacyResponse400 | getCompanyLegacyResponse401 | getCompanyLegacyResponse403 | getCompanyLegacyResponse404 | getCompanyLegacyResponse422 | getCompanyLegacyResponse429 | getCompanyLegacyResponse500 | getCompanyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type getCompanyLegacyResponse = (getCompanyLegacyResponseSuccess | getCompanyLegacyResponseError)
+
+export const getGetCompanyLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}`
+}
+
+/**
+ * @deprecated
+ * @summary A company's profile
+ */
+export const getCompanyLegacy = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getCompanyLegacyResponse> => {
+
+  return rampartFetch<getCompanyLegacyResponse>(getGetCompanyLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateCompanyLegacyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type updateCompanyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateCompanyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateCompanyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type updateCompanyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type updateCompanyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type updateCompanyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateCompanyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateCompanyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateCompanyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateCompanyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateCompanyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateCompanyLegacyResponseSuccess = (updateCompanyLegacyResponse200) & {
+  headers: Headers;
+};
+export type updateCompanyLegacyResponseError = (updateCompanyLegacyResponse400 | updateCompanyLegacyResponse401 | updateCompanyLegacyResponse403 | updateCompanyLegacyResponse404 | updateCompanyLegacyResponse409 | updateCompanyLegacyResponse413 | updateCompanyLegacyResponse415 | updateCompanyLegacyResponse422 | updateCompanyLegacyResponse429 | updateCompanyLegacyResponse500 | updateCompanyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type updateCompanyLegacyResponse = (updateCompanyLegacyResponseSuccess | updateCompanyLegacyResponseError)
+
+export const getUpdateCompanyLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}`
+}
+
+/**
+ * @deprecated
+ * @summary Rename a company or change its slug
+ */
+export const updateCompanyLegacy = async (companyId: string,
+    updateCompanyRequest: UpdateCompanyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateCompanyLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateCompanyLegacyResponse>(getUpdateCompanyLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateCompanyRequest)
+  }
+);}
+
+
+
+export type deleteCompanyLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type deleteCompanyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteCompanyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteCompanyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type deleteCompanyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type deleteCompanyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteCompanyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteCompanyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteCompanyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteCompanyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteCompanyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteCompanyLegacyResponseSuccess = (deleteCompanyLegacyResponse204) & {
+  headers: Headers;
+};
+export type deleteCompanyLegacyResponseError = (deleteCompanyLegacyResponse400 | deleteCompanyLegacyResponse401 | deleteCompanyLegacyResponse403 | deleteCompanyLegacyResponse404 | deleteCompanyLegacyResponse413 | deleteCompanyLegacyResponse415 | deleteCompanyLegacyResponse422 | deleteCompanyLegacyResponse429 | deleteCompanyLegacyResponse500 | deleteCompanyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type deleteCompanyLegacyResponse = (deleteCompanyLegacyResponseSuccess | deleteCompanyLegacyResponseError)
+
+export const getDeleteCompanyLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}`
+}
+
+/**
+ * @deprecated
+ * @summary Delete a company (soft: it answers 404 from now on, its slug stays reserved)
+ */
+export const deleteCompanyLegacy = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteCompanyLegacyResponse> => {
+
+  return rampartFetch<deleteCompanyLegacyResponse>(getDeleteCompanyLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type getCompanyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type getCompanyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getCompanyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getCompanyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getCompanyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getCompanyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getCompanyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getCompanyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getCompanyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getCompanyResponseSuccess = (getCompanyResponse200) & {
+  headers: Headers;
+};
+export type getCompanyResponseError = (getCompanyResponse400 | getCompanyResponse401 | getCompanyResponse403 | getCompanyResponse404 | getCompanyResponse422 | getCompanyResponse429 | getCompanyResponse500 | getCompanyResponse503) & {
+  headers: Headers;
+};
+
+export type getCompanyResponse = (getCompanyResponseSuccess | getCompanyResponseError)
+
+export const getGetCompanyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}`
+}
+
+/**
+ * @summary A company's profile
+ */
+export const getCompany = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getCompanyResponse> => {
+
+  return rampartFetch<getCompanyResponse>(getGetCompanyUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateCompanyResponse200 = {
+  data: Company
+  status: 200
+}
+
+export type updateCompanyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateCompanyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateCompanyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type updateCompanyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type updateCompanyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type updateCompanyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateCompanyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateCompanyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateCompanyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateCompanyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateCompanyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateCompanyResponseSuccess = (updateCompanyResponse200) & {
+  headers: Headers;
+};
+export type updateCompanyResponseError = (updateCompanyResponse400 | updateCompanyResponse401 | updateCompanyResponse403 | updateCompanyResponse404 | updateCompanyResponse409 | updateCompanyResponse413 | updateCompanyResponse415 | updateCompanyResponse422 | updateCompanyResponse429 | updateCompanyResponse500 | updateCompanyResponse503) & {
+  headers: Headers;
+};
+
+export type updateCompanyResponse = (updateCompanyResponseSuccess | updateCompanyResponseError)
+
+export const getUpdateCompanyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}`
+}
+
+/**
+ * @summary Rename a company or change its slug
+ */
+export const updateCompany = async (companyId: string,
+    updateCompanyRequest: UpdateCompanyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateCompanyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateCompanyResponse>(getUpdateCompanyUrl(companyId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateCompanyRequest)
+  }
+);}
+
+
+
+export type deleteCompanyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type deleteCompanyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteCompanyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteCompanyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type deleteCompanyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type deleteCompanyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteCompanyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteCompanyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteCompanyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteCompanyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteCompanyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteCompanyResponseSuccess = (deleteCompanyResponse204) & {
+  headers: Headers;
+};
+export type deleteCompanyResponseError = (deleteCompanyResponse400 | deleteCompanyResponse401 | deleteCompanyResponse403 | deleteCompanyResponse404 | deleteCompanyResponse413 | deleteCompanyResponse415 | deleteCompanyResponse422 | deleteCompanyResponse429 | deleteCompanyResponse500 | deleteCompanyResponse503) & {
+  headers: Headers;
+};
+
+export type deleteCompanyResponse = (deleteCompanyResponseSuccess | deleteCompanyResponseError)
+
+export const getDeleteCompanyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}`
+}
+
+/**
+ * @summary Delete a company (soft: it answers 404 from now on, its slug stays reserved)
+ */
+export const deleteCompany = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteCompanyResponse> => {
+
+  return rampartFetch<deleteCompanyResponse>(getDeleteCompanyUrl(companyId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type listMembersLegacyResponse200 = {
+  data: MemberPage
+  status: 200
+}
+
+export type listMembersLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listMembersLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listMembersLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listMembersLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listMembersLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listMembersLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listMembersLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listMembersLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listMembersLegacyResponseSuccess = (listMembersLegacyResponse200) & {
+  headers: Headers;
+};
+export type listMembersLegacyResponseError = (listMembersLegacyResponse400 | listMembersLegacyResponse401 | listMembersLegacyResponse403 | listMembersLegacyResponse404 | listMembersLegacyResponse422 | listMembersLegacyResponse429 | listMembersLegacyResponse500 | listMembersLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listMembersLegacyResponse = (listMembersLegacyResponseSuccess | listMembersLegacyResponseError)
+
+export const getListMembersLegacyUrl = (companyId: string,
+    params?: ListMembersLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/members?${stringifiedParams}` : `/api/companies/${companyId}/members`
+}
+
+/**
+ * @deprecated
+ * @summary A company's members and their roles
+ */
+export const listMembersLegacy = async (companyId: string,
+    params?: ListMembersLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listMembersLegacyResponse> => {
+
+  return rampartFetch<listMembersLegacyResponse>(getListMembersLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listMembersResponse200 = {
+  data: MemberPage
+  status: 200
+}
+
+export type listMembersResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listMembersResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listMembersResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listMembersResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listMembersResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listMembersResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listMembersResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listMembersResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listMembersResponseSuccess = (listMembersResponse200) & {
+  headers: Headers;
+};
+export type listMembersResponseError = (listMembersResponse400 | listMembersResponse401 | listMembersResponse403 | listMembersResponse404 | listMembersResponse422 | listMembersResponse429 | listMembersResponse500 | listMembersResponse503) & {
+  headers: Headers;
+};
+
+export type listMembersResponse = (listMembersResponseSuccess | listMembersResponseError)
+
+export const getListMembersUrl = (companyId: string,
+    params?: ListMembersParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/members?${stringifiedParams}` : `/api/v1/companies/${companyId}/members`
+}
+
+/**
+ * @summary A company's members and their roles
+ */
+export const listMembers = async (companyId: string,
+    params?: ListMembersParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listMembersResponse> => {
+
+  return rampartFetch<listMembersResponse>(getListMembersUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type changeMemberRoleLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type changeMemberRoleLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type changeMemberRoleLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type changeMemberRoleLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type changeMemberRoleLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type changeMemberRoleLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type changeMemberRoleLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type changeMemberRoleLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type changeMemberRoleLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type changeMemberRoleLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type changeMemberRoleLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type changeMemberRoleLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type changeMemberRoleLegacyResponseSuccess = (changeMemberRoleLegacyResponse204) & {
+  headers: Headers;
+};
+export type changeMemberRoleLegacyResponseError = (changeMemberRoleLegacyResponse400 | changeMemberRoleLegacyResponse401 | changeMemberRoleLegacyResponse403 | changeMemberRoleLegacyResponse404 | changeMemberRoleLegacyResponse409 | changeMemberRoleLegacyResponse413 | changeMemberRoleLegacyResponse415 | changeMemberRoleLegacyResponse422 | changeMemberRoleLegacyResponse429 | changeMemberRoleLegacyResponse500 | changeMemberRoleLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type changeMemberRoleLegacyResponse = (changeMemberRoleLegacyResponseSuccess | changeMemberRoleLegacyResponseError)
+
+export const getChangeMemberRoleLegacyUrl = (companyId: string,
+    userId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/members/${userId}`
+}
+
+/**
+ * @deprecated
+ * @summary Change a member's role (never above your own; a company keeps at least one owner)
+ */
+export const changeMemberRoleLegacy = async (companyId: string,
+    userId: string,
+    changeRoleRequest: ChangeRoleRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<changeMemberRoleLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<changeMemberRoleLegacyResponse>(getChangeMemberRoleLegacyUrl(companyId,userId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(changeRoleRequest)
+  }
+);}
+
+
+
+export type removeMemberLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removeMemberLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removeMemberLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removeMemberLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removeMemberLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removeMemberLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type removeMemberLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removeMemberLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removeMemberLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removeMemberLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removeMemberLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removeMemberLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removeMemberLegacyResponseSuccess = (removeMemberLegacyResponse204) & {
+  headers: Headers;
+};
+export type removeMemberLegacyResponseError = (removeMemberLegacyResponse400 | removeMemberLegacyResponse401 | removeMemberLegacyResponse403 | removeMemberLegacyResponse404 | removeMemberLegacyResponse409 | removeMemberLegacyResponse413 | removeMemberLegacyResponse415 | removeMemberLegacyResponse422 | removeMemberLegacyResponse429 | removeMemberLegacyResponse500 | removeMemberLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type removeMemberLegacyResponse = (removeMemberLegacyResponseSuccess | removeMemberLegacyResponseError)
+
+export const getRemoveMemberLegacyUrl = (companyId: string,
+    userId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/members/${userId}`
+}
+
+/**
+ * @deprecated
+ * @summary Remove a member (not one who outranks you, not the last owner)
+ */
+export const removeMemberLegacy = async (companyId: string,
+    userId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removeMemberLegacyResponse> => {
+
+  return rampartFetch<removeMemberLegacyResponse>(getRemoveMemberLegacyUrl(companyId,userId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type changeMemberRoleResponse204 = {
+  data: void
+  status: 204
+}
+
+export type changeMemberRoleResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type changeMemberRoleResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type changeMemberRoleResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type changeMemberRoleResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type changeMemberRoleResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type changeMemberRoleResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type changeMemberRoleResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type changeMemberRoleResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type changeMemberRoleResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type changeMemberRoleResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type changeMemberRoleResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type changeMemberRoleResponseSuccess = (changeMemberRoleResponse204) & {
+  headers: Headers;
+};
+export type changeMemberRoleResponseError = (changeMemberRoleResponse400 | changeMemberRoleResponse401 | changeMemberRoleResponse403 | changeMemberRoleResponse404 | changeMemberRoleResponse409 | changeMemberRoleResponse413 | changeMemberRoleResponse415 | changeMemberRoleResponse422 | changeMemberRoleResponse429 | changeMemberRoleResponse500 | changeMemberRoleResponse503) & {
+  headers: Headers;
+};
+
+export type changeMemberRoleResponse = (changeMemberRoleResponseSuccess | changeMemberRoleResponseError)
+
+export const getChangeMemberRoleUrl = (companyId: string,
+    userId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/members/${userId}`
+}
+
+/**
+ * @summary Change a member's role (never above your own; a company keeps at least one owner)
+ */
+export const changeMemberRole = async (companyId: string,
+    userId: string,
+    changeRoleRequest: ChangeRoleRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<changeMemberRoleResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<changeMemberRoleResponse>(getChangeMemberRoleUrl(companyId,userId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(changeRoleRequest)
+  }
+);}
+
+
+
+export type removeMemberResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removeMemberResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removeMemberResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removeMemberResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removeMemberResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removeMemberResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type removeMemberResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removeMemberResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removeMemberResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removeMemberResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removeMemberResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removeMemberResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removeMemberResponseSuccess = (removeMemberResponse204) & {
+  headers: Headers;
+};
+export type removeMemberResponseError = (removeMemberResponse400 | removeMemberResponse401 | removeMemberResponse403 | removeMemberResponse404 | removeMemberResponse409 | removeMemberResponse413 | removeMemberResponse415 | removeMemberResponse422 | removeMemberResponse429 | removeMemberResponse500 | removeMemberResponse503) & {
+  headers: Headers;
+};
+
+export type removeMemberResponse = (removeMemberResponseSuccess | removeMemberResponseError)
+
+export const getRemoveMemberUrl = (companyId: string,
+    userId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/members/${userId}`
+}
+
+/**
+ * @summary Remove a member (not one who outranks you, not the last owner)
+ */
+export const removeMember = async (companyId: string,
+    userId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removeMemberResponse> => {
+
+  return rampartFetch<removeMemberResponse>(getRemoveMemberUrl(companyId,userId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type leaveCompanyLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type leaveCompanyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type leaveCompanyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type leaveCompanyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type leaveCompanyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type leaveCompanyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type leaveCompanyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type leaveCompanyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type leaveCompanyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type leaveCompanyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type leaveCompanyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type leaveCompanyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type leaveCompanyLegacyResponseSuccess = (leaveCompanyLegacyResponse204) & {
+  headers: Headers;
+};
+export type leaveCompanyLegacyResponseError = (leaveCompanyLegacyResponse400 | leaveCompanyLegacyResponse401 | leaveCompanyLegacyResponse403 | leaveCompanyLegacyResponse404 | leaveCompanyLegacyResponse409 | leaveCompanyLegacyResponse413 | leaveCompanyLegacyResponse415 | leaveCompanyLegacyResponse422 | leaveCompanyLegacyResponse429 | leaveCompanyLegacyResponse500 | leaveCompanyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type leaveCompanyLegacyResponse = (leaveCompanyLegacyResponseSuccess | leaveCompanyLegacyResponseError)
+
+export const getLeaveCompanyLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/leave`
+}
+
+/**
+ * @deprecated
+ * @summary Leave a company (the last owner must transfer ownership first)
+ */
+export const leaveCompanyLegacy = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<leaveCompanyLegacyResponse> => {
+
+  return rampartFetch<leaveCompanyLegacyResponse>(getLeaveCompanyLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type leaveCompanyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type leaveCompanyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type leaveCompanyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type leaveCompanyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type leaveCompanyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type leaveCompanyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type leaveCompanyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type leaveCompanyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type leaveCompanyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type leaveCompanyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type leaveCompanyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type leaveCompanyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type leaveCompanyResponseSuccess = (leaveCompanyResponse204) & {
+  headers: Headers;
+};
+export type leaveCompanyResponseError = (leaveCompanyResponse400 | leaveCompanyResponse401 | leaveCompanyResponse403 | leaveCompanyResponse404 | leaveCompanyResponse409 | leaveCompanyResponse413 | leaveCompanyResponse415 | leaveCompanyResponse422 | leaveCompanyResponse429 | leaveCompanyResponse500 | leaveCompanyResponse503) & {
+  headers: Headers;
+};
+
+export type leaveCompanyResponse = (leaveCompanyResponseSuccess | leaveCompanyResponseError)
+
+export const getLeaveCompanyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/leave`
+}
+
+/**
+ * @summary Leave a company (the last owner must transfer ownership first)
+ */
+export const leaveCompany = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<leaveCompanyResponse> => {
+
+  return rampartFetch<leaveCompanyResponse>(getLeaveCompanyUrl(companyId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type transferOwnershipLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type transferOwnershipLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type transferOwnershipLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type transferOwnershipLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type transferOwnershipLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type transferOwnershipLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type transferOwnershipLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type transferOwnershipLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type transferOwnershipLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type transferOwnershipLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type transferOwnershipLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type transferOwnershipLegacyResponseSuccess = (transferOwnershipLegacyResponse204) & {
+  headers: Headers;
+};
+export type transferOwnershipLegacyResponseError = (transferOwnershipLegacyResponse400 | transferOwnershipLegacyResponse401 | transferOwnershipLegacyResponse403 | transferOwnershipLegacyResponse404 | transferOwnershipLegacyResponse413 | transferOwnershipLegacyResponse415 | transferOwnershipLegacyResponse422 | transferOwnershipLegacyResponse429 | transferOwnershipLegacyResponse500 | transferOwnershipLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type transferOwnershipLegacyResponse = (transferOwnershipLegacyResponseSuccess | transferOwnershipLegacyResponseError)
+
+export const getTransferOwnershipLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/transfer-ownership`
+}
+
+/**
+ * @deprecated
+ * @summary Make another member owner; you stay on as admin
+ */
+export const transferOwnershipLegacy = async (companyId: string,
+    transferOwnershipRequest: TransferOwnershipRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<transferOwnershipLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<transferOwnershipLegacyResponse>(getTransferOwnershipLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(transferOwnershipRequest)
+  }
+);}
+
+
+
+export type transferOwnershipResponse204 = {
+  data: void
+  status: 204
+}
+
+export type transferOwnershipResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type transferOwnershipResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type transferOwnershipResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type transferOwnershipResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type transferOwnershipResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type transferOwnershipResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type transferOwnershipResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type transferOwnershipResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type transferOwnershipResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type transferOwnershipResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type transferOwnershipResponseSuccess = (transferOwnershipResponse204) & {
+  headers: Headers;
+};
+export type transferOwnershipResponseError = (transferOwnershipResponse400 | transferOwnershipResponse401 | transferOwnershipResponse403 | transferOwnershipResponse404 | transferOwnershipResponse413 | transferOwnershipResponse415 | transferOwnershipResponse422 | transferOwnershipResponse429 | transferOwnershipResponse500 | transferOwnershipResponse503) & {
+  headers: Headers;
+};
+
+export type transferOwnershipResponse = (transferOwnershipResponseSuccess | transferOwnershipResponseError)
+
+export const getTransferOwnershipUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/transfer-ownership`
+}
+
+/**
+ * @summary Make another member owner; you stay on as admin
+ */
+export const transferOwnership = async (companyId: string,
+    transferOwnershipRequest: TransferOwnershipRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<transferOwnershipResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<transferOwnershipResponse>(getTransferOwnershipUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(transferOwnershipRequest)
+  }
+);}
+
+
+
+export type listCompanyAuditEventsLegacyResponse200 = {
+  data: AuditEventPage
+  status: 200
+}
+
+export type listCompanyAuditEventsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listCompanyAuditEventsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listCompanyAuditEventsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listCompanyAuditEventsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listCompanyAuditEventsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listCompanyAuditEventsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listCompanyAuditEventsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listCompanyAuditEventsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listCompanyAuditEventsLegacyResponseSuccess = (listCompanyAuditEventsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listCompanyAuditEventsLegacyResponseError = (listCompanyAuditEventsLegacyResponse400 | listCompanyAuditEventsLegacyResponse401 | listCompanyAuditEventsLegacyResponse403 | listCompanyAuditEventsLegacyResponse404 | listCompanyAuditEventsLegacyResponse422 | listCompanyAuditEventsLegacyResponse429 | listCompanyAuditEventsLegacyResponse500 | listCompanyAuditEventsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listCompanyAuditEventsLegacyResponse = (listCompanyAuditEventsLegacyResponseSuccess | listCompanyAuditEventsLegacyResponseError)
+
+export const getListCompanyAuditEventsLegacyUrl = (companyId: string,
+    params?: ListCompanyAuditEventsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/audit-events?${stringifiedParams}` : `/api/companies/${companyId}/audit-events`
+}
+
+/**
+ * @deprecated
+ * @summary The company's audit events, newest first
+ */
+export const listCompanyAuditEventsLegacy = async (companyId: string,
+    params?: ListCompanyAuditEventsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listCompanyAuditEventsLegacyResponse> => {
+
+  return rampartFetch<listCompanyAuditEventsLegacyResponse>(getListCompanyAuditEventsLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listCompanyAuditEventsResponse200 = {
+  data: AuditEventPage
+  status: 200
+}
+
+export type listCompanyAuditEventsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listCompanyAuditEventsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listCompanyAuditEventsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listCompanyAuditEventsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listCompanyAuditEventsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listCompanyAuditEventsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listCompanyAuditEventsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listCompanyAuditEventsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listCompanyAuditEventsResponseSuccess = (listCompanyAuditEventsResponse200) & {
+  headers: Headers;
+};
+export type listCompanyAuditEventsResponseError = (listCompanyAuditEventsResponse400 | listCompanyAuditEventsResponse401 | listCompanyAuditEventsResponse403 | listCompanyAuditEventsResponse404 | listCompanyAuditEventsResponse422 | listCompanyAuditEventsResponse429 | listCompanyAuditEventsResponse500 | listCompanyAuditEventsResponse503) & {
+  headers: Headers;
+};
+
+export type listCompanyAuditEventsResponse = (listCompanyAuditEventsResponseSuccess | listCompanyAuditEventsResponseError)
+
+export const getListCompanyAuditEventsUrl = (companyId: string,
+    params?: ListCompanyAuditEventsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/audit-events?${stringifiedParams}` : `/api/v1/companies/${companyId}/audit-events`
+}
+
+/**
+ * @summary The company's audit events, newest first
+ */
+export const listCompanyAuditEvents = async (companyId: string,
+    params?: ListCompanyAuditEventsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listCompanyAuditEventsResponse> => {
+
+  return rampartFetch<listCompanyAuditEventsResponse>(getListCompanyAuditEventsUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type exportCompanyAuditEventsLegacyResponse200ApplicationXNdjsonCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportCompanyAuditEventsLegacyResponse200TextCsvCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportCompanyAuditEventsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type exportCompanyAuditEventsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type exportCompanyAuditEventsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type exportCompanyAuditEventsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type exportCompanyAuditEventsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type exportCompanyAuditEventsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type exportCompanyAuditEventsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type exportCompanyAuditEventsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type exportCompanyAuditEventsLegacyResponseSuccess = (exportCompanyAuditEventsLegacyResponse200ApplicationXNdjsonCharsetUtf8 | exportCompanyAuditEventsLegacyResponse200TextCsvCharsetUtf8) & {
+  headers: Headers;
+};
+export type exportCompanyAuditEventsLegacyResponseError = (exportCompanyAuditEventsLegacyResponse400 | exportCompanyAuditEventsLegacyResponse401 | exportCompanyAuditEventsLegacyResponse403 | exportCompanyAuditEventsLegacyResponse404 | exportCompanyAuditEventsLegacyResponse422 | exportCompanyAuditEventsLegacyResponse429 | exportCompanyAuditEventsLegacyResponse500 | exportCompanyAuditEventsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type exportCompanyAuditEventsLegacyResponse = (exportCompanyAuditEventsLegacyResponseSuccess | exportCompanyAuditEventsLegacyResponseError)
+
+export const getExportCompanyAuditEventsLegacyUrl = (companyId: string,
+    params: ExportCompanyAuditEventsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/audit-events/export?${stringifiedParams}` : `/api/companies/${companyId}/audit-events/export`
+}
+
+/**
+ * @deprecated
+ * @summary Stream the company's audit events as NDJSON or CSV
+ */
+export const exportCompanyAuditEventsLegacy = async (companyId: string,
+    params: ExportCompanyAuditEventsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<exportCompanyAuditEventsLegacyResponse> => {
+
+  return rampartFetch<exportCompanyAuditEventsLegacyResponse>(getExportCompanyAuditEventsLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type exportCompanyAuditEventsResponse200ApplicationXNdjsonCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportCompanyAuditEventsResponse200TextCsvCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportCompanyAuditEventsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type exportCompanyAuditEventsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type exportCompanyAuditEventsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type exportCompanyAuditEventsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type exportCompanyAuditEventsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type exportCompanyAuditEventsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type exportCompanyAuditEventsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type exportCompanyAuditEventsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type exportCompanyAuditEventsResponseSuccess = (exportCompanyAuditEventsResponse200ApplicationXNdjsonCharsetUtf8 | exportCompanyAuditEventsResponse200TextCsvCharsetUtf8) & {
+  headers: Headers;
+};
+export type exportCompanyAuditEventsResponseError = (exportCompanyAuditEventsResponse400 | exportCompanyAuditEventsResponse401 | exportCompanyAuditEventsResponse403 | exportCompanyAuditEventsResponse404 | exportCompanyAuditEventsResponse422 | exportCompanyAuditEventsResponse429 | exportCompanyAuditEventsResponse500 | exportCompanyAuditEventsResponse503) & {
+  headers: Headers;
+};
+
+export type exportCompanyAuditEventsResponse = (exportCompanyAuditEventsResponseSuccess | exportCompanyAuditEventsResponseError)
+
+export const getExportCompanyAuditEventsUrl = (companyId: string,
+    params: ExportCompanyAuditEventsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/audit-events/export?${stringifiedParams}` : `/api/v1/companies/${companyId}/audit-events/export`
+}
+
+/**
+ * @summary Stream the company's audit events as NDJSON or CSV
+ */
+export const exportCompanyAuditEvents = async (companyId: string,
+    params: ExportCompanyAuditEventsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<exportCompanyAuditEventsResponse> => {
+
+  return rampartFetch<exportCompanyAuditEventsResponse>(getExportCompanyAuditEventsUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listAuditEventsLegacyResponse200 = {
+  data: AuditEventPage
+  status: 200
+}
+
+export type listAuditEventsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listAuditEventsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listAuditEventsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listAuditEventsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listAuditEventsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listAuditEventsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listAuditEventsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listAuditEventsLegacyResponseSuccess = (listAuditEventsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listAuditEventsLegacyResponseError = (listAuditEventsLegacyResponse400 | listAuditEventsLegacyResponse401 | listAuditEventsLegacyResponse403 | listAuditEventsLegacyResponse422 | listAuditEventsLegacyResponse429 | listAuditEventsLegacyResponse500 | listAuditEventsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listAuditEventsLegacyResponse = (listAuditEventsLegacyResponseSuccess | listAuditEventsLegacyResponseError)
+
+export const getListAuditEventsLegacyUrl = (params?: ListAuditEventsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/admin/audit-events?${stringifiedParams}` : `/api/admin/audit-events`
+}
+
+/**
+ * @deprecated
+ * @summary Audit events of every stream (or one company, or the platform), newest first
+ */
+export const listAuditEventsLegacy = async (params?: ListAuditEventsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listAuditEventsLegacyResponse> => {
+
+  return rampartFetch<listAuditEventsLegacyResponse>(getListAuditEventsLegacyUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listAuditEventsResponse200 = {
+  data: AuditEventPage
+  status: 200
+}
+
+export type listAuditEventsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listAuditEventsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listAuditEventsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listAuditEventsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listAuditEventsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listAuditEventsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listAuditEventsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listAuditEventsResponseSuccess = (listAuditEventsResponse200) & {
+  headers: Headers;
+};
+export type listAuditEventsResponseError = (listAuditEventsResponse400 | listAuditEventsResponse401 | listAuditEventsResponse403 | listAuditEventsResponse422 | listAuditEventsResponse429 | listAuditEventsResponse500 | listAuditEventsResponse503) & {
+  headers: Headers;
+};
+
+export type listAuditEventsResponse = (listAuditEventsResponseSuccess | listAuditEventsResponseError)
+
+export const getListAuditEventsUrl = (params?: ListAuditEventsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/admin/audit-events?${stringifiedParams}` : `/api/v1/admin/audit-events`
+}
+
+/**
+ * @summary Audit events of every stream (or one company, or the platform), newest first
+ */
+export const listAuditEvents = async (params?: ListAuditEventsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listAuditEventsResponse> => {
+
+  return rampartFetch<listAuditEventsResponse>(getListAuditEventsUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type exportAuditEventsLegacyResponse200ApplicationXNdjsonCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportAuditEventsLegacyResponse200TextCsvCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportAuditEventsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type exportAuditEventsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type exportAuditEventsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type exportAuditEventsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type exportAuditEventsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type exportAuditEventsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type exportAuditEventsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type exportAuditEventsLegacyResponseSuccess = (exportAuditEventsLegacyResponse200ApplicationXNdjsonCharsetUtf8 | exportAuditEventsLegacyResponse200TextCsvCharsetUtf8) & {
+  headers: Headers;
+};
+export type exportAuditEventsLegacyResponseError = (exportAuditEventsLegacyResponse400 | exportAuditEventsLegacyResponse401 | exportAuditEventsLegacyResponse403 | exportAuditEventsLegacyResponse422 | exportAuditEventsLegacyResponse429 | exportAuditEventsLegacyResponse500 | exportAuditEventsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type exportAuditEventsLegacyResponse = (exportAuditEventsLegacyResponseSuccess | exportAuditEventsLegacyResponseError)
+
+export const getExportAuditEventsLegacyUrl = (params: ExportAuditEventsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/admin/audit-events/export?${stringifiedParams}` : `/api/admin/audit-events/export`
+}
+
+/**
+ * @deprecated
+ * @summary Stream audit events of every stream (or one company, or the platform) as NDJSON or CSV
+ */
+export const exportAuditEventsLegacy = async (params: ExportAuditEventsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<exportAuditEventsLegacyResponse> => {
+
+  return rampartFetch<exportAuditEventsLegacyResponse>(getExportAuditEventsLegacyUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type exportAuditEventsResponse200ApplicationXNdjsonCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportAuditEventsResponse200TextCsvCharsetUtf8 = {
+  data: string
+  status: 200
+}
+
+export type exportAuditEventsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type exportAuditEventsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type exportAuditEventsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type exportAuditEventsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type exportAuditEventsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type exportAuditEventsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type exportAuditEventsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type exportAuditEventsResponseSuccess = (exportAuditEventsResponse200ApplicationXNdjsonCharsetUtf8 | exportAuditEventsResponse200TextCsvCharsetUtf8) & {
+  headers: Headers;
+};
+export type exportAuditEventsResponseError = (exportAuditEventsResponse400 | exportAuditEventsResponse401 | exportAuditEventsResponse403 | exportAuditEventsResponse422 | exportAuditEventsResponse429 | exportAuditEventsResponse500 | exportAuditEventsResponse503) & {
+  headers: Headers;
+};
+
+export type exportAuditEventsResponse = (exportAuditEventsResponseSuccess | exportAuditEventsResponseError)
+
+export const getExportAuditEventsUrl = (params: ExportAuditEventsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/admin/audit-events/export?${stringifiedParams}` : `/api/v1/admin/audit-events/export`
+}
+
+/**
+ * @summary Stream audit events of every stream (or one company, or the platform) as NDJSON or CSV
+ */
+export const exportAuditEvents = async (params: ExportAuditEventsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<exportAuditEventsResponse> => {
+
+  return rampartFetch<exportAuditEventsResponse>(getExportAuditEventsUrl(params),
   {
     ...options,
     method: 'GET'

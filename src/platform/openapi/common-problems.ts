@@ -1,4 +1,5 @@
 import type { FastifySchema } from "fastify";
+import type { Access } from "../access/access.ts";
 
 /** HTTP methods whose requests carry a body Fastify parses (and can therefore reject). */
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -11,9 +12,15 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  *   400 anywhere (a Host outside TRUSTED_HOSTS), 503 anywhere (database unavailable, kill switch);
  * - 422 when the route validates any input (params, query, headers or body);
  * - 413 (too large) and 415 (not JSON) for methods that carry a body;
- * - 401 when it requires credentials.
+ * - 401 when it requires credentials; 403 when its access declaration can refuse a caller
+ *   (wrong kind of caller, missing permission, suspended company); 404 for company routes
+ *   (a company the caller cannot see answers exactly like a missing one).
  */
-export function commonProblemStatuses(method: string, schema: FastifySchema & { security?: unknown }): number[] {
+export function commonProblemStatuses(
+  method: string,
+  schema: FastifySchema & { security?: unknown },
+  access?: Access,
+): number[] {
   const statuses = new Set([400, 429, 500, 503]);
   const validates = [schema.body, schema.params, schema.querystring, schema.headers].some((s) => s !== undefined);
   if (validates) statuses.add(422);
@@ -23,6 +30,11 @@ export function commonProblemStatuses(method: string, schema: FastifySchema & { 
     statuses.add(415);
   }
   if (requiresCredentials(schema.security)) statuses.add(401);
+  if (access !== undefined && access !== "public") {
+    statuses.add(401);
+    statuses.add(403);
+    if (typeof access === "object") statuses.add(404);
+  }
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -30,4 +42,15 @@ export function commonProblemStatuses(method: string, schema: FastifySchema & { 
 function requiresCredentials(security: unknown): boolean {
   if (!Array.isArray(security) || security.length === 0) return false;
   return security.every((requirement) => Object.keys(requirement as object).length > 0);
+}
+
+/**
+ * The OpenAPI security requirement an access declaration implies: company routes take a
+ * user's token or an API key, "user" and "platform_admin" routes a user's token only.
+ */
+export function securityFor(access: Access | undefined): Record<string, string[]>[] | undefined {
+  if (access === undefined) return undefined;
+  if (access === "public") return [];
+  if (typeof access === "object") return [{ bearerAuth: [] }, { apiKey: [] }];
+  return [{ bearerAuth: [] }];
 }

@@ -1,9 +1,10 @@
 import { STATUS_CODES } from "node:http";
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import type { FastifySchema, RouteOptions } from "fastify";
+import { accessOf } from "../access/access.ts";
 import { LEGACY_RESPONSE_HEADERS } from "../http/legacy-routes.ts";
 import { RAMPART_VERSION } from "../version.ts";
-import { commonProblemStatuses } from "./common-problems.ts";
+import { commonProblemStatuses, securityFor } from "./common-problems.ts";
 import { problemResponse } from "./problem-responses.ts";
 import { API_TAGS } from "./tags.ts";
 
@@ -67,7 +68,9 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
   for (const [status, entry] of Object.entries((schema.response ?? {}) as ResponseEntries)) {
     responses[status] = describedResponse(status, entry);
   }
-  for (const status of commonProblemStatuses(method, schema)) {
+  const access = accessOf(route);
+  const security = (schema as { security?: Record<string, string[]>[] }).security ?? securityFor(access);
+  for (const status of commonProblemStatuses(method, { ...schema, security }, access)) {
     responses[status] ??= problemResponse(status);
   }
   if (route.config?.legacyRoute !== undefined) {
@@ -75,7 +78,14 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
       responses[status] = { ...(entry as object), headers: LEGACY_RESPONSE_HEADERS };
     }
   }
-  return { ...schema, response: responses };
+  // The permission is part of the contract: clients and docs/access-matrix.md read it here.
+  const declared =
+    access === undefined
+      ? {}
+      : typeof access === "object"
+        ? { "x-rampart-access": "company", "x-rampart-permission": access.permission }
+        : { "x-rampart-access": access };
+  return { ...schema, ...(security !== undefined ? { security } : {}), ...declared, response: responses };
 }
 
 /** OpenAPI requires a description per response; a bare schema gets its status text. */

@@ -7,4 +7,13 @@ export const API_TAGS = [
   { name: "health", description: "Probes for load balancers and orchestrators: liveness, readiness, version." },
   { name: "auth", description: "Accounts, sign-in, sessions, refresh tokens, passwords and the public signing keys." },
   { name: "users", description: "The signed-in user's own profile, data export and account deletion." },
+  { name: "companies", description: "Companies (tenants), their members and roles, ownership." },
+  { name: "invitations", description: "Mailed, single-use invitations to join a company, and accepting them." },
+  {
+    name: "partners",
+    description: "Company-to-company partnerships: requests, decisions, and the scoped access they grant.",
+  },
+  { name: "admin", description: "Platform administration: users, companies, kill switch and feature flags." },
+  { name: "api-keys", description: "Company API keys for machine-to-machine calls, limited to their scopes." },
+  { name: "audit", description: "The tamper-evident audit trail: listing and streaming export of audit events." },
 ] as const;

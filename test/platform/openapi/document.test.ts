@@ -116,6 +116,16 @@ describe("the OpenAPI document at GET /openapi.json", () => {
     }
   });
 
+  it("versions every API operation under /api/v1: outside it only the probes, the JWKS and deprecated legacy twins", () => {
+    const unversioned = new Set(["/health", "/health/live", "/health/ready", "/.well-known/jwks.json"]);
+    for (const [key, operation] of operationsOf(document)) {
+      const path = key.slice(key.indexOf(" ") + 1);
+      if (path.startsWith("/api/v1/")) continue;
+      if (path.startsWith("/api/")) assert.equal(operation.deprecated, true, `${key} is a deprecated legacy twin`);
+      else assert.ok(unversioned.has(path), `${key} is outside /api/v1`);
+    }
+  });
+
   it("leaves out the endpoints that are not API: the document itself and the docs", () => {
     for (const path of Object.keys(document.paths)) assert.doesNotMatch(path, /^\/(openapi\.json|docs)/);
   });

@@ -15,6 +15,7 @@ describe("problem responses in the OpenAPI document", () => {
     t.app.post(
       "/test/notes",
       {
+        config: { access: "public" },
         schema: {
           operationId: "createNote",
           tags: ["test"],
@@ -31,6 +32,7 @@ describe("problem responses in the OpenAPI document", () => {
     t.app.get(
       "/test/notes/:id",
       {
+        config: { access: "public" },
         schema: {
           operationId: "getNote",
           tags: ["test"],
@@ -45,6 +47,7 @@ describe("problem responses in the OpenAPI document", () => {
     t.app.get(
       "/test/anonymous-or-key",
       {
+        config: { access: "public" },
         schema: {
           operationId: "getOptionalAuth",
           tags: ["test"],
@@ -58,6 +61,7 @@ describe("problem responses in the OpenAPI document", () => {
     t.app.delete(
       "/test/notes/:id",
       {
+        config: { access: "public" },
         schema: {
           operationId: "deleteNote",
           tags: ["test"],

@@ -4,7 +4,7 @@ import { join } from "node:path";
 const PASSWORD = "bench-passphrase-violet-42";
 
 /** Registers, verifies (token from the outbox) and signs in one user; returns the bearer header. */
-export async function signedInBearer(baseUrl: string, dataDir: string): Promise<Record<string, string>> {
+export async function signedInBearer(baseUrl: string, dataDir: string): Promise<{ headers: Record<string, string> }> {
   const email = `bench-${Date.now()}@example.com`;
   const post = (path: string, body: unknown) =>
     fetch(`${baseUrl}${path}`, {
@@ -28,5 +28,21 @@ export async function signedInBearer(baseUrl: string, dataDir: string): Promise<
   await post("/api/v1/auth/verify-email", { token });
   const login = await post("/api/v1/auth/login", { email, password: PASSWORD, clientType: "native" });
   const { accessToken } = (await login.json()) as { accessToken: string };
-  return { authorization: `Bearer ${accessToken}` };
+  return { headers: { authorization: `Bearer ${accessToken}` } };
+}
+
+/** A signed-in owner of a new company; the path names the company (an authenticated tenant route). */
+export async function companyOwner(
+  baseUrl: string,
+  dataDir: string,
+): Promise<{ headers: Record<string, string>; path: string }> {
+  const { headers } = await signedInBearer(baseUrl, dataDir);
+  const created = await fetch(`${baseUrl}/api/v1/companies`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify({ name: "Bench Co", slug: `bench-${Date.now()}` }),
+  });
+  if (created.status !== 201) throw new Error(`create company: ${created.status}`);
+  const { id } = (await created.json()) as { id: string };
+  return { headers, path: `/api/v1/companies/${id}` };
 }

@@ -5,6 +5,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
+import { auditBench } from "./audit.ts";
 import { type Scenario, scenarios } from "./scenarios.ts";
 
 // Load comes from a separate autocannon process so the load generator does not share
@@ -107,10 +108,12 @@ async function main() {
     const extra = await scenario.setup?.();
     const { url, child } = await startTarget({ ...scenario, env: { ...scenario.env, ...extra?.env } }, dataDir);
     try {
-      const headers = (await scenario.prepare?.(url, dataDir)) ?? {};
+      const prepared = await scenario.prepare?.(url, dataDir);
+      const headers = prepared?.headers ?? {};
+      const target = { ...scenario, path: prepared?.path ?? scenario.path };
       // Warm up first so the JIT has compiled the hot path before we measure.
-      await load(scenario, url, headers, WARMUP_S);
-      const result = await load(scenario, url, headers, DURATION_S);
+      await load(target, url, headers, WARMUP_S);
+      const result = await load(target, url, headers, DURATION_S);
       results.set(scenario.name, result);
       let versus = "";
       const base = scenario.baseline ? results.get(scenario.baseline) : undefined;
@@ -130,6 +133,8 @@ async function main() {
       await extra?.cleanup();
     }
   }
+  // Not an HTTP load: the audit trail's append rate and the export's memory, in process.
+  if ((!ONLY || ONLY.includes("audit")) && !(await auditBench(process.stdout))) failed = true;
   if (failed) {
     process.stdout.write("\nFAILED: a scenario missed its target or saw errors.\n");
     process.exitCode = 1;

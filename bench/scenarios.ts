@@ -1,5 +1,5 @@
 import { createPostgresSchema } from "../test/helpers/database.ts";
-import { signedInBearer } from "./identity-setup.ts";
+import { companyOwner, signedInBearer } from "./identity-setup.ts";
 
 /** A load scenario: which server to start, what to request, and what to prepare first. */
 export interface Scenario {
@@ -12,7 +12,7 @@ export interface Scenario {
   /** Runs before the server starts (e.g. creates a PostgreSQL schema); its env is added, cleanup runs after. */
   setup?(): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
   /** Runs against the started server before the load, returns request headers (e.g. a bearer token). */
-  prepare?(baseUrl: string, dataDir: string): Promise<Record<string, string>>;
+  prepare?(baseUrl: string, dataDir: string): Promise<{ headers: Record<string, string>; path?: string }>;
   /** Compare requests/s with this scenario's and print the percentage. */
   readonly baseline?: string;
   /** Minimum percentage of the baseline's requests/s; the run fails below it. */
@@ -39,6 +39,23 @@ const usersMe = (engine: "sqlite" | "postgres"): Scenario => ({
   prepare: signedInBearer,
   baseline: "GET /health",
 });
+
+const REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+function companyRead(label: string, env: Record<string, string>): Scenario {
+  return {
+    name: `GET /api/v1/companies/{id} (postgres, ${label})`,
+    target: "rampart",
+    path: "/api/v1/companies/{id}",
+    env: { RATE_LIMIT_USER: GENEROUS, RATE_LIMIT_ADMIN: GENEROUS, RATE_LIMIT_AUTH: GENEROUS, ...env },
+    setup: async () => {
+      const { url, dropSchema } = await createPostgresSchema();
+      return { env: { DATABASE_URL: url }, cleanup: dropSchema };
+    },
+    prepare: companyOwner,
+    baseline: label === "cache off" ? undefined : "GET /api/v1/companies/{id} (postgres, cache off)",
+  };
+}
 
 export const scenarios: Scenario[] = [
   { name: "bare node:http JSON", target: "bare", path: "/" },
@@ -95,4 +112,22 @@ export const scenarios: Scenario[] = [
   },
   usersMe("sqlite"),
   usersMe("postgres"),
+  // The cost of rate limiting on an authenticated route: keyed by user, counted in memory or Redis.
+  {
+    ...usersMe("sqlite"),
+    name: "GET /api/v1/users/me (sqlite, rate limiting off)",
+    env: { ENABLE_RATE_LIMITING: "false" },
+    baseline: "GET /api/v1/users/me (sqlite)",
+  },
+  {
+    ...usersMe("sqlite"),
+    name: "GET /api/v1/users/me (sqlite, rate limits in redis)",
+    env: { ...usersMe("sqlite").env, REDIS_URL: REDIS, RATE_LIMIT_KEY_PREFIX: `rampart:bench:rl:${process.pid}` },
+    baseline: "GET /api/v1/users/me (sqlite)",
+  },
+  // An authenticated tenant route on PostgreSQL: session, company status and membership
+  // lookups on every request — what the cache is for. Cache off, in memory, and with Redis.
+  companyRead("cache off", { CACHE_ENABLED: "false" }),
+  companyRead("cache in memory", {}),
+  companyRead("cache with redis", { REDIS_URL: REDIS, CACHE_KEY_PREFIX: `rampart:bench:cache:${process.pid}` }),
 ];

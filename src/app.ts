@@ -2,13 +2,22 @@ import fastifyCookie from "@fastify/cookie";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import { accessResolvers } from "./modules/access-resolvers.ts";
+import { type ApiKeysDeps, apiKeyRoutes } from "./modules/api-keys/index.ts";
+import { type AuditRouteOptions, auditRoutes, switchChangeRecorder } from "./modules/audit/index.ts";
+import { type CompaniesDeps, companyRoutes, companySchemas } from "./modules/companies/index.ts";
 import {
-  authenticateAccessToken,
+  countPlatformAdmins,
   createPasswordHasher,
   type IdentityDeps,
   identityRoutes,
+  userProfiles,
 } from "./modules/identity/index.ts";
-import { installAuthentication } from "./platform/auth/authenticate.ts";
+import { type InvitationsDeps, invitationRoutes } from "./modules/invitations/index.ts";
+import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/partners/index.ts";
+import { adminRoutes } from "./modules/platform-admin/index.ts";
+import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
+import { byCaller } from "./platform/access/rate-limit-key.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
 import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
@@ -23,23 +32,71 @@ import { commaList } from "./platform/http/list.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
+import { closeConnectionsWhenDraining } from "./platform/lifecycle/close-connections-when-draining.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
 import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
+import { installAccountRateLimiting } from "./platform/rate-limit/account-limit.ts";
 import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
+import { installSwitches, type Switches } from "./platform/switches/install.ts";
+import { switchesRoutes } from "./platform/switches/routes.ts";
 
 /**
  * The domain modules under /api/v1. Each module's routes inherit the edge, authentication,
  * rate limits, error mapping and OpenAPI declared above.
  */
-async function registerModules(app: FastifyInstance, config: Config, deps: Deps): Promise<void> {
+async function registerModules(
+  app: FastifyInstance,
+  config: Config,
+  modules: ModuleDeps,
+  switches: Switches,
+): Promise<void> {
   await app.register(fastifyCookie);
-  const identity: IdentityDeps = { ...deps, config, passwords: createPasswordHasher() };
-  installAuthentication(app, (token) => authenticateAccessToken(identity, token));
+  const { identity } = modules;
+  for (const schema of companySchemas) app.addSchema(schema);
+  app.addHook("onReady", async () => {
+    const admins = await countPlatformAdmins(identity).catch(() => undefined);
+    if (admins === 0) {
+      app.log.warn(
+        "no platform admin yet: create one with `rampart users create-admin --email you@example.com` (npm run rampart -- users create-admin …)",
+      );
+    }
+  });
   // Cookie-authenticated requests must come from the app's own front end or a listed CORS origin.
   const allowedOrigins = [new URL(config.PUBLIC_APP_URL).origin, ...commaList(config.CORS_ORIGINS)];
   await app.register(identityRoutes, { prefix: "/api/v1", deps: identity, allowedOrigins });
+  await app.register(switchesRoutes, { prefix: "/api/v1", ...switches });
+  await app.register(apiKeyRoutes, { prefix: "/api/v1", deps: modules.apiKeys });
+  await app.register(invitationRoutes, { prefix: "/api/v1", deps: modules.invitations });
+  await app.register(partnerRoutes, { prefix: "/api/v1", deps: modules.partners });
+  await app.register(adminRoutes, { prefix: "/api/v1", identity, companies: modules.companies });
+  await app.register(companyRoutes, {
+    prefix: "/api/v1",
+    deps: modules.companies,
+    profiles: (ids) => userProfiles(identity, ids),
+  });
+  await app.register(auditRoutes, { prefix: "/api/v1", ...modules.audit });
+}
+
+interface ModuleDeps {
+  readonly identity: IdentityDeps;
+  readonly companies: CompaniesDeps;
+  readonly apiKeys: ApiKeysDeps;
+  readonly invitations: InvitationsDeps;
+  readonly partners: PartnersDeps;
+  readonly audit: AuditRouteOptions;
+}
+
+function moduleDeps(config: Config, deps: Deps): ModuleDeps {
+  return {
+    identity: { ...deps, config, passwords: createPasswordHasher() },
+    companies: deps,
+    apiKeys: deps,
+    invitations: { ...deps, config },
+    partners: deps,
+    audit: { db: deps.database.db },
+  };
 }
 
 export type App = FastifyInstance & { readonly lifecycle: Lifecycle };
@@ -77,7 +134,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.decorate("lifecycle", createLifecycle());
+  const lifecycle = createLifecycle();
+  app.decorate("lifecycle", lifecycle);
+  closeConnectionsWhenDraining(app, lifecycle);
   app.decorate("config", config);
   registerDatabaseMetrics(deps.metrics, deps.database);
   // Only JSON bodies are part of the contract; anything else is a 415, not a silent string.
@@ -93,7 +152,22 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
   installObservability(app, config, deps);
   await installHttpEdge(app, config);
-  installRateLimiting(app, config, deps);
+  // Before rate limits and access: while the kill switch is on, refused requests spend no
+  // one's budget and cost no credential lookup.
+  const switches = await installSwitches(app, config, deps, switchChangeRecorder(deps.clock));
+  // Callers are identified once per request, shared by the rate limiter (which keys by
+  // user, API key or role and runs first, so refused requests count too) and the access hook.
+  requireAccessDeclarations(app);
+  const modules = moduleDeps(config, deps);
+  const access = new AccessControl(
+    accessResolvers({
+      ...modules,
+      partnerPermissions: (companyId, userId) => partnerPermissions(modules.partners, companyId, userId),
+    }),
+  );
+  installRateLimiting(app, config, deps, byCaller(access));
+  installAccessControl(app, access);
+  installAccountRateLimiting(app, config, deps);
   installLegacyRoutes(app, config.ENABLE_LEGACY_ROUTES);
   // Before any route: the OpenAPI document is collected from onRoute.
   await registerOpenapi(app, { docs: config.ENABLE_DOCS });
@@ -109,7 +183,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     isDraining: () => app.lifecycle.draining,
   });
   await app.register(jwksRoute, { keys: deps.signingKeys });
-  await registerModules(app, config, deps);
+  await registerModules(app, config, modules, switches);
 
   return app as App;
 }

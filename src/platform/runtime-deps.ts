@@ -24,13 +24,17 @@ export interface RuntimeDeps {
  * by a timeout: a required one that fails aborts startup with a clear message, an
  * optional one degrades with a warning.
  */
-export async function createRuntimeDeps(config: Config, logger: Logger): Promise<RuntimeDeps> {
+export async function createRuntimeDeps(
+  config: Config,
+  logger: Logger,
+  options: { readonly migrate?: boolean } = {},
+): Promise<RuntimeDeps> {
   const closers: (() => Promise<void>)[] = [];
   const readinessChecks: ReadinessCheck[] = [];
   // First: a missing or broken signing key fails startup before any connection is opened.
   const signingKeys = await loadSigningKeys(config, logger, systemClock);
   closers.push(async () => signingKeys.close());
-  const database = await openDatabaseForServer(config, logger);
+  const database = await openDatabaseForServer(config, logger, options);
   readinessChecks.push(databaseReadinessCheck(database));
   closers.push(() => database.close());
   let redis: Deps["redis"];

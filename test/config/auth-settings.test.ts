@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
-import { ConfigError, formatConfigProblems, loadConfig } from "../../src/config/load.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { configProblems } from "../helpers/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
@@ -10,16 +11,6 @@ const smallRsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.
   type: "pkcs8",
   format: "pem",
 });
-
-function problemsOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError);
-    return formatConfigProblems(error.problems);
-  }
-  assert.fail("expected a ConfigError");
-}
 
 describe("auth settings", () => {
   it("defaults: RS256, issuer rampart, audience rampart-api, 15-minute access tokens, 30 s key reload", () => {
@@ -34,7 +25,7 @@ describe("auth settings", () => {
 
   it("production without a signing key is a config error naming both ways to give one", () => {
     assert.match(
-      problemsOf({ APP_ENV: "production" }),
+      configProblems({ APP_ENV: "production" }),
       /JWT_PRIVATE_KEY: is required in production \(or JWT_PRIVATE_KEY_FILE\)/,
     );
     assert.equal(
@@ -44,15 +35,15 @@ describe("auth settings", () => {
   });
 
   it("an inline key that is not a PEM key, too weak, or of another algorithm is refused without echoing it", () => {
-    const garbage = problemsOf({
+    const garbage = configProblems({
       APP_ENV: "production",
       JWT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----",
     });
     assert.match(garbage, /JWT_PRIVATE_KEY: is not a PEM private key/);
     assert.doesNotMatch(garbage, /c2VjcmV0/);
-    const weak = problemsOf({ APP_ENV: "production", JWT_PRIVATE_KEY: String(smallRsa) });
+    const weak = configProblems({ APP_ENV: "production", JWT_PRIVATE_KEY: String(smallRsa) });
     assert.match(weak, /JWT_PRIVATE_KEY: must be an RSA \(≥ 2048 bits\), EC P-256 or Ed25519 key/);
-    const mismatch = problemsOf({ APP_ENV: "production", JWT_PRIVATE_KEY: String(ecKey) });
+    const mismatch = configProblems({ APP_ENV: "production", JWT_PRIVATE_KEY: String(ecKey) });
     assert.match(mismatch, /JWT_ALG: is RS256 but JWT_PRIVATE_KEY is a ES256 key/);
     assert.doesNotMatch(mismatch + weak, /PRIVATE KEY-----/);
     assert.equal(
@@ -69,7 +60,7 @@ describe("auth settings", () => {
 
   it("a key given both inline and as a file is ambiguous", () => {
     assert.match(
-      problemsOf({ JWT_PRIVATE_KEY: String(ecKey), JWT_ALG: "ES256", JWT_PRIVATE_KEY_FILE: "/k.pem" }),
+      configProblems({ JWT_PRIVATE_KEY: String(ecKey), JWT_ALG: "ES256", JWT_PRIVATE_KEY_FILE: "/k.pem" }),
       /set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both/,
     );
   });

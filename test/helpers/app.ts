@@ -28,13 +28,18 @@ export function testProductionSigningKey(): string {
   return productionSigningKey;
 }
 
-/** A validated test configuration: JSON logs at info, overridable per test. */
+/**
+ * A validated test configuration: JSON logs at info, overridable per test. DATA_DIR is a
+ * temporary directory of the test process, never the checkout's ./data (whose database a
+ * developer's own runs may have migrated with other versions of the migrations).
+ */
 export function testConfig(env: Env = {}): Config {
   const needsKey = env.APP_ENV === "production" && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE;
   return loadConfig({
     APP_ENV: "test",
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
+    DATA_DIR: testKeysDataDir(),
     ...(needsKey ? { JWT_PRIVATE_KEY: testProductionSigningKey() } : {}),
     ...env,
   });
@@ -61,6 +66,8 @@ export interface TestApp {
   readonly logs: LogCapture;
   /** Where the default (outbox) mailer writes each message as an .eml file; removed when the app closes. */
   readonly outboxDir: string;
+  /** The dependencies the app was built with (e.g. its cache, for fixtures that change state behind it). */
+  readonly deps: Deps;
 }
 
 /** Builds the real app with a log capture; extra deps (e.g. readiness checks) may be overridden. */
@@ -107,5 +114,5 @@ export async function buildTestApp(env: Env = {}, overrides: Partial<Deps> = {})
     if (mailer !== overrides.mailer) await mailer.close();
     rmSync(mailDataDir, { recursive: true, force: true });
   });
-  return { app, config, logs, outboxDir: join(mailDataDir, "outbox") };
+  return { app, config, logs, deps, outboxDir: join(mailDataDir, "outbox") };
 }

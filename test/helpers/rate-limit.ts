@@ -8,7 +8,7 @@ export function addTierRoutes(app: App): void {
     app.get(
       `/test/${tier}`,
       {
-        config: { rateLimit: { tier } },
+        config: { access: "public", rateLimit: { tier } },
         schema: { operationId: `get${tier}Limited`, tags: ["test"], response: { 200: Type.Object({}) } },
       },
       async () => ({}),

@@ -15,6 +15,7 @@ describe("body limits over a real socket", () => {
     t.app.post(
       "/test/upload",
       {
+        config: { access: "public" },
         schema: {
           operationId: "upload",
           tags: ["test"],
@@ -27,6 +28,7 @@ describe("body limits over a real socket", () => {
     t.app.post(
       "/test/login",
       {
+        config: { access: "public" },
         bodyLimit: t.config.AUTH_BODY_LIMIT,
         schema: {
           operationId: "testLogin",

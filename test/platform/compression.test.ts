@@ -13,6 +13,7 @@ describe("response compression", () => {
     t.app.get(
       "/test/list",
       {
+        config: { access: "public" },
         schema: {
           operationId: "listItems",
           tags: ["test"],

@@ -15,12 +15,16 @@ describe("errors are RFC 9457 problems", () => {
     );
     t.app.post(
       "/test/items",
-      { schema: { operationId: "createTestItem", tags: ["test"], body, response: { 201: Type.Object({}) } } },
+      {
+        config: { access: "public" },
+        schema: { operationId: "createTestItem", tags: ["test"], body, response: { 201: Type.Object({}) } },
+      },
       async (_req, reply) => reply.code(201).send({}),
     );
     t.app.get(
       "/test/missing",
       {
+        config: { access: "public" },
         schema: {
           operationId: "getMissing",
           tags: ["test"],
@@ -33,7 +37,10 @@ describe("errors are RFC 9457 problems", () => {
     );
     t.app.get(
       "/test/boom",
-      { schema: { operationId: "getBoom", tags: ["test"], response: { 200: Type.Object({}) } } },
+      {
+        config: { access: "public" },
+        schema: { operationId: "getBoom", tags: ["test"], response: { 200: Type.Object({}) } },
+      },
       async () => {
         throw new Error("database password is hunter2 at /srv/secret.ts:12");
       },

@@ -9,6 +9,7 @@ async function appWithIpRoute(env: Record<string, string>): Promise<TestApp> {
   t.app.get(
     "/test/ip",
     {
+      config: { access: "public" },
       schema: {
         operationId: "getClientIp",
         tags: ["test"],

@@ -11,6 +11,7 @@ describe("logging", () => {
     t.app.post(
       "/test/login",
       {
+        config: { access: "public" },
         schema: {
           operationId: "testLogin",
           tags: ["test"],
@@ -26,7 +27,10 @@ describe("logging", () => {
     );
     t.app.get(
       "/test/slow",
-      { schema: { operationId: "testSlow", tags: ["test"], response: { 200: Type.Object({}) } } },
+      {
+        config: { access: "public" },
+        schema: { operationId: "testSlow", tags: ["test"], response: { 200: Type.Object({}) } },
+      },
       async () => {
         await sleep(400);
         return {};
@@ -37,14 +41,22 @@ describe("logging", () => {
   after(() => t.app.close());
 
   it("writes one JSON line per request with method, route, status and duration", async () => {
-    await t.app.inject({ url: "/health", headers: { "x-request-id": "log-line-1" } });
+    await t.app.inject({ url: "/.well-known/jwks.json", headers: { "x-request-id": "log-line-1" } });
     const line = t.logs.lines().find((l) => l.requestId === "log-line-1" && l.msg === "request completed");
     assert.ok(line);
     assert.equal(line.level, "info");
     assert.equal(line.method, "GET");
-    assert.equal(line.route, "/health");
+    assert.equal(line.route, "/.well-known/jwks.json");
     assert.equal(line.status, 200);
     assert.equal(typeof line.durationMs, "number");
+  });
+
+  it("does not log successful health probes (balancers send one every few seconds)", async () => {
+    for (const url of ["/health", "/health/live", "/health/ready"]) {
+      const res = await t.app.inject({ url, headers: { "x-request-id": `probe-${url}` } });
+      assert.equal(res.statusCode, 200);
+      assert.ok(!t.logs.lines().some((l) => l.requestId === `probe-${url}`), url);
+    }
   });
 
   it("redacts the Authorization header, cookies and fields named like password/token/secret", async () => {

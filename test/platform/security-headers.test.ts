@@ -30,6 +30,7 @@ async function appWithTestRoutes(env: Record<string, string> = {}): Promise<Test
   t.app.post(
     "/test/items",
     {
+      config: { access: "public" },
       schema: {
         operationId: "createItem",
         tags: ["test"],
@@ -41,20 +42,27 @@ async function appWithTestRoutes(env: Record<string, string> = {}): Promise<Test
   );
   t.app.get(
     "/test/boom",
-    { schema: { operationId: "getBoom", tags: ["test"], response: { 200: Type.Object({}) } } },
+    {
+      config: { access: "public" },
+      schema: { operationId: "getBoom", tags: ["test"], response: { 200: Type.Object({}) } },
+    },
     async () => {
       throw new Error("unexpected");
     },
   );
   t.app.get(
     "/test/cacheable",
-    { schema: { operationId: "getCacheable", tags: ["test"], response: { 200: Type.Object({}) } } },
+    {
+      config: { access: "public" },
+      schema: { operationId: "getCacheable", tags: ["test"], response: { 200: Type.Object({}) } },
+    },
     async (_r, reply) => reply.header("cache-control", "public, max-age=600").send({}),
   );
   t.app.get(
     "/test/docs",
     {
       config: {
+        access: "public",
         securityHeaders: { contentSecurityPolicy: "default-src 'none'; script-src 'self'; frame-ancestors 'none'" },
       },
       schema: { operationId: "getDocsPage", tags: ["test"], response: { 200: Type.Object({ page: Type.String() }) } },

@@ -1,8 +1,19 @@
 import type { CliCommand } from "../command.ts";
+import { accessMatrixCommand } from "./access-matrix.ts";
+import { auditPruneCommand, auditVerifyCommand } from "./audit.ts";
 import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
+import { doctorCommand } from "./doctor.ts";
 import { keysListCommand, keysRotateCommand } from "./keys.ts";
 import { migrateDownCommand, migrateStatusCommand, migrateUpCommand } from "./migrate.ts";
 import { openapiCommand } from "./openapi.ts";
+import {
+  flagsListCommand,
+  flagsSetCommand,
+  killSwitchDisableCommand,
+  killSwitchEnableCommand,
+  killSwitchStatusCommand,
+} from "./switches.ts";
+import { usersCreateAdminCommand } from "./users.ts";
 
 /** Every `rampart` subcommand. A capability adds its commands here. */
 export const commands: readonly CliCommand[] = [
@@ -16,4 +27,14 @@ export const commands: readonly CliCommand[] = [
   openapiCommand,
   keysRotateCommand,
   keysListCommand,
+  killSwitchStatusCommand,
+  killSwitchEnableCommand,
+  killSwitchDisableCommand,
+  flagsListCommand,
+  flagsSetCommand,
+  usersCreateAdminCommand,
+  accessMatrixCommand,
+  doctorCommand,
+  auditVerifyCommand,
+  auditPruneCommand,
 ];

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { corsOriginProblems } from "../../platform/http/cors.ts";
+import { commaList } from "../../platform/http/list.ts";
 import { trustProxyProblems } from "../../platform/http/trust-proxy.ts";
 import type { ConfigRule, SettingGroup } from "../setting.ts";
 
@@ -89,6 +90,17 @@ export const edgeSettings = {
 
 export const edgeRules: ConfigRule[] = [
   (c) => corsOriginProblems(String(c.CORS_ORIGINS ?? ""), c.CORS_CREDENTIALS === true),
+  // Production lists its front ends: * would let any web page read the API with a user's bearer token it obtained.
+  (c) =>
+    c.APP_ENV === "production" && commaList(String(c.CORS_ORIGINS ?? "")).includes("*")
+      ? [
+          {
+            name: "CORS_ORIGINS",
+            message: "* (any origin) is refused in production: list the exact origins of your front ends",
+            example: "https://app.example.com",
+          },
+        ]
+      : [],
   (c) => trustProxyProblems(String(c.TRUST_PROXY), c.APP_ENV === "production"),
   (c) =>
     Number(c.HEADERS_TIMEOUT_MS) > Number(c.REQUEST_TIMEOUT_MS)

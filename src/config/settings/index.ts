@@ -1,5 +1,6 @@
 import type { ConfigOf, ConfigRule, SettingGroup } from "../setting.ts";
 import { apiSettings } from "./api.ts";
+import { auditSettings } from "./audit.ts";
 import { authRules, authSettings } from "./auth.ts";
 import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
@@ -10,6 +11,7 @@ import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
+import { switchesSettings } from "./switches.ts";
 
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
 export const settings = {
@@ -24,6 +26,8 @@ export const settings = {
   ...authSettings,
   ...mailSettings,
   ...identitySettings,
+  ...switchesSettings,
+  ...auditSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [

@@ -1,9 +1,14 @@
 import { type TString, Type } from "@sinclair/typebox";
-import { DEFAULT_TIER_SPECS, parseTierSpec, TIER_SPEC_PATTERN } from "../../platform/rate-limit/tiers.ts";
+import {
+  ACCOUNT_LIMIT_SPEC,
+  DEFAULT_TIER_SPECS,
+  parseTierSpec,
+  TIER_SPEC_PATTERN,
+} from "../../platform/rate-limit/tiers.ts";
 import type { ConfigRule, SettingGroup, SettingSpec } from "../setting.ts";
 
 function tier(name: string, description: string): SettingSpec & { schema: TString; default: string } {
-  const spec = DEFAULT_TIER_SPECS[name as keyof typeof DEFAULT_TIER_SPECS];
+  const spec = DEFAULT_TIER_SPECS[name as keyof typeof DEFAULT_TIER_SPECS] ?? ACCOUNT_LIMIT_SPEC;
   return {
     schema: Type.String({ pattern: TIER_SPEC_PATTERN, description: "min=<n>,hour=<n>,burst=<n>" }),
     default: spec,
@@ -25,6 +30,10 @@ export const rateLimitSettings = {
   RATE_LIMIT_AI: tier("ai", "routes that cost AI spend"),
   RATE_LIMIT_WEBHOOK: tier("webhook", "incoming webhooks"),
   RATE_LIMIT_AUTH: tier("auth", "login, register, refresh, password; per client IP"),
+  RATE_LIMIT_AUTH_ACCOUNT: tier(
+    "auth-account",
+    "login, forgot-password, resend-verification; per target email address, whatever the client IP",
+  ),
   RATE_LIMIT_ROUTES: {
     schema: Type.String({
       pattern: "^$|^[A-Z]+ /\\S*=[a-z]+(,[A-Z]+ /\\S*=[a-z]+)*$",
@@ -43,7 +52,9 @@ export const rateLimitSettings = {
   },
 } satisfies SettingGroup;
 
-const TIER_SETTINGS = ["PUBLIC", "USER", "ADMIN", "AI", "WEBHOOK", "AUTH"].map((t) => `RATE_LIMIT_${t}`);
+const TIER_SETTINGS = ["PUBLIC", "USER", "ADMIN", "AI", "WEBHOOK", "AUTH", "AUTH_ACCOUNT"].map(
+  (t) => `RATE_LIMIT_${t}`,
+);
 
 export const rateLimitRules: ConfigRule[] = [
   (c) =>

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import type { ConfigRule, SettingGroup } from "../setting.ts";
+import { mayRunSeveralWorkers, WORKERS_PATTERN } from "../../platform/lifecycle/worker-count.ts";
+import type { ConfigProblem, ConfigRule, SettingGroup } from "../setting.ts";
 
 export const serverSettings = {
   APP_ENV: {
@@ -63,6 +64,58 @@ export const serverSettings = {
     description: "How long each readiness check (database, Redis) may take before it counts as failed.",
     example: "2000",
   },
+  WORKERS: {
+    schema: Type.String({ pattern: WORKERS_PATTERN, description: "auto or a whole number from 1 to 999" }),
+    default: "1",
+    description:
+      "Worker processes serving one port (node:cluster), supervised and restarted by `rampart serve`: a number, or auto for one per CPU. 1: the process serves by itself.",
+    example: "auto",
+  },
+  INSTANCE_COUNT: {
+    schema: Type.Integer({ minimum: 1 }),
+    default: "1",
+    description:
+      "How many Rampart instances (hosts, containers, pods) serve this deployment at once. Only informs startup checks: production refuses SQLite when more than one process would use it.",
+    example: "2",
+  },
 } satisfies SettingGroup;
 
-export const serverRules: ConfigRule[] = [];
+function usesSqlite(databaseUrl: unknown): boolean {
+  return databaseUrl === undefined || String(databaseUrl).startsWith("sqlite:");
+}
+
+/**
+ * Several processes on one SQLite file serialise every write on one lock and cannot share
+ * in-process rate limits or caches; several instances on several hosts cannot share the
+ * file at all. An in-memory SQLite is a different, empty database in every worker.
+ */
+const sqliteProcessesRule: ConfigRule = (c) => {
+  const problems: ConfigProblem[] = [];
+  const several = mayRunSeveralWorkers(String(c.WORKERS));
+  const example = "postgres://rampart:change-me@db:5432/rampart";
+  if (c.DATABASE_URL === "sqlite::memory:" && several) {
+    problems.push({
+      name: "WORKERS",
+      message: `is ${String(c.WORKERS)} but an in-memory SQLite database would be a separate, empty database in every worker; use WORKERS=1 or a file or PostgreSQL`,
+      example: "1",
+    });
+  } else if (c.APP_ENV === "production" && usesSqlite(c.DATABASE_URL)) {
+    if (several) {
+      problems.push({
+        name: "WORKERS",
+        message: `is ${String(c.WORKERS)} but the database is SQLite, which serves one process; in production set DATABASE_URL to PostgreSQL, or WORKERS=1`,
+        example: "1",
+      });
+    }
+    if (Number(c.INSTANCE_COUNT) > 1) {
+      problems.push({
+        name: "INSTANCE_COUNT",
+        message: `is ${String(c.INSTANCE_COUNT)} but the database is SQLite, a file on one host; several instances need PostgreSQL (DATABASE_URL=${example})`,
+        example: "1",
+      });
+    }
+  }
+  return problems;
+};
+
+export const serverRules: ConfigRule[] = [sqliteProcessesRule];

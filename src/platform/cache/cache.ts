@@ -312,3 +312,20 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
     },
   };
 }
+
+/**
+ * A module's namespace, made once per cache (each app has its own) and then reused:
+ * `const sessions = namespaceOf<Session | null>({ name: "session", version: 1 })`, then
+ * `sessions(deps.cache).getOrLoad(…)` on the hot path without re-creating it per request.
+ */
+export function namespaceOf<T>(spec: NamespaceSpec): (cache: Cache) => CacheNamespace<T> {
+  const byCache = new WeakMap<Cache, CacheNamespace<T>>();
+  return (cache) => {
+    let namespace = byCache.get(cache);
+    if (!namespace) {
+      namespace = cache.namespace<T>(spec);
+      byCache.set(cache, namespace);
+    }
+    return namespace;
+  };
+}

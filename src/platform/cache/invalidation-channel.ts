@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logging/logger.ts";
-import { closeRedis } from "../redis/connect.ts";
+import { subscribeToChannel } from "../redis/subscribe.ts";
 
 /** "Forget this key (or every key starting with it) of this namespace version." */
 export interface Invalidation {
@@ -67,50 +66,21 @@ export interface SubscribeOptions {
   onSubscribed(): void;
 }
 
-/**
- * Listens for invalidations on a duplicate of the shared connection (a subscribed
- * connection can run no other command). Reconnects forever with the shared client's
- * backoff; waits for the first subscription only when Redis is up now, and only `timeoutMs`.
- */
+/** Listens for invalidations on the shared channel (see subscribeToChannel for reconnects). */
 export async function subscribeToInvalidations(
   client: Redis,
   options: SubscribeOptions,
 ): Promise<InvalidationSubscriber> {
-  const subscriber = client.duplicate({ lazyConnect: true, autoResubscribe: false, commandTimeout: options.timeoutMs });
-  let everSubscribed = false;
-  let notifyFirst: () => void = () => {};
-  const firstSubscription = new Promise<void>((resolve) => {
-    notifyFirst = resolve;
+  return subscribeToChannel(client, {
+    channel: options.channel,
+    timeoutMs: options.timeoutMs,
+    onMessage(raw) {
+      const decoded = decodeInvalidation(raw);
+      if (decoded) options.onInvalidation(decoded.from, decoded.invalidation);
+    },
+    onSubscribed(again) {
+      if (again) options.logger.info("cache: invalidation channel resubscribed; in-process layer cleared");
+      options.onSubscribed();
+    },
   });
-
-  // The shared client already logs connection incidents once; without a listener ioredis would print each error.
-  subscriber.on("error", () => {});
-  subscriber.on("ready", () => {
-    subscriber.subscribe(options.channel).then(
-      () => {
-        if (everSubscribed) options.logger.info("cache: invalidation channel resubscribed; in-process layer cleared");
-        everSubscribed = true;
-        options.onSubscribed();
-        notifyFirst();
-      },
-      // The connection is failing again; the next "ready" retries.
-      () => {},
-    );
-  });
-  subscriber.on("message", (channel: string, raw: string) => {
-    if (channel !== options.channel) return;
-    const decoded = decodeInvalidation(raw);
-    if (decoded) options.onInvalidation(decoded.from, decoded.invalidation);
-  });
-
-  subscriber.connect().catch(() => {});
-  if (client.status === "ready") {
-    const stopWaiting = new AbortController();
-    const waited = sleep(options.timeoutMs, undefined, { signal: stopWaiting.signal }).catch(() => {});
-    await Promise.race([firstSubscription, waited]);
-    stopWaiting.abort();
-  }
-  return {
-    close: () => closeRedis(subscriber),
-  };
 }

@@ -7,14 +7,19 @@ import { loadMigrations, migrateUp, verifyMigrations } from "./migrator.ts";
 /**
  * Opens the database for a server process: reachable within DB_CONNECT_TIMEOUT_MS or
  * startup fails with the reason; applied migrations must match their files; pending ones
- * are applied when MIGRATE_ON_START is on.
+ * are applied when MIGRATE_ON_START is on — unless `migrate` is false: cluster workers
+ * only verify, because their supervisor migrated once before forking them.
  */
-export async function openDatabaseForServer(config: Config, logger: Logger): Promise<DatabaseHandle> {
+export async function openDatabaseForServer(
+  config: Config,
+  logger: Logger,
+  { migrate = config.MIGRATE_ON_START }: { migrate?: boolean } = {},
+): Promise<DatabaseHandle> {
   const handle = openDatabase(config, logger);
   try {
     await withTimeout(handle.ping(), config.DB_CONNECT_TIMEOUT_MS, "database");
     const migrations = await loadMigrations();
-    if (config.MIGRATE_ON_START) {
+    if (migrate) {
       const applied = await migrateUp(handle, migrations, logger);
       if (applied.length > 0) logger.info({ applied }, "migrations applied at startup");
     } else {

@@ -31,6 +31,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async
   app.get(
     "/health",
     {
+      config: { access: "public" },
+      // Probes arrive every few seconds from every balancer and orchestrator: only slow or
+      // failed ones are worth a log line.
+      logLevel: "warn",
       schema: {
         operationId: "getHealth",
         tags: ["health"],
@@ -45,6 +49,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async
   app.get(
     "/health/live",
     {
+      config: { access: "public" },
+      // Probes arrive every few seconds from every balancer and orchestrator: only slow or
+      // failed ones are worth a log line.
+      logLevel: "warn",
       schema: {
         operationId: "getLiveness",
         tags: ["health"],
@@ -64,6 +72,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRouteOptions> = async
   app.get(
     "/health/ready",
     {
+      config: { access: "public" },
+      // Probes arrive every few seconds from every balancer and orchestrator: only slow or
+      // failed ones are worth a log line.
+      logLevel: "warn",
       schema: {
         operationId: "getReadiness",
         tags: ["health"],

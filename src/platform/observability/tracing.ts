@@ -36,7 +36,6 @@ const EXPORT_TIMEOUT_MS = 5000;
 // At shutdown the last spans get this long to leave; an unreachable collector must not hold up the exit.
 const SHUTDOWN_FLUSH_MS = 2000;
 const EXPORT_ERROR_LOG_INTERVAL_MS = 60_000;
-const NO_FIELDS: Record<string, string> = {};
 
 let moduleHooksRegistered = false;
 
@@ -83,9 +82,11 @@ export function startTracing(options: TracingOptions): Tracing {
   });
 
   return {
-    logFields() {
+    logFields(): Record<string, string> {
       const span = trace.getSpan(context.active());
-      if (span === undefined) return NO_FIELDS;
+      // A fresh object every time: pino merges the line's own fields into what a mixin returns,
+      // so a shared one would carry one line's fields into every later line.
+      if (span === undefined) return {};
       const { traceId, spanId } = span.spanContext();
       return { traceId, spanId };
     },

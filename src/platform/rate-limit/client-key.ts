@@ -8,11 +8,13 @@ export interface RateLimitTarget {
 }
 
 /**
- * Chooses the budget of a request, or undefined for an unlimited route. Pluggable so
- * that identity can key by user id, API key id or role (e.g. the admin tier for company
- * admins) once it exists.
+ * Chooses the budget of a request, or undefined for an unlimited route. Pluggable: the
+ * access layer keys by user, API key or role (src/platform/access/rate-limit-key.ts), which
+ * may need a lookup, hence the promise.
  */
-export type RateLimitResolver = (request: FastifyRequest) => RateLimitTarget | undefined;
+export type RateLimitResolver = (
+  request: FastifyRequest,
+) => RateLimitTarget | undefined | Promise<RateLimitTarget | undefined>;
 
 /**
  * The client's network, as a key. An IPv6 client usually holds a whole /64 and can
@@ -33,7 +35,7 @@ export function clientNetworkKey(ip: string): string {
     .join(":")}::/64`;
 }
 
-/** The default until identity exists: the route's declared tier, keyed by client network. */
+/** The route's declared tier, keyed by client network (for apps without the access layer). */
 export const byClientIp: RateLimitResolver = (request) => {
   const tier = request.routeOptions.config?.rateLimit?.tier;
   return tier === undefined ? undefined : { tier, key: clientNetworkKey(request.ip) };

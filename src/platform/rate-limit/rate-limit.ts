@@ -5,7 +5,7 @@ import type { Config } from "../../config/settings/index.ts";
 import { RateLimitedError } from "../errors/app-error.ts";
 import { commaList } from "../http/list.ts";
 import type { Logger } from "../logging/logger.ts";
-import { byClientIp, type RateLimitResolver } from "./client-key.ts";
+import { byClientIp, type RateLimitResolver, type RateLimitTarget } from "./client-key.ts";
 import { rateLimitHeader, rateLimitPolicyHeader } from "./headers.ts";
 import { createTierLimiter, type TierLimiter } from "./limiter.ts";
 import { RedisFallback } from "./redis-fallback.ts";
@@ -99,32 +99,37 @@ export function installRateLimiting(
   }
 
   app.addHook("onRequest", (request, reply, done) => {
+    const limit = (target: RateLimitTarget | undefined) => {
+      if (target === undefined) return done();
+      const tier = limiters.get(target.tier);
+      if (tier === undefined) return done(new Error(`unknown rate-limit tier ${target.tier}`));
+      tier.limiter.consume(target.key).then(
+        (decision) => {
+          const headers = { "ratelimit-policy": tier.policy, ratelimit: rateLimitHeader(decision.windows) };
+          if (decision.allowed) {
+            reply.headers(headers);
+            return done();
+          }
+          rejections.inc({ tier: target.tier });
+          done(
+            new RateLimitedError(
+              decision.retryAfterSeconds,
+              `Too many requests for the ${target.tier} tier; retry in ${Math.max(1, decision.retryAfterSeconds)} s.`,
+              headers,
+            ),
+          );
+        },
+        (error: unknown) => {
+          // Both Redis and the in-memory insurance failed: let the request through rather
+          // than fail it — a limiter fault must not become an outage.
+          request.log.error({ err: error }, "rate limiter failed; request allowed");
+          done();
+        },
+      );
+    };
     const target = resolve(request);
-    if (target === undefined) return done();
-    const tier = limiters.get(target.tier);
-    if (tier === undefined) return done(new Error(`unknown rate-limit tier ${target.tier}`));
-    tier.limiter.consume(target.key).then(
-      (decision) => {
-        const headers = { "ratelimit-policy": tier.policy, ratelimit: rateLimitHeader(decision.windows) };
-        if (decision.allowed) {
-          reply.headers(headers);
-          return done();
-        }
-        rejections.inc({ tier: target.tier });
-        done(
-          new RateLimitedError(
-            decision.retryAfterSeconds,
-            `Too many requests for the ${target.tier} tier; retry in ${Math.max(1, decision.retryAfterSeconds)} s.`,
-            headers,
-          ),
-        );
-      },
-      (error: unknown) => {
-        // Both Redis and the in-memory insurance failed: let the request through rather
-        // than fail it — a limiter fault must not become an outage.
-        request.log.error({ err: error }, "rate limiter failed; request allowed");
-        done();
-      },
-    );
+    // Keying by caller may need a lookup; keying by IP stays synchronous on the hot path.
+    if (target instanceof Promise) target.then(limit, done);
+    else limit(target);
   });
 }

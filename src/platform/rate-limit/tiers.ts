@@ -27,6 +27,13 @@ export const DEFAULT_TIER_SPECS: Readonly<Record<TierName, string>> = {
   auth: "min=10,hour=100,burst=10",
 };
 
+/**
+ * Not a tier a route picks but an extra budget per target account on credential routes
+ * (login, forgot-password, resend-verification), spent whatever IP the request comes
+ * from: a botnet spreading guesses at one account over many addresses is stopped here.
+ */
+export const ACCOUNT_LIMIT_SPEC = "min=10,hour=100,burst=10";
+
 export const TIER_SPEC_PATTERN = "^min=[1-9][0-9]*,hour=[1-9][0-9]*,burst=[1-9][0-9]*$";
 
 /** "min=20,hour=1000,burst=30" → limits. Assumes the value matched TIER_SPEC_PATTERN. */

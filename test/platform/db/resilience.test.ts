@@ -35,6 +35,7 @@ async function appOn(
   app.get(
     "/test/widgets/:id",
     {
+      config: { access: "public" },
       schema: {
         operationId: "getTestWidget",
         tags: ["test"],
@@ -125,6 +126,17 @@ describe("database failures answer 503 and recover", { skip: service.skip }, () 
     await app.close();
   });
 
+  it("returns every connection to the pool, after a failed request too: 20 in a row on a pool of one", async () => {
+    const { app } = await appOn(schema.url, { DB_POOL_MAX: "1", DB_POOL_TIMEOUT_MS: "2000" });
+    for (let i = 0; i < 20; i += 1) {
+      const found = i % 2 === 1;
+      const res = await app.inject({ url: `/test/widgets/${found ? widgetId : "no-such-widget"}` });
+      // A leaked connection would leave the next request waiting for the pool: 503, not this answer.
+      assert.equal(res.statusCode, found ? 200 : 500, `request ${i}: ${res.body}`);
+    }
+    await app.close();
+  });
+
   it("a statement over DB_STATEMENT_TIMEOUT_MS is cancelled and answers 503", async () => {
     const { app } = await appOn(schema.url, { DB_STATEMENT_TIMEOUT_MS: "150" });
     const res = await app.inject({ url: "/test/widgets/slow" });
@@ -143,6 +155,30 @@ describe("database pool metrics", { skip: service.skip }, () => {
     assert.match(text, /rampart_db_pool_connections\{state="max"\} 7/);
     assert.match(text, /rampart_db_pool_connections\{state="total"\} [1-7]/);
     await app.close();
+    await schema.dropSchema();
+  });
+
+  it("sizes the pool at 30 connections per instance by default (the audited 10 + 20 overflow)", async () => {
+    const schema = await createPostgresSchema();
+    const { app, metrics } = await appOn(schema.url);
+    await app.inject({ url: "/health/ready" });
+    assert.match(await metrics.metrics(), /rampart_db_pool_connections\{state="max"\} 30\b/);
+    await app.close();
+    await schema.dropSchema();
+  });
+
+  it("recycles a connection once it is older than DB_MAX_LIFETIME_S (default one hour)", async () => {
+    assert.equal(loadConfig({}).DB_MAX_LIFETIME_S, 3600);
+    const schema = await createPostgresSchema();
+    const config = loadConfig({ APP_ENV: "test", DATABASE_URL: schema.url, DB_POOL_MAX: "1", DB_MAX_LIFETIME_S: "1" });
+    const handle = openDatabase(config, createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" }));
+    const backend = async () =>
+      (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db)).rows[0]?.pid;
+    const first = await backend();
+    assert.equal(await backend(), first, "reused while young");
+    await sleep(2500);
+    assert.notEqual(await backend(), first, "replaced by a new server connection after its lifetime");
+    await handle.close();
     await schema.dropSchema();
   });
 });

@@ -19,6 +19,7 @@ async function widgetRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     "/:id",
     {
+      config: { access: "public" },
       schema: {
         operationId: "getWidget",
         tags: ["test"],
@@ -37,6 +38,7 @@ async function widgetRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     "/",
     {
+      config: { access: "public" },
       schema: {
         operationId: "createWidget",
         tags: ["test"],
@@ -57,6 +59,7 @@ async function appWithWidgets(env: Record<string, string> = {}) {
   t.app.get(
     "/api/v1/ping",
     {
+      config: { access: "public" },
       schema: {
         operationId: "getPing",
         tags: ["test"],

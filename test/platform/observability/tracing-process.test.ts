@@ -8,7 +8,7 @@ describe("tracing in the server process", () => {
   it("is off by default and then loads no tracing module (only the no-op API prom-client requires)", async () => {
     const server = await startServerProcess({ NODE_OPTIONS: REPORT_IMPORTS });
     try {
-      const res = await fetch(`${server.url}/health`, { headers: { "x-request-id": "off-1" } });
+      const res = await fetch(`${server.url}/.well-known/jwks.json`, { headers: { "x-request-id": "off-1" } });
       assert.equal(res.status, 200);
       assert.deepEqual(
         // prom-client requires @opentelemetry/api (no-op proxies, for exemplars) whatever we do.
@@ -32,7 +32,7 @@ describe("tracing in the server process", () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1",
     });
     try {
-      const res = await fetch(`${server.url}/health`, {
+      const res = await fetch(`${server.url}/.well-known/jwks.json`, {
         headers: { "x-request-id": "on-1", traceparent: `00-${traceId}-b7ad6b7169203331-01` },
       });
       assert.equal(res.status, 200);

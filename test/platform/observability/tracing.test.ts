@@ -52,6 +52,19 @@ async function settle(): Promise<void> {
   }
 }
 
+describe("log lines with tracing on", () => {
+  it("carry only their own fields outside a span (nothing leaks from one line into the next)", () => {
+    const capture = new LogCapture();
+    const logger = createLogger({ LOG_LEVEL: "info", LOG_FORMAT: "json" }, capture, tracing.logFields);
+    logger.info({ userId: "first-user", secretish: "x" }, "first");
+    logger.info("second");
+    const second = capture.lines().find((l) => l.msg === "second");
+    assert.ok(second);
+    assert.equal(second.userId, undefined);
+    assert.equal(second.secretish, undefined);
+  });
+});
+
 describe("tracing", () => {
   const logs = new LogCapture();
   const seenTraceparents: string[] = [];

@@ -105,8 +105,12 @@ describe("deploy/nginx.conf", () => {
   it("keeps upstream connections alive shorter than Rampart does and retries idempotent requests elsewhere", () => {
     assert.match(nginx, /proxy_http_version 1\.1;/);
     assert.match(nginx, /proxy_set_header Connection "";/);
-    const nginxIdleS = Number(/keepalive_timeout (\d+)s;/.exec(nginx)?.[1]);
-    assert.ok(nginxIdleS * 1000 < loadConfig({}).KEEP_ALIVE_TIMEOUT_MS, "nginx closes idle connections first");
+    const nginxIdleMs = Number(/keepalive_timeout (\d+)s;/.exec(nginx)?.[1]) * 1000;
+    assert.ok(nginxIdleMs < loadConfig({}).KEEP_ALIVE_TIMEOUT_MS, "nginx closes idle connections first");
+    // A pooled connection idle through a whole drain must be retired by nginx before the
+    // instance closes its idle connections, or a POST written on it at that moment is a 502.
+    const drainMs = Number(composeRampartEnv().SHUTDOWN_DRAIN_DELAY_MS);
+    assert.ok(nginxIdleMs < drainMs, `nginx keeps idle upstream connections ${nginxIdleMs} ms < drain ${drainMs} ms`);
     assert.match(nginx, /proxy_next_upstream error timeout http_502 http_504;/);
     // A 503 is Rampart's answer (kill switch): retrying it would mark every instance down.
     assert.doesNotMatch(nginx, /proxy_next_upstream[^;]*http_503/);

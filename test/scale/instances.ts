@@ -5,15 +5,21 @@ import { createInterface } from "node:readline";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+/**
+ * A free loopback port below Linux's ephemeral range (32768–60999): the instances restart and
+ * nginx reloads minutes after the ports are chosen, and a port from the ephemeral range can be
+ * taken meanwhile by any outgoing connection (to PostgreSQL, Redis, between the processes).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** Runs a `rampart` command against the deployment's database and Redis; throws unless it exits 0. */

@@ -7,7 +7,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 /**
  * A free loopback port below Linux's ephemeral range (32768–60999): the instances restart and
- * nginx reloads minutes after the ports are chosen, and a port from the ephemeral range can be
+ * nginx starts seconds after the ports are chosen, and a port from the ephemeral range can be
  * taken meanwhile by any outgoing connection (to PostgreSQL, Redis, between the processes).
  */
 export async function freePort(): Promise<number> {

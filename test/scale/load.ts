@@ -22,43 +22,15 @@ export interface Answer {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
-/** Requests resent because the balancer closed their pooled connection before answering. */
-export const clientResends = { count: 0 };
-
-/**
- * One request through the load balancer, on a pooled keep-alive connection like a real
- * client's — which also means a real client's one retry: when a *reused* connection is
- * closed before any byte of the answer (nginx retires idle client connections on a reload),
- * the request is sent again on a fresh one, as browsers, curl and Node's documentation
- * (`request.reusedSocket`) do. A retry that duplicated a registration would answer 409
- * and fail the run, so the retry cannot hide a write sent twice.
- */
-export async function send(
+/** One request through the load balancer, on a pooled keep-alive connection like a real client's. */
+export function send(
   base: string,
   method: string,
   path: string,
   options: { body?: unknown; clientIp?: string } = {},
 ): Promise<Answer> {
-  try {
-    return await sendOnce(base, method, path, options);
-  } catch (error) {
-    if (!(error instanceof ClosedBeforeAnswer)) throw error;
-    clientResends.count++;
-    return sendOnce(base, method, path, options);
-  }
-}
-
-class ClosedBeforeAnswer extends Error {}
-
-function sendOnce(
-  base: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; clientIp?: string },
-): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
-    let answered = false;
     const req = request(
       `${base}${path}`,
       {
@@ -71,7 +43,6 @@ function sendOnce(
         },
       },
       (res) => {
-        answered = true;
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk) => {
@@ -84,10 +55,7 @@ function sendOnce(
       },
     );
     req.on("timeout", () => req.destroy(new Error("client timeout")));
-    req.on("error", (error: NodeJS.ErrnoException) => {
-      const closed = error.code === "ECONNRESET" || error.message === "socket hang up";
-      reject(req.reusedSocket && !answered && closed ? new ClosedBeforeAnswer(error.message) : error);
-    });
+    req.on("error", reject);
     req.end(payload);
   });
 }

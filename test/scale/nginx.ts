@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -32,23 +32,44 @@ export interface NginxOptions {
   readonly dir: string;
   readonly port: number;
   readonly upstreams: readonly number[];
-  /** Upstreams taken out of rotation (`down`), as a deploy tool does before stopping one. */
-  readonly down?: readonly number[];
-  /** Sent as X-Config-Generation, so a reload is known to be in effect once it answers. */
-  readonly generation?: number;
+}
+
+/** The file whose presence takes the instance on `port` out of rotation (see nginxConfig). */
+function downFile(dir: string, port: number): string {
+  return join(dir, `down-${port}`);
 }
 
 /**
  * The load balancer of the test, with the directives deploy/nginx.conf uses for zero-downtime
- * restarts: upstream keep-alive (HTTP/1.1, Connection "") retired by nginx within a drain, retries of idempotent requests on
- * the next instance (error, timeout, 502/504 — never 503, the kill switch's answer), a short
- * connect timeout. Two differences:
+ * restarts: upstream keep-alive (HTTP/1.1, Connection "") retired by nginx within a drain,
+ * retries of idempotent requests on the next instance (error, timeout, 502/504 — never 503,
+ * the kill switch's answer), a short connect timeout. Three differences:
  * X-Forwarded-For is appended rather than replaced, so the load generator (a trusted hop on
- * loopback) can speak for many client addresses; and X-Upstream says which instance answered.
+ * loopback) can speak for many client addresses; X-Upstream says which instance answered;
+ * and an instance is taken out of rotation by creating a file (`down-<port>`, checked on
+ * every request) instead of an edited config and a reload — it stands in for an
+ * orchestrator's endpoint removal, and a reload would itself close client connections that
+ * nginx had just accepted, failing requests for reasons that are nginx's and not Rampart's.
  */
-export function nginxConfig({ dir, port, upstreams, down = [], generation = 0 }: NginxOptions): string {
-  const servers = upstreams
-    .map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s${down.includes(p) ? " down" : ""};`)
+export function nginxConfig({ dir, port, upstreams }: NginxOptions): string {
+  const server = (p: number) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s;`;
+  const pool = (name: string, ports: readonly number[]) => `  upstream ${name} {
+${ports.map(server).join("\n")}
+    keepalive 16;
+    # Below the instances' SHUTDOWN_DRAIN_DELAY_MS (2 s): see deploy/nginx.conf.
+    keepalive_timeout 500ms;
+  }`;
+  const pools = [
+    pool("rampart", upstreams),
+    ...upstreams.map((p) =>
+      pool(
+        `rampart_without_${p}`,
+        upstreams.filter((q) => q !== p),
+      ),
+    ),
+  ].join("\n");
+  const switches = upstreams
+    .map((p) => `      if (-f ${downFile(dir, p)}) { set $pool rampart_without_${p}; }`)
     .join("\n");
   const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
     .map((t) => `  ${t}_temp_path ${join(dir, "temp", t)};`)
@@ -62,16 +83,13 @@ http {
   log_format upstream '$remote_addr "$request" $status upstream=$upstream_addr upstream_status=$upstream_status rt=$request_time';
   access_log ${join(dir, "access.log")} upstream;
 ${temp}
-  upstream rampart {
-${servers}
-    keepalive 16;
-    # Below the instances' SHUTDOWN_DRAIN_DELAY_MS (2 s): see deploy/nginx.conf.
-    keepalive_timeout 500ms;
-  }
+${pools}
   server {
     listen 127.0.0.1:${port};
     location / {
-      proxy_pass http://rampart;
+      set $pool rampart;
+${switches}
+      proxy_pass http://$pool;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
@@ -81,7 +99,6 @@ ${servers}
       proxy_next_upstream error timeout http_502 http_504;
       proxy_next_upstream_tries 3;
       add_header X-Upstream $upstream_addr always;
-      add_header X-Config-Generation ${generation} always;
     }
   }
 }
@@ -90,11 +107,7 @@ ${servers}
 
 export interface Nginx {
   readonly url: string;
-  /**
-   * Rewrites the upstream list with `ports` marked down and reloads nginx (SIGHUP): new
-   * requests go elsewhere at once, requests in flight finish on the old workers. Resolves
-   * once the reloaded workers answer.
-   */
+  /** Takes the instances on `ports` out of rotation and puts every other one back, effective for the next request. */
   setDown(ports: readonly number[]): Promise<void>;
   stop(): Promise<void>;
 }
@@ -102,36 +115,27 @@ export interface Nginx {
 export async function startNginx(binary: string, options: NginxOptions): Promise<Nginx> {
   await mkdir(join(options.dir, "temp"), { recursive: true });
   const conf = join(options.dir, "nginx.conf");
+  await writeFile(conf, nginxConfig(options));
   const args = ["-p", options.dir, "-e", join(options.dir, "error.log"), "-c", conf];
-  const writeConfig = async (config: NginxOptions) => {
-    await writeFile(conf, nginxConfig(config));
-    const test = spawnSync(binary, ["-t", ...args], { encoding: "utf8" });
-    if (test.status !== 0) throw new Error(`nginx -t failed: ${test.stderr}`);
-  };
-  await writeConfig(options);
+  const test = spawnSync(binary, ["-t", ...args], { encoding: "utf8" });
+  if (test.status !== 0) throw new Error(`nginx -t failed: ${test.stderr}`);
   const child: ChildProcess = spawn(binary, args, { stdio: "ignore" });
   const url = `http://127.0.0.1:${options.port}`;
-  /** Waits until nginx answers with the given configuration generation. */
-  const answering = async (generation: number) => {
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${url}/health`).then(
-        (r) => r.status < 500 && r.headers.get("x-config-generation") === String(generation),
-        () => false,
-      );
-      if (ok) return;
-      await sleep(50);
-    }
-    throw new Error(`nginx did not answer with configuration ${generation} within 5 s`);
-  };
-  await answering(0);
-  let generation = 0;
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) break;
+    await sleep(100);
+  }
   return {
     url,
-    async setDown(down) {
-      generation++;
-      await writeConfig({ ...options, down, generation });
-      child.kill("SIGHUP");
-      await answering(generation);
+    async setDown(ports) {
+      for (const p of options.upstreams) {
+        if (ports.includes(p)) await writeFile(downFile(options.dir, p), "");
+        else await rm(downFile(options.dir, p), { force: true });
+      }
     },
     async stop() {
       child.kill("SIGQUIT");

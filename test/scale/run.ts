@@ -17,7 +17,7 @@ import pg from "pg";
 import { createPostgresSchema } from "../helpers/database.ts";
 import { postgres, redis } from "../helpers/services.ts";
 import { freePort, instance, migrate, rampartCli } from "./instances.ts";
-import { clientResends, failed, type Outcome, send, startLoad } from "./load.ts";
+import { failed, type Outcome, send, startLoad } from "./load.ts";
 import { ensureNginx, startNginx } from "./nginx.ts";
 
 const log = (line: string) => process.stdout.write(`[scale] ${line}\n`);
@@ -157,7 +157,7 @@ try {
   load.phase = "rolling restart";
   // The test plays the orchestrator, as Kubernetes does with an endpoint: on SIGTERM, A's
   // readiness turns 503 while it still serves for SHUTDOWN_DRAIN_DELAY_MS; seeing that, the
-  // orchestrator takes A out of the balancer before A closes its listener. Without that step
+  // orchestrator takes A out of the balancer (nginx.setDown) before A closes its listener. Without that step
   // a POST nginx sends on a fresh connection in the last milliseconds before the listener
   // closes is reset, and nginx (rightly) does not resend a POST: a 502 in 2 of 5 runs.
   const drainStarted = Date.now();
@@ -234,7 +234,6 @@ try {
   const accessLog = await readFile(join(dir, "nginx", "access.log"), "utf8");
   const retried = accessLog.split("\n").filter((l) => /upstream=\S+, /.test(l)).length;
   log(`nginx retried ${retried} request(s) on the other instance`);
-  log(`clients resent ${clientResends.count} request(s) whose pooled connection nginx closed before answering`);
 
   const total = summary(outcomes);
   const seconds = (outcomes.at(-1)?.endedAt ?? 0) / 1000 - (outcomes[0]?.startedAt ?? 0) / 1000;

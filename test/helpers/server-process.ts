@@ -35,7 +35,9 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   if (ownDataDir) child.once("exit", () => rmSync(ownDataDir, { recursive: true, force: true }));
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];
-  const exit = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
+  // 'close', not 'exit': 'exit' can come before the last lines on stdout were read, and a
+  // test that reads the log after exiting (e.g. "all workers stopped") would miss them.
+  const exit = once(child, "close").then(([code, signal]) => (code ?? signal) as number | string);
   createInterface({ input: child.stderr }).on("line", (l) => stderr.push(l));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join("\n")}`)), timeoutMs);

@@ -1,4 +1,3 @@
-import fastifyCookie from "@fastify/cookie";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
@@ -52,7 +51,6 @@ async function registerModules(
   modules: ModuleDeps,
   switches: Switches,
 ): Promise<void> {
-  await app.register(fastifyCookie);
   const { identity } = modules;
   for (const schema of companySchemas) app.addSchema(schema);
   app.addHook("onReady", async () => {

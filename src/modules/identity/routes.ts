@@ -1,4 +1,4 @@
-import type {} from "@fastify/cookie";
+import fastifyCookie from "@fastify/cookie";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
@@ -31,6 +31,9 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   { deps, allowedOrigins },
 ) => {
   for (const schema of schemas.identitySchemas) app.addSchema(schema);
+  // Only the refresh routes use a cookie: registered here, its parsing and serialising hooks
+  // run on this module's routes and not on every request of the API.
+  await app.register(fastifyCookie);
   // Small bodies only on credential routes (AUTH_BODY_LIMIT): argon2 should never see megabytes.
   const auth = {
     bodyLimit: deps.config.AUTH_BODY_LIMIT,

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -87,6 +87,16 @@ async function load(
   };
 }
 
+/** The process's peak resident memory in MiB (Linux /proc), or "—" where that is not readable. */
+function peakRssMiB(pid: number | undefined): string {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kib === undefined ? "—" : String(Math.round(Number(kib) / 1024));
+  } catch {
+    return "—";
+  }
+}
+
 async function main() {
   const results = new Map<string, Result>();
   const selected = scenarios.filter(
@@ -101,7 +111,7 @@ async function main() {
     `Rampart bench — ${new Date().toISOString().slice(0, 10)} — ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up\n\n`,
   );
   process.stdout.write(
-    "| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | vs baseline |\n|---|---:|---:|---:|---:|---:|---:|\n",
+    "| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | vs baseline | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
   );
   for (const scenario of selected) {
     const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
@@ -124,7 +134,7 @@ async function main() {
       }
       if (result.errors > 0 || result.non2xx > 0) failed = true;
       process.stdout.write(
-        `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} |\n`,
+        `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} | ${peakRssMiB(child.pid)} |\n`,
       );
     } finally {
       child.kill("SIGTERM");

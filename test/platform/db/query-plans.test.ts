@@ -12,11 +12,8 @@ interface Statement {
   readonly values: readonly unknown[];
 }
 
-/**
- * Tables read whole by design: each holds a handful of rows (a row per kill switch and flag;
- * a row per audit stream's head), so an index would not be used even if it existed.
- */
-const READ_WHOLE = new Set(["platform_state", "audit_heads"]);
+/** Read whole by design: a row per kill switch and flag, read by every instance's switchboard. */
+const READ_WHOLE = new Set(["platform_state"]);
 
 /**
  * Every read of a table that no index condition narrows, by table: a sequential scan, or a

@@ -287,6 +287,13 @@ export async function listMembers(
  * The rank rules every member change follows: nobody grants a role stronger than their
  * own or touches a member who outranks them. API keys never hold member-changing scopes.
  */
+/** The membership of `userId` in the company, or 404 member.not_found (a malformed id too). */
+async function existingMember(trx: Executor, companyId: string, userId: string) {
+  const member = isUuid(userId) ? await repo.findMembership(trx, companyId, userId) : undefined;
+  if (!member) throw companyErrors.memberNotFound();
+  return member;
+}
+
 function assertMayActOn(tenant: TenantAccess, targetRole: Role, newRole?: Role): void {
   const own = tenant.role;
   if (own === undefined) throw companyErrors.memberTooStrong();
@@ -308,8 +315,7 @@ export async function changeMemberRole(
   who: AuditActor,
 ): Promise<{ before: Role; after: Role }> {
   const before = await withTransaction(deps.database.db, async (trx) => {
-    const member = isUuid(userId) ? await repo.findMembership(trx, tenant.companyId, userId) : undefined;
-    if (!member) throw companyErrors.memberNotFound();
+    const member = await existingMember(trx, tenant.companyId, userId);
     assertMayActOn(tenant, member.role, role);
     if (member.role === "owner" && role !== "owner") await assertOwnerRemains(deps, trx, tenant.companyId, userId);
     await repo.updateMembershipRole(trx, tenant.companyId, userId, role, nowIso(deps));
@@ -336,8 +342,7 @@ export async function removeMember(
   who: AuditActor,
 ): Promise<Role> {
   const role = await withTransaction(deps.database.db, async (trx) => {
-    const member = isUuid(userId) ? await repo.findMembership(trx, tenant.companyId, userId) : undefined;
-    if (!member) throw companyErrors.memberNotFound();
+    const member = await existingMember(trx, tenant.companyId, userId);
     assertMayActOn(tenant, member.role);
     if (member.role === "owner") await assertOwnerRemains(deps, trx, tenant.companyId, userId);
     await repo.deleteMembership(trx, tenant.companyId, userId);
@@ -388,8 +393,7 @@ export async function transferOwnership(
 ): Promise<void> {
   if (userId === actor.userId) throw companyErrors.transferToSelf();
   await withTransaction(deps.database.db, async (trx) => {
-    const member = isUuid(userId) ? await repo.findMembership(trx, tenant.companyId, userId) : undefined;
-    if (!member) throw companyErrors.memberNotFound();
+    const member = await existingMember(trx, tenant.companyId, userId);
     const now = nowIso(deps);
     await repo.updateMembershipRole(trx, tenant.companyId, userId, "owner", now);
     await repo.updateMembershipRole(trx, tenant.companyId, actor.userId, "admin", now);

@@ -63,6 +63,13 @@ function otherSide(row: Pick<PartnershipsTable, "requester_company_id" | "partne
   return row.requester_company_id === companyId ? row.partner_company_id : row.requester_company_id;
 }
 
+/** A partnership the company is a side of, or 404 (a malformed id too). */
+async function existingPartnership(deps: PartnersDeps, companyId: string, id: string): Promise<PartnershipsTable> {
+  const row = isUuid(id) ? await repo.findPartnership(deps.database.db, companyId, id) : undefined;
+  if (!row) throw partnerErrors.notFound();
+  return row;
+}
+
 async function toPartnerships(deps: PartnersDeps, companyId: string, rows: PartnershipsTable[]) {
   const others = await companies.companiesById(
     deps,
@@ -149,8 +156,7 @@ export async function decidePartnership(
   decision: "active" | "rejected",
   who: AuditActor,
 ): Promise<Partnership> {
-  const row = isUuid(id) ? await repo.findPartnership(deps.database.db, tenant.companyId, id) : undefined;
-  if (!row) throw partnerErrors.notFound();
+  const row = await existingPartnership(deps, tenant.companyId, id);
   if (row.partner_company_id !== tenant.companyId) throw partnerErrors.requesterCannotDecide();
   const now = nowIso(deps);
   await withTransaction(deps.database.db, async (trx) => {
@@ -177,8 +183,7 @@ export async function revokePartnership(
   id: string,
   who: AuditActor,
 ): Promise<void> {
-  const row = isUuid(id) ? await repo.findPartnership(deps.database.db, tenant.companyId, id) : undefined;
-  if (!row) throw partnerErrors.notFound();
+  const row = await existingPartnership(deps, tenant.companyId, id);
   await withTransaction(deps.database.db, async (trx) => {
     const changed = await repo.changeStatus(trx, tenant.companyId, id, {
       from: ["pending", "active"],

@@ -107,12 +107,3 @@ export async function startSilentServer(greet = false): Promise<{ port: number; 
     },
   };
 }
-
-/** Polls `condition` every 20 ms until it holds, or fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -16,6 +16,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { createPostgresSchema } from "../helpers/database.ts";
 import { postgres, redis } from "../helpers/services.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { freePort, instance, migrate, rampartCli } from "./instances.ts";
 import { failed, type Outcome, send, startLoad } from "./load.ts";
 import { ensureNginx, startNginx } from "./nginx.ts";
@@ -65,15 +66,6 @@ const a = instance("A (WORKERS=2)", portA, { ...env, WORKERS: "2", DATA_DIR: joi
 const b = instance("B", portB, { ...env, WORKERS: "1", DATA_DIR: join(dir, "b") }, join(dir, "b.log"));
 let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
 const redisClient = new Redis(String(redisService.url), { lazyConnect: true });
-
-/** Polls `check` every 20 ms until it holds; fails after 5 s. */
-async function waitUntil(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met within 5 s");
-    await sleep(20);
-  }
-}
 
 function summary(outcomes: readonly Outcome[]) {
   const byStatus: Record<string, number> = {};
@@ -162,7 +154,11 @@ try {
   // closes is reset, and nginx (rightly) does not resend a POST: a 502 in 2 of 5 runs.
   const drainStarted = Date.now();
   const stopped = a.stop("SIGTERM");
-  await waitUntil(async () => (await send(`http://127.0.0.1:${portA}`, "GET", "/health/ready")).status === 503);
+  await waitFor(
+    async () => (await send(`http://127.0.0.1:${portA}`, "GET", "/health/ready")).status === 503,
+    5000,
+    "A's readiness to answer 503",
+  );
   await nginx.setDown([portA]);
   const outOfRotationMs = Date.now() - drainStarted;
   const code = await stopped;

@@ -8,7 +8,8 @@ import { createLogger } from "../../../src/platform/logging/logger.ts";
 import { createMailer, type MailMessage } from "../../../src/platform/mail/mailer.ts";
 import { testConfig } from "../../helpers/app.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
-import { freePort, parseMail, startSilentServer, startSmtpServer, waitFor } from "../../helpers/smtp.ts";
+import { freePort, parseMail, startSilentServer, startSmtpServer } from "../../helpers/smtp.ts";
+import { waitFor } from "../../helpers/wait.ts";
 
 /** Closed after each test, passed or failed, so a failure never leaves a server or timer behind. */
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -6,18 +6,10 @@ import { systemClock } from "../../../src/platform/clock.ts";
 import { setFlag, setKillSwitch } from "../../../src/platform/switches/control.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { bearer, type IdentityHarness, identityHarness, register, signedInUser } from "../../helpers/identity.ts";
+import { waitFor } from "../../helpers/wait.ts";
 
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 const engines = await enginesUnderTest();
-
-/** Polls until `check` holds (the switchboard re-reads the database every PLATFORM_STATE_POLL_MS). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function statusOf(app: App, url: string): Promise<number> {
   return (await app.inject({ method: "GET", url })).statusCode;
@@ -59,11 +51,11 @@ for (const engine of engines) {
           { enabled: true, reason: "Scheduled maintenance until 15:00 UTC", retryAfterSeconds: 120 },
           "cli:ops",
         );
-        await eventually(async () => (await statusOf(h.app, "/api/v1/users/me")) === 503);
+        await waitFor(async () => (await statusOf(h.app, "/api/v1/users/me")) === 503, 10_000, "the kill switch");
       });
       after(async () => {
         await setKillSwitch(control(), { enabled: false }, "cli:ops");
-        await eventually(async () => (await statusOf(h.app, "/api/v1/users/me")) === 401);
+        await waitFor(async () => (await statusOf(h.app, "/api/v1/users/me")) === 401, 10_000, "the switch lifted");
       });
 
       it("answers every route, authenticated or not, with 503, Retry-After and the public reason", async () => {
@@ -268,9 +260,9 @@ for (const engine of engines) {
 
       it("follows a flag changed elsewhere (CLI or another instance) within the poll interval", async () => {
         await setFlag(control(), "signup", false, "cli:ops");
-        await eventually(async () => (await register(h.app, "late@example.com")).statusCode === 403);
+        await waitFor(async () => (await register(h.app, "late@example.com")).statusCode === 403, 10_000, "signup off");
         await setFlag(control(), "signup", true, "cli:ops");
-        await eventually(async () => (await register(h.app, "late@example.com")).statusCode === 201);
+        await waitFor(async () => (await register(h.app, "late@example.com")).statusCode === 201, 10_000, "signup on");
       });
     });
   });

@@ -41,3 +41,8 @@ export async function joinDirectly(h: IdentityHarness, companyId: string, user: 
   await withTransaction(deps.database.db, (trx) => addMember(deps, trx, companyId, user.userId, role));
   await forgetMembership(deps, companyId, user.userId);
 }
+
+/** Fixture shortcut: gives a user the platform admin role, read from the user row on every request. */
+export async function makePlatformAdmin(h: Pick<IdentityHarness, "database">, userId: string) {
+  await h.database.handle.db.updateTable("users").set({ platform_role: "admin" }).where("id", "=", userId).execute();
+}

@@ -7,7 +7,7 @@ import type { Permission } from "../../src/platform/access/permissions.ts";
 import { cacheOptionsFrom, createCache } from "../../src/platform/cache/cache.ts";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { type IdentityHarness, identityHarness } from "../helpers/identity.ts";
-import { createCompany, joinDirectly, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
 
 /** The answers of the access layer itself; anything else means the request got past it. */
 const ACCESS_DENIALS = new Set([
@@ -58,11 +58,7 @@ for (const engine of await enginesUnderTest()) {
       }
       memberA = members.member as SignedIn;
       const platformAdmin = await newUser(h, "platform-admin");
-      await h.database.handle.db
-        .updateTable("users")
-        .set({ platform_role: "admin" })
-        .where("id", "=", platformAdmin.userId)
-        .execute();
+      await makePlatformAdmin(h, platformAdmin.userId);
       const suspended = await newUser(h, "suspended");
       await joinDirectly(h, companyA.id, suspended, "admin");
       const mintKey = async (company: { id: string }, owner: SignedIn) => {

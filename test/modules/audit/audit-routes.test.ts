@@ -4,7 +4,7 @@ import { recordAuditEvent } from "../../../src/modules/audit/index.ts";
 import { seedAuditEvents } from "../../helpers/audit.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
-import { createCompany, joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 const BULK_COMPANY = "0190a0a0-0000-7000-8000-00000000b01c";
 const BULK = 2500;
@@ -25,11 +25,7 @@ for (const engine of await enginesUnderTest()) {
       viewer = await newUser(h, "viewer");
       outsider = await newUser(h, "outsider");
       admin = await newUser(h, "admin");
-      await h.database.handle.db
-        .updateTable("users")
-        .set({ platform_role: "admin" })
-        .where("id", "=", admin.userId)
-        .execute();
+      await makePlatformAdmin(h, admin.userId);
       companyA = await createCompany(h.app, owner, "audit-a");
       companyB = await createCompany(h.app, outsider, "audit-b");
       await joinDirectly(h, companyA.id, viewer, "viewer");

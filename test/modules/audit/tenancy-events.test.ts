@@ -4,7 +4,7 @@ import { verifyAuditChains } from "../../../src/modules/audit/index.ts";
 import { parseJson } from "../../../src/platform/db/dialect.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
-import { createCompany, joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 for (const engine of await enginesUnderTest()) {
   describe(`tenancy and platform changes in the audit trail (${engine.engine})`, { skip: engine.skip }, () => {
@@ -100,11 +100,7 @@ for (const engine of await enginesUnderTest()) {
 
     it("records company suspension, the kill switch and flags by the platform admin who changed them", async () => {
       const admin = await newUser(h, "admin");
-      await h.database.handle.db
-        .updateTable("users")
-        .set({ platform_role: "admin" })
-        .where("id", "=", admin.userId)
-        .execute();
+      await makePlatformAdmin(h, admin.userId);
       await h.app.inject({
         method: "POST",
         url: `/api/v1/admin/companies/${company.id}/suspend`,

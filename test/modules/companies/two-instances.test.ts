@@ -12,7 +12,7 @@ import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
 import { redis } from "../../helpers/services.ts";
-import { createCompany, joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 const service = await redis();
 const postgres = (await enginesUnderTest()).find((e) => e.engine === "postgres");
@@ -62,11 +62,7 @@ describe("authorization changes reach every instance (PostgreSQL + Redis)", { sk
     );
     await two.app.ready();
     admin = await newUser(one, "admin");
-    await one.database.handle.db
-      .updateTable("users")
-      .set({ platform_role: "admin" })
-      .where("id", "=", admin.userId)
-      .execute();
+    await makePlatformAdmin(one, admin.userId);
     owner = await newUser(one, "owner");
   });
   after(async () => {

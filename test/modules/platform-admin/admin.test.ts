@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../../helpers/identity.ts";
-import { createCompany, joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 for (const engine of await enginesUnderTest()) {
   describe(`platform administration (${engine.engine})`, { skip: engine.skip }, () => {
@@ -12,11 +12,7 @@ for (const engine of await enginesUnderTest()) {
     before(async () => {
       h = await identityHarness(engine);
       admin = await newUser(h, "admin");
-      await h.database.handle.db
-        .updateTable("users")
-        .set({ platform_role: "admin" })
-        .where("id", "=", admin.userId)
-        .execute();
+      await makePlatformAdmin(h, admin.userId);
       plain = await newUser(h, "plain");
     });
     after(() => h.close());

@@ -6,6 +6,7 @@ import { systemClock } from "../../../src/platform/clock.ts";
 import { setFlag, setKillSwitch } from "../../../src/platform/switches/control.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { bearer, type IdentityHarness, identityHarness, register, signedInUser } from "../../helpers/identity.ts";
+import { makePlatformAdmin } from "../../helpers/tenancy.ts";
 import { waitFor } from "../../helpers/wait.ts";
 
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
@@ -35,12 +36,7 @@ for (const engine of engines) {
       });
       admin = await signedInUser(h, "admin@example.com");
       member = await signedInUser(h, "member@example.com");
-      // The platform role is read from the user row on every request.
-      await h.database.handle.db
-        .updateTable("users")
-        .set({ platform_role: "admin" })
-        .where("id", "=", admin.userId)
-        .execute();
+      await makePlatformAdmin(h, admin.userId);
     });
     after(() => h.close());
 

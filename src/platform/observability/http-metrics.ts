@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { Gauge, Histogram, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
+import { type HistogramSeries, RequestHistogram } from "./request-duration-histogram.ts";
 
 /** Route label of requests no route matched: one label, so random paths cannot explode cardinality. */
 export const UNMATCHED_ROUTE = "(unmatched)";
@@ -9,13 +10,12 @@ export const UNMATCHED_ROUTE = "(unmatched)";
  * The route label is the template (`/api/v1/companies/:companyId`), never the raw URL.
  */
 export function installHttpMetrics(app: FastifyInstance, registry: Registry): void {
-  const duration = new Histogram({
+  const duration = new RequestHistogram({
     name: "rampart_http_request_duration_seconds",
     help: "Time from request received to response sent, by method, route template and status class.",
-    labelNames: ["method", "route", "status_class"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
   });
+  duration.registerOn(registry);
   // A plain counter on the hot path, read into the gauge only when scraped.
   let inFlight = 0;
   const finished = () => {
@@ -29,8 +29,7 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
       this.set(inFlight);
     },
   });
-  // labels() validates and allocates on every call; the child of each label combination is kept instead.
-  const children = new Map<string, Histogram.Internal<"method" | "route" | "status_class">>();
+  const seriesByKey = new Map<string, HistogramSeries>();
 
   app.addHook("onRequest", (_request, reply, done) => {
     inFlight++;
@@ -43,12 +42,12 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
     const key = `${request.method} ${statusClass} ${route}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = duration.labels(request.method, route, statusClass);
-      children.set(key, child);
+    let series = seriesByKey.get(key);
+    if (series === undefined) {
+      series = duration.series(key, { method: request.method, route, status_class: statusClass });
+      seriesByKey.set(key, series);
     }
-    child.observe(reply.elapsedTime / 1000);
+    series.observe(reply.elapsedTime / 1000);
     done();
   });
 }

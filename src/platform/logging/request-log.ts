@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "./logger.ts";
 
 /**
  * One line per request, after the response: method, route template, status, duration.
@@ -9,6 +10,9 @@ export function installRequestLogging(app: FastifyInstance, slowRequestMs: numbe
   // Callback-style hook: cheaper than an async one on the hot path of every request.
   app.addHook("onResponse", (request, reply, done) => {
     const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+    const slow = durationMs > slowRequestMs;
+    // Routes logged only when slow (probes) skip building a line nobody writes.
+    if (!slow && !(request.log as Logger).isLevelEnabled("info")) return done();
     const line = {
       method: request.method,
       route: request.routeOptions.url ?? "(unmatched)",
@@ -16,7 +20,7 @@ export function installRequestLogging(app: FastifyInstance, slowRequestMs: numbe
       status: reply.statusCode,
       durationMs,
     };
-    if (durationMs > slowRequestMs) request.log.warn({ ...line, slow: true }, "slow request");
+    if (slow) request.log.warn({ ...line, slow: true }, "slow request");
     else request.log.info(line, "request completed");
     done();
   });

@@ -24,6 +24,8 @@ interface Result {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Server CPU time (user + system, all threads) per request answered during the load. */
+  cpuMicros: string;
 }
 
 async function waitForLine(child: ChildProcess, match: (line: Record<string, unknown>) => string | undefined) {
@@ -71,12 +73,20 @@ async function load(
   url: string,
   headers: Record<string, string>,
   seconds: number,
+  serverPid: number | undefined,
 ): Promise<Result> {
+  const cpuBefore = cpuSeconds(serverPid);
   const args = ["-j", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", scenario.method ?? "GET"];
   for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
   args.push(`${url}${scenario.path}`);
   const { stdout } = await run(join(ROOT, "node_modules/.bin/autocannon"), args, { maxBuffer: 16 * 1024 * 1024 });
   const report = JSON.parse(stdout);
+  const cpuAfter = cpuSeconds(serverPid);
+  const answered = report.requests.total as number;
+  const cpuMicros =
+    cpuBefore === undefined || cpuAfter === undefined || answered === 0
+      ? "—"
+      : (((cpuAfter - cpuBefore) / answered) * 1e6).toFixed(1);
   return {
     name: scenario.name,
     rps: Math.round(report.requests.average),
@@ -84,7 +94,29 @@ async function load(
     p99: report.latency.p99,
     errors: report.errors + report.timeouts,
     non2xx: report.non2xx,
+    cpuMicros,
   };
+}
+
+// /proc/<pid>/stat counts in clock ticks; Linux reports them at USER_HZ, 100 per second on every
+// mainstream architecture.
+const TICKS_PER_SECOND = 100;
+
+/**
+ * The server's CPU time so far (Linux /proc), or undefined where that is not readable.
+ * Requests per second tell how fast the pair of processes went; CPU per request tells what
+ * the server itself spent, which does not depend on whether the server or the load
+ * generator — the two share this machine's cores — was the bottleneck of the run.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    // Fields after the ")" closing the command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The process's peak resident memory in MiB (Linux /proc), or "—" where that is not readable. */
@@ -111,7 +143,7 @@ async function main() {
     `Rampart bench — ${new Date().toISOString().slice(0, 10)} — ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up\n\n`,
   );
   process.stdout.write(
-    "| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | vs baseline | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    "| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | vs baseline | server CPU µs/req | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
   );
   for (const scenario of selected) {
     const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
@@ -122,8 +154,8 @@ async function main() {
       const headers = prepared?.headers ?? {};
       const target = { ...scenario, path: prepared?.path ?? scenario.path };
       // Warm up first so the JIT has compiled the hot path before we measure.
-      await load(target, url, headers, WARMUP_S);
-      const result = await load(target, url, headers, DURATION_S);
+      await load(target, url, headers, WARMUP_S, child.pid);
+      const result = await load(target, url, headers, DURATION_S, child.pid);
       results.set(scenario.name, result);
       let versus = "";
       const base = scenario.baseline ? results.get(scenario.baseline) : undefined;
@@ -134,7 +166,7 @@ async function main() {
       }
       if (result.errors > 0 || result.non2xx > 0) failed = true;
       process.stdout.write(
-        `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} | ${peakRssMiB(child.pid)} |\n`,
+        `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} | ${result.cpuMicros} | ${peakRssMiB(child.pid)} |\n`,
       );
     } finally {
       child.kill("SIGTERM");

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { requireTenant, requireUser } from "../../platform/access/access.ts";
+import { actingUserId, requireTenant, requireUser } from "../../platform/access/access.ts";
 import type { Role } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
@@ -32,10 +32,17 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
     },
     async (request, reply) => {
       const body = request.body as { email: string; role: Role };
-      const inviter = request.actor?.kind === "user" ? { userId: request.actor.userId } : undefined;
       return reply
         .code(201)
-        .send(await invitations.createInvitation(deps, requireTenant(request), inviter, body, auditActorOf(request)));
+        .send(
+          await invitations.createInvitation(
+            deps,
+            requireTenant(request),
+            actingUserId(request),
+            body,
+            auditActorOf(request),
+          ),
+        );
     },
   );
 

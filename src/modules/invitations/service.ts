@@ -64,7 +64,7 @@ function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
 export async function createInvitation(
   deps: InvitationsDeps,
   tenant: TenantAccess,
-  inviter: { userId: string } | undefined,
+  inviterId: string | null,
   input: { email: string; role: Role },
   who: AuditActor,
 ): Promise<Invitation> {
@@ -85,7 +85,7 @@ export async function createInvitation(
     email,
     role: input.role,
     token_hash: identity.hashToken(token),
-    invited_by: inviter?.userId ?? null,
+    invited_by: inviterId,
     status: "pending",
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + INVITATION_TTL_DAYS * DAY_MS).toISOString(),

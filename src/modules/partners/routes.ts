@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { requireTenant } from "../../platform/access/access.ts";
+import { actingUserId, requireTenant } from "../../platform/access/access.ts";
 import type { Permission } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
@@ -16,8 +16,6 @@ export interface PartnerRouteOptions {
 export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = async (app, { deps }) => {
   for (const schema of schemas.partnerSchemas) app.addSchema(schema);
   const tags = ["partners"];
-  const actingUser = (actor: { kind: string; userId?: string } | undefined) =>
-    actor?.kind === "user" && actor.userId !== undefined ? actor.userId : null;
 
   app.post(
     "/companies/:companyId/partners",
@@ -37,7 +35,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = asy
       const created = await partners.requestPartnership(
         deps,
         requireTenant(request),
-        actingUser(request.actor),
+        actingUserId(request),
         body,
         auditActorOf(request),
       );
@@ -84,7 +82,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = asy
         return partners.decidePartnership(
           deps,
           tenant,
-          actingUser(request.actor),
+          actingUserId(request),
           partnershipId,
           decision,
           auditActorOf(request),
@@ -107,7 +105,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = asy
     },
     async (request, reply) => {
       const { partnershipId } = request.params as { partnershipId: string };
-      const by = actingUser(request.actor);
+      const by = actingUserId(request);
       await partners.revokePartnership(deps, requireTenant(request), by, partnershipId, auditActorOf(request));
       return reply.code(204).send(null);
     },

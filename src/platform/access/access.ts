@@ -194,6 +194,11 @@ export function requireUser(request: FastifyRequest) {
   return actor;
 }
 
+/** The signed-in user acting, or null when an API key acts (changes it makes are the key's, with no user). */
+export function actingUserId(request: FastifyRequest): string | null {
+  return request.actor?.kind === "user" ? request.actor.userId : null;
+}
+
 export function requireTenant(request: FastifyRequest): TenantAccess {
   if (!request.tenant) throw new Error("route declared no company permission but asked for the tenant");
   return request.tenant;

@@ -236,7 +236,7 @@ try {
   log(
     `RESULT ${new Date().toISOString().slice(0, 10)}: ${total.requests} requests in ${seconds.toFixed(1)} s (${(total.requests / seconds).toFixed(0)} req/s), ` +
       `${acknowledged.length} writes, p50 ${total.p50Ms} ms, p99 ${total.p99Ms} ms; drain ${drainedMs} ms, restart ${restartMs} ms; ` +
-      `SIGKILL cost ${killFailures.length} request(s) of ${inFlightAtKill} in flight; ${retried} retried by nginx; kill switch on everywhere in ${onMs} ms`,
+      `SIGKILL cost ${killFailures.length} request(s) of ${inFlightAtKill} in flight at the kill + ${dispatchedWhileDying} write(s) sent while it died; ${retried} retried by nginx; kill switch on everywhere in ${onMs} ms`,
   );
   log(`passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } catch (error) {

@@ -34,6 +34,7 @@ import { edgeServerOptions } from "./platform/http/server-options.ts";
 import { closeConnectionsWhenDraining } from "./platform/lifecycle/close-connections-when-draining.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
+import { lazyRequestLoggers } from "./platform/logging/request-logger.ts";
 import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
 import { installAccountRateLimiting } from "./platform/rate-limit/account-limit.ts";
@@ -118,6 +119,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own per-request lines are replaced by one line per request (request-log.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
+    // A request's child logger is built only when the request writes a line (request-logger.ts).
+    childLoggerFactory: lazyRequestLoggers,
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: true,

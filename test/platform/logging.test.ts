@@ -36,6 +36,19 @@ describe("logging", () => {
         return {};
       },
     );
+    t.app.get(
+      "/test/quiet",
+      {
+        config: { access: "public" },
+        logLevel: "warn",
+        schema: { operationId: "testQuiet", tags: ["test"], response: { 200: Type.Object({}) } },
+      },
+      async (request) => {
+        request.log.info("quiet route: info");
+        request.log.child({ step: "lookup" }).warn("quiet route: warn from a child");
+        return {};
+      },
+    );
     await t.app.ready();
   });
   after(() => t.app.close());
@@ -74,6 +87,15 @@ describe("logging", () => {
     assert.ok(!text.includes("correct horse battery staple"), "password not logged");
     assert.ok(!text.includes("querytoken123"), "query string not logged");
     assert.match(text, /"password":"\[REDACTED\]"/);
+  });
+
+  it("keeps a route's own level: its warn lines are written with the request id, its info lines are not", async () => {
+    await t.app.inject({ url: "/test/quiet", headers: { "x-request-id": "quiet-1" } });
+    const lines = t.logs.lines().filter((l) => l.requestId === "quiet-1");
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg, l.step]),
+      [["warn", "quiet route: warn from a child", "lookup"]],
+    );
   });
 
   it("logs requests slower than SLOW_REQUEST_MS at warn", async () => {

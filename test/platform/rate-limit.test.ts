@@ -196,7 +196,7 @@ describe("rate-limit configuration", () => {
       app,
       config,
       { logger: createLogger(config, new LogCapture()), metrics: new Registry(), redis: undefined },
-      (request) => ({ tier: "admin", key: `user:${String(request.headers["x-user"])}` }),
+      () => (request) => ({ tier: "admin", key: `user:${String(request.headers["x-user"])}` }),
     );
     app.get("/anything", async () => ({}));
     try {

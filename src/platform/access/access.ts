@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import { isUuid } from "../db/ids.ts";
 import { ForbiddenError, NotFoundError, UnauthorizedError } from "../errors/app-error.ts";
+import { addRouteHook } from "../http/route-hooks.ts";
 import type { AccessDenial, AccessResolvers, Actor, TenantAccess } from "./actor.ts";
 import type { Permission } from "./permissions.ts";
 
@@ -180,11 +181,13 @@ export function installAccessControl(app: FastifyInstance, control: AccessContro
   app.decorateRequest("actor", undefined);
   app.decorateRequest("tenant", undefined);
   // onRequest: before the body is read, so an unauthorised caller learns nothing about input rules.
-  // Public routes (probes, sign-in) return at once, without a promise per request.
-  app.addHook("onRequest", (request, _reply, done) => {
-    const access = accessOf(request.routeOptions);
-    if (access === undefined || access === "public") return done();
-    control.enforce(request, access).then(() => done(), done);
+  // Public routes (probes, sign-in) get no hook at all.
+  addRouteHook(app, "onRequest", "access", (route) => {
+    const access = accessOf(route);
+    if (access === undefined || access === "public") return undefined;
+    return (request, _reply, done) => {
+      control.enforce(request, access).then(() => done(), done);
+    };
   });
 }
 

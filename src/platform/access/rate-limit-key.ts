@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { clientNetworkKey, type RateLimitResolver, type RateLimitTarget } from "../rate-limit/client-key.ts";
 import type { TierName } from "../rate-limit/tiers.ts";
-import { type AccessControl, accessOf, isTenantAccess } from "./access.ts";
+import { type Access, type AccessControl, accessOf, isTenantAccess } from "./access.ts";
 import { isCompanyAdminRole } from "./permissions.ts";
 
 /** Tiers that describe the route's cost rather than the caller: kept whoever calls. */
@@ -14,14 +14,13 @@ const ROUTE_TIERS: ReadonlySet<TierName> = new Set(["auth", "ai", "webhook"]);
  * spend their own key's. Every authenticated route is limited, declared tier or not.
  */
 export function byCaller(control: AccessControl): RateLimitResolver {
-  return (request) => {
-    const access = accessOf(request.routeOptions);
-    const declared = request.routeOptions.config?.rateLimit?.tier;
+  return (route) => {
+    const access = accessOf(route);
+    const declared = route.config?.rateLimit?.tier;
     const tier = declared ?? (access !== undefined && access !== "public" ? "user" : undefined);
     if (tier === undefined) return undefined;
-    const network = clientNetworkKey(request.ip);
-    if (access === undefined || access === "public") return { tier, key: network };
-    return targetFor(control, request, tier, network);
+    if (access === undefined || access === "public") return (request) => ({ tier, key: clientNetworkKey(request.ip) });
+    return (request) => targetFor(control, request, tier, access);
   };
 }
 
@@ -29,14 +28,15 @@ async function targetFor(
   control: AccessControl,
   request: FastifyRequest,
   tier: TierName,
-  network: string,
+  access: Access,
 ): Promise<RateLimitTarget> {
+  const network = clientNetworkKey(request.ip);
   const { actor } = await control.caller(request);
   if (ROUTE_TIERS.has(tier)) return { tier, key: actor ? actorKey(actor) : network };
   if (!actor) return { tier: "public", key: network };
   if (actor.kind === "api_key") return { tier: "user", key: actorKey(actor) };
   if (actor.platformRole === "admin") return { tier: "admin", key: actorKey(actor) };
-  if (isTenantAccess(accessOf(request.routeOptions))) {
+  if (isTenantAccess(access)) {
     // The tenant lookup is shared with the access hook; a refusal there is its business.
     const role = await control.tenant(request, actor).then(
       (tenant) => tenant.role,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
+import { asArray } from "./route-hooks.ts";
 
 export const API_V1_PREFIX = "/api/v1";
 export const LEGACY_PREFIX = "/api";
@@ -86,11 +87,6 @@ function legacySchema(schema: RouteOptions["schema"]): RouteOptions["schema"] {
     ...(typeof operationId === "string" ? { operationId: `${operationId}${LEGACY_OPERATION_SUFFIX}` } : {}),
     deprecated: true,
   } as RouteOptions["schema"];
-}
-
-function asArray<T>(value: T | T[] | undefined): T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
 }
 
 const DEPRECATION = `@${Math.floor(LEGACY_DEPRECATED_AT.getTime() / 1000)}`;

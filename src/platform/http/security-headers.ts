@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { addRouteHook } from "./route-hooks.ts";
 
 export interface SecurityHeaderOptions {
   /** HSTS only in production: on a development http://localhost it would pin the browser to https. */
@@ -44,12 +45,19 @@ export function installSecurityHeaders(app: FastifyInstance, options: SecurityHe
   const headers = options.hsts ? { ...BASE_HEADERS, "strict-transport-security": HSTS } : BASE_HEADERS;
   app.addHook("onSend", (request, reply, payload, done) => {
     reply.headers(headers);
-    const csp = request.routeOptions.config?.securityHeaders?.contentSecurityPolicy;
-    if (csp !== undefined) reply.header("content-security-policy", csp);
     const h = request.headers;
     if (h.authorization !== undefined || h["x-api-key"] !== undefined || h.cookie !== undefined) {
       reply.header("cache-control", "no-store");
     }
     done(null, payload);
+  });
+  // The few routes that narrow the policy replace it after the global hook has set the default.
+  addRouteHook(app, "onSend", "contentSecurityPolicy", (route) => {
+    const csp = route.config?.securityHeaders?.contentSecurityPolicy;
+    if (csp === undefined) return undefined;
+    return (_request, reply, payload, done) => {
+      reply.header("content-security-policy", csp);
+      done(null, payload);
+    };
   });
 }

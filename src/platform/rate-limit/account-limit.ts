@@ -1,13 +1,19 @@
 import { createHash } from "node:crypto";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import { Counter } from "prom-client";
 import type { Config } from "../../config/settings/index.ts";
 import { RateLimitedError } from "../errors/app-error.ts";
+import { addRouteHook } from "../http/route-hooks.ts";
 import { rateLimitHeader, rateLimitPolicyHeader } from "./headers.ts";
 import { createTierLimiter } from "./limiter.ts";
 import type { RateLimitDeps } from "./rate-limit.ts";
 import { RedisFallback } from "./redis-fallback.ts";
 import { parseTierSpec } from "./tiers.ts";
+
+interface AccountRateLimit {
+  readonly scope: string;
+  readonly accountOf: (request: FastifyRequest) => string | undefined;
+}
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -17,10 +23,7 @@ declare module "fastify" {
      * from the validated request, or undefined when there is none. Each scope has its own
      * budget, so mail bombing an address through one route does not also block its sign-in.
      */
-    accountRateLimit?: {
-      readonly scope: string;
-      readonly accountOf: (request: FastifyRequest) => string | undefined;
-    };
+    accountRateLimit?: AccountRateLimit;
   }
 }
 
@@ -68,10 +71,24 @@ export function installAccountRateLimiting(app: FastifyInstance, config: Config,
           registers: [deps.metrics],
         });
 
-  app.addHook("preHandler", (request, reply, done) => {
-    const perAccount = request.routeOptions.config?.accountRateLimit;
-    const account = perAccount?.accountOf(request);
-    if (perAccount === undefined || account === undefined) return done();
+  addRouteHook(app, "preHandler", "accountRateLimit", (route) => {
+    const perAccount = route.config?.accountRateLimit;
+    return perAccount === undefined
+      ? undefined
+      : (request, reply, done) => limitAccount(request, reply, done, perAccount);
+  });
+
+  function limitAccount(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+    perAccount: AccountRateLimit,
+  ): void {
+    const account = perAccount.accountOf(request);
+    if (account === undefined) {
+      done();
+      return;
+    }
     limiter.consume(accountKey(perAccount.scope, account)).then(
       (decision) => {
         const headers = {
@@ -98,5 +115,5 @@ export function installAccountRateLimiting(app: FastifyInstance, config: Config,
         done();
       },
     );
-  });
+  }
 }

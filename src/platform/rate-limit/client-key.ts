@@ -1,4 +1,4 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyRequest, RouteOptions } from "fastify";
 import type { TierName } from "./tiers.ts";
 
 /** Whose budget a request spends, and which tier's limits apply. */
@@ -7,14 +7,15 @@ export interface RateLimitTarget {
   readonly tier: TierName;
 }
 
+/** Chooses the budget of one request to a limited route; keying by caller may need a lookup, hence the promise. */
+export type RequestBudget = (request: FastifyRequest) => RateLimitTarget | Promise<RateLimitTarget>;
+
 /**
- * Chooses the budget of a request, or undefined for an unlimited route. Pluggable: the
- * access layer keys by user, API key or role (src/platform/access/rate-limit-key.ts), which
- * may need a lookup, hence the promise.
+ * Decides, once per route when it is registered, how its requests choose their budget, or
+ * undefined for an unlimited route (which then costs its requests nothing). Pluggable: the
+ * access layer keys by user, API key or role (src/platform/access/rate-limit-key.ts).
  */
-export type RateLimitResolver = (
-  request: FastifyRequest,
-) => RateLimitTarget | undefined | Promise<RateLimitTarget | undefined>;
+export type RateLimitResolver = (route: RouteOptions) => RequestBudget | undefined;
 
 /**
  * The client's network, as a key. An IPv6 client usually holds a whole /64 and can
@@ -36,7 +37,7 @@ export function clientNetworkKey(ip: string): string {
 }
 
 /** The route's declared tier, keyed by client network (for apps without the access layer). */
-export const byClientIp: RateLimitResolver = (request) => {
-  const tier = request.routeOptions.config?.rateLimit?.tier;
-  return tier === undefined ? undefined : { tier, key: clientNetworkKey(request.ip) };
+export const byClientIp: RateLimitResolver = (route) => {
+  const tier = route.config?.rateLimit?.tier;
+  return tier === undefined ? undefined : (request) => ({ tier, key: clientNetworkKey(request.ip) });
 };

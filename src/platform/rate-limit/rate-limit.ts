@@ -1,11 +1,12 @@
-import type { FastifyInstance, RouteOptions } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from "fastify";
 import type { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import type { Config } from "../../config/settings/index.ts";
 import { RateLimitedError } from "../errors/app-error.ts";
 import { commaList } from "../http/list.ts";
+import { addRouteHook } from "../http/route-hooks.ts";
 import type { Logger } from "../logging/logger.ts";
-import { byClientIp, type RateLimitResolver, type RateLimitTarget } from "./client-key.ts";
+import { byClientIp, type RateLimitResolver, type RateLimitTarget, type RequestBudget } from "./client-key.ts";
 import { rateLimitHeader, rateLimitPolicyHeader } from "./headers.ts";
 import { createTierLimiter, type TierLimiter } from "./limiter.ts";
 import { RedisFallback } from "./redis-fallback.ts";
@@ -98,9 +99,18 @@ export function installRateLimiting(
     });
   }
 
-  app.addHook("onRequest", (request, reply, done) => {
-    const limit = (target: RateLimitTarget | undefined) => {
-      if (target === undefined) return done();
+  addRouteHook(app, "onRequest", "rateLimit", (route) => {
+    const budget = resolve(route);
+    return budget === undefined ? undefined : (request, reply, done) => limitRequest(request, reply, done, budget);
+  });
+
+  function limitRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+    budget: RequestBudget,
+  ): void {
+    const limit = (target: RateLimitTarget) => {
       const tier = limiters.get(target.tier);
       if (tier === undefined) return done(new Error(`unknown rate-limit tier ${target.tier}`));
       tier.limiter.consume(target.key).then(
@@ -127,9 +137,9 @@ export function installRateLimiting(
         },
       );
     };
-    const target = resolve(request);
+    const target = budget(request);
     // Keying by caller may need a lookup; keying by IP stays synchronous on the hot path.
     if (target instanceof Promise) target.then(limit, done);
     else limit(target);
-  });
+  }
 }

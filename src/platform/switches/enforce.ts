@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { commaList } from "../http/list.ts";
+import { addRouteHook } from "../http/route-hooks.ts";
 import { switchErrors } from "./errors.ts";
 import type { FlagName } from "./feature-flags.ts";
 import type { Switchboard } from "./switchboard.ts";
@@ -48,10 +49,17 @@ export function installSwitchEnforcement(
 ): void {
   const allowed = pathMatcher([...ALWAYS_ALLOWED_PATHS, ...commaList(extraAllowedPaths)]);
   app.addHook("onRequest", (request, _reply, done) => {
-    const { killSwitch, flags } = switchboard.current();
+    const { killSwitch } = switchboard.current();
     if (killSwitch.enabled && !allowed(pathOf(request))) return done(switchErrors.killSwitchOn(killSwitch));
-    const feature = request.routeOptions.config?.feature;
-    if (feature !== undefined && !flags[feature].enabled) return done(switchErrors.featureDisabled(feature));
     done();
+  });
+  // Route hooks run after the global one: while the kill switch is on, its 503 comes first.
+  addRouteHook(app, "onRequest", "feature", (route) => {
+    const feature = route.config?.feature;
+    if (feature === undefined) return undefined;
+    return (_request, _reply, done) => {
+      if (!switchboard.current().flags[feature].enabled) return done(switchErrors.featureDisabled(feature));
+      done();
+    };
   });
 }

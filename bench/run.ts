@@ -41,8 +41,8 @@ async function waitForLine(child: ChildProcess, match: (line: Record<string, unk
 }
 
 async function startTarget(scenario: Scenario, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  if (scenario.target === "bare") {
-    const child = spawn(process.execPath, ["bench/bare-server.ts"], {
+  if (scenario.target !== "rampart") {
+    const child = spawn(process.execPath, [`bench/${scenario.target}-server.ts`], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -136,7 +136,7 @@ async function main() {
       !ONLY ||
       s.name.includes(ONLY) ||
       scenarios.some((o) => o.name === s.name && s.name === ONLY) ||
-      s.target === "bare",
+      s.target !== "rampart",
   );
   let failed = false;
   process.stdout.write(

@@ -4,7 +4,8 @@ import { companyOwner, signedInBearer } from "./identity-setup.ts";
 /** A load scenario: which server to start, what to request, and what to prepare first. */
 export interface Scenario {
   readonly name: string;
-  readonly target: "bare" | "rampart";
+  /** Which server: Rampart, or one of the reference servers bench/bare-server.ts and bench/floor-server.ts. */
+  readonly target: "bare" | "floor" | "rampart";
   readonly path: string;
   readonly method?: "GET" | "POST";
   /** Extra environment for the Rampart instance (e.g. DATABASE_URL). */
@@ -59,6 +60,14 @@ function companyRead(label: string, env: Record<string, string>): Scenario {
 
 export const scenarios: Scenario[] = [
   { name: "bare node:http JSON", target: "bare", path: "/" },
+  // The same answer from Fastify with Rampart's logger, request ids and response headers and
+  // nothing else (bench/floor-server.ts): the least GET /health can cost on this stack.
+  {
+    name: "Fastify floor: same body and headers, no edge",
+    target: "floor",
+    path: "/health",
+    baseline: "bare node:http JSON",
+  },
   {
     name: "GET /health",
     target: "rampart",

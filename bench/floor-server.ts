@@ -1,0 +1,39 @@
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import { loadConfig } from "../src/config/load.ts";
+import { REQUEST_ID_HEADER, requestIdFor } from "../src/platform/http/request-id.ts";
+import { installSecurityHeaders } from "../src/platform/http/security-headers.ts";
+import { createLogger } from "../src/platform/logging/logger.ts";
+import { lazyRequestLoggers } from "../src/platform/logging/request-logger.ts";
+import { RAMPART_VERSION } from "../src/platform/version.ts";
+
+// The floor under GET /health: Fastify with Rampart's logger and request ids, answering the
+// same body with the same response headers (request id, Vary, the security headers) — and
+// no other edge step: no metrics, CORS, kill switch, rate limit, access, compression or
+// request log. What Rampart costs above this is its edge; what this costs above the bare
+// node:http server is the framework and the headers every Rampart response must carry.
+const config = loadConfig({ APP_ENV: "test", LOG_FORMAT: "json" });
+const app = Fastify({
+  loggerInstance: createLogger(config) as FastifyBaseLogger,
+  disableRequestLogging: true,
+  childLoggerFactory: lazyRequestLoggers,
+  requestIdHeader: false,
+  genReqId: requestIdFor,
+});
+app.addHook("onRequest", (request, reply, done) => {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  reply.header("vary", "Origin");
+  done();
+});
+installSecurityHeaders(app, { hsts: false });
+const Health = {
+  type: "object",
+  properties: { status: { type: "string" }, version: { type: "string" }, uptimeSeconds: { type: "number" } },
+} as const;
+app.get("/health", { logLevel: "warn", schema: { response: { 200: Health } } }, (_request, reply) => {
+  reply.send({ status: "ok", version: RAMPART_VERSION, uptimeSeconds: Math.round(process.uptime()) });
+});
+const address = await app.listen({ host: "127.0.0.1", port: 0 });
+process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
+process.on("SIGTERM", () => {
+  app.close().then(() => process.exit(0));
+});

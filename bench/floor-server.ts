@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { loadConfig } from "../src/config/load.ts";
-import { REQUEST_ID_HEADER, requestIdFor } from "../src/platform/http/request-id.ts";
+import { HealthSchema } from "../src/platform/health/routes.ts";
+import { echoRequestId, requestIdFor } from "../src/platform/http/request-id.ts";
 import { installSecurityHeaders } from "../src/platform/http/security-headers.ts";
 import { createLogger } from "../src/platform/logging/logger.ts";
 import { lazyRequestLoggers } from "../src/platform/logging/request-logger.ts";
@@ -19,17 +20,14 @@ const app = Fastify({
   requestIdHeader: false,
   genReqId: requestIdFor,
 });
-app.addHook("onRequest", (request, reply, done) => {
-  reply.header(REQUEST_ID_HEADER, request.id);
+app.addHook("onRequest", echoRequestId);
+// What @fastify/cors adds to every response of Rampart's.
+app.addHook("onRequest", (_request, reply, done) => {
   reply.header("vary", "Origin");
   done();
 });
 installSecurityHeaders(app, { hsts: false });
-const Health = {
-  type: "object",
-  properties: { status: { type: "string" }, version: { type: "string" }, uptimeSeconds: { type: "number" } },
-} as const;
-app.get("/health", { logLevel: "warn", schema: { response: { 200: Health } } }, (_request, reply) => {
+app.get("/health", { logLevel: "warn", schema: { response: { 200: HealthSchema } } }, (_request, reply) => {
   reply.send({ status: "ok", version: RAMPART_VERSION, uptimeSeconds: Math.round(process.uptime()) });
 });
 const address = await app.listen({ host: "127.0.0.1", port: 0 });

@@ -28,7 +28,7 @@ import { healthRoutes } from "./platform/health/routes.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { commaList } from "./platform/http/list.ts";
-import { REQUEST_ID_HEADER, requestIdFor } from "./platform/http/request-id.ts";
+import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
 import { closeConnectionsWhenDraining } from "./platform/lifecycle/close-connections-when-draining.ts";
@@ -143,10 +143,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   // Only JSON bodies are part of the contract; anything else is a 415, not a silent string.
   app.removeContentTypeParser("text/plain");
 
-  app.addHook("onRequest", (request, reply, done) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-    done();
-  });
+  app.addHook("onRequest", echoRequestId);
   installRequestLogging(app, config.SLOW_REQUEST_MS);
   installErrorHandling(app, [translateDatabaseError]);
   enforceRouteContracts(app);

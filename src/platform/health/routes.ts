@@ -9,7 +9,7 @@ export interface HealthRouteOptions {
   readonly isDraining: () => boolean;
 }
 
-const HealthSchema = Type.Object(
+export const HealthSchema = Type.Object(
   {
     status: Type.Literal("ok"),
     version: Type.String(),

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { onRequestHookHandler } from "fastify";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 // Bounded and restricted so a client cannot inject log lines or bloat every log entry.
@@ -11,3 +12,9 @@ export function requestIdFor(request: IncomingMessage): string {
   if (typeof incoming === "string" && ACCEPTABLE_REQUEST_ID.test(incoming)) return incoming;
   return randomUUID();
 }
+
+/** Echoes the request's id on its response, so a client can quote it when reporting a problem. */
+export const echoRequestId: onRequestHookHandler = (request, reply, done) => {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  done();
+};

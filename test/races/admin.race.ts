@@ -1,0 +1,117 @@
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { enginesUnderTest } from "../helpers/database.ts";
+import { type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../helpers/identity.ts";
+import { createCompany, joinDirectly, makePlatformAdmin } from "../helpers/tenancy.ts";
+import { ok, type Person, person, race, serverErrors } from "./harness.ts";
+import { companyEvents, companyStatus, roleIn, seqOf, userStatus } from "./state.ts";
+
+let slugs = 0;
+
+for (const engine of await enginesUnderTest()) {
+  describe(`concurrent administration, invitations and keys (${engine.engine})`, { skip: engine.skip }, () => {
+    let h: IdentityHarness;
+    let owner: Person;
+    before(async () => {
+      h = await identityHarness(engine);
+      owner = await person(h, "owner");
+    });
+    after(() => h.close());
+
+    const call = (who: { headers: Record<string, string> }, method: string, url: string, payload?: object) =>
+      h.app.inject({
+        method: method as "GET",
+        url: `/api/v1${url}`,
+        headers: who.headers,
+        ...(payload ? { payload } : {}),
+      });
+    const newCompany = async () =>
+      (await createCompany(h.app, owner, `arace-${engine.engine}-${++slugs}-${Date.now()}`)).id;
+
+    it("two platform admins suspend each other: never both", async () => {
+      await race("admins suspend each other", engine.engine, async () => {
+        const [a, b] = [await person(h, "opa"), await person(h, "opb")];
+        await makePlatformAdmin(h, a.userId);
+        await makePlatformAdmin(h, b.userId);
+        const results = await Promise.all([
+          call(a, "POST", `/admin/users/${b.userId}/suspend`),
+          call(b, "POST", `/admin/users/${a.userId}/suspend`),
+        ]);
+        const problems = serverErrors(...results);
+        if ((await userStatus(h, a.userId)) === "suspended" && (await userStatus(h, b.userId)) === "suspended")
+          problems.push("both admins suspended each other");
+        return problems;
+      });
+    });
+
+    it("a user deletes their account while being suspended: it stays deleted", async () => {
+      const operator = await person(h, "operator");
+      await makePlatformAdmin(h, operator.userId);
+      await race("delete account vs suspend user", engine.engine, async (i) => {
+        const user = await person(h, "leaving");
+        // Deleting verifies the password first (tens of ms): the suspension is staggered across that window.
+        const results = await Promise.all([
+          call(user, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
+          sleep((i % 6) * 8).then(() => call(operator, "POST", `/admin/users/${user.userId}/suspend`)),
+        ]);
+        const problems = serverErrors(...results);
+        const unsuspend = await call(operator, "POST", `/admin/users/${user.userId}/unsuspend`);
+        if (ok(results[0]) && ok(unsuspend)) problems.push("a deleted account was unsuspended");
+        const status = await userStatus(h, user.userId);
+        if (ok(results[0]) && status !== "deleted") problems.push(`the deleted account ends ${status}`);
+        return problems;
+      });
+    });
+
+    it("an invitation accepted while its company is deleted: no member joins a deleted company", async () => {
+      await race("accept vs delete company", engine.engine, async () => {
+        const invitee = await person(h, "invitee");
+        const id = await newCompany();
+        const invite = await call(owner, "POST", `/companies/${id}/invitations`, {
+          email: invitee.email,
+          role: "member",
+        });
+        if (invite.statusCode !== 201) return [`invite answered ${invite.statusCode}`];
+        const token = h.linkToken(invitee.email);
+        const [accept, remove] = await Promise.all([
+          call(invitee, "POST", "/invitations/accept", { token }),
+          call(owner, "DELETE", `/companies/${id}`),
+        ]);
+        const problems = serverErrors(accept, remove);
+        const joined = (await roleIn(h, id, invitee.userId)) !== undefined;
+        if (joined !== ok(accept)) problems.push(`accept answered ${accept.statusCode} but membership ${joined}`);
+        const events = await companyEvents(h, id);
+        const acceptedAt = seqOf(events, "invitation.accepted");
+        const deletedAt = seqOf(events, "company.deleted");
+        if (acceptedAt !== undefined && deletedAt !== undefined && acceptedAt > deletedAt)
+          problems.push("a member joined after the company was deleted");
+        if ((await companyStatus(h, id)).status !== "deleted") problems.push("the company is not deleted");
+        return problems;
+      });
+    });
+
+    it("a write with an API key racing its revocation commits before the revocation or not at all", async () => {
+      const admin = await person(h, "keyadmin");
+      await race("key write vs revoke", engine.engine, async () => {
+        const id = await newCompany();
+        await joinDirectly(h, id, admin, "admin");
+        const created = await call(owner, "POST", `/companies/${id}/api-keys`, {
+          name: "k",
+          scopes: ["company:update"],
+        });
+        const { id: keyId, key } = created.json<{ id: string; key: string }>();
+        const [write, revoke] = await Promise.all([
+          call({ headers: { "x-api-key": key } }, "PATCH", `/companies/${id}`, { name: `Renamed ${slugs}` }),
+          call(admin, "DELETE", `/companies/${id}/api-keys/${keyId}`),
+        ]);
+        const problems = serverErrors(write, revoke);
+        const events = await companyEvents(h, id);
+        const wroteAt = seqOf(events, "company.updated");
+        const revokedAt = seqOf(events, "api_key.revoked");
+        if (wroteAt !== undefined && revokedAt !== undefined && wroteAt > revokedAt)
+          problems.push("the key's write committed after its revocation");
+        return problems;
+      });
+    });
+  });
+}

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
 import { accessResolvers } from "./modules/access-resolvers.ts";
-import { type ApiKeysDeps, apiKeyRoutes } from "./modules/api-keys/index.ts";
+import { type ApiKeysDeps, apiKeyRoutes, keyIsLive } from "./modules/api-keys/index.ts";
 import { type AuditRouteOptions, auditRoutes, switchChangeRecorder } from "./modules/audit/index.ts";
 import { type CompaniesDeps, companyRoutes, companySchemas } from "./modules/companies/index.ts";
 import {
@@ -20,6 +20,7 @@ import { byCaller } from "./platform/access/rate-limit-key.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
 import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
+import type { Executor } from "./platform/db/transaction.ts";
 import type { Deps } from "./platform/deps.ts";
 import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
@@ -88,11 +89,13 @@ interface ModuleDeps {
 }
 
 function moduleDeps(config: Config, deps: Deps): ModuleDeps {
+  // A change made with an API key re-checks the key inside its transaction (companies/locks.ts).
+  const liveness = { keyIsLive: (trx: Executor, keyId: string) => keyIsLive(deps, trx, keyId) };
   return {
     identity: { ...deps, config, passwords: createPasswordHasher() },
-    companies: deps,
-    apiKeys: deps,
-    invitations: { ...deps, config },
+    companies: { ...deps, ...liveness },
+    apiKeys: { ...deps, ...liveness },
+    invitations: { ...deps, config, ...liveness },
     partners: deps,
     audit: { db: deps.database.db },
   };

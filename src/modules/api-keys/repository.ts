@@ -1,3 +1,4 @@
+import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { ApiKeysTable } from "./tables.ts";
@@ -46,4 +47,12 @@ export function findApiKeyByPrefix(db: Executor, prefix: string): Promise<ApiKey
 
 export async function touchApiKey(db: Executor, id: string, now: string): Promise<void> {
   await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
+}
+
+/** The key's revocation and expiry, locked until the caller's transaction ends. */
+export function lockApiKey(db: Executor, id: string) {
+  return forUpdate(
+    db,
+    db.selectFrom("api_keys").select(["revoked_at", "expires_at"]).where("id", "=", id),
+  ).executeTakeFirst();
 }

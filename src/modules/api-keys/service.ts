@@ -5,10 +5,12 @@ import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { parseJson } from "../../platform/db/dialect.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
-import { withTransaction } from "../../platform/db/transaction.ts";
+import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
+import type { Executor } from "../../platform/db/transaction.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import { type AuditActor, recordAuditEvent } from "../audit/index.ts";
+import { type KeyLiveness, lockForChange } from "../companies/index.ts";
 import { apiKeyErrors } from "./errors.ts";
 import * as repo from "./repository.ts";
 import { mintApiKey, parseApiKey, secretMatches } from "./secret.ts";
@@ -19,6 +21,7 @@ export interface ApiKeysDeps {
   readonly clock: Clock;
   readonly cache: Cache;
   readonly logger: Logger;
+  readonly keyIsLive?: KeyLiveness;
 }
 
 export interface ApiKey {
@@ -90,7 +93,12 @@ export async function createApiKey(
     last_used_at: null,
     revoked_at: null,
   };
-  await withTransaction(deps.database.db, async (trx) => {
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    // The creator's rights as they are now, under the company's lock: a creator removed or
+    // demoted a moment ago mints nothing.
+    const { access } = await lockForChange(deps, trx, tenant, who, "api_keys:manage");
+    const beyondNow = scopes.filter((scope) => !access.permissions.has(scope));
+    if (beyondNow.length > 0) throw apiKeyErrors.scopeExceedsCreator(beyondNow);
     await repo.insertApiKey(trx, row);
     await recordAuditEvent(trx, deps.clock, {
       ...who,
@@ -116,7 +124,8 @@ export async function revokeApiKey(
   id: string,
   who: AuditActor,
 ): Promise<void> {
-  const prefix = await withTransaction(deps.database.db, async (trx) => {
+  const prefix = await inLockedTransaction(deps.database.db, async (trx) => {
+    await lockForChange(deps, trx, tenant, who, "api_keys:manage");
     const revoked = isUuid(id)
       ? await repo.revokeApiKey(trx, tenant.companyId, id, deps.clock.now().toISOString())
       : undefined;
@@ -132,6 +141,17 @@ export async function revokeApiKey(
     return revoked;
   });
   await keysByPrefix(deps.cache).delete(prefix);
+}
+
+/**
+ * Whether the key is neither revoked nor expired, read with a lock inside the caller's
+ * transaction (after the company's lock, the global order): a write by a key whose
+ * revocation committed first is refused; a revocation waits for a write already under way.
+ */
+export async function keyIsLive(deps: Pick<ApiKeysDeps, "clock">, trx: Executor, keyId: string): Promise<boolean> {
+  const key = await repo.lockApiKey(trx, keyId);
+  if (!key || key.revoked_at !== null) return false;
+  return key.expires_at === null || new Date(key.expires_at).getTime() > deps.clock.now().getTime();
 }
 
 /** `rk_…` → the key acting for its company, or undefined when unknown, revoked or expired. */

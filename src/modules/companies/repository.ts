@@ -1,4 +1,5 @@
 import type { Role } from "../../platform/access/permissions.ts";
+import { forNoKeyUpdate, forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { CompaniesTable, CompanyStatus, MembershipsTable } from "./tables.ts";
@@ -96,35 +97,82 @@ export function pageOfMembers(db: Executor, companyId: string, page: PageRequest
   return query.execute();
 }
 
+/** Sets the member's role; returns whether a membership was changed. */
 export async function updateMembershipRole(
   db: Executor,
   companyId: string,
   userId: string,
   role: Role,
   now: string,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .updateTable("memberships")
     .set({ role, updated_at: now })
     .where("company_id", "=", companyId)
     .where("user_id", "=", userId)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
-export async function deleteMembership(db: Executor, companyId: string, userId: string): Promise<void> {
-  await db.deleteFrom("memberships").where("company_id", "=", companyId).where("user_id", "=", userId).execute();
+/** Removes the membership; returns whether there was one. */
+export async function deleteMembership(db: Executor, companyId: string, userId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("memberships")
+    .where("company_id", "=", companyId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+// ---- locked reads (docs/architecture.md, "Locking discipline") ----------------------------
+
+/** The company row, locked first in every transition of the company: it serialises them. */
+export function lockCompany(db: Executor, companyId: string): Promise<CompaniesTable | undefined> {
+  return forNoKeyUpdate(db, db.selectFrom("companies").selectAll().where("id", "=", companyId)).executeTakeFirst();
+}
+
+/** The memberships of these users, locked in user-id order (the global order, so no deadlock). */
+export async function lockMemberships(
+  db: Executor,
+  companyId: string,
+  userIds: readonly string[],
+): Promise<Map<string, MembershipsTable>> {
+  if (userIds.length === 0) return new Map();
+  const query = db
+    .selectFrom("memberships")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("user_id", "in", [...userIds])
+    .orderBy("user_id");
+  const rows = await forUpdate(db, query).execute();
+  return new Map(rows.map((row) => [row.user_id, row]));
+}
+
+/** Changes the status unless the company is deleted (terminal); returns whether it changed. */
+export async function updateCompanyStatus(
+  db: Executor,
+  companyId: string,
+  patch: Pick<CompaniesTable, "status" | "updated_at"> & Partial<Pick<CompaniesTable, "deleted_at">>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("companies")
+    .set(patch)
+    .where("id", "=", companyId)
+    .where("status", "!=", "deleted")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /**
  * The owners of a company, read with a row lock on PostgreSQL so two concurrent demotions
  * cannot both see "another owner remains" and leave the company with none.
  */
-export async function lockOwners(db: Executor, companyId: string, engine: "sqlite" | "postgres"): Promise<string[]> {
-  let query = db
+export async function lockOwners(db: Executor, companyId: string): Promise<string[]> {
+  const query = db
     .selectFrom("memberships")
     .select("user_id")
     .where("company_id", "=", companyId)
-    .where("role", "=", "owner");
-  if (engine === "postgres") query = query.forUpdate();
-  return (await query.execute()).map((row) => row.user_id);
+    .where("role", "=", "owner")
+    .orderBy("user_id");
+  return (await forUpdate(db, query).execute()).map((row) => row.user_id);
 }

@@ -6,18 +6,22 @@ import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
+import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
 import { companyErrors } from "./errors.ts";
+import { type KeyLiveness, lockForChange } from "./locks.ts";
 import { companyStatuses, LOOKUP_TTL_S, membershipKey, memberships } from "./lookups.ts";
 import * as repo from "./repository.ts";
-import type { CompaniesTable, CompanyStatus } from "./tables.ts";
+import type { CompaniesTable, CompanyStatus, MembershipsTable } from "./tables.ts";
 
 export interface CompaniesDeps {
   readonly database: DatabaseHandle;
   readonly clock: Clock;
   readonly cache: Cache;
+  /** Re-checks an acting API key inside a change's transaction (from api-keys, wired in app.ts). */
+  readonly keyIsLive?: KeyLiveness;
 }
 
 /** Who a company's members are, as identity knows them (passed in: companies never reads users). */
@@ -165,9 +169,8 @@ export async function updateCompany(
     ...(input.slug !== undefined ? { slug: input.slug } : {}),
   };
   try {
-    await withTransaction(deps.database.db, async (trx) => {
-      const before = await repo.findCompany(trx, tenant.companyId);
-      if (!before) throw companyNotFound();
+    await inLockedTransaction(deps.database.db, async (trx) => {
+      const { company: before } = await lockForChange(deps, trx, tenant, who, "company:update");
       await repo.updateCompany(trx, tenant.companyId, { ...patch, updated_at: nowIso(deps) });
       const changed = Object.keys(patch) as (keyof typeof patch)[];
       await recordCompanyChange(
@@ -193,7 +196,11 @@ export async function updateCompany(
  * trail and its slug stays reserved so links to it never point at someone else.
  */
 export async function deleteCompany(deps: CompaniesDeps, tenant: TenantAccess, who: AuditActor): Promise<void> {
-  await setCompanyStatus(deps, tenant.companyId, "deleted", who);
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    await lockForChange(deps, trx, tenant, who, "company:delete");
+    await writeStatus(deps, trx, tenant.companyId, "deleted", who);
+  });
+  await forgetStatus(deps, tenant.companyId);
 }
 
 const STATUS_ACTIONS: Record<CompanyStatus, string> = {
@@ -202,33 +209,47 @@ const STATUS_ACTIONS: Record<CompanyStatus, string> = {
   deleted: "company.deleted",
 };
 
-/** Platform administration: suspend, unsuspend; also the soft delete. Recorded in the company's stream. */
+/**
+ * Platform administration: suspend, unsuspend. Deleted is terminal: a deleted company (or
+ * one deleted while this waited for its lock) is 404 and stays deleted. Returns the company
+ * as changed.
+ */
 export async function setCompanyStatus(
   deps: CompaniesDeps,
   companyId: string,
-  status: CompanyStatus,
+  status: Exclude<CompanyStatus, "deleted">,
   who: AuditActor,
-): Promise<void> {
-  const now = nowIso(deps);
-  await withTransaction(deps.database.db, async (trx) => {
-    const before = await repo.companyStatus(trx, companyId);
-    await repo.updateCompany(trx, companyId, {
-      status,
-      updated_at: now,
-      ...(status === "deleted" ? { deleted_at: now } : {}),
-    });
-    await recordCompanyChange(
-      trx,
-      deps.clock,
-      who,
-      { companyId, action: STATUS_ACTIONS[status], target: { type: "company", id: companyId } },
-      {
-        before: before?.status ?? null,
-        after: status,
-      },
-    );
+): Promise<Company> {
+  const company = await inLockedTransaction(deps.database.db, async (trx) => {
+    const row = isUuid(companyId) ? await repo.lockCompany(trx, companyId) : undefined;
+    if (!row || row.status === "deleted") throw companyNotFound();
+    return writeStatus(deps, trx, companyId, status, who, row);
   });
   await forgetStatus(deps, companyId);
+  return toCompany(company);
+}
+
+/** Writes a status change of a locked company and its audit event (`before` from the locked row). */
+async function writeStatus(
+  deps: CompaniesDeps,
+  trx: Executor,
+  companyId: string,
+  status: CompanyStatus,
+  who: AuditActor,
+  locked?: CompaniesTable,
+): Promise<CompaniesTable> {
+  const before = locked ?? (await repo.lockCompany(trx, companyId));
+  const now = nowIso(deps);
+  const patch = { status, updated_at: now, ...(status === "deleted" ? { deleted_at: now } : {}) };
+  if (!before || !(await repo.updateCompanyStatus(trx, companyId, patch))) throw companyNotFound();
+  await recordCompanyChange(
+    trx,
+    deps.clock,
+    who,
+    { companyId, action: STATUS_ACTIONS[status], target: { type: "company", id: companyId } },
+    { before: before.status, after: status },
+  );
+  return { ...before, ...patch };
 }
 
 export async function findCompanyById(deps: CompaniesDeps, companyId: string): Promise<Company | undefined> {
@@ -283,27 +304,32 @@ export async function listMembers(
   );
 }
 
-/**
- * The rank rules every member change follows: nobody grants a role stronger than their
- * own or touches a member who outranks them. API keys never hold member-changing scopes.
- */
-/** The membership of `userId` in the company, or 404 member.not_found (a malformed id too). */
-async function existingMember(trx: Executor, companyId: string, userId: string) {
-  const member = isUuid(userId) ? await repo.findMembership(trx, companyId, userId) : undefined;
+/** The locked membership of `userId`, or 404 member.not_found (a malformed id too). */
+function existingMember(members: ReadonlyMap<string, MembershipsTable>, userId: string): MembershipsTable {
+  const member = members.get(userId);
   if (!member) throw companyErrors.memberNotFound();
   return member;
 }
 
-function assertMayActOn(tenant: TenantAccess, targetRole: Role, newRole?: Role): void {
-  const own = tenant.role;
+/** A target id to lock: a malformed one names no member (and is never sent to the database). */
+function targetIds(userId: string): string[] {
+  return isUuid(userId) ? [userId] : [];
+}
+
+/**
+ * The rank rules every member change follows: nobody grants a role stronger than their
+ * own or touches a member who outranks them. `own` is the actor's role read from the
+ * locked membership. API keys never hold member-changing scopes.
+ */
+function assertMayActOn(own: Role | undefined, targetRole: Role, newRole?: Role): void {
   if (own === undefined) throw companyErrors.memberTooStrong();
   if (isStronger(targetRole, own)) throw companyErrors.memberTooStrong();
   if (newRole !== undefined && isStronger(newRole, own)) throw companyErrors.roleTooStrong(newRole);
 }
 
 /** Refuses a change that would leave no owner; call inside the change's transaction. */
-async function assertOwnerRemains(deps: CompaniesDeps, trx: Executor, companyId: string, leaving: string) {
-  const owners = await repo.lockOwners(trx, companyId, deps.database.engine);
+async function assertOwnerRemains(trx: Executor, companyId: string, leaving: string) {
+  const owners = await repo.lockOwners(trx, companyId);
   if (owners.every((id) => id === leaving)) throw companyErrors.lastOwner();
 }
 
@@ -314,11 +340,13 @@ export async function changeMemberRole(
   role: Role,
   who: AuditActor,
 ): Promise<{ before: Role; after: Role }> {
-  const before = await withTransaction(deps.database.db, async (trx) => {
-    const member = await existingMember(trx, tenant.companyId, userId);
-    assertMayActOn(tenant, member.role, role);
-    if (member.role === "owner" && role !== "owner") await assertOwnerRemains(deps, trx, tenant.companyId, userId);
-    await repo.updateMembershipRole(trx, tenant.companyId, userId, role, nowIso(deps));
+  const before = await inLockedTransaction(deps.database.db, async (trx) => {
+    const locked = await lockForChange(deps, trx, tenant, who, "members:update", targetIds(userId));
+    const member = existingMember(locked.members, userId);
+    assertMayActOn(locked.access.role, member.role, role);
+    if (member.role === "owner" && role !== "owner") await assertOwnerRemains(trx, tenant.companyId, userId);
+    if (!(await repo.updateMembershipRole(trx, tenant.companyId, userId, role, nowIso(deps))))
+      throw companyErrors.memberNotFound();
     await recordCompanyChange(
       trx,
       deps.clock,
@@ -341,11 +369,12 @@ export async function removeMember(
   userId: string,
   who: AuditActor,
 ): Promise<Role> {
-  const role = await withTransaction(deps.database.db, async (trx) => {
-    const member = await existingMember(trx, tenant.companyId, userId);
-    assertMayActOn(tenant, member.role);
-    if (member.role === "owner") await assertOwnerRemains(deps, trx, tenant.companyId, userId);
-    await repo.deleteMembership(trx, tenant.companyId, userId);
+  const role = await inLockedTransaction(deps.database.db, async (trx) => {
+    const locked = await lockForChange(deps, trx, tenant, who, "members:remove", targetIds(userId));
+    const member = existingMember(locked.members, userId);
+    assertMayActOn(locked.access.role, member.role);
+    if (member.role === "owner") await assertOwnerRemains(trx, tenant.companyId, userId);
+    if (!(await repo.deleteMembership(trx, tenant.companyId, userId))) throw companyErrors.memberNotFound();
     await recordCompanyChange(
       trx,
       deps.clock,
@@ -367,23 +396,29 @@ export async function leaveCompany(
   actor: UserActor,
   who: AuditActor,
 ): Promise<void> {
-  await withTransaction(deps.database.db, async (trx) => {
-    if (tenant.role === "owner") await assertOwnerRemains(deps, trx, tenant.companyId, actor.userId);
-    await repo.deleteMembership(trx, tenant.companyId, actor.userId);
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    // The role the member holds now, not the one cached when the request arrived.
+    const { access } = await lockForChange(deps, trx, tenant, who, "membership:leave");
+    if (access.role === "owner") await assertOwnerRemains(trx, tenant.companyId, actor.userId);
+    if (!(await repo.deleteMembership(trx, tenant.companyId, actor.userId))) throw companyNotFound();
     await recordCompanyChange(
       trx,
       deps.clock,
       who,
       { companyId: tenant.companyId, action: "member.left", target: { type: "user", id: actor.userId } },
       {
-        before: tenant.role ?? null,
+        before: access.role ?? null,
       },
     );
   });
   await forgetMembership(deps, tenant.companyId, actor.userId);
 }
 
-/** The new owner must already be a member; the previous owner stays on as admin. */
+/**
+ * The new owner must already be a member; the previous owner stays on as admin. Both
+ * memberships are locked, the actor's ownership re-read: of two transfers by one owner
+ * only the first finds them still owner.
+ */
 export async function transferOwnership(
   deps: CompaniesDeps,
   tenant: TenantAccess,
@@ -392,11 +427,14 @@ export async function transferOwnership(
   who: AuditActor,
 ): Promise<void> {
   if (userId === actor.userId) throw companyErrors.transferToSelf();
-  await withTransaction(deps.database.db, async (trx) => {
-    const member = await existingMember(trx, tenant.companyId, userId);
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    const locked = await lockForChange(deps, trx, tenant, who, "company:transfer", targetIds(userId));
+    const member = existingMember(locked.members, userId);
     const now = nowIso(deps);
-    await repo.updateMembershipRole(trx, tenant.companyId, userId, "owner", now);
-    await repo.updateMembershipRole(trx, tenant.companyId, actor.userId, "admin", now);
+    const promoted = await repo.updateMembershipRole(trx, tenant.companyId, userId, "owner", now);
+    const stepped = await repo.updateMembershipRole(trx, tenant.companyId, actor.userId, "admin", now);
+    // Both rows are locked, so neither can be missing; a miss means the rule broke: undo all.
+    if (!promoted || !stepped) throw companyErrors.memberNotFound();
     await recordCompanyChange(
       trx,
       deps.clock,
@@ -410,6 +448,15 @@ export async function transferOwnership(
   });
   await forgetMembership(deps, tenant.companyId, userId);
   await forgetMembership(deps, tenant.companyId, actor.userId);
+}
+
+/**
+ * Locks the company a member is about to join (invitation acceptance), so that its status is
+ * checked as it is when the membership is inserted, not a moment before.
+ */
+export async function lockCompanyToJoin(trx: Executor, companyId: string): Promise<Company | undefined> {
+  const company = await repo.lockCompany(trx, companyId);
+  return company ? toCompany(company) : undefined;
 }
 
 /** Adds a member inside the caller's transaction (invitation acceptance); forget the cache after commit. */

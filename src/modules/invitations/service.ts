@@ -7,7 +7,7 @@ import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
-import { withTransaction } from "../../platform/db/transaction.ts";
+import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { ForbiddenError } from "../../platform/errors/app-error.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
@@ -25,6 +25,7 @@ export interface InvitationsDeps {
   readonly clock: Clock;
   readonly cache: Cache;
   readonly mailer: Mailer;
+  readonly keyIsLive?: companies.KeyLiveness;
 }
 
 export interface Invitation {
@@ -94,7 +95,10 @@ export async function createInvitation(
     revoked_at: null,
   };
   try {
-    await withTransaction(deps.database.db, async (trx) => {
+    await inLockedTransaction(deps.database.db, async (trx) => {
+      // The inviter's rank as it is now, under the company's lock (a removed admin invites no one).
+      const { access } = await companies.lockForChange(deps, trx, tenant, who, "members:invite");
+      assertMayInviteAs(access, input.role);
       const pending = await repo.findPendingForEmail(trx, tenant.companyId, email);
       if (pending) {
         if (new Date(pending.expires_at).getTime() > now.getTime()) throw invitationErrors.duplicate();
@@ -142,7 +146,8 @@ export async function revokeInvitation(
   id: string,
   who: AuditActor,
 ): Promise<void> {
-  await withTransaction(deps.database.db, async (trx) => {
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    await companies.lockForChange(deps, trx, tenant, who, "members:invite");
     const revoked =
       isUuid(id) && (await repo.revokeInvitation(trx, tenant.companyId, id, deps.clock.now().toISOString()));
     if (!revoked) throw invitationErrors.notFound();
@@ -176,13 +181,14 @@ export async function acceptInvitation(
   const now = deps.clock.now();
   if (new Date(invitation.expires_at).getTime() <= now.getTime()) throw invitationErrors.expired();
 
-  const status = await companies.statusOf(deps, invitation.company_id);
-  if (status === "suspended") {
-    throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
-  }
-  if (status !== "active") throw invitationErrors.notFound();
-
-  await withTransaction(deps.database.db, async (trx) => {
+  const company = await inLockedTransaction(deps.database.db, async (trx) => {
+    // The company's status as it is when the membership is inserted (locked): a company
+    // deleted or suspended while this request ran refuses it, and the invitation stays pending.
+    const joined = await companies.lockCompanyToJoin(trx, invitation.company_id);
+    if (joined?.status === "suspended") {
+      throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
+    }
+    if (joined?.status !== "active") throw invitationErrors.notFound();
     if (!(await repo.markAccepted(trx, invitation.id, actor.userId, now.toISOString()))) throw invitationErrors.used();
     await companies.addMember(deps, trx, invitation.company_id, actor.userId, invitation.role);
     await recordCompanyChange(
@@ -199,9 +205,8 @@ export async function acceptInvitation(
         role: invitation.role,
       },
     );
+    return joined;
   });
   await companies.forgetMembership(deps, invitation.company_id, actor.userId);
-  const company = await companies.findCompanyById(deps, invitation.company_id);
-  if (!company) throw invitationErrors.notFound();
   return { ...company, myRole: invitation.role };
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireUser } from "../../platform/access/access.ts";
-import { ConflictError, NotFoundError } from "../../platform/errors/app-error.ts";
+import { ConflictError } from "../../platform/errors/app-error.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { auditActorOf } from "../audit/index.ts";
@@ -97,11 +97,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       },
       async (request) => {
         const { id } = request.params as { id: string };
-        const company = await companies.findCompanyById(options.companies, id);
-        if (!company) throw new NotFoundError("company.not_found", "No such company.");
+        // Existence and status are checked on the locked row: a deleted company stays deleted.
         const status = suspended ? "suspended" : "active";
-        await companies.setCompanyStatus(options.companies, id, status, auditActorOf(request));
-        return { ...company, status };
+        return companies.setCompanyStatus(options.companies, id, status, auditActorOf(request));
       },
     );
   }

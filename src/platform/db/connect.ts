@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Config } from "../../config/settings/index.ts";
 import type { ReadinessCheck } from "../health/readiness.ts";
@@ -8,6 +8,7 @@ import type { Logger } from "../logging/logger.ts";
 import { type ColumnTypes, columnTypes, type Engine } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 import { openSqlite } from "./sqlite-adapter.ts";
+import { ImmediateSqliteDialect } from "./sqlite-immediate.ts";
 
 export type DatabaseLocation = { engine: "sqlite"; path: string } | { engine: "postgres"; url: string };
 
@@ -68,7 +69,7 @@ export function openDatabase(config: DatabaseConfig, logger: Logger): DatabaseHa
   if (location.engine === "sqlite") {
     if (location.path !== ":memory:") mkdirSync(dirname(location.path), { recursive: true });
     const sqlite = openSqlite(location.path, config.SQLITE_BUSY_TIMEOUT_MS);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     return {
       db,
       engine: "sqlite",

@@ -64,8 +64,30 @@ export function translateDatabaseError(error: unknown): AppError | undefined {
       "resource.reference_invalid",
     );
   }
+  if (isTransactionConflict(error)) return contentionError();
   if (isDatabaseUnavailable(error)) {
     return new UnavailableError("database.unavailable", "The database is temporarily unavailable; retry shortly.", 5);
   }
   return undefined;
+}
+
+// ---- transaction conflicts (deadlock, serialization failure) ------------------------------
+
+/**
+ * PostgreSQL aborted the transaction to break a deadlock (40P01) or because it could not
+ * be serialised (40001). Nothing it did was kept, so running it again is safe; the locked
+ * transaction helper (locked-transaction.ts) does, a bounded number of times.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const code = driverError(error)?.code;
+  return code === "40P01" || code === "40001";
+}
+
+/** A conflict that outlasted its retries: the client may retry shortly, nothing was changed. */
+export function contentionError(): AppError {
+  return new UnavailableError(
+    "database.contention",
+    "Too many concurrent changes to the same data; nothing was changed, retry shortly.",
+    1,
+  );
 }

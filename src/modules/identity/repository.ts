@@ -1,4 +1,5 @@
 import { toCount } from "../../platform/db/dialect.ts";
+import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type {
@@ -196,4 +197,56 @@ export async function saveLoginThrottle(db: Executor, row: LoginThrottlesTable):
 
 export async function clearLoginThrottle(db: Executor, emailHash: string): Promise<void> {
   await db.deleteFrom("login_throttles").where("email_hash", "=", emailHash).execute();
+}
+
+// ---- locked reads (docs/architecture.md, "Locking discipline": users → sessions → tokens → throttles) ----
+
+/** The user row, locked until the transaction ends: credential changes and session inserts serialise on it. */
+export function lockUser(db: Executor, id: string): Promise<UsersTable | undefined> {
+  return forUpdate(db, db.selectFrom("users").selectAll().where("id", "=", id)).executeTakeFirst();
+}
+
+/** Several users locked in id order (the global order): an admin acting on another account. */
+export async function lockUsers(db: Executor, ids: readonly string[]): Promise<Map<string, UsersTable>> {
+  const query = db
+    .selectFrom("users")
+    .selectAll()
+    .where("id", "in", [...ids])
+    .orderBy("id");
+  const rows = await forUpdate(db, query).execute();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** Updates the user unless the account is deleted (terminal); returns whether it changed. */
+export async function updateLiveUser(
+  db: Executor,
+  id: string,
+  patch: Partial<Omit<UsersTable, "id">>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("users")
+    .set(patch)
+    .where("id", "=", id)
+    .where("status", "!=", "deleted")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** The session's revocation, locked: a refresh and a revocation of the same session serialise. */
+export function lockSession(db: Executor, id: string) {
+  return forUpdate(db, db.selectFrom("sessions").select(["id", "revoked_at"]).where("id", "=", id)).executeTakeFirst();
+}
+
+/**
+ * The throttle row of an address, created if missing and then locked: two first failures
+ * for the same address cannot both start counting from zero.
+ */
+export async function lockLoginThrottle(db: Executor, emailHash: string, now: string): Promise<LoginThrottlesTable> {
+  await db
+    .insertInto("login_throttles")
+    .values({ email_hash: emailHash, failures: 0, lockouts: 0, locked_until: null, updated_at: now })
+    .onConflict((oc) => oc.column("email_hash").doNothing())
+    .execute();
+  const query = db.selectFrom("login_throttles").selectAll().where("email_hash", "=", emailHash);
+  return forUpdate(db, query).executeTakeFirstOrThrow();
 }

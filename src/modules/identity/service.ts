@@ -7,13 +7,15 @@ import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
+import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
-import { ValidationError } from "../../platform/errors/app-error.ts";
+import { ForbiddenError, ValidationError } from "../../platform/errors/app-error.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
 import { type AuditActor, type AuditEventInput, recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
+import { claimLoginAttempt } from "./login-throttle.ts";
 import { buildActionUrl, type IdentityMailKind, renderMail } from "./mail-templates.ts";
 import { checkPasswordPolicy, type PasswordHasher } from "./passwords.ts";
 import * as repo from "./repository.ts";
@@ -57,9 +59,6 @@ export interface TokenPair {
 
 /** The authenticated user of a request, re-read on every request so changes take effect at once. */
 export type { UserActor } from "../../platform/access/actor.ts";
-
-const LOCK_BASE_S = 60;
-const LOCK_CAP_S = 3600;
 
 export function toPublicUser(user: UsersTable): PublicUser {
   return {
@@ -121,7 +120,10 @@ function assertPassword(password: string, email: string, path: string): void {
 async function issueEmailToken(deps: IdentityDeps, userId: string, purpose: EmailTokenPurpose, ttlSeconds: number) {
   const token = newOpaqueToken();
   const now = nowIso(deps);
-  await withTransaction(deps.database.db, async (trx) => {
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    // Issuers for one account take turns on its row, so each expires the link issued before
+    // it: only the latest link works, however many requests arrive at once.
+    await repo.lockUser(trx, userId);
     await repo.expireEmailTokens(trx, userId, purpose, now);
     await repo.insertEmailToken(trx, {
       id: newId(),
@@ -230,57 +232,45 @@ export async function verifyEmail(deps: IdentityDeps, token: string): Promise<Pu
   return toPublicUser({ ...user, email_verified_at: user.email_verified_at ?? now });
 }
 
-async function lockedForSeconds(deps: IdentityDeps, emailHash: string): Promise<number | undefined> {
-  const throttle = await repo.findLoginThrottle(deps.database.db, emailHash);
-  if (!throttle?.locked_until) return undefined;
-  const remaining = Math.ceil((Date.parse(throttle.locked_until) - deps.clock.now().getTime()) / 1000);
-  return remaining > 0 ? remaining : undefined;
-}
-
-/** Counts a failure; after LOGIN_MAX_FAILURES locks for 1 min doubling per lockout, capped at 1 h. */
+/** A failed verification, in the platform's trail (the count was claimed before verifying). */
 async function recordLoginFailure(
   deps: IdentityDeps,
   emailHash: string,
   ctx: RequestContext,
   userId: string | undefined,
-): Promise<number | undefined> {
-  return withTransaction(deps.database.db, async (trx) => {
-    const now = nowIso(deps);
-    const current = await repo.findLoginThrottle(trx, emailHash);
-    const failures = (current?.failures ?? 0) + 1;
-    let lockouts = current?.lockouts ?? 0;
-    let lockedUntil: string | null = null;
-    let lockSeconds: number | undefined;
-    if (failures >= deps.config.LOGIN_MAX_FAILURES) {
-      lockSeconds = Math.min(LOCK_BASE_S * 2 ** lockouts, LOCK_CAP_S);
-      lockouts += 1;
-      lockedUntil = plusSeconds(deps, lockSeconds);
-      securityEvent(deps, "auth.account_locked", ctx, { emailHash, lockSeconds });
-    }
+  lockSeconds: number | undefined,
+): Promise<void> {
+  await inLockedTransaction(deps.database.db, async (trx) => {
     // The caller is unauthenticated (actor unknown); the account tried, if it exists, is the target.
     await recordAuditEvent(
       trx,
       deps.clock,
       userEvent("auth.login_failed", ctx, null, userId, { emailHash, reason: "invalid_credentials" }),
     );
-    if (lockSeconds)
+    if (lockSeconds) {
+      securityEvent(deps, "auth.account_locked", ctx, { emailHash, lockSeconds });
       await recordAuditEvent(
         trx,
         deps.clock,
         userEvent("auth.account_locked", ctx, null, userId, { emailHash, lockSeconds }),
       );
-    await repo.saveLoginThrottle(trx, {
-      email_hash: emailHash,
-      failures: lockedUntil ? 0 : failures,
-      lockouts,
-      locked_until: lockedUntil,
-      updated_at: now,
-    });
-    return lockSeconds;
+    }
   });
 }
 
-async function startSession(deps: IdentityDeps, user: UsersTable, ctx: RequestContext): Promise<TokenPair> {
+/**
+ * Creates a session for a user whose password was just verified against `verifiedHash` —
+ * only if that is still the user's credential when the session is inserted. The user row is
+ * locked first, as password changes, resets and suspensions lock it: a session either exists
+ * before such a change (and is revoked by it) or is refused after it, never slips between.
+ */
+async function startSession(
+  deps: IdentityDeps,
+  user: UsersTable,
+  ctx: RequestContext,
+  verifiedHash: string,
+  rehashed?: string,
+): Promise<TokenPair> {
   const now = nowIso(deps);
   const session: SessionsTable = {
     id: newId(),
@@ -294,7 +284,13 @@ async function startSession(deps: IdentityDeps, user: UsersTable, ctx: RequestCo
     revoked_reason: null,
   };
   const refreshToken = newOpaqueToken();
-  await withTransaction(deps.database.db, async (trx) => {
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    const current = await repo.lockUser(trx, user.id);
+    if (current?.status === "suspended") throw identityErrors.accountSuspended();
+    if (current?.status !== "active" || current.password_hash !== verifiedHash)
+      throw identityErrors.invalidCredentials();
+    // Upgrade bcrypt or outdated argon2 parameters now that the plaintext was verified.
+    if (rehashed) await repo.updateUser(trx, user.id, { password_hash: rehashed });
     await repo.insertSession(trx, session);
     await repo.insertRefreshToken(trx, {
       id: newId(),
@@ -329,24 +325,28 @@ export async function login(
 ): Promise<TokenPair & { user: PublicUser }> {
   const email = normalizeEmail(input.email);
   const emailHash = hashToken(`login:${email}`);
-  const locked = await lockedForSeconds(deps, emailHash);
-  if (locked) {
+  const attempt = await claimLoginAttempt(deps, emailHash);
+  if (!attempt.allowed) {
     securityEvent(deps, "auth.login_locked", ctx, { emailHash });
     await recordAuditEvent(
       deps.database.db,
       deps.clock,
-      userEvent("auth.login_failed", ctx, null, undefined, { emailHash, reason: "locked", retryAfterSeconds: locked }),
+      userEvent("auth.login_failed", ctx, null, undefined, {
+        emailHash,
+        reason: "locked",
+        retryAfterSeconds: attempt.retryAfterSeconds,
+      }),
     );
-    throw identityErrors.invalidCredentials(locked);
+    throw identityErrors.invalidCredentials(attempt.retryAfterSeconds);
   }
   const user = await repo.findUserByEmail(deps.database.db, email);
   let verdict = { ok: false, needsRehash: false };
   if (user?.password_hash) verdict = await deps.passwords.verify(user.password_hash, input.password);
   else await deps.passwords.verifyDummy(input.password);
-  if (!user || !verdict.ok || user.status === "deleted") {
+  if (!user?.password_hash || !verdict.ok || user.status === "deleted") {
     securityEvent(deps, "auth.login_failed", ctx, { emailHash, userId: user?.id });
-    const lockSeconds = await recordLoginFailure(deps, emailHash, ctx, user?.id);
-    throw identityErrors.invalidCredentials(lockSeconds);
+    await recordLoginFailure(deps, emailHash, ctx, user?.id, attempt.lockSeconds);
+    throw identityErrors.invalidCredentials(attempt.lockSeconds);
   }
   await repo.clearLoginThrottle(deps.database.db, emailHash);
   if (user.status === "suspended") {
@@ -354,11 +354,8 @@ export async function login(
     await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
     throw identityErrors.accountSuspended();
   }
-  if (verdict.needsRehash) {
-    // Upgrade bcrypt or outdated argon2 parameters now that we hold the plaintext.
-    await repo.updateUser(deps.database.db, user.id, { password_hash: await deps.passwords.hash(input.password) });
-  }
-  const pair = await startSession(deps, user, ctx);
+  const rehashed = verdict.needsRehash ? await deps.passwords.hash(input.password) : undefined;
+  const pair = await startSession(deps, user, ctx, user.password_hash, rehashed);
   return { ...pair, user: toPublicUser(user) };
 }
 
@@ -385,7 +382,11 @@ export async function refresh(deps: IdentityDeps, presented: string, ctx: Reques
   const successor = newOpaqueToken();
   const won =
     row.rotated_at === null &&
-    (await withTransaction(deps.database.db, async (trx) => {
+    (await inLockedTransaction(deps.database.db, async (trx) => {
+      // A revocation (logout, password reset, suspension) that committed first wins: no
+      // successor is issued for a session it ended.
+      const live = await repo.lockSession(trx, row.session_id);
+      if (!live || live.revoked_at !== null) throw identityErrors.invalidRefreshToken();
       if (!(await repo.markRefreshTokenRotated(trx, row.id, now.toISOString(), sealWith(presented, successor))))
         return false;
       await repo.insertRefreshToken(trx, {
@@ -497,33 +498,50 @@ export async function forgotPassword(deps: IdentityDeps, emailInput: string): Pr
   await sendIdentityMail(deps, "password-reset", user, { path: "/reset-password", token, expiresInSeconds: ttl });
 }
 
+/**
+ * Validates first, then consumes the link in the same transaction as the change it
+ * authorises: a weak password, or a conflict the database aborts, leaves the link unspent.
+ * The user row is locked before the token (users → tokens), as logins lock it before
+ * inserting a session: a reset ends every session, including one being created.
+ */
 export async function resetPassword(
   deps: IdentityDeps,
   input: { token: string; password: string },
   ctx: RequestContext,
 ) {
-  const user = await consumeToken(deps, input.token, "reset_password");
-  assertPassword(input.password, user.email, "/body/password");
+  const tokenHash = hashToken(input.token);
+  const link = await repo.findEmailToken(deps.database.db, tokenHash, "reset_password");
+  const owner = link ? await repo.findUserById(deps.database.db, link.user_id) : undefined;
+  if (!link || !owner || !usableLink(deps, link)) throw identityErrors.invalidEmailToken();
+  assertPassword(input.password, owner.email, "/body/password");
   const passwordHash = await deps.passwords.hash(input.password);
   const now = nowIso(deps);
-  const revoked = await withTransaction(deps.database.db, async (trx) => {
+  const { user, revoked } = await inLockedTransaction(deps.database.db, async (trx) => {
+    const user = await repo.lockUser(trx, owner.id);
+    if (!user || user.status !== "active") throw identityErrors.invalidEmailToken();
+    if (!(await repo.consumeEmailToken(trx, link.id, now))) throw identityErrors.invalidEmailToken();
     // A reset proves control of the mailbox, so it also verifies the address.
     await repo.updateUser(trx, user.id, {
       password_hash: passwordHash,
       email_verified_at: user.email_verified_at ?? now,
       updated_at: now,
     });
+    const revoked = await repo.revokeUserSessions(trx, user.id, "password_reset", now);
     await repo.clearLoginThrottle(trx, hashToken(`login:${user.email}`));
     await recordAuditEvent(
       trx,
       deps.clock,
       userEvent("auth.password_reset", ctx, user.id, user.id, { sessionsRevoked: "all" }),
     );
-    return repo.revokeUserSessions(trx, user.id, "password_reset", now);
+    return { user, revoked };
   });
   await forgetSessions(deps, revoked);
   securityEvent(deps, "auth.password_reset", ctx, { userId: user.id });
   await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
+}
+
+function usableLink(deps: IdentityDeps, link: { used_at: string | null; expires_at: string }): boolean {
+  return link.used_at === null && link.expires_at > nowIso(deps);
 }
 
 export async function changePassword(
@@ -537,7 +555,11 @@ export async function changePassword(
   assertPassword(input.newPassword, user.email, "/body/newPassword");
   const passwordHash = await deps.passwords.hash(input.newPassword);
   const now = nowIso(deps);
-  const revoked = await withTransaction(deps.database.db, async (trx) => {
+  const revoked = await inLockedTransaction(deps.database.db, async (trx) => {
+    // The user row first: logins racing this change either made their session before it
+    // (revoked here) or find the credential changed when they insert theirs.
+    const current = await repo.lockUser(trx, user.id);
+    if (current?.password_hash !== user.password_hash) throw identityErrors.wrongPassword("/body/currentPassword");
     await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now });
     const sessions = await repo.revokeUserSessions(trx, user.id, "password_changed", now, actor.sessionId);
     await recordAuditEvent(
@@ -579,8 +601,9 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
   const user = await requireUser(deps, actor);
   await assertCurrentPassword(deps, user, input.password, "/body/password");
   const now = nowIso(deps);
-  const revoked = await withTransaction(deps.database.db, async (trx) => {
-    await repo.updateUser(trx, user.id, {
+  const revoked = await inLockedTransaction(deps.database.db, async (trx) => {
+    await repo.lockUser(trx, user.id);
+    const deleted = await repo.updateLiveUser(trx, user.id, {
       status: "deleted",
       email: `deleted+${user.id}@invalid`,
       name: "",
@@ -588,6 +611,7 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
       deleted_at: now,
       updated_at: now,
     });
+    if (!deleted) throw identityErrors.invalidRefreshToken();
     const sessions = await repo.revokeUserSessions(trx, user.id, "account_deleted", now);
     await recordAuditEvent(trx, deps.clock, userEvent("user.deleted", ctx, user.id, user.id));
     return sessions;
@@ -655,12 +679,22 @@ export async function setUserSuspended(
   suspended: boolean,
   who: AuditActor,
 ): Promise<AdminUserView> {
-  const user = isUuid(userId) ? await repo.findUserById(deps.database.db, userId) : undefined;
-  if (!user || user.status === "deleted") throw identityErrors.userNotFound();
+  if (!isUuid(userId)) throw identityErrors.userNotFound();
   const now = deps.clock.now().toISOString();
   const status = suspended ? "suspended" : "active";
-  const revoked = await withTransaction(deps.database.db, async (trx) => {
-    await repo.updateUser(trx, userId, { status, updated_at: now });
+  const { user, revoked } = await inLockedTransaction(deps.database.db, async (trx) => {
+    // The operator and the account, locked in id order: two admins suspending each other
+    // take turns, and the second finds they no longer hold the right to.
+    const operatorId = who.actorType === "user" ? who.actorId : null;
+    const users = await repo.lockUsers(trx, operatorId ? [userId, operatorId] : [userId]);
+    const operator = operatorId ? users.get(operatorId) : undefined;
+    if (operatorId && (operator?.status !== "active" || operator.platform_role !== "admin")) {
+      throw new ForbiddenError("access.platform_admin_required", "This endpoint is for platform administrators.");
+    }
+    const user = users.get(userId);
+    // Deleted is terminal: never suspended or unsuspended, even when deleted a moment ago.
+    if (!user || !(await repo.updateLiveUser(trx, userId, { status, updated_at: now })))
+      throw identityErrors.userNotFound();
     const sessions = suspended ? await repo.revokeUserSessions(trx, userId, "suspended", now) : [];
     await recordAuditEvent(trx, deps.clock, {
       ...who,
@@ -669,7 +703,7 @@ export async function setUserSuspended(
       targetId: userId,
       metadata: { before: user.status, after: status, sessionsRevoked: sessions.length },
     });
-    return sessions;
+    return { user, revoked: sessions };
   });
   await forgetSessions(deps, revoked);
   return { ...toPublicUser(user), status };

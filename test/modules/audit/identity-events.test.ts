@@ -100,12 +100,17 @@ for (const engine of await enginesUnderTest()) {
     });
     after(() => h?.close());
 
-    it("fails the change it would record: a failed login is not counted and answers 500", async () => {
+    it("fails the login it would record with 500; the attempt stays counted against the lockout", async () => {
       await sql`drop table audit_events`.execute(h.database.handle.db);
       const res = await login(h, "nobody@example.com", "wrong-password-123");
       assert.equal(res.statusCode, 500);
-      const throttles = await h.database.handle.db.selectFrom("login_throttles").selectAll().execute();
-      assert.deepEqual(throttles, [], "the failure count rolled back with its event");
+      // Attempts are claimed before the password is checked (login-throttle.ts), so an attacker
+      // cannot escape the count by making the audit write fail: the lockout fails closed.
+      const throttles = await h.database.handle.db.selectFrom("login_throttles").select("failures").execute();
+      assert.deepEqual(
+        throttles.map((row) => Number(row.failures)),
+        [1],
+      );
     });
   });
 }

@@ -67,7 +67,7 @@ export function parseLedger(markdown: string): LedgerRow[] {
 /** `test/x.test.ts › "title"` and `bench › "scenario"` references in a proof cell. */
 export function parseProofs(cell: string): Proof[] {
   const proofs: Proof[] = [];
-  for (const match of cell.matchAll(/`?(test\/[\w./-]+\.test\.ts|bench) › "((?:[^"\\]|\\.)*)"`?/g)) {
+  for (const match of cell.matchAll(/`?(test\/[\w./-]+\.(?:test|race)\.ts|bench) › "((?:[^"\\]|\\.)*)"`?/g)) {
     const [, where = "", title = ""] = match;
     const unescaped = title.replaceAll('\\"', '"');
     proofs.push(

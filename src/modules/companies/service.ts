@@ -197,8 +197,8 @@ export async function updateCompany(
  */
 export async function deleteCompany(deps: CompaniesDeps, tenant: TenantAccess, who: AuditActor): Promise<void> {
   await inLockedTransaction(deps.database.db, async (trx) => {
-    await lockForChange(deps, trx, tenant, who, "company:delete");
-    await writeStatus(deps, trx, tenant.companyId, "deleted", who);
+    const { company } = await lockForChange(deps, trx, tenant, who, "company:delete");
+    await writeStatus(deps, trx, company, "deleted", who);
   });
   await forgetStatus(deps, tenant.companyId);
 }
@@ -223,7 +223,7 @@ export async function setCompanyStatus(
   const company = await inLockedTransaction(deps.database.db, async (trx) => {
     const row = isUuid(companyId) ? await repo.lockCompany(trx, companyId) : undefined;
     if (!row || row.status === "deleted") throw companyNotFound();
-    return writeStatus(deps, trx, companyId, status, who, row);
+    return writeStatus(deps, trx, row, status, who);
   });
   await forgetStatus(deps, companyId);
   return toCompany(company);
@@ -233,15 +233,14 @@ export async function setCompanyStatus(
 async function writeStatus(
   deps: CompaniesDeps,
   trx: Executor,
-  companyId: string,
+  before: CompaniesTable,
   status: CompanyStatus,
   who: AuditActor,
-  locked?: CompaniesTable,
 ): Promise<CompaniesTable> {
-  const before = locked ?? (await repo.lockCompany(trx, companyId));
+  const companyId = before.id;
   const now = nowIso(deps);
   const patch = { status, updated_at: now, ...(status === "deleted" ? { deleted_at: now } : {}) };
-  if (!before || !(await repo.updateCompanyStatus(trx, companyId, patch))) throw companyNotFound();
+  if (!(await repo.updateCompanyStatus(trx, companyId, patch))) throw companyNotFound();
   await recordCompanyChange(
     trx,
     deps.clock,

@@ -2,8 +2,8 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../helpers/identity.ts";
-import { createCompany, joinDirectly, makePlatformAdmin } from "../helpers/tenancy.ts";
-import { ok, type Person, person, race, serverErrors } from "./harness.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { ok, race, serverErrors } from "./harness.ts";
 import { companyEvents, companyStatus, roleIn, seqOf, userStatus } from "./state.ts";
 
 let slugs = 0;
@@ -11,10 +11,10 @@ let slugs = 0;
 for (const engine of await enginesUnderTest()) {
   describe(`concurrent administration, invitations and keys (${engine.engine})`, { skip: engine.skip }, () => {
     let h: IdentityHarness;
-    let owner: Person;
+    let owner: SignedIn;
     before(async () => {
       h = await identityHarness(engine);
-      owner = await person(h, "owner");
+      owner = await newUser(h, "owner");
     });
     after(() => h.close());
 
@@ -30,7 +30,7 @@ for (const engine of await enginesUnderTest()) {
 
     it("two platform admins suspend each other: never both", async () => {
       await race("admins suspend each other", engine.engine, async () => {
-        const [a, b] = [await person(h, "opa"), await person(h, "opb")];
+        const [a, b] = [await newUser(h, "opa"), await newUser(h, "opb")];
         await makePlatformAdmin(h, a.userId);
         await makePlatformAdmin(h, b.userId);
         const results = await Promise.all([
@@ -45,10 +45,10 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("a user deletes their account while being suspended: it stays deleted", async () => {
-      const operator = await person(h, "operator");
+      const operator = await newUser(h, "operator");
       await makePlatformAdmin(h, operator.userId);
       await race("delete account vs suspend user", engine.engine, async (i) => {
-        const user = await person(h, "leaving");
+        const user = await newUser(h, "leaving");
         // Deleting verifies the password first (tens of ms): the suspension is staggered across that window.
         const results = await Promise.all([
           call(user, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
@@ -65,7 +65,7 @@ for (const engine of await enginesUnderTest()) {
 
     it("an invitation accepted while its company is deleted: no member joins a deleted company", async () => {
       await race("accept vs delete company", engine.engine, async () => {
-        const invitee = await person(h, "invitee");
+        const invitee = await newUser(h, "invitee");
         const id = await newCompany();
         const invite = await call(owner, "POST", `/companies/${id}/invitations`, {
           email: invitee.email,
@@ -91,7 +91,7 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("a write with an API key racing its revocation commits before the revocation or not at all", async () => {
-      const admin = await person(h, "keyadmin");
+      const admin = await newUser(h, "keyadmin");
       await race("key write vs revoke", engine.engine, async () => {
         const id = await newCompany();
         await joinDirectly(h, id, admin, "admin");

@@ -2,8 +2,8 @@ import { after, before, describe, it } from "node:test";
 import type { Role } from "../../src/platform/access/permissions.ts";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { type IdentityHarness, identityHarness } from "../helpers/identity.ts";
-import { createCompany, joinDirectly } from "../helpers/tenancy.ts";
-import { ok, type Person, person, race, serverErrors, TRIES } from "./harness.ts";
+import { createCompany, joinDirectly, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { ok, race, serverErrors, TRIES } from "./harness.ts";
 import { companyEvents, companyStatus, owners, roleIn, writeAfterRemoval } from "./state.ts";
 
 let slugs = 0;
@@ -11,22 +11,22 @@ let slugs = 0;
 for (const engine of await enginesUnderTest()) {
   describe(`concurrent company transitions (${engine.engine})`, { skip: engine.skip }, () => {
     let h: IdentityHarness;
-    let owner: Person;
-    let admin: Person;
-    let c: Person;
-    let m: Person;
+    let owner: SignedIn;
+    let admin: SignedIn;
+    let c: SignedIn;
+    let m: SignedIn;
     before(async () => {
       h = await identityHarness(engine);
       [owner, admin, c, m] = [
-        await person(h, "owner"),
-        await person(h, "admin"),
-        await person(h, "c"),
-        await person(h, "m"),
+        await newUser(h, "owner"),
+        await newUser(h, "admin"),
+        await newUser(h, "c"),
+        await newUser(h, "m"),
       ];
     });
     after(() => h.close());
 
-    const call = (who: Person, method: string, url: string, payload?: object) =>
+    const call = (who: SignedIn, method: string, url: string, payload?: object) =>
       h.app.inject({
         method: method as "GET",
         url: `/api/v1${url}`,
@@ -35,7 +35,7 @@ for (const engine of await enginesUnderTest()) {
       });
 
     /** A fresh company owned by `owner` with the given members. */
-    async function company(members: [Person, Role][]) {
+    async function company(members: [SignedIn, Role][]) {
       const created = await createCompany(h.app, owner, `race-${engine.engine}-${++slugs}-${Date.now()}`);
       for (const [who, role] of members) await joinDirectly(h, created.id, who, role);
       return created.id;
@@ -182,7 +182,7 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("the owner deletes the company while a platform admin suspends it: it stays deleted", async () => {
-      const operator = await person(h, "operator");
+      const operator = await newUser(h, "operator");
       await h.database.handle.db
         .updateTable("users")
         .set({ platform_role: "admin" })

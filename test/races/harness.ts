@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { LightMyRequestResponse } from "fastify";
 import type { App } from "../../src/app.ts";
-import { bearer, type IdentityHarness, STRONG_PASSWORD, signedInUser } from "../helpers/identity.ts";
+import { STRONG_PASSWORD } from "../helpers/identity.ts";
 
 /**
  * The concurrency suite's shared pieces. Each race fires two (or more) real requests at the
@@ -12,21 +12,6 @@ import { bearer, type IdentityHarness, STRONG_PASSWORD, signedInUser } from "../
  */
 
 export const TRIES = Number(process.env.RACE_TRIES ?? 12);
-
-export interface Person {
-  readonly userId: string;
-  readonly email: string;
-  readonly accessToken: string;
-  readonly headers: { authorization: string };
-}
-
-let sequence = 0;
-
-export async function person(h: IdentityHarness, label: string): Promise<Person> {
-  const email = `${label}-${++sequence}-${Date.now()}@example.com`;
-  const user = await signedInUser(h, email);
-  return { userId: user.userId, email, accessToken: user.accessToken, headers: bearer(user.accessToken) };
-}
 
 /** A fresh session of an existing user (each try starts from its own tokens). */
 export async function login(app: App, email: string, password = STRONG_PASSWORD) {

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../helpers/identity.ts";
-import { login, ok, type Person, person, race, serverErrors, TRIES } from "./harness.ts";
+import { newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { login, ok, race, serverErrors, TRIES } from "./harness.ts";
 import { activeSessions } from "./state.ts";
 
 const NEW_PASSWORD = "amber-quarry-whistle-77";
@@ -34,7 +35,7 @@ for (const engine of await enginesUnderTest()) {
       return problems;
     }
 
-    async function resetLink(user: Person): Promise<string> {
+    async function resetLink(user: SignedIn): Promise<string> {
       const forgot = await post("/auth/password/forgot", { email: user.email });
       if (!ok(forgot)) throw new Error(`forgot answered ${forgot.statusCode}`);
       return h.linkToken(user.email);
@@ -45,7 +46,7 @@ for (const engine of await enginesUnderTest()) {
         "login vs password change",
         engine.engine,
         async () => {
-          const user = await person(h, "change");
+          const user = await newUser(h, "change");
           const [change, ...logins] = await Promise.all([
             post(
               "/auth/password/change",
@@ -69,7 +70,7 @@ for (const engine of await enginesUnderTest()) {
         "login vs password reset",
         engine.engine,
         async () => {
-          const user = await person(h, "reset");
+          const user = await newUser(h, "reset");
           const token = await resetLink(user);
           const [reset, ...logins] = await Promise.all([
             post("/auth/password/reset", { token, password: NEW_PASSWORD }),
@@ -92,7 +93,7 @@ for (const engine of await enginesUnderTest()) {
         "reset vs failed logins",
         engine.engine,
         async () => {
-          const user = await person(h, "resetfail");
+          const user = await newUser(h, "resetfail");
           const token = await resetLink(user);
           const [reset, ...failures] = await Promise.all([
             post("/auth/password/reset", { token, password: NEW_PASSWORD }),
@@ -115,7 +116,7 @@ for (const engine of await enginesUnderTest()) {
         "forgot x6",
         engine.engine,
         async () => {
-          const user = await person(h, "forgot");
+          const user = await newUser(h, "forgot");
           const before = h.mails().length;
           const results = await Promise.all(
             Array.from({ length: 6 }, () => post("/auth/password/forgot", { email: user.email })),
@@ -141,7 +142,7 @@ for (const engine of await enginesUnderTest()) {
         "lockout x20",
         engine.engine,
         async () => {
-          const user = await person(h, "lockout");
+          const user = await newUser(h, "lockout");
           const results = await Promise.all(
             Array.from({ length: 20 }, () => login(h.app, user.email, "wrong-password-xyz")),
           );

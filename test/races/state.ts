@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from "fastify";
 import { parseJson } from "../../src/platform/db/dialect.ts";
 import type { IdentityHarness } from "../helpers/identity.ts";
-import type { Person } from "./harness.ts";
+import type { SignedIn } from "../helpers/tenancy.ts";
 
 /** State read back from the database after a race, as the invariants need it. */
 
@@ -61,7 +61,7 @@ export function seqOf(events: StoredEvent[], action: string, targetId?: string):
  */
 export function writeAfterRemoval(
   events: StoredEvent[],
-  removed: Person,
+  removed: SignedIn,
   removal: LightMyRequestResponse,
   write: LightMyRequestResponse,
   writeAction: string,

@@ -5,6 +5,7 @@ import { accessResolvers } from "./modules/access-resolvers.ts";
 import { type ApiKeysDeps, apiKeyRoutes } from "./modules/api-keys/index.ts";
 import { type AuditRouteOptions, auditRoutes, switchChangeRecorder } from "./modules/audit/index.ts";
 import { type CompaniesDeps, companyRoutes, companySchemas } from "./modules/companies/index.ts";
+import { grantorRights } from "./modules/creator-rights.ts";
 import {
   countPlatformAdmins,
   createPasswordHasher,
@@ -92,7 +93,8 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
     identity: { ...deps, config, passwords: createPasswordHasher() },
     companies: deps,
     apiKeys: deps,
-    invitations: { ...deps, config },
+    // An invitation is accepted only while its grantor could still send it (creator-rights.ts).
+    invitations: { ...deps, config, grantorRights: grantorRights({ identity: deps, companies: deps, apiKeys: deps }) },
     partners: deps,
     audit: { db: deps.database.db },
   };

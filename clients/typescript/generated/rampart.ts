@@ -52,6 +52,9 @@ export interface AdminUserPage {
   nextCursor: string | null;
 }
 
+export const ApiKeyStatus = {  active: 'active',
+  expired: 'expired',
+} as const
 /**
  * A permission an API key may hold
  */
@@ -76,6 +79,10 @@ export interface ApiKey {
   expiresAt: string | null;
   /** Updated at most once a minute */
   lastUsedAt: string | null;
+  /** The user who created the key. The key never acts with more than this user's current rights here. */
+  createdBy: string | null;
+  /** expired: past expiresAt, refused on use; revoke it to remove it from the list */
+  status: typeof ApiKeyStatus[keyof typeof ApiKeyStatus];
 }
 
 export interface ApiKeyPage {
@@ -214,6 +221,9 @@ export interface CreateCompanyRequest {
   slug: string;
 }
 
+export const CreatedApiKeyStatus = {  active: 'active',
+  expired: 'expired',
+} as const
 export interface CreatedApiKey {
   id: string;
   name: string;
@@ -224,6 +234,10 @@ export interface CreatedApiKey {
   expiresAt: string | null;
   /** Updated at most once a minute */
   lastUsedAt: string | null;
+  /** The user who created the key. The key never acts with more than this user's current rights here. */
+  createdBy: string | null;
+  /** expired: past expiresAt, refused on use; revoke it to remove it from the list */
+  status: typeof CreatedApiKeyStatus[keyof typeof CreatedApiKeyStatus];
   /** The whole key. Shown once: store it now. */
   key: string;
 }
@@ -312,6 +326,8 @@ export interface Invitation {
   role: Role;
   /** The inviting user; null when an API key invited */
   invitedBy: string | null;
+  /** The inviting API key, when a key invited. Accepting requires that the inviter (or the key's creator) still may invite as this role. */
+  invitedByApiKey: string | null;
   createdAt: string;
   expiresAt: string;
 }

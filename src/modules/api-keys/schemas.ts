@@ -17,6 +17,12 @@ const keyProperties = {
   lastUsedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
     description: "Updated at most once a minute",
   }),
+  createdBy: Type.Union([Type.String({ format: "uuid" }), Type.Null()], {
+    description: "The user who created the key. The key never acts with more than this user's current rights here.",
+  }),
+  status: Type.Union([Type.Literal("active"), Type.Literal("expired")], {
+    description: "expired: past expiresAt, refused on use; revoke it to remove it from the list",
+  }),
 };
 
 export const ApiKey = Type.Object(keyProperties, { $id: "ApiKey", additionalProperties: false });

@@ -29,6 +29,10 @@ export interface ApiKey {
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  /** The user who created the key; it never acts with more than their current rights. */
+  createdBy: string | null;
+  /** Expired keys stay listed (until revoked) so an owner sees why an integration stopped. */
+  status: "active" | "expired";
 }
 
 /** What authentication needs of a key, cached by prefix; revocation deletes the entry everywhere. */
@@ -39,16 +43,21 @@ interface CachedKey {
   scopes: Permission[];
   expiresAt: string | null;
   revoked: boolean;
+  createdBy: string | null;
 }
 
 const KEY_TTL_S = 300;
 /** last_used_at is a hint for humans ("unused for months?"): one write a minute per key is plenty. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-const keysByPrefix = namespaceOf<CachedKey | null>({ name: "api-key", version: 1 });
+const keysByPrefix = namespaceOf<CachedKey | null>({ name: "api-key", version: 2 });
 const lastTouched = new Map<string, number>();
 
-function toApiKey(row: ApiKeysTable): ApiKey {
+function isExpired(expiresAt: string | null, now: Date): boolean {
+  return expiresAt !== null && new Date(expiresAt).getTime() <= now.getTime();
+}
+
+function toApiKey(row: ApiKeysTable, now: Date): ApiKey {
   return {
     id: row.id,
     name: row.name,
@@ -57,6 +66,8 @@ function toApiKey(row: ApiKeysTable): ApiKey {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
+    createdBy: row.created_by,
+    status: isExpired(row.expires_at, now) ? "expired" : "active",
   };
 }
 
@@ -101,13 +112,19 @@ export async function createApiKey(
       metadata: { name: row.name, prefix: `rk_${row.prefix}`, scopes, expiresAt: row.expires_at },
     });
   });
-  return { ...toApiKey(row), key: minted.key };
+  return { ...toApiKey(row, now), key: minted.key };
 }
 
 export async function listApiKeys(deps: ApiKeysDeps, tenant: TenantAccess, query: PageQuery): Promise<Page<ApiKey>> {
   const page = pageRequest(query, isUuid);
   const rows = await repo.pageOfApiKeys(deps.database.db, tenant.companyId, page);
-  return toPage(rows, page, (row) => row.id, toApiKey);
+  const now = deps.clock.now();
+  return toPage(
+    rows,
+    page,
+    (row) => row.id,
+    (row) => toApiKey(row, now),
+  );
 }
 
 export async function revokeApiKey(
@@ -148,13 +165,28 @@ export async function authenticateApiKey(deps: ApiKeysDeps, presented: string): 
       scopes: parseJson<Permission[]>(row.scopes),
       expiresAt: row.expires_at,
       revoked: row.revoked_at !== null,
+      createdBy: row.created_by,
     };
   });
   if (!key || key.revoked || !secretMatches(parsed.secret, key.secretHash)) return undefined;
   const now = deps.clock.now();
-  if (key.expiresAt !== null && new Date(key.expiresAt).getTime() <= now.getTime()) return undefined;
+  if (isExpired(key.expiresAt, now)) return undefined;
   touch(deps, key.id, now);
-  return { kind: "api_key", keyId: key.id, companyId: key.companyId, scopes: key.scopes };
+  return { kind: "api_key", keyId: key.id, companyId: key.companyId, scopes: key.scopes, createdBy: key.createdBy };
+}
+
+/**
+ * A key of the company that can still act (not revoked, not expired): what an invitation
+ * it sent needs to know when it is accepted. Undefined otherwise.
+ */
+export async function liveApiKey(
+  deps: ApiKeysDeps,
+  companyId: string,
+  id: string,
+): Promise<{ createdBy: string | null; scopes: Permission[] } | undefined> {
+  const row = await repo.findApiKey(deps.database.db, companyId, id);
+  if (!row || row.revoked_at !== null || isExpired(row.expires_at, deps.clock.now())) return undefined;
+  return { createdBy: row.created_by, scopes: parseJson<Permission[]>(row.scopes) };
 }
 
 function touch(deps: ApiKeysDeps, id: string, now: Date): void {

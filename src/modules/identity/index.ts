@@ -14,6 +14,7 @@ export {
   findUserIdByEmail,
   getMe,
   type IdentityDeps,
+  isActiveAccount,
   listUsers,
   type PublicUser,
   type RequestContext,

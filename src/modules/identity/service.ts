@@ -618,6 +618,15 @@ export async function findUserIdByEmail(
   return user && user.status !== "deleted" ? user.id : undefined;
 }
 
+/**
+ * Whether the account may act at all (not suspended, not deleted): rights others received
+ * from this user (API keys, invitations) are only as good as this (docs/security.md).
+ */
+export async function isActiveAccount(deps: Pick<IdentityDeps, "database">, userId: string): Promise<boolean> {
+  const user = await repo.findUserById(deps.database.db, userId);
+  return user?.status === "active";
+}
+
 /** A user's address and whether they proved they own it (invitations must go to a verified mailbox). */
 export async function emailOf(
   deps: Pick<IdentityDeps, "database">,

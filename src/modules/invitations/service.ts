@@ -1,7 +1,7 @@
 import type { Config } from "../../config/settings/index.ts";
 import { companyNotFound } from "../../platform/access/access.ts";
 import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
-import { isStronger, type Role } from "../../platform/access/permissions.ts";
+import { isStronger, type Permission, type Role } from "../../platform/access/permissions.ts";
 import type { Cache } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
@@ -19,12 +19,29 @@ import { renderInvitationMail } from "./mail.ts";
 import * as repo from "./repository.ts";
 import type { InvitationsTable } from "./tables.ts";
 
+/** Who sent an invitation: a user, or an API key (acting within its creator's rights). */
+export interface InvitationGrantor {
+  readonly userId: string | null;
+  readonly apiKeyId: string | null;
+}
+
+/**
+ * What an invitation's grantor may do in the company now (role for a user, permissions),
+ * or null when nothing. Passed in by the app (src/modules/creator-rights.ts): invitations
+ * knows neither keys nor account statuses.
+ */
+export type GrantorRights = (
+  companyId: string,
+  grantor: InvitationGrantor,
+) => Promise<{ readonly role?: Role; readonly permissions: ReadonlySet<Permission> } | null>;
+
 export interface InvitationsDeps {
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly clock: Clock;
   readonly cache: Cache;
   readonly mailer: Mailer;
+  readonly grantorRights: GrantorRights;
 }
 
 export interface Invitation {
@@ -32,6 +49,7 @@ export interface Invitation {
   email: string;
   role: Role;
   invitedBy: string | null;
+  invitedByApiKey: string | null;
   createdAt: string;
   expiresAt: string;
 }
@@ -47,9 +65,25 @@ function toInvitation(row: InvitationsTable): Invitation {
     email: row.email,
     role: row.role,
     invitedBy: row.invited_by,
+    invitedByApiKey: row.invited_by_api_key,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
+}
+
+/**
+ * Checked again on acceptance: an invitation is only as good as its grantor's current
+ * rights (removed, demoted, suspended or deleted inviter, or a key now without the right).
+ */
+async function assertGrantorStillMay(deps: InvitationsDeps, invitation: InvitationsTable): Promise<void> {
+  const grantor = { userId: invitation.invited_by, apiKeyId: invitation.invited_by_api_key };
+  const rights = await deps.grantorRights(invitation.company_id, grantor);
+  const may =
+    rights !== null &&
+    rights.permissions.has("members:invite") &&
+    (grantor.apiKeyId !== null ? API_KEY_INVITABLE.has(invitation.role) : rights.role !== undefined) &&
+    (rights.role === undefined || !isStronger(invitation.role, rights.role));
+  if (!may) throw invitationErrors.withdrawn();
 }
 
 function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
@@ -64,7 +98,7 @@ function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
 export async function createInvitation(
   deps: InvitationsDeps,
   tenant: TenantAccess,
-  inviterId: string | null,
+  inviter: InvitationGrantor,
   input: { email: string; role: Role },
   who: AuditActor,
 ): Promise<Invitation> {
@@ -85,7 +119,8 @@ export async function createInvitation(
     email,
     role: input.role,
     token_hash: identity.hashToken(token),
-    invited_by: inviterId,
+    invited_by: inviter.userId,
+    invited_by_api_key: inviter.apiKeyId,
     status: "pending",
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + INVITATION_TTL_DAYS * DAY_MS).toISOString(),
@@ -181,6 +216,7 @@ export async function acceptInvitation(
     throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
   }
   if (status !== "active") throw invitationErrors.notFound();
+  await assertGrantorStillMay(deps, invitation);
 
   await withTransaction(deps.database.db, async (trx) => {
     if (!(await repo.markAccepted(trx, invitation.id, actor.userId, now.toISOString()))) throw invitationErrors.used();

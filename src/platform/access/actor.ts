@@ -15,6 +15,8 @@ export interface ApiKeyActor {
   readonly keyId: string;
   readonly companyId: string;
   readonly scopes: readonly Permission[];
+  /** The user who created the key: the key never acts with more than their current rights. */
+  readonly createdBy: string | null;
 }
 
 export type Actor = UserActor | ApiKeyActor;

@@ -4,7 +4,12 @@ import type { Config } from "./config/settings/index.ts";
 import { accessResolvers } from "./modules/access-resolvers.ts";
 import { type ApiKeysDeps, apiKeyRoutes } from "./modules/api-keys/index.ts";
 import { type AuditRouteOptions, auditRoutes, switchChangeRecorder } from "./modules/audit/index.ts";
-import { type CompaniesDeps, companyRoutes, companySchemas } from "./modules/companies/index.ts";
+import {
+  type CompaniesDeps,
+  companyRoutes,
+  companySchemas,
+  leaveEverythingForDeletion,
+} from "./modules/companies/index.ts";
 import { grantorRights } from "./modules/creator-rights.ts";
 import {
   countPlatformAdmins,
@@ -90,7 +95,13 @@ interface ModuleDeps {
 
 function moduleDeps(config: Config, deps: Deps): ModuleDeps {
   return {
-    identity: { ...deps, config, passwords: createPasswordHasher() },
+    identity: {
+      ...deps,
+      config,
+      passwords: createPasswordHasher(),
+      // The last owner of a company cannot delete their account; a deleted account is a member of nothing.
+      accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
+    },
     companies: deps,
     apiKeys: deps,
     // An invitation is accepted only while its grantor could still send it (creator-rights.ts).

@@ -2,8 +2,8 @@ import type { Permission, Role } from "../platform/access/permissions.ts";
 import { permissionsOf } from "../platform/access/permissions.ts";
 import { type ApiKeysDeps, liveApiKey } from "./api-keys/index.ts";
 import * as companies from "./companies/index.ts";
-import type { GrantorRights } from "./invitations/index.ts";
 import { type IdentityDeps, isActiveAccount } from "./identity/index.ts";
+import type { GrantorRights } from "./invitations/index.ts";
 
 /*
  * Issue #20, finding 2: a right never outlives the rights of the person who granted it.

@@ -3698,6 +3698,11 @@ export type deleteMeLegacyResponse403 = {
   status: 403
 }
 
+export type deleteMeLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type deleteMeLegacyResponse413 = {
   data: Problem
   status: 413
@@ -3731,7 +3736,7 @@ export type deleteMeLegacyResponse503 = {
 export type deleteMeLegacyResponseSuccess = (deleteMeLegacyResponse204) & {
   headers: Headers;
 };
-export type deleteMeLegacyResponseError = (deleteMeLegacyResponse400 | deleteMeLegacyResponse401 | deleteMeLegacyResponse403 | deleteMeLegacyResponse413 | deleteMeLegacyResponse415 | deleteMeLegacyResponse422 | deleteMeLegacyResponse429 | deleteMeLegacyResponse500 | deleteMeLegacyResponse503) & {
+export type deleteMeLegacyResponseError = (deleteMeLegacyResponse400 | deleteMeLegacyResponse401 | deleteMeLegacyResponse403 | deleteMeLegacyResponse409 | deleteMeLegacyResponse413 | deleteMeLegacyResponse415 | deleteMeLegacyResponse422 | deleteMeLegacyResponse429 | deleteMeLegacyResponse500 | deleteMeLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -3746,6 +3751,7 @@ export const getDeleteMeLegacyUrl = () => {
 }
 
 /**
+ * Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.
  * @deprecated
  * @summary Deactivate the account and scrub personal data (requires the password)
  */
@@ -3961,6 +3967,11 @@ export type deleteMeResponse403 = {
   status: 403
 }
 
+export type deleteMeResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type deleteMeResponse413 = {
   data: Problem
   status: 413
@@ -3994,7 +4005,7 @@ export type deleteMeResponse503 = {
 export type deleteMeResponseSuccess = (deleteMeResponse204) & {
   headers: Headers;
 };
-export type deleteMeResponseError = (deleteMeResponse400 | deleteMeResponse401 | deleteMeResponse403 | deleteMeResponse413 | deleteMeResponse415 | deleteMeResponse422 | deleteMeResponse429 | deleteMeResponse500 | deleteMeResponse503) & {
+export type deleteMeResponseError = (deleteMeResponse400 | deleteMeResponse401 | deleteMeResponse403 | deleteMeResponse409 | deleteMeResponse413 | deleteMeResponse415 | deleteMeResponse422 | deleteMeResponse429 | deleteMeResponse500 | deleteMeResponse503) & {
   headers: Headers;
 };
 
@@ -4009,6 +4020,7 @@ export const getDeleteMeUrl = () => {
 }
 
 /**
+ * Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.
  * @summary Deactivate the account and scrub personal data (requires the password)
  */
 export const deleteMe = async (deleteMeRequest: DeleteMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteMeResponse> => {

@@ -40,7 +40,12 @@ export async function revokeApiKey(
 }
 
 export function findApiKey(db: Executor, companyId: string, id: string): Promise<ApiKeysTable | undefined> {
-  return db.selectFrom("api_keys").selectAll().where("company_id", "=", companyId).where("id", "=", id).executeTakeFirst();
+  return db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("id", "=", id)
+    .executeTakeFirst();
 }
 
 /** Authentication's lookup: by the public prefix, across companies (the key names its company). */

@@ -354,9 +354,11 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
         operationId: "deleteMe",
         tags: ["users"],
         summary: "Deactivate the account and scrub personal data (requires the password)",
+        description:
+          "Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.",
         security: bearer,
         body: Type.Ref("DeleteMeRequest"),
-        response: { 204: noContent, ...problemResponses(401) },
+        response: { 204: noContent, ...problemResponses(401, 409) },
       },
     },
     async (request, reply) => {

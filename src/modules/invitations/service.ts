@@ -78,12 +78,13 @@ function toInvitation(row: InvitationsTable): Invitation {
 async function assertGrantorStillMay(deps: InvitationsDeps, invitation: InvitationsTable): Promise<void> {
   const grantor = { userId: invitation.invited_by, apiKeyId: invitation.invited_by_api_key };
   const rights = await deps.grantorRights(invitation.company_id, grantor);
-  const may =
-    rights !== null &&
-    rights.permissions.has("members:invite") &&
-    (grantor.apiKeyId !== null ? API_KEY_INVITABLE.has(invitation.role) : rights.role !== undefined) &&
-    (rights.role === undefined || !isStronger(invitation.role, rights.role));
-  if (!may) throw invitationErrors.withdrawn();
+  if (!rights?.permissions.has("members:invite")) throw invitationErrors.withdrawn();
+  // A key has no rank: it may invite members and viewers; a user up to their own role.
+  const withinRank =
+    grantor.apiKeyId !== null
+      ? API_KEY_INVITABLE.has(invitation.role)
+      : rights.role !== undefined && !isStronger(invitation.role, rights.role);
+  if (!withinRank) throw invitationErrors.withdrawn();
 }
 
 function assertMayInviteAs(tenant: TenantAccess, role: Role): void {

@@ -61,7 +61,10 @@ for (const engine of await enginesUnderTest()) {
 
     it("removed: the creator's key can no longer read members, invite or manage partners", async () => {
       const { owner, admin, company, keyHeaders } = await companyWithAdminKey();
-      assert.equal(await status(`/api/v1/companies/${company.id}/members/${admin.userId}`, owner.headers, "DELETE"), 204);
+      assert.equal(
+        await status(`/api/v1/companies/${company.id}/members/${admin.userId}`, owner.headers, "DELETE"),
+        204,
+      );
       assert.equal(await status(`/api/v1/companies/${company.id}/members`, keyHeaders), 403);
       assert.equal(await inviteByKey(company.id, keyHeaders), 403);
       assert.equal(await status(`/api/v1/companies/${company.id}/partners`, keyHeaders, "POST", { slug: "x" }), 403);
@@ -84,7 +87,9 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(await status(`/api/v1/companies/${company.id}/audit-events`, keyHeaders), 403);
       assert.equal(await inviteByKey(company.id, keyHeaders), 403);
       // Promoted back, the key's own scopes apply again: it never exceeded them either way.
-      await status(`/api/v1/companies/${company.id}/members/${admin.userId}`, owner.headers, "PATCH", { role: "admin" });
+      await status(`/api/v1/companies/${company.id}/members/${admin.userId}`, owner.headers, "PATCH", {
+        role: "admin",
+      });
       assert.equal(await status(`/api/v1/companies/${company.id}/audit-events`, keyHeaders), 200);
     });
 

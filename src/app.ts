@@ -31,6 +31,7 @@ import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
+import { strictDateTimeFormat } from "./platform/http/date-time.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { commaList } from "./platform/http/list.ts";
@@ -145,6 +146,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
         coerceTypes: "array",
         useDefaults: true,
       },
+      // After ajv-formats: every date-time must be a storable instant (date-time.ts).
+      onCreate: strictDateTimeFormat,
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -202,6 +202,7 @@ export interface CreateApiKeyRequest {
      * @items.maxLength 64
      */
   scopes: string[];
+  /** When the key stops working; omitted: until revoked. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second. */
   expiresAt?: string;
 }
 
@@ -888,11 +889,11 @@ actorType?: typeof ListCompanyAuditEventsLegacyActorType[keyof typeof ListCompan
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -928,11 +929,11 @@ actorType?: typeof ListCompanyAuditEventsActorType[keyof typeof ListCompanyAudit
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -968,11 +969,11 @@ actorType?: typeof ExportCompanyAuditEventsLegacyActorType[keyof typeof ExportCo
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportCompanyAuditEventsLegacyFormat[keyof typeof ExportCompanyAuditEventsLegacyFormat];
@@ -1000,11 +1001,11 @@ actorType?: typeof ExportCompanyAuditEventsActorType[keyof typeof ExportCompanyA
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportCompanyAuditEventsFormat[keyof typeof ExportCompanyAuditEventsFormat];
@@ -1032,11 +1033,11 @@ actorType?: typeof ListAuditEventsLegacyActorType[keyof typeof ListAuditEventsLe
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -1077,11 +1078,11 @@ actorType?: typeof ListAuditEventsActorType[keyof typeof ListAuditEventsActorTyp
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -1122,11 +1123,11 @@ actorType?: typeof ExportAuditEventsLegacyActorType[keyof typeof ExportAuditEven
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportAuditEventsLegacyFormat[keyof typeof ExportAuditEventsLegacyFormat];
@@ -1159,11 +1160,11 @@ actorType?: typeof ExportAuditEventsActorType[keyof typeof ExportAuditEventsActo
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportAuditEventsFormat[keyof typeof ExportAuditEventsFormat];

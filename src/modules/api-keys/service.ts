@@ -6,6 +6,7 @@ import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { parseJson } from "../../platform/db/dialect.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
+import { toInstant } from "../../platform/http/date-time.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import { type AuditActor, recordAuditEvent } from "../audit/index.ts";
@@ -84,9 +85,8 @@ export async function createApiKey(
   const beyondCreator = scopes.filter((scope) => !tenant.permissions.has(scope));
   if (beyondCreator.length > 0) throw apiKeyErrors.scopeExceedsCreator(beyondCreator);
   const now = deps.clock.now();
-  if (input.expiresAt !== undefined && new Date(input.expiresAt).getTime() <= now.getTime()) {
-    throw apiKeyErrors.expiryInPast();
-  }
+  const expiresAt = input.expiresAt === undefined ? null : toInstant(input.expiresAt);
+  if (expiresAt !== null && isExpired(expiresAt, now)) throw apiKeyErrors.expiryInPast();
   const minted = mintApiKey();
   const row: ApiKeysTable = {
     id: newId(),
@@ -97,7 +97,7 @@ export async function createApiKey(
     scopes: JSON.stringify(scopes),
     created_by: actor.userId,
     created_at: now.toISOString(),
-    expires_at: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString(),
+    expires_at: expiresAt,
     last_used_at: null,
     revoked_at: null,
   };

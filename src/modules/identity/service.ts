@@ -370,6 +370,11 @@ export async function login(
   return { ...pair, user: toPublicUser(user) };
 }
 
+/** The session (refresh-token family) a presented refresh token belongs to: refresh's rate-limit key. */
+export async function sessionOfRefreshToken(deps: IdentityDeps, presented: string): Promise<string | undefined> {
+  return (await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented)))?.session_id;
+}
+
 /**
  * Rotates a refresh token. A token already rotated is either a second tab within the
  * reuse grace (it gets the same successor) or a replay of a stolen token: then the whole

@@ -31,8 +31,8 @@ import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
-import { strictDateTimeFormat } from "./platform/http/date-time.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
+import { installStrictFormats } from "./platform/http/formats.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { commaList } from "./platform/http/list.ts";
 import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
@@ -146,8 +146,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
         coerceTypes: "array",
         useDefaults: true,
       },
-      // After ajv-formats: every date-time must be a storable instant (date-time.ts).
-      onCreate: strictDateTimeFormat,
+      // After ajv-formats: storable date-times, lower-case UUIDs (formats.ts).
+      onCreate: installStrictFormats,
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -547,6 +547,7 @@ export interface RegisterRequest {
   /**
      * @minLength 1
      * @maxLength 200
+     * @pattern \S
      */
   name: string;
 }
@@ -654,6 +655,7 @@ export interface UpdateMeRequest {
   /**
      * @minLength 1
      * @maxLength 200
+     * @pattern \S
      */
   name: string;
 }

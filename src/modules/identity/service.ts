@@ -235,6 +235,12 @@ export async function verifyEmail(deps: IdentityDeps, token: string): Promise<Pu
     email_verified_at: user.email_verified_at ?? now,
     updated_at: now,
   });
+  // Signed-in sessions may create companies and invite from the next request on.
+  const sessions = await repo.listActiveSessions(deps.database.db, user.id, now);
+  await forgetSessions(
+    deps,
+    sessions.map((session) => session.id),
+  );
   return toPublicUser({ ...user, email_verified_at: user.email_verified_at ?? now });
 }
 
@@ -458,7 +464,13 @@ export async function authenticateAccessToken(deps: IdentityDeps, token: string)
     return row ? toCachedSession(row) : null;
   });
   if (!session || session.userId !== claims.sub || !session.active) return undefined;
-  return { kind: "user", userId: session.userId, sessionId: claims.sid, platformRole: session.platformRole };
+  return {
+    kind: "user",
+    userId: session.userId,
+    sessionId: claims.sid,
+    platformRole: session.platformRole,
+    emailVerified: session.emailVerified,
+  };
 }
 
 export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {

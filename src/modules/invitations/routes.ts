@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { actingUserId, requireTenant, requireUser } from "../../platform/access/access.ts";
+import { actingUserId, requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
 import type { Role } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
@@ -17,6 +17,7 @@ export interface InvitationRouteOptions {
 /** The signed-in user or the API key that sends an invitation. */
 function inviterOf(request: FastifyRequest): invitations.InvitationGrantor {
   const actor = request.actor;
+  if (actor?.kind === "user") requireVerifiedUser(request);
   return { userId: actingUserId(request), apiKeyId: actor?.kind === "api_key" ? actor.keyId : null };
 }
 

@@ -7,6 +7,8 @@ export interface UserActor {
   readonly userId: string;
   readonly sessionId: string;
   readonly platformRole: "user" | "admin";
+  /** Whether the user confirmed their address: an unverified account cannot create companies or invite. */
+  readonly emailVerified: boolean;
 }
 
 /** An integration acting for exactly one company, within the scopes it was created with. */

@@ -52,7 +52,7 @@ export function DateTime(options: StringOptions = {}) {
   return Type.String({ ...options, format: "date-time", description: `${description}Must be ${DATE_TIME_RULE}.` });
 }
 
-/** Replaces Ajv's date-time format (syntax only) with `isInstant`; installed after ajv-formats. */
+/** Replaces Ajv's date-time format (syntax only) with `isInstant` (formats.ts installs it). */
 export function strictDateTimeFormat(ajv: Ajv): void {
   ajv.addFormat("date-time", { type: "string", validate: isInstant });
 }

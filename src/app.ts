@@ -4,7 +4,13 @@ import type { Config } from "./config/settings/index.ts";
 import { accessResolvers } from "./modules/access-resolvers.ts";
 import { type ApiKeysDeps, apiKeyRoutes, keyIsLive } from "./modules/api-keys/index.ts";
 import { type AuditRouteOptions, auditRoutes, switchChangeRecorder } from "./modules/audit/index.ts";
-import { type CompaniesDeps, companyRoutes, companySchemas } from "./modules/companies/index.ts";
+import {
+  type CompaniesDeps,
+  companyRoutes,
+  companySchemas,
+  leaveEverythingForDeletion,
+} from "./modules/companies/index.ts";
+import { grantorRights } from "./modules/creator-rights.ts";
 import {
   countPlatformAdmins,
   createPasswordHasher,
@@ -27,6 +33,7 @@ import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
+import { installStrictFormats } from "./platform/http/formats.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { commaList } from "./platform/http/list.ts";
 import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
@@ -92,10 +99,22 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
   // A change made with an API key re-checks the key inside its transaction (companies/locks.ts).
   const liveness = { keyIsLive: (trx: Executor, keyId: string) => keyIsLive(deps, trx, keyId) };
   return {
-    identity: { ...deps, config, passwords: createPasswordHasher() },
+    identity: {
+      ...deps,
+      config,
+      passwords: createPasswordHasher(),
+      // The last owner of a company cannot delete their account; a deleted account is a member of nothing.
+      accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
+    },
     companies: { ...deps, ...liveness },
     apiKeys: { ...deps, ...liveness },
-    invitations: { ...deps, config, ...liveness },
+    // An invitation is accepted only while its grantor could still send it (creator-rights.ts).
+    invitations: {
+      ...deps,
+      config,
+      ...liveness,
+      grantorRights: grantorRights({ identity: deps, companies: deps, apiKeys: deps }),
+    },
     partners: deps,
     audit: { db: deps.database.db },
   };
@@ -135,6 +154,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
         coerceTypes: "array",
         useDefaults: true,
       },
+      // After ajv-formats: storable date-times, lower-case UUIDs (formats.ts).
+      onCreate: installStrictFormats,
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

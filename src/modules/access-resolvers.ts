@@ -3,6 +3,7 @@ import { permissionsOf } from "../platform/access/permissions.ts";
 import { type ApiKeysDeps, authenticateApiKey } from "./api-keys/index.ts";
 import { auditActorOf, recordAuditEvent } from "./audit/index.ts";
 import * as companies from "./companies/index.ts";
+import { keyPermissions } from "./creator-rights.ts";
 import { authenticateAccessToken, type IdentityDeps } from "./identity/index.ts";
 
 export interface AccessResolverDeps {
@@ -53,7 +54,8 @@ export function accessResolvers(deps: AccessResolverDeps): AccessResolvers {
 async function grantOf(deps: AccessResolverDeps, actor: Actor, companyId: string): Promise<TenantLookup> {
   if (actor.kind === "api_key") {
     if (actor.companyId !== companyId) return NOT_FOUND;
-    return { kind: "granted", access: { companyId, via: "api_key", permissions: new Set(actor.scopes) } };
+    // Its scopes, within its creator's current rights here (creator-rights.ts).
+    return { kind: "granted", access: { companyId, via: "api_key", permissions: await keyPermissions(deps, actor) } };
   }
   const role = await companies.roleOf(deps.companies, companyId, actor.userId);
   if (role !== null) {

@@ -52,6 +52,9 @@ export interface AdminUserPage {
   nextCursor: string | null;
 }
 
+export const ApiKeyStatus = {  active: 'active',
+  expired: 'expired',
+} as const
 /**
  * A permission an API key may hold
  */
@@ -76,6 +79,10 @@ export interface ApiKey {
   expiresAt: string | null;
   /** Updated at most once a minute */
   lastUsedAt: string | null;
+  /** The user who created the key. The key never acts with more than this user's current rights here. */
+  createdBy: string | null;
+  /** expired: past expiresAt, refused on use; revoke it to remove it from the list */
+  status: typeof ApiKeyStatus[keyof typeof ApiKeyStatus];
 }
 
 export interface ApiKeyPage {
@@ -195,6 +202,7 @@ export interface CreateApiKeyRequest {
      * @items.maxLength 64
      */
   scopes: string[];
+  /** When the key stops working; omitted: until revoked. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second. */
   expiresAt?: string;
 }
 
@@ -214,6 +222,9 @@ export interface CreateCompanyRequest {
   slug: string;
 }
 
+export const CreatedApiKeyStatus = {  active: 'active',
+  expired: 'expired',
+} as const
 export interface CreatedApiKey {
   id: string;
   name: string;
@@ -224,6 +235,10 @@ export interface CreatedApiKey {
   expiresAt: string | null;
   /** Updated at most once a minute */
   lastUsedAt: string | null;
+  /** The user who created the key. The key never acts with more than this user's current rights here. */
+  createdBy: string | null;
+  /** expired: past expiresAt, refused on use; revoke it to remove it from the list */
+  status: typeof CreatedApiKeyStatus[keyof typeof CreatedApiKeyStatus];
   /** The whole key. Shown once: store it now. */
   key: string;
 }
@@ -312,6 +327,8 @@ export interface Invitation {
   role: Role;
   /** The inviting user; null when an API key invited */
   invitedBy: string | null;
+  /** The inviting API key, when a key invited. Accepting requires that the inviter (or the key's creator) still may invite as this role. */
+  invitedByApiKey: string | null;
   createdAt: string;
   expiresAt: string;
 }
@@ -530,6 +547,7 @@ export interface RegisterRequest {
   /**
      * @minLength 1
      * @maxLength 200
+     * @pattern \S
      */
   name: string;
 }
@@ -637,6 +655,7 @@ export interface UpdateMeRequest {
   /**
      * @minLength 1
      * @maxLength 200
+     * @pattern \S
      */
   name: string;
 }
@@ -872,11 +891,11 @@ actorType?: typeof ListCompanyAuditEventsLegacyActorType[keyof typeof ListCompan
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -912,11 +931,11 @@ actorType?: typeof ListCompanyAuditEventsActorType[keyof typeof ListCompanyAudit
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -952,11 +971,11 @@ actorType?: typeof ExportCompanyAuditEventsLegacyActorType[keyof typeof ExportCo
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportCompanyAuditEventsLegacyFormat[keyof typeof ExportCompanyAuditEventsLegacyFormat];
@@ -984,11 +1003,11 @@ actorType?: typeof ExportCompanyAuditEventsActorType[keyof typeof ExportCompanyA
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportCompanyAuditEventsFormat[keyof typeof ExportCompanyAuditEventsFormat];
@@ -1016,11 +1035,11 @@ actorType?: typeof ListAuditEventsLegacyActorType[keyof typeof ListAuditEventsLe
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -1061,11 +1080,11 @@ actorType?: typeof ListAuditEventsActorType[keyof typeof ListAuditEventsActorTyp
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 /**
@@ -1106,11 +1125,11 @@ actorType?: typeof ExportAuditEventsLegacyActorType[keyof typeof ExportAuditEven
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportAuditEventsLegacyFormat[keyof typeof ExportAuditEventsLegacyFormat];
@@ -1143,11 +1162,11 @@ actorType?: typeof ExportAuditEventsActorType[keyof typeof ExportAuditEventsActo
  */
 actorId?: string;
 /**
- * Inclusive lower bound of occurredAt
+ * Inclusive lower bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 from?: string;
 /**
- * Exclusive upper bound of occurredAt
+ * Exclusive upper bound of occurredAt. Must be an RFC 3339 date-time with a time zone, between 1970 and 9999 in UTC, no leap second.
  */
 to?: string;
 format?: typeof ExportAuditEventsFormat[keyof typeof ExportAuditEventsFormat];
@@ -3682,6 +3701,11 @@ export type deleteMeLegacyResponse403 = {
   status: 403
 }
 
+export type deleteMeLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type deleteMeLegacyResponse413 = {
   data: Problem
   status: 413
@@ -3715,7 +3739,7 @@ export type deleteMeLegacyResponse503 = {
 export type deleteMeLegacyResponseSuccess = (deleteMeLegacyResponse204) & {
   headers: Headers;
 };
-export type deleteMeLegacyResponseError = (deleteMeLegacyResponse400 | deleteMeLegacyResponse401 | deleteMeLegacyResponse403 | deleteMeLegacyResponse413 | deleteMeLegacyResponse415 | deleteMeLegacyResponse422 | deleteMeLegacyResponse429 | deleteMeLegacyResponse500 | deleteMeLegacyResponse503) & {
+export type deleteMeLegacyResponseError = (deleteMeLegacyResponse400 | deleteMeLegacyResponse401 | deleteMeLegacyResponse403 | deleteMeLegacyResponse409 | deleteMeLegacyResponse413 | deleteMeLegacyResponse415 | deleteMeLegacyResponse422 | deleteMeLegacyResponse429 | deleteMeLegacyResponse500 | deleteMeLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -3730,6 +3754,7 @@ export const getDeleteMeLegacyUrl = () => {
 }
 
 /**
+ * Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.
  * @deprecated
  * @summary Deactivate the account and scrub personal data (requires the password)
  */
@@ -3945,6 +3970,11 @@ export type deleteMeResponse403 = {
   status: 403
 }
 
+export type deleteMeResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type deleteMeResponse413 = {
   data: Problem
   status: 413
@@ -3978,7 +4008,7 @@ export type deleteMeResponse503 = {
 export type deleteMeResponseSuccess = (deleteMeResponse204) & {
   headers: Headers;
 };
-export type deleteMeResponseError = (deleteMeResponse400 | deleteMeResponse401 | deleteMeResponse403 | deleteMeResponse413 | deleteMeResponse415 | deleteMeResponse422 | deleteMeResponse429 | deleteMeResponse500 | deleteMeResponse503) & {
+export type deleteMeResponseError = (deleteMeResponse400 | deleteMeResponse401 | deleteMeResponse403 | deleteMeResponse409 | deleteMeResponse413 | deleteMeResponse415 | deleteMeResponse422 | deleteMeResponse429 | deleteMeResponse500 | deleteMeResponse503) & {
   headers: Headers;
 };
 
@@ -3993,6 +4023,7 @@ export const getDeleteMeUrl = () => {
 }
 
 /**
+ * Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.
  * @summary Deactivate the account and scrub personal data (requires the password)
  */
 export const deleteMe = async (deleteMeRequest: DeleteMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteMeResponse> => {

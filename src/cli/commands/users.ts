@@ -7,7 +7,8 @@ import { withDatabase } from "../with-database.ts";
 
 export const usersCreateAdminCommand: CliCommand = {
   name: "users create-admin",
-  summary: "Make the account with this email a platform admin, creating it (verified) when there is none",
+  summary:
+    "Make the verified account with this email a platform admin (its sessions are revoked), or create it (verified) when there is none",
   usage: "rampart users create-admin --email <address> [--name <name>] [--password-stdin]",
   options: {
     email: { type: "string" },
@@ -26,10 +27,16 @@ export const usersCreateAdminCommand: CliCommand = {
     return withDatabase(io, async (handle) => {
       const result = await createOrPromoteAdmin(
         { database: handle, clock: systemClock, passwords: createPasswordHasher() },
-        { email, name, password },
+        { email, name, password, passwordFromOperator: fromStdin },
       );
-      if (!result.created) {
-        io.stdout.write(`${email} is now a platform admin (existing account ${result.userId})\n`);
+      if (result.outcome === "refused") {
+        io.stderr.write(`rampart: refused: ${result.reason}\n`);
+        return 1;
+      }
+      if (result.outcome === "promoted") {
+        io.stdout.write(
+          `${email} is now a platform admin (existing account ${result.userId}; ${result.sessionsRevoked} session(s) revoked: sign in again)\n`,
+        );
       } else {
         io.stdout.write(`created platform admin ${email} (${result.userId})\n`);
         if (!fromStdin) io.stdout.write(`password (shown once; change it after signing in): ${password}\n`);

@@ -3,12 +3,16 @@ import {
   ACCOUNT_LIMIT_SPEC,
   DEFAULT_TIER_SPECS,
   parseTierSpec,
+  REFRESH_SESSION_SPEC,
   TIER_SPEC_PATTERN,
 } from "../../platform/rate-limit/tiers.ts";
 import type { ConfigRule, SettingGroup, SettingSpec } from "../setting.ts";
 
-function tier(name: string, description: string): SettingSpec & { schema: TString; default: string } {
-  const spec = DEFAULT_TIER_SPECS[name as keyof typeof DEFAULT_TIER_SPECS] ?? ACCOUNT_LIMIT_SPEC;
+function tier(
+  name: string,
+  description: string,
+  spec = DEFAULT_TIER_SPECS[name as keyof typeof DEFAULT_TIER_SPECS] ?? ACCOUNT_LIMIT_SPEC,
+): SettingSpec & { schema: TString; default: string } {
   return {
     schema: Type.String({ pattern: TIER_SPEC_PATTERN, description: "min=<n>,hour=<n>,burst=<n>" }),
     default: spec,
@@ -29,7 +33,16 @@ export const rateLimitSettings = {
   RATE_LIMIT_ADMIN: tier("admin", "company admins and owners"),
   RATE_LIMIT_AI: tier("ai", "routes that cost AI spend"),
   RATE_LIMIT_WEBHOOK: tier("webhook", "incoming webhooks"),
-  RATE_LIMIT_AUTH: tier("auth", "login, register, refresh, password; per client IP"),
+  RATE_LIMIT_AUTH: tier("auth", "login, register, password; per client IP"),
+  RATE_LIMIT_REFRESH: tier(
+    "refresh",
+    "token refresh; per client IP, a generous ceiling: each session also has RATE_LIMIT_REFRESH_SESSION",
+  ),
+  RATE_LIMIT_REFRESH_SESSION: tier(
+    "refresh-session",
+    "token refresh; per session (refresh-token family), whatever the client IP",
+    REFRESH_SESSION_SPEC,
+  ),
   RATE_LIMIT_AUTH_ACCOUNT: tier(
     "auth-account",
     "login, forgot-password, resend-verification; per target email address, whatever the client IP",
@@ -52,9 +65,17 @@ export const rateLimitSettings = {
   },
 } satisfies SettingGroup;
 
-const TIER_SETTINGS = ["PUBLIC", "USER", "ADMIN", "AI", "WEBHOOK", "AUTH", "AUTH_ACCOUNT"].map(
-  (t) => `RATE_LIMIT_${t}`,
-);
+const TIER_SETTINGS = [
+  "PUBLIC",
+  "USER",
+  "ADMIN",
+  "AI",
+  "WEBHOOK",
+  "AUTH",
+  "AUTH_ACCOUNT",
+  "REFRESH",
+  "REFRESH_SESSION",
+].map((t) => `RATE_LIMIT_${t}`);
 
 export const rateLimitRules: ConfigRule[] = [
   (c) =>

@@ -1,5 +1,5 @@
 // What other modules may use of api-keys: its service functions and public types, nothing else.
 
 export { apiKeyRoutes } from "./routes.ts";
-export { type ApiKeysDeps, authenticateApiKey, keyIsLive } from "./service.ts";
+export { type ApiKeysDeps, authenticateApiKey, keyIsLive, liveApiKey } from "./service.ts";
 export type { ApiKeysTables } from "./tables.ts";

@@ -40,6 +40,15 @@ export async function revokeApiKey(
   return row?.prefix;
 }
 
+export function findApiKey(db: Executor, companyId: string, id: string): Promise<ApiKeysTable | undefined> {
+  return db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
 /** Authentication's lookup: by the public prefix, across companies (the key names its company). */
 export function findApiKeyByPrefix(db: Executor, prefix: string): Promise<ApiKeysTable | undefined> {
   return db.selectFrom("api_keys").selectAll().where("prefix", "=", prefix).executeTakeFirst();

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { API_KEY_SCOPES } from "../../platform/access/permissions.ts";
+import { DateTime } from "../../platform/http/date-time.ts";
 import { pageSchema } from "../../platform/http/pagination.ts";
 
 const Scope = Type.Union(
@@ -17,6 +18,12 @@ const keyProperties = {
   lastUsedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
     description: "Updated at most once a minute",
   }),
+  createdBy: Type.Union([Type.String({ format: "uuid" }), Type.Null()], {
+    description: "The user who created the key. The key never acts with more than this user's current rights here.",
+  }),
+  status: Type.Union([Type.Literal("active"), Type.Literal("expired")], {
+    description: "expired: past expiresAt, refused on use; revoke it to remove it from the list",
+  }),
 };
 
 export const ApiKey = Type.Object(keyProperties, { $id: "ApiKey", additionalProperties: false });
@@ -32,7 +39,7 @@ export const CreateApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: "\\S" }),
     scopes: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 32 }),
-    expiresAt: Type.Optional(Type.String({ format: "date-time" })),
+    expiresAt: Type.Optional(DateTime({ description: "When the key stops working; omitted: until revoked" })),
   },
   { $id: "CreateApiKeyRequest", additionalProperties: false },
 );

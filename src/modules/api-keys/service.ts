@@ -7,6 +7,7 @@ import { parseJson } from "../../platform/db/dialect.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
+import { toInstant } from "../../platform/http/date-time.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import { type AuditActor, recordAuditEvent } from "../audit/index.ts";
@@ -32,6 +33,10 @@ export interface ApiKey {
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  /** The user who created the key; it never acts with more than their current rights. */
+  createdBy: string | null;
+  /** Expired keys stay listed (until revoked) so an owner sees why an integration stopped. */
+  status: "active" | "expired";
 }
 
 /** What authentication needs of a key, cached by prefix; revocation deletes the entry everywhere. */
@@ -42,16 +47,21 @@ interface CachedKey {
   scopes: Permission[];
   expiresAt: string | null;
   revoked: boolean;
+  createdBy: string | null;
 }
 
 const KEY_TTL_S = 300;
 /** last_used_at is a hint for humans ("unused for months?"): one write a minute per key is plenty. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-const keysByPrefix = namespaceOf<CachedKey | null>({ name: "api-key", version: 1 });
+const keysByPrefix = namespaceOf<CachedKey | null>({ name: "api-key", version: 2 });
 const lastTouched = new Map<string, number>();
 
-function toApiKey(row: ApiKeysTable): ApiKey {
+function isExpired(expiresAt: string | null, now: Date): boolean {
+  return expiresAt !== null && new Date(expiresAt).getTime() <= now.getTime();
+}
+
+function toApiKey(row: ApiKeysTable, now: Date): ApiKey {
   return {
     id: row.id,
     name: row.name,
@@ -60,6 +70,8 @@ function toApiKey(row: ApiKeysTable): ApiKey {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
+    createdBy: row.created_by,
+    status: isExpired(row.expires_at, now) ? "expired" : "active",
   };
 }
 
@@ -76,9 +88,8 @@ export async function createApiKey(
   const beyondCreator = scopes.filter((scope) => !tenant.permissions.has(scope));
   if (beyondCreator.length > 0) throw apiKeyErrors.scopeExceedsCreator(beyondCreator);
   const now = deps.clock.now();
-  if (input.expiresAt !== undefined && new Date(input.expiresAt).getTime() <= now.getTime()) {
-    throw apiKeyErrors.expiryInPast();
-  }
+  const expiresAt = input.expiresAt === undefined ? null : toInstant(input.expiresAt);
+  if (expiresAt !== null && isExpired(expiresAt, now)) throw apiKeyErrors.expiryInPast();
   const minted = mintApiKey();
   const row: ApiKeysTable = {
     id: newId(),
@@ -89,7 +100,7 @@ export async function createApiKey(
     scopes: JSON.stringify(scopes),
     created_by: actor.userId,
     created_at: now.toISOString(),
-    expires_at: input.expiresAt === undefined ? null : new Date(input.expiresAt).toISOString(),
+    expires_at: expiresAt,
     last_used_at: null,
     revoked_at: null,
   };
@@ -109,13 +120,19 @@ export async function createApiKey(
       metadata: { name: row.name, prefix: `rk_${row.prefix}`, scopes, expiresAt: row.expires_at },
     });
   });
-  return { ...toApiKey(row), key: minted.key };
+  return { ...toApiKey(row, now), key: minted.key };
 }
 
 export async function listApiKeys(deps: ApiKeysDeps, tenant: TenantAccess, query: PageQuery): Promise<Page<ApiKey>> {
   const page = pageRequest(query, isUuid);
   const rows = await repo.pageOfApiKeys(deps.database.db, tenant.companyId, page);
-  return toPage(rows, page, (row) => row.id, toApiKey);
+  const now = deps.clock.now();
+  return toPage(
+    rows,
+    page,
+    (row) => row.id,
+    (row) => toApiKey(row, now),
+  );
 }
 
 export async function revokeApiKey(
@@ -168,13 +185,28 @@ export async function authenticateApiKey(deps: ApiKeysDeps, presented: string): 
       scopes: parseJson<Permission[]>(row.scopes),
       expiresAt: row.expires_at,
       revoked: row.revoked_at !== null,
+      createdBy: row.created_by,
     };
   });
   if (!key || key.revoked || !secretMatches(parsed.secret, key.secretHash)) return undefined;
   const now = deps.clock.now();
-  if (key.expiresAt !== null && new Date(key.expiresAt).getTime() <= now.getTime()) return undefined;
+  if (isExpired(key.expiresAt, now)) return undefined;
   touch(deps, key.id, now);
-  return { kind: "api_key", keyId: key.id, companyId: key.companyId, scopes: key.scopes };
+  return { kind: "api_key", keyId: key.id, companyId: key.companyId, scopes: key.scopes, createdBy: key.createdBy };
+}
+
+/**
+ * A key of the company that can still act (not revoked, not expired): what an invitation
+ * it sent needs to know when it is accepted. Undefined otherwise.
+ */
+export async function liveApiKey(
+  deps: ApiKeysDeps,
+  companyId: string,
+  id: string,
+): Promise<{ createdBy: string | null; scopes: Permission[] } | undefined> {
+  const row = await repo.findApiKey(deps.database.db, companyId, id);
+  if (!row || row.revoked_at !== null || isExpired(row.expires_at, deps.clock.now())) return undefined;
+  return { createdBy: row.created_by, scopes: parseJson<Permission[]>(row.scopes) };
 }
 
 function touch(deps: ApiKeysDeps, id: string, now: Date): void {

@@ -4,6 +4,7 @@ import type { Static } from "@sinclair/typebox";
 import type { FastifyReply } from "fastify";
 import { requireTenant } from "../../platform/access/access.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
+import { toInstant } from "../../platform/http/date-time.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { EXPORT_CONTENT_TYPES, type ExportFormat, formatExport } from "./export-format.ts";
 import type { AuditFilter } from "./repository.ts";
@@ -22,8 +23,8 @@ function filterOf(query: Omit<Filters, "format" | "companyId">, companyId: strin
     action: query.action,
     actorType: query.actorType,
     actorId: query.actorId,
-    from: query.from === undefined ? undefined : new Date(query.from).toISOString(),
-    to: query.to === undefined ? undefined : new Date(query.to).toISOString(),
+    from: query.from === undefined ? undefined : toInstant(query.from),
+    to: query.to === undefined ? undefined : toInstant(query.to),
   };
 }
 

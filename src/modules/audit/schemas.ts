@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { DateTime } from "../../platform/http/date-time.ts";
 import { PageQuerySchema } from "../../platform/http/pagination.ts";
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -50,8 +51,8 @@ const filters = {
   ),
   actorType: Type.Optional(Type.Union([Type.Literal("user"), Type.Literal("api_key"), Type.Literal("system")])),
   actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  from: Type.Optional(Type.String({ format: "date-time", description: "Inclusive lower bound of occurredAt" })),
-  to: Type.Optional(Type.String({ format: "date-time", description: "Exclusive upper bound of occurredAt" })),
+  from: Type.Optional(DateTime({ description: "Inclusive lower bound of occurredAt" })),
+  to: Type.Optional(DateTime({ description: "Exclusive upper bound of occurredAt" })),
 };
 
 export const ListQuery = Type.Object(

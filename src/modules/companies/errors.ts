@@ -12,6 +12,12 @@ export const companyErrors = {
       "company.last_owner",
       "A company must keep at least one owner: make someone else owner first (transfer-ownership).",
     ),
+  soleOwner: (companies: readonly { id: string; name: string; slug: string }[]) =>
+    new ConflictError(
+      "account.sole_owner",
+      `You are the only owner of ${companies.map((c) => `"${c.name}"`).join(", ")}: make another member owner (transfer-ownership) or delete ${companies.length === 1 ? "that company" : "those companies"} first.`,
+      { extensions: { companies } },
+    ),
   roleTooStrong: (role: string) =>
     new ForbiddenError("member.role_too_strong", `You cannot grant the ${role} role: it is stronger than your own.`),
   memberTooStrong: () =>

@@ -1,5 +1,6 @@
 // What other modules may use of companies: its service functions and public types, nothing else.
 
+export { leaveEverythingForDeletion } from "./account-deletion.ts";
 export { type KeyLiveness, type LockedTenant, lockForChange } from "./locks.ts";
 export { companyRoutes } from "./routes.ts";
 /** Shared with other modules' routes (Company, Role): registered once at the root. */

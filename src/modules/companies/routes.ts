@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { requireTenant, requireUser } from "../../platform/access/access.ts";
+import { requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
 import type { Role } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
@@ -34,7 +34,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       const body = request.body as { name: string; slug: string };
       return reply
         .code(201)
-        .send(await companies.createCompany(deps, requireUser(request), body, auditActorOf(request)));
+        .send(await companies.createCompany(deps, requireVerifiedUser(request), body, auditActorOf(request)));
     },
   );
 

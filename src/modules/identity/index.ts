@@ -6,6 +6,8 @@ export { identityRoutes } from "./routes.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */
 export { hashToken, newOpaqueToken, normalizeEmail } from "./secrets.ts";
 export {
+  type AccountDeletionHook,
+  type AdminPromotion,
   type AdminUserView,
   authenticateAccessToken,
   countPlatformAdmins,
@@ -14,6 +16,7 @@ export {
   findUserIdByEmail,
   getMe,
   type IdentityDeps,
+  isActiveAccount,
   listUsers,
   type PublicUser,
   type RequestContext,

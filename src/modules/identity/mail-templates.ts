@@ -41,7 +41,7 @@ export function renderMail(kind: IdentityMailKind, input: MailTemplateInput): Re
     case "verify-email":
       return {
         subject: "Confirm your email address",
-        text: `${hello}\n\nPlease confirm your email address for Rampart by opening this link:\n\n${link}\n\nThe link works once.${expiry}\n\nIf you did not create a Rampart account, ignore this mail: no account is activated without the link.\n`,
+        text: `${hello}\n\nPlease confirm your email address for Rampart by opening this link:\n\n${link}\n\nThe link works once.${expiry}\n\nUntil the address is confirmed, the account cannot create or join a company, nor invite anyone. If you did not create a Rampart account, ignore this mail.\n`,
       };
     case "existing-account":
       return {

@@ -73,6 +73,7 @@ export function findSessionWithUser(db: Executor, sessionId: string) {
       "users.id as user_id",
       "users.status",
       "users.platform_role",
+      "users.email_verified_at",
     ])
     .where("sessions.id", "=", sessionId)
     .executeTakeFirst();

@@ -40,6 +40,12 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
     config: { access: "public", rateLimit: { tier: "auth" } },
   } as const;
   const bearer = [{ bearerAuth: [] }];
+  const presentedRefreshToken = (request: FastifyRequest) =>
+    (request.body as { refreshToken?: string } | undefined)?.refreshToken ?? request.cookies[REFRESH_COOKIE];
+  const sessionOfPresented = async (request: FastifyRequest) => {
+    const presented = presentedRefreshToken(request);
+    return presented ? identity.sessionOfRefreshToken(deps, presented) : undefined;
+  };
   // Login and the mail-sending routes also have a budget per target address, whatever the client IP.
   const emailOf = (request: FastifyRequest) => normalizeEmail((request.body as { email: string }).email);
   const perAccount = (scope: string) =>
@@ -132,7 +138,14 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   app.post(
     "/auth/refresh",
     {
-      ...auth,
+      bodyLimit: deps.config.AUTH_BODY_LIMIT,
+      config: {
+        access: "public",
+        // A generous ceiling per IP (an office behind one NAT address refreshes as many
+        // people), and a budget per session (refresh-token family), whatever the IP.
+        rateLimit: { tier: "refresh" },
+        accountRateLimit: { scope: "refresh", budget: "session", accountOf: sessionOfPresented },
+      },
       // Browsers send no body at all (the token is in the cookie): validate that as {}.
       preValidation: async (request) => {
         request.body ??= {};
@@ -148,8 +161,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
     },
     async (request, reply) => {
       const fromBody = (request.body as { refreshToken?: string } | undefined)?.refreshToken;
-      const fromCookie = request.cookies[REFRESH_COOKIE];
-      const presented = fromBody ?? fromCookie;
+      const presented = presentedRefreshToken(request);
       if (!presented) throw identityErrors.invalidRefreshToken();
       if (!fromBody) assertAllowedOrigin(request, allowedOrigins);
       try {
@@ -354,9 +366,11 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
         operationId: "deleteMe",
         tags: ["users"],
         summary: "Deactivate the account and scrub personal data (requires the password)",
+        description:
+          "Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.",
         security: bearer,
         body: Type.Ref("DeleteMeRequest"),
-        response: { 204: noContent, ...problemResponses(401) },
+        response: { 204: noContent, ...problemResponses(401, 409) },
       },
     },
     async (request, reply) => {

@@ -3,9 +3,11 @@ import { Type } from "@sinclair/typebox";
 const Email = Type.String({ format: "email", maxLength: 254, description: "Email address" });
 // Bounds here are generous on purpose; the password policy gives the precise, field-level message.
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
+// At least one non-space character: the name is stored trimmed, and "   " would be stored as "".
+const PersonName = Type.String({ minLength: 1, maxLength: 200, pattern: "\\S" });
 
 export const RegisterBody = Type.Object(
-  { email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 200 }) },
+  { email: Email, password: Password, name: PersonName },
   { $id: "RegisterRequest", additionalProperties: false },
 );
 export const RegisterResponse = Type.Object(
@@ -91,10 +93,7 @@ export const ChangePasswordBody = Type.Object(
   { currentPassword: Password, newPassword: Password },
   { $id: "ChangePasswordRequest", additionalProperties: false },
 );
-export const UpdateMeBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }) },
-  { $id: "UpdateMeRequest", additionalProperties: false },
-);
+export const UpdateMeBody = Type.Object({ name: PersonName }, { $id: "UpdateMeRequest", additionalProperties: false });
 export const DeleteMeBody = Type.Object(
   { password: Password },
   { $id: "DeleteMeRequest", additionalProperties: false },

@@ -8,12 +8,12 @@ import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
-import { withTransaction } from "../../platform/db/transaction.ts";
+import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
 import { ForbiddenError, ValidationError } from "../../platform/errors/app-error.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
-import { type AuditActor, type AuditEventInput, recordAuditEvent } from "../audit/index.ts";
+import { type AuditActor, type AuditEventInput, recordAuditEvent, systemActor } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
 import { claimLoginAttempt } from "./login-throttle.ts";
 import { buildActionUrl, type IdentityMailKind, renderMail } from "./mail-templates.ts";
@@ -23,7 +23,15 @@ import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from 
 import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
 import type { EmailTokenPurpose, PlatformRole, SessionsTable, UsersTable } from "./tables.ts";
 
+/**
+ * What the rest of the app does inside the transaction that deletes an account: identity
+ * knows no companies, so app.ts passes this in. It throws the problem that refuses the
+ * deletion (the last owner of a company: 409) or returns what to do after the commit.
+ */
+export type AccountDeletionHook = (trx: Executor, userId: string, who: AuditActor) => Promise<() => Promise<void>>;
+
 export interface IdentityDeps {
+  readonly accountDeletion: AccountDeletionHook;
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly clock: Clock;
@@ -229,6 +237,12 @@ export async function verifyEmail(deps: IdentityDeps, token: string): Promise<Pu
     email_verified_at: user.email_verified_at ?? now,
     updated_at: now,
   });
+  // Signed-in sessions may create companies and invite from the next request on.
+  const sessions = await repo.listActiveSessions(deps.database.db, user.id, now);
+  await forgetSessions(
+    deps,
+    sessions.map((session) => session.id),
+  );
   return toPublicUser({ ...user, email_verified_at: user.email_verified_at ?? now });
 }
 
@@ -359,6 +373,11 @@ export async function login(
   return { ...pair, user: toPublicUser(user) };
 }
 
+/** The session (refresh-token family) a presented refresh token belongs to: refresh's rate-limit key. */
+export async function sessionOfRefreshToken(deps: IdentityDeps, presented: string): Promise<string | undefined> {
+  return (await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented)))?.session_id;
+}
+
 /**
  * Rotates a refresh token. A token already rotated is either a second tab within the
  * reuse grace (it gets the same successor) or a replay of a stolen token: then the whole
@@ -446,7 +465,13 @@ export async function authenticateAccessToken(deps: IdentityDeps, token: string)
     return row ? toCachedSession(row) : null;
   });
   if (!session || session.userId !== claims.sub || !session.active) return undefined;
-  return { kind: "user", userId: session.userId, sessionId: claims.sid, platformRole: session.platformRole };
+  return {
+    kind: "user",
+    userId: session.userId,
+    sessionId: claims.sid,
+    platformRole: session.platformRole,
+    emailVerified: session.emailVerified,
+  };
 }
 
 export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {
@@ -601,7 +626,14 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
   const user = await requireUser(deps, actor);
   await assertCurrentPassword(deps, user, input.password, "/body/password");
   const now = nowIso(deps);
-  const revoked = await inLockedTransaction(deps.database.db, async (trx) => {
+  const { revoked, afterCommit } = await inLockedTransaction(deps.database.db, async (trx) => {
+    // First: refuses the last owner of a company (409) before anything changes; its company
+    // and membership locks come before the user's, as the locking discipline orders them.
+    const afterCommit = await deps.accountDeletion(trx, user.id, {
+      actorType: "user",
+      actorId: user.id,
+      ...auditContext(ctx),
+    });
     await repo.lockUser(trx, user.id);
     const deleted = await repo.updateLiveUser(trx, user.id, {
       status: "deleted",
@@ -614,9 +646,10 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
     if (!deleted) throw identityErrors.invalidRefreshToken();
     const sessions = await repo.revokeUserSessions(trx, user.id, "account_deleted", now);
     await recordAuditEvent(trx, deps.clock, userEvent("user.deleted", ctx, user.id, user.id));
-    return sessions;
+    return { revoked: sessions, afterCommit };
   });
   await forgetSessions(deps, revoked);
+  await afterCommit();
   securityEvent(deps, "user.deleted", ctx, { userId: user.id });
 }
 
@@ -640,6 +673,15 @@ export async function findUserIdByEmail(
 ): Promise<string | undefined> {
   const user = await repo.findUserByEmail(deps.database.db, normalizeEmail(email));
   return user && user.status !== "deleted" ? user.id : undefined;
+}
+
+/**
+ * Whether the account may act at all (not suspended, not deleted): rights others received
+ * from this user (API keys, invitations) are only as good as this (docs/security.md).
+ */
+export async function isActiveAccount(deps: Pick<IdentityDeps, "database">, userId: string): Promise<boolean> {
+  const user = await repo.findUserById(deps.database.db, userId);
+  return user?.status === "active";
 }
 
 /** A user's address and whether they proved they own it (invitations must go to a verified mailbox). */
@@ -709,22 +751,57 @@ export async function setUserSuspended(
   return { ...toPublicUser(user), status };
 }
 
+/** What `rampart users create-admin` did, or why it refused. */
+export type AdminPromotion =
+  | { readonly outcome: "created"; readonly userId: string }
+  | { readonly outcome: "promoted"; readonly userId: string; readonly sessionsRevoked: number }
+  | { readonly outcome: "refused"; readonly reason: string };
+
 /**
- * `rampart users create-admin`: promotes the account with this address, or creates it
- * (verified, with the given password) when there is none.
+ * `rampart users create-admin`: creates the account (verified, with the operator's
+ * password) when there is none, or promotes an existing one — only when its owner proved
+ * the address (else whoever registered it first, perhaps an attacker who knew the
+ * operator's address, would become admin), and only without a password (the operator's
+ * password would silently not be the account's). Promotion revokes every session of the
+ * account: whoever is signed in must sign in again to act as admin.
  */
 export async function createOrPromoteAdmin(
   deps: Pick<IdentityDeps, "database" | "clock" | "passwords">,
-  input: { email: string; name?: string; password?: string },
-): Promise<{ userId: string; created: boolean }> {
+  input: { email: string; name?: string; password: string; passwordFromOperator: boolean },
+): Promise<AdminPromotion> {
   const email = normalizeEmail(input.email);
   const now = deps.clock.now().toISOString();
   const existing = await repo.findUserByEmail(deps.database.db, email);
   if (existing) {
-    await repo.updateUser(deps.database.db, existing.id, { platform_role: "admin", updated_at: now });
-    return { userId: existing.id, created: false };
+    if (input.passwordFromOperator) {
+      return {
+        outcome: "refused",
+        reason: `${email} already has an account: --password-stdin sets the password of a new account only. Run again without it to promote the account, whose owner keeps their own password.`,
+      };
+    }
+    if (existing.status !== "active") {
+      return { outcome: "refused", reason: `the account of ${email} is ${existing.status}: it cannot be promoted` };
+    }
+    if (existing.email_verified_at === null) {
+      return {
+        outcome: "refused",
+        reason: `the account of ${email} has not confirmed its address, so it may not be yours: confirm it through the verification mail (or delete that account), then run again`,
+      };
+    }
+    const sessions = await withTransaction(deps.database.db, async (trx) => {
+      await repo.updateUser(trx, existing.id, { platform_role: "admin", updated_at: now });
+      const revoked = await repo.revokeUserSessions(trx, existing.id, "promoted_admin", now);
+      await recordAuditEvent(trx, deps.clock, {
+        ...systemActor("cli"),
+        action: "user.promoted_admin",
+        targetType: "user",
+        targetId: existing.id,
+        metadata: { sessionsRevoked: revoked.length },
+      });
+      return revoked;
+    });
+    return { outcome: "promoted", userId: existing.id, sessionsRevoked: sessions.length };
   }
-  if (input.password === undefined) throw new Error("a password is needed to create a new account");
   assertPassword(input.password, email, "password");
   const user: UsersTable = {
     id: newId(),
@@ -739,7 +816,7 @@ export async function createOrPromoteAdmin(
     deleted_at: null,
   };
   await repo.insertUser(deps.database.db, user);
-  return { userId: user.id, created: true };
+  return { outcome: "created", userId: user.id };
 }
 
 export async function countPlatformAdmins(deps: Pick<IdentityDeps, "database">): Promise<number> {

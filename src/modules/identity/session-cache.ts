@@ -11,6 +11,7 @@ export interface CachedSession {
   readonly userId: string;
   readonly active: boolean;
   readonly platformRole: PlatformRole;
+  readonly emailVerified: boolean;
 }
 
 /**
@@ -20,18 +21,20 @@ export interface CachedSession {
  */
 export const SESSION_TTL_S = 60;
 
-export const sessionLookups = namespaceOf<CachedSession | null>({ name: "session", version: 1 });
+export const sessionLookups = namespaceOf<CachedSession | null>({ name: "session", version: 2 });
 
 export function toCachedSession(row: {
   user_id: string;
   revoked_at: string | null;
   status: UserStatus;
   platform_role: PlatformRole;
+  email_verified_at: string | null;
 }): CachedSession {
   return {
     userId: row.user_id,
     active: row.revoked_at === null && row.status === "active",
     platformRole: row.platform_role,
+    emailVerified: row.email_verified_at !== null,
   };
 }
 

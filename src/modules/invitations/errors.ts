@@ -28,5 +28,10 @@ export const invitationErrors = {
   emailUnverified: () =>
     new ForbiddenError("invitation.email_unverified", "Confirm your email address before accepting an invitation."),
   expired: () => new GoneError("invitation.expired", "This invitation has expired; ask for a new one."),
+  withdrawn: () =>
+    new GoneError(
+      "invitation.withdrawn",
+      "Whoever sent this invitation can no longer invite to this company as this role; ask for a new one.",
+    ),
   used: () => new ConflictError("invitation.used", "This invitation was already accepted or has been revoked."),
 };

@@ -1,5 +1,5 @@
 // What other modules may use of invitations: its routes and public types, nothing else.
 
 export { invitationRoutes } from "./routes.ts";
-export type { Invitation, InvitationsDeps } from "./service.ts";
+export type { GrantorRights, Invitation, InvitationGrantor, InvitationsDeps } from "./service.ts";
 export type { InvitationsTables } from "./tables.ts";

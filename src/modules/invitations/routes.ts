@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import { actingUserId, requireTenant, requireUser } from "../../platform/access/access.ts";
+import type { FastifyRequest } from "fastify";
+import { actingUserId, requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
 import type { Role } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
@@ -11,6 +12,13 @@ import * as invitations from "./service.ts";
 
 export interface InvitationRouteOptions {
   readonly deps: invitations.InvitationsDeps;
+}
+
+/** The signed-in user or the API key that sends an invitation. */
+function inviterOf(request: FastifyRequest): invitations.InvitationGrantor {
+  const actor = request.actor;
+  if (actor?.kind === "user") requireVerifiedUser(request);
+  return { userId: actingUserId(request), apiKeyId: actor?.kind === "api_key" ? actor.keyId : null };
 }
 
 export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions> = async (app, { deps }) => {
@@ -38,7 +46,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
           await invitations.createInvitation(
             deps,
             requireTenant(request),
-            actingUserId(request),
+            inviterOf(request),
             body,
             auditActorOf(request),
           ),

@@ -9,6 +9,10 @@ export const Invitation = Type.Object(
     invitedBy: Type.Union([Type.String({ format: "uuid" }), Type.Null()], {
       description: "The inviting user; null when an API key invited",
     }),
+    invitedByApiKey: Type.Union([Type.String({ format: "uuid" }), Type.Null()], {
+      description:
+        "The inviting API key, when a key invited. Accepting requires that the inviter (or the key's creator) still may invite as this role.",
+    }),
     createdAt: Type.String({ format: "date-time" }),
     expiresAt: Type.String({ format: "date-time" }),
   },

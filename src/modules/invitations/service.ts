@@ -1,7 +1,7 @@
 import type { Config } from "../../config/settings/index.ts";
 import { companyNotFound } from "../../platform/access/access.ts";
 import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
-import { isStronger, type Role } from "../../platform/access/permissions.ts";
+import { isStronger, type Permission, type Role } from "../../platform/access/permissions.ts";
 import type { Cache } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
@@ -19,6 +19,22 @@ import { renderInvitationMail } from "./mail.ts";
 import * as repo from "./repository.ts";
 import type { InvitationsTable } from "./tables.ts";
 
+/** Who sent an invitation: a user, or an API key (acting within its creator's rights). */
+export interface InvitationGrantor {
+  readonly userId: string | null;
+  readonly apiKeyId: string | null;
+}
+
+/**
+ * What an invitation's grantor may do in the company now (role for a user, permissions),
+ * or null when nothing. Passed in by the app (src/modules/creator-rights.ts): invitations
+ * knows neither keys nor account statuses.
+ */
+export type GrantorRights = (
+  companyId: string,
+  grantor: InvitationGrantor,
+) => Promise<{ readonly role?: Role; readonly permissions: ReadonlySet<Permission> } | null>;
+
 export interface InvitationsDeps {
   readonly config: Config;
   readonly database: DatabaseHandle;
@@ -26,6 +42,7 @@ export interface InvitationsDeps {
   readonly cache: Cache;
   readonly mailer: Mailer;
   readonly keyIsLive?: companies.KeyLiveness;
+  readonly grantorRights: GrantorRights;
 }
 
 export interface Invitation {
@@ -33,6 +50,7 @@ export interface Invitation {
   email: string;
   role: Role;
   invitedBy: string | null;
+  invitedByApiKey: string | null;
   createdAt: string;
   expiresAt: string;
 }
@@ -48,9 +66,33 @@ function toInvitation(row: InvitationsTable): Invitation {
     email: row.email,
     role: row.role,
     invitedBy: row.invited_by,
+    invitedByApiKey: row.invited_by_api_key,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };
+}
+
+/**
+ * Checked again on acceptance: an invitation is only as good as its grantor's current
+ * rights (removed, demoted, suspended or deleted inviter, or a key now without the right).
+ */
+async function assertGrantorStillMay(deps: InvitationsDeps, invitation: InvitationsTable): Promise<void> {
+  const grantor = { userId: invitation.invited_by, apiKeyId: invitation.invited_by_api_key };
+  const rights = await deps.grantorRights(invitation.company_id, grantor);
+  if (!rights?.permissions.has("members:invite")) throw invitationErrors.withdrawn();
+  // A key has no rank: it may invite members and viewers; a user up to their own role.
+  const withinRank =
+    grantor.apiKeyId !== null
+      ? API_KEY_INVITABLE.has(invitation.role)
+      : rights.role !== undefined && !isStronger(invitation.role, rights.role);
+  if (!withinRank) throw invitationErrors.withdrawn();
+}
+
+function assertJoinable(status: string | null | undefined): void {
+  if (status === "suspended") {
+    throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
+  }
+  if (status !== "active") throw invitationErrors.notFound();
 }
 
 function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
@@ -65,7 +107,7 @@ function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
 export async function createInvitation(
   deps: InvitationsDeps,
   tenant: TenantAccess,
-  inviterId: string | null,
+  inviter: InvitationGrantor,
   input: { email: string; role: Role },
   who: AuditActor,
 ): Promise<Invitation> {
@@ -86,7 +128,8 @@ export async function createInvitation(
     email,
     role: input.role,
     token_hash: identity.hashToken(token),
-    invited_by: inviterId,
+    invited_by: inviter.userId,
+    invited_by_api_key: inviter.apiKeyId,
     status: "pending",
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + INVITATION_TTL_DAYS * DAY_MS).toISOString(),
@@ -181,14 +224,17 @@ export async function acceptInvitation(
   const now = deps.clock.now();
   if (new Date(invitation.expires_at).getTime() <= now.getTime()) throw invitationErrors.expired();
 
+  // The grantor's rights are read before the lock (they live in other modules' tables); the
+  // company's status is checked again on the locked row, where the membership is inserted.
+  assertJoinable(await companies.statusOf(deps, invitation.company_id));
+  await assertGrantorStillMay(deps, invitation);
+
   const company = await inLockedTransaction(deps.database.db, async (trx) => {
     // The company's status as it is when the membership is inserted (locked): a company
     // deleted or suspended while this request ran refuses it, and the invitation stays pending.
     const joined = await companies.lockCompanyToJoin(trx, invitation.company_id);
-    if (joined?.status === "suspended") {
-      throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
-    }
-    if (joined?.status !== "active") throw invitationErrors.notFound();
+    assertJoinable(joined?.status);
+    if (joined === undefined) throw invitationErrors.notFound();
     if (!(await repo.markAccepted(trx, invitation.id, actor.userId, now.toISOString()))) throw invitationErrors.used();
     await companies.addMember(deps, trx, invitation.company_id, actor.userId, invitation.role);
     await recordCompanyChange(

@@ -16,6 +16,8 @@ export interface InvitationsTable {
   token_hash: string;
   /** The inviting user; null when an API key invited. */
   invited_by: string | null;
+  /** The inviting API key, when a key invited (its creator's rights are checked on acceptance). */
+  invited_by_api_key: string | null;
   status: InvitationStatus;
   created_at: string;
   expires_at: string;

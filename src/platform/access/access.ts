@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import { isUuid } from "../db/ids.ts";
-import { ForbiddenError, NotFoundError, UnauthorizedError } from "../errors/app-error.ts";
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors/app-error.ts";
 import { addRouteHook } from "../http/route-hooks.ts";
 import type { AccessDenial, AccessResolvers, Actor, TenantAccess } from "./actor.ts";
 import type { Permission } from "./permissions.ts";
@@ -113,6 +113,10 @@ export class AccessControl {
 
   async #resolveTenant(request: FastifyRequest, actor: Actor): Promise<TenantAccess> {
     const companyId = (request.params as Record<string, string | undefined>).companyId;
+    // An id in upper case is refused like every other UUID field (422), not "not found".
+    if (companyId !== undefined && isUuid(companyId.toLowerCase()) && !isUuid(companyId)) {
+      throw new ValidationError([{ path: "/params/companyId", message: "must be a UUID in lower case" }]);
+    }
     // A malformed id can name no company: the same 404 as a missing one, without a query.
     if (companyId === undefined || !isUuid(companyId)) throw companyNotFound();
     const lookup = await this.#resolvers.tenantAccess(actor, companyId);
@@ -196,6 +200,19 @@ export function requireUser(request: FastifyRequest) {
   if (actor?.kind !== "user") throw missingCredentials();
   return actor;
 }
+
+/**
+ * The signed-in user, who must have confirmed their address: creating a company and
+ * inviting people are refused until then (the verification mail says so).
+ */
+export function requireVerifiedUser(request: FastifyRequest) {
+  const actor = requireUser(request);
+  if (!actor.emailVerified) throw emailUnverified();
+  return actor;
+}
+
+export const emailUnverified = () =>
+  new ForbiddenError("auth.email_unverified", "Confirm your email address first: open the link in the mail we sent.");
 
 /** The signed-in user acting, or null when an API key acts (changes it makes are the key's, with no user). */
 export function actingUserId(request: FastifyRequest): string | null {

@@ -7,6 +7,8 @@ export interface UserActor {
   readonly userId: string;
   readonly sessionId: string;
   readonly platformRole: "user" | "admin";
+  /** Whether the user confirmed their address: an unverified account cannot create companies or invite. */
+  readonly emailVerified: boolean;
 }
 
 /** An integration acting for exactly one company, within the scopes it was created with. */
@@ -15,6 +17,8 @@ export interface ApiKeyActor {
   readonly keyId: string;
   readonly companyId: string;
   readonly scopes: readonly Permission[];
+  /** The user who created the key: the key never acts with more than their current rights. */
+  readonly createdBy: string | null;
 }
 
 export type Actor = UserActor | ApiKeyActor;

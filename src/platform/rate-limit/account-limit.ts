@@ -12,7 +12,9 @@ import { parseTierSpec } from "./tiers.ts";
 
 interface AccountRateLimit {
   readonly scope: string;
-  readonly accountOf: (request: FastifyRequest) => string | undefined;
+  readonly accountOf: (request: FastifyRequest) => string | undefined | Promise<string | undefined>;
+  /** Whose budget: a target account's (RATE_LIMIT_AUTH_ACCOUNT, the default) or a session's (RATE_LIMIT_REFRESH_SESSION). */
+  readonly budget?: "account" | "session";
 }
 
 declare module "fastify" {
@@ -27,7 +29,7 @@ declare module "fastify" {
   }
 }
 
-const POLICY_NAME = "auth-account";
+const POLICY_NAMES = { account: "auth-account", session: "refresh-session" } as const;
 const REDIS_RETRY_AFTER_MS = 1000;
 
 /**
@@ -55,11 +57,18 @@ export function installAccountRateLimiting(app: FastifyInstance, config: Config,
   const fallback = new RedisFallback(REDIS_RETRY_AFTER_MS, () =>
     deps.logger.warn("account rate limits counted in process memory: redis unavailable or slower than its timeout"),
   );
-  const limiter = createTierLimiter(POLICY_NAME, parseTierSpec(config.RATE_LIMIT_AUTH_ACCOUNT), {
+  const store = {
     redis: deps.redis ? { client: deps.redis, fallback } : undefined,
     keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
-  });
-  const policy = rateLimitPolicyHeader(limiter.windows);
+  };
+  const budgets = {
+    account: createTierLimiter(POLICY_NAMES.account, parseTierSpec(config.RATE_LIMIT_AUTH_ACCOUNT), store),
+    session: createTierLimiter(POLICY_NAMES.session, parseTierSpec(config.RATE_LIMIT_REFRESH_SESSION), store),
+  };
+  const policies = {
+    account: rateLimitPolicyHeader(budgets.account.windows),
+    session: rateLimitPolicyHeader(budgets.session.windows),
+  };
   const existing = deps.metrics.getSingleMetric("rampart_rate_limit_rejections_total");
   const rejections =
     existing instanceof Counter
@@ -84,12 +93,21 @@ export function installAccountRateLimiting(app: FastifyInstance, config: Config,
     done: HookHandlerDoneFunction,
     perAccount: AccountRateLimit,
   ): void {
-    const account = perAccount.accountOf(request);
-    if (account === undefined) {
-      done();
-      return;
-    }
-    limiter.consume(accountKey(perAccount.scope, account)).then(
+    const budget = perAccount.budget ?? "account";
+    Promise.resolve(perAccount.accountOf(request)).then((account) => {
+      if (account === undefined) return done();
+      consume(reply, done, budget, accountKey(perAccount.scope, account));
+    }, done);
+  }
+
+  function consume(
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+    budget: "account" | "session",
+    key: string,
+  ): void {
+    const policy = policies[budget];
+    budgets[budget].consume(key).then(
       (decision) => {
         const headers = {
           "ratelimit-policy": appended(reply, "ratelimit-policy", policy),
@@ -99,19 +117,20 @@ export function installAccountRateLimiting(app: FastifyInstance, config: Config,
           reply.headers(headers);
           return done();
         }
-        rejections.inc({ tier: POLICY_NAME });
+        rejections.inc({ tier: POLICY_NAMES[budget] });
         const seconds = Math.max(1, decision.retryAfterSeconds);
+        const whose = budget === "session" ? "this session" : "this account";
         done(
           new RateLimitedError(
             decision.retryAfterSeconds,
-            `Too many requests for this account; retry in ${seconds} s.`,
+            `Too many requests for ${whose}; retry in ${seconds} s.`,
             headers,
           ),
         );
       },
       (error: unknown) => {
         // As with the tiers: a limiter fault must not become an outage of sign-in.
-        request.log.error({ err: error }, "account rate limiter failed; request allowed");
+        reply.request.log.error({ err: error }, "account rate limiter failed; request allowed");
         done();
       },
     );

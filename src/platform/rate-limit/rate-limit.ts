@@ -37,6 +37,7 @@ export function tierLimitsFrom(config: Config): Record<TierName, TierLimits> {
     ai: config.RATE_LIMIT_AI,
     webhook: config.RATE_LIMIT_WEBHOOK,
     auth: config.RATE_LIMIT_AUTH,
+    refresh: config.RATE_LIMIT_REFRESH,
   };
   return Object.fromEntries(TIER_NAMES.map((t) => [t, parseTierSpec(spec[t])])) as Record<TierName, TierLimits>;
 }

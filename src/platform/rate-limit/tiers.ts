@@ -1,5 +1,5 @@
 /** The rate-limit tiers a route (or, later, the caller's identity) can pick. */
-export const TIER_NAMES = ["public", "user", "admin", "ai", "webhook", "auth"] as const;
+export const TIER_NAMES = ["public", "user", "admin", "ai", "webhook", "auth", "refresh"] as const;
 export type TierName = (typeof TIER_NAMES)[number];
 
 /**
@@ -25,6 +25,9 @@ export const DEFAULT_TIER_SPECS: Readonly<Record<TierName, string>> = {
   webhook: "min=100,hour=5000,burst=200",
   // Login, register, refresh, password: strict per IP, on top of the per-account lockout.
   auth: "min=10,hour=100,burst=10",
+  // Token refresh, per IP: only a ceiling. Each session has its own budget
+  // (REFRESH_SESSION_SPEC), so an office behind one NAT address is not throttled as one client.
+  refresh: "min=300,hour=6000,burst=600",
 };
 
 /**
@@ -33,6 +36,13 @@ export const DEFAULT_TIER_SPECS: Readonly<Record<TierName, string>> = {
  * from: a botnet spreading guesses at one account over many addresses is stopped here.
  */
 export const ACCOUNT_LIMIT_SPEC = "min=10,hour=100,burst=10";
+
+/**
+ * Not a tier a route picks but a budget per session (refresh-token family) on
+ * `POST /auth/refresh`: a client refreshes every 15 minutes, a few tabs a little more; a
+ * stolen family replayed in a loop is stopped here whatever addresses it comes from.
+ */
+export const REFRESH_SESSION_SPEC = "min=6,hour=60,burst=12";
 
 export const TIER_SPEC_PATTERN = "^min=[1-9][0-9]*,hour=[1-9][0-9]*,burst=[1-9][0-9]*$";
 

@@ -14,6 +14,7 @@ import {
 } from "./modules/identity/index.ts";
 import { type InvitationsDeps, invitationRoutes } from "./modules/invitations/index.ts";
 import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/partners/index.ts";
+import { personalDataSources } from "./modules/personal-data-sources.ts";
 import { adminRoutes } from "./modules/platform-admin/index.ts";
 import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
 import { byCaller } from "./platform/access/rate-limit-key.ts";
@@ -89,7 +90,7 @@ interface ModuleDeps {
 
 function moduleDeps(config: Config, deps: Deps): ModuleDeps {
   return {
-    identity: { ...deps, config, passwords: createPasswordHasher() },
+    identity: { ...deps, config, passwords: createPasswordHasher(), personalData: personalDataSources(deps) },
     companies: deps,
     apiKeys: deps,
     invitations: { ...deps, config },

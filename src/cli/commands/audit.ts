@@ -1,4 +1,5 @@
-import { pruneAuditEvents, verifyAuditChains } from "../../modules/audit/index.ts";
+import { pruneAuditEvents, streamOf, verifyAuditChains } from "../../modules/audit/index.ts";
+import { allCompanyIds } from "../../modules/companies/index.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { openDatabase } from "../../platform/db/connect.ts";
 import { createLogger } from "../../platform/logging/logger.ts";
@@ -7,13 +8,15 @@ import { loadConfigForCli } from "../config-for-cli.ts";
 
 export const auditVerifyCommand: CliCommand = {
   name: "audit verify",
-  summary: "Check every audit stream's hash chain; exit 1 naming the first broken event of each broken stream",
+  summary:
+    "Check every audit stream's hash chain (the platform's and one per company must exist); exit 1 naming the first broken event of each broken stream",
   async run(_args, io) {
     const config = loadConfigForCli(io);
     if (!config) return 78;
     const handle = openDatabase(config, createLogger({ ...config, LOG_LEVEL: "warn" }));
     try {
-      const report = await verifyAuditChains(handle.db);
+      const required = ["platform", ...(await allCompanyIds(handle.db)).map(streamOf)];
+      const report = await verifyAuditChains(handle.db, required);
       for (const b of report.broken)
         io.stdout.write(
           `BROKEN ${b.stream}: ${b.eventId ? `event ${b.eventId}` : "end of chain"} (seq ${b.seq}): ${b.reason}\n`,

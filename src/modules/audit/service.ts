@@ -3,7 +3,7 @@ import { newId } from "../../platform/db/ids.ts";
 import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
 import { type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { AuditActor } from "./actor.ts";
-import { canonicalJson, eventHash, streamOf } from "./chain.ts";
+import { canonicalJson, eventHash, newPersonalSalt, personalDigest, streamOf } from "./chain.ts";
 import { keyString, parseKey } from "./cursor.ts";
 import { redactSecrets } from "./redact.ts";
 import * as repo from "./repository.ts";
@@ -60,6 +60,9 @@ export async function recordAuditEvent(executor: Executor, clock: Clock, event: 
   // Joins the caller's transaction; makes lock, insert and head update atomic when called outside one.
   await withTransaction(executor, async (trx) => {
     const head = await repo.lockChainHead(trx, stream);
+    const ip = event.ip ?? null;
+    const userAgent = event.userAgent?.slice(0, USER_AGENT_MAX) ?? null;
+    const salt = newPersonalSalt();
     const fields = {
       id: newId(),
       stream,
@@ -71,8 +74,10 @@ export async function recordAuditEvent(executor: Executor, clock: Clock, event: 
       action: event.action,
       target_type: event.targetType ?? null,
       target_id: event.targetId ?? null,
-      ip: event.ip ?? null,
-      user_agent: event.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      ip,
+      user_agent: userAgent,
+      personal_salt: salt,
+      personal_digest: personalDigest(salt, ip, userAgent),
       request_id: event.requestId ?? null,
       metadata: canonicalJson(redactSecrets(event.metadata ?? {})),
       prev_hash: head.lastHash,
@@ -93,6 +98,8 @@ export interface AuditEventView {
   target: { type: string; id: string | null } | null;
   ip: string | null;
   userAgent: string | null;
+  /** What the hash covers instead of ip and user agent (null on v1 events): see docs/audit.md. */
+  personalDigest: string | null;
   requestId: string | null;
   metadata: Record<string, unknown>;
   sequence: number;
@@ -110,6 +117,7 @@ export function toView(row: AuditEventsTable): AuditEventView {
     target: row.target_type === null ? null : { type: row.target_type, id: row.target_id },
     ip: row.ip,
     userAgent: row.user_agent,
+    personalDigest: row.personal_digest,
     requestId: row.request_id,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     sequence: Number(row.seq),

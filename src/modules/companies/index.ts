@@ -1,5 +1,7 @@
 // What other modules may use of companies: its service functions and public types, nothing else.
 
+export { allCompanyIds } from "./all-ids.ts";
+export { membershipsPersonalData } from "./personal-data.ts";
 export { companyRoutes } from "./routes.ts";
 /** Shared with other modules' routes (Company, Role): registered once at the root. */
 export { companySchemas } from "./schemas.ts";

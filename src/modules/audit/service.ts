@@ -2,7 +2,7 @@ import type { Clock } from "../../platform/clock.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
 import { type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
-import type { AuditActor } from "./actor.ts";
+import { type AuditActor, OPERATOR_BY_ROLE } from "./actor.ts";
 import { canonicalJson, eventHash, newPersonalSalt, personalDigest, streamOf } from "./chain.ts";
 import { keyString, parseKey } from "./cursor.ts";
 import { redactSecrets } from "./redact.ts";
@@ -29,20 +29,32 @@ export interface AuditEventInput {
 
 const USER_AGENT_MAX = 512;
 
-/** A change to a company's resources by `who`, recorded in the company's stream inside the change's transaction. */
-export function recordCompanyChange(
+/**
+ * A change to a company's resources by `who`, recorded in the company's stream inside the
+ * change's transaction. An operator's change is recorded twice: in full in the platform
+ * stream (first: every writer of several streams locks the platform's first), and by role
+ * only in the company's.
+ */
+export async function recordCompanyChange(
   executor: Executor,
   clock: Clock,
   who: AuditActor,
   change: { companyId: string; action: string; target: { type: string; id: string } },
   metadata: Readonly<Record<string, unknown>> = {},
 ): Promise<void> {
-  return recordAuditEvent(executor, clock, {
-    ...who,
-    action: change.action,
+  const { operator, ...actor } = who;
+  const event = { action: change.action, targetType: change.target.type, targetId: change.target.id };
+  if (operator) {
+    await recordAuditEvent(executor, clock, {
+      ...actor,
+      ...event,
+      metadata: { ...metadata, companyId: change.companyId },
+    });
+  }
+  await recordAuditEvent(executor, clock, {
+    ...(operator ? { ...OPERATOR_BY_ROLE, requestId: actor.requestId } : actor),
+    ...event,
     companyId: change.companyId,
-    targetType: change.target.type,
-    targetId: change.target.id,
     metadata,
   });
 }

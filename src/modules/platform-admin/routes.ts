@@ -4,7 +4,7 @@ import { requireUser } from "../../platform/access/access.ts";
 import { ConflictError, NotFoundError } from "../../platform/errors/app-error.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
-import { auditActorOf } from "../audit/index.ts";
+import { auditActorOf, operatorActorOf } from "../audit/index.ts";
 import * as companies from "../companies/index.ts";
 import * as identity from "../identity/index.ts";
 import * as schemas from "./schemas.ts";
@@ -100,7 +100,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         const company = await companies.findCompanyById(options.companies, id);
         if (!company) throw new NotFoundError("company.not_found", "No such company.");
         const status = suspended ? "suspended" : "active";
-        await companies.setCompanyStatus(options.companies, id, status, auditActorOf(request));
+        await companies.setCompanyStatus(options.companies, id, status, operatorActorOf(request));
         return { ...company, status };
       },
     );

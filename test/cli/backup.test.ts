@@ -18,8 +18,12 @@ async function rampart(args: string[], env: Record<string, string>) {
   });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
   const started = performance.now();
   const [status] = (await once(child, "close")) as [number];
   return { status, stdout, stderr, ms: performance.now() - started };

@@ -19,6 +19,7 @@ import { adminRoutes } from "./modules/platform-admin/index.ts";
 import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
 import { byCaller } from "./platform/access/rate-limit-key.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
+import { createDiskFullMonitor } from "./platform/db/disk-full.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
 import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
 import type { Deps } from "./platform/deps.ts";
@@ -146,7 +147,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
 
   app.addHook("onRequest", echoRequestId);
   installRequestLogging(app, config.SLOW_REQUEST_MS);
-  installErrorHandling(app, [translateDatabaseError]);
+  // A full disk is told apart first: it has its own problem, log line and readiness check.
+  const diskFull = createDiskFullMonitor(deps.database, deps.logger);
+  installErrorHandling(app, [diskFull.translate, translateDatabaseError]);
   enforceRouteContracts(app);
   // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
   installObservability(app, config, deps);
@@ -177,7 +180,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   app.addSchema(ReadinessSchema);
 
   await app.register(healthRoutes, {
-    checks: deps.readinessChecks,
+    checks: [...deps.readinessChecks, diskFull.readinessCheck],
     readinessTimeoutMs: config.READINESS_TIMEOUT_MS,
     isDraining: () => app.lifecycle.draining,
   });

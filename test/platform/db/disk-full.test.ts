@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { sql } from "kysely";
+import { loadConfig } from "../../../src/config/load.ts";
+import { openDatabase } from "../../../src/platform/db/connect.ts";
+import { loadMigrations, migrateUp } from "../../../src/platform/db/migrator.ts";
+import { createLogger } from "../../../src/platform/logging/logger.ts";
+import { enginesUnderTest } from "../../helpers/database.ts";
+import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
+import { newUser, type SignedIn } from "../../helpers/tenancy.ts";
+
+const [sqlite] = (await enginesUnderTest()).filter((e) => e.engine === "sqlite");
+
+let slugs = 0;
+async function createCompany(h: IdentityHarness, owner: SignedIn) {
+  return h.app.inject({
+    method: "POST",
+    url: "/api/v1/companies",
+    headers: owner.headers,
+    payload: { name: "Disk", slug: `disk-${++slugs}-${Date.now()}` },
+  });
+}
+
+/** Appends small events to a stream of its own until SQLite refuses for space (SQLITE_FULL). */
+async function fillUntilFull(db: IdentityHarness["database"]["handle"]["db"]): Promise<number> {
+  for (let n = 1; n < 200_000; n++) {
+    try {
+      await sql`insert into audit_events (id, stream, seq, occurred_at, actor_type, action, metadata, prev_hash, hash)
+        values (${`filler-${n}`}, 'filler', ${n}, '2026-01-01T00:00:00.000Z', 'system', 'f', '{}', 'x', 'x')`.execute(
+        db,
+      );
+    } catch (error) {
+      assert.match((error as Error).message, /full/i);
+      return n;
+    }
+  }
+  throw new Error("the database never filled up");
+}
+
+describe("a full database disk (SQLite page limit)", () => {
+  let h: IdentityHarness;
+  let owner: SignedIn;
+  before(async () => {
+    h = await identityHarness(sqlite as NonNullable<typeof sqlite>);
+    owner = await newUser(h, "disk");
+    assert.equal((await createCompany(h, owner)).statusCode, 201);
+  });
+  after(() => h.close());
+
+  it("answers 503 database.disk_full (not a 500), logs 'disk full' once, and is not ready until a write succeeds again", async () => {
+    const db = h.database.handle.db;
+    const pages = (await sql<{ n: number }>`select page_count as n from pragma_page_count()`.execute(db)).rows[0]?.n;
+    await sql.raw(`PRAGMA max_page_count = ${Number(pages) + 2}`).execute(db);
+    await fillUntilFull(db);
+    const companiesBefore = (await db.selectFrom("companies").select("id").execute()).length;
+
+    const refused = await createCompany(h, owner);
+    assert.equal(refused.statusCode, 503, refused.body);
+    assert.match(String(refused.headers["content-type"]), /^application\/problem\+json/);
+    assert.equal(refused.json().code, "database.disk_full");
+    assert.equal(refused.headers["retry-after"], "60");
+    assert.equal((await createCompany(h, owner)).statusCode, 503);
+    assert.equal((await db.selectFrom("companies").select("id").execute()).length, companiesBefore, "nothing stored");
+    const said = h.logs.lines().filter((l) => /disk full/.test(l.msg));
+    assert.equal(said.length, 1, "one line when it fills, not one per request");
+    assert.equal(said[0]?.level, "error");
+    assert.ok(!h.logs.text().includes("cannot rollback"), "the real error, not the failed rollback");
+
+    const notReady = await h.app.inject({ url: "/health/ready" });
+    assert.equal(notReady.statusCode, 503);
+    assert.equal(notReady.json().checks.database_disk.status, "failed");
+    assert.match(notReady.json().checks.database_disk.error, /^disk full since .*: writes fail$/);
+    assert.equal((await h.app.inject({ url: "/health/ready" })).statusCode, 503, "still, while nothing can be written");
+
+    await sql`PRAGMA max_page_count = 1073741823`.execute(db);
+    const ready = await h.app.inject({ url: "/health/ready" });
+    assert.equal(ready.statusCode, 200, ready.body);
+    assert.ok(h.logs.lines().some((l) => l.msg === "database disk writable again: a write succeeded"));
+    assert.equal((await createCompany(h, owner)).statusCode, 201);
+  });
+});
+
+function canMountTmpfs(): false | string {
+  if (process.getuid?.() !== 0) return "needs root to mount a tmpfs";
+  const probe = mkdtempSync(join(tmpdir(), "rampart-tmpfs-probe-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe], { stdio: "ignore" });
+    execFileSync("umount", [probe], { stdio: "ignore" });
+    return false;
+  } catch {
+    return "mount -t tmpfs is not permitted here";
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+describe("a full disk under the SQLite file (a 4 MiB tmpfs)", { skip: canMountTmpfs() }, () => {
+  let mountPoint: string;
+  let h: IdentityHarness;
+  before(() => {
+    mountPoint = mkdtempSync(join(tmpdir(), "rampart-tmpfs-"));
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint]);
+  });
+  after(async () => {
+    await h?.close();
+    execFileSync("umount", ["-l", mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it("a write that hits ENOSPC is a 503 database.disk_full, and freeing space makes the instance ready again", async () => {
+    const url = `sqlite:${join(mountPoint, "rampart.db")}`;
+    const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
+    const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
+    await migrateUp(handle, await loadMigrations());
+    h = await identityHarness({
+      engine: "sqlite",
+      skip: false,
+      async create() {
+        return { handle, url, drop: () => handle.close() };
+      },
+    });
+    const owner = await newUser(h, "tmpfs");
+    // Whatever is left of the 4 MiB goes to a file, then the database must grow.
+    const filler = join(mountPoint, "filler");
+    try {
+      writeFileSync(filler, Buffer.alloc(4 * 1024 * 1024));
+    } catch {
+      // ENOSPC: the filler took everything there was.
+    }
+    let status = 0;
+    let body = "";
+    for (let i = 0; i < 200 && status !== 503; i++) {
+      const res = await createCompany(h, owner);
+      status = res.statusCode;
+      body = res.body;
+      assert.ok(status === 201 || status === 503, `${status} ${body}`);
+    }
+    assert.equal(status, 503, "the disk filled up");
+    assert.equal(JSON.parse(body).code, "database.disk_full");
+    assert.equal((await h.app.inject({ url: "/health/ready" })).statusCode, 503);
+
+    rmSync(filler);
+    const ready = await h.app.inject({ url: "/health/ready" });
+    assert.equal(ready.statusCode, 200, ready.body);
+    assert.equal((await createCompany(h, owner)).statusCode, 201);
+  });
+});

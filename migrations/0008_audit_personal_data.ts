@@ -22,6 +22,9 @@ import type { Kysely } from "kysely";
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable("audit_events").addColumn("personal_salt", "text").execute();
   await db.schema.alterTable("audit_events").addColumn("personal_digest", "text").execute();
+  // A person's export and erasure find their events by actor and by target, not by company.
+  await db.schema.createIndex("audit_events_actor").on("audit_events").column("actor_id").execute();
+  await db.schema.createIndex("audit_events_target").on("audit_events").column("target_id").execute();
   // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was then, not src/'s types.
   const q = db as Kysely<any>;
   const anyEvent = await q.selectFrom("audit_events").select("id").limit(1).executeTakeFirst();
@@ -60,6 +63,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex("audit_events_target").execute();
+  await db.schema.dropIndex("audit_events_actor").execute();
   // The v2 hashes cannot be turned back into v1 ones: after a down, `audit verify` reports the re-hashed streams.
   await db.schema.alterTable("audit_events").dropColumn("personal_digest").execute();
   await db.schema.alterTable("audit_events").dropColumn("personal_salt").execute();

@@ -12,6 +12,7 @@ import { createLogger } from "../../../src/platform/logging/logger.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
 import { newUser, type SignedIn } from "../../helpers/tenancy.ts";
+import { freePort } from "../../scale/instances.ts";
 
 const [sqlite] = (await enginesUnderTest()).filter((e) => e.engine === "sqlite");
 
@@ -149,3 +150,97 @@ describe("a full disk under the SQLite file (a 4 MiB tmpfs)", { skip: canMountTm
     assert.equal((await createCompany(h, owner)).statusCode, 201);
   });
 });
+
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+
+function privatePostgresSkip(): false | string {
+  const mount = canMountTmpfs();
+  if (mount) return mount;
+  try {
+    execFileSync(`${PG_BIN}/initdb`, ["--version"], { stdio: "ignore" });
+    execFileSync("id", ["postgres"], { stdio: "ignore" });
+    return false;
+  } catch {
+    return "no PostgreSQL 15 binaries or postgres user for a private instance";
+  }
+}
+
+const asPostgres = (args: string[]) => execFileSync("runuser", ["-u", "postgres", "--", ...args], { stdio: "pipe" });
+
+/**
+ * Its own PostgreSQL (never the shared one), whose tables live in a tablespace on a 2 MiB
+ * tmpfs: filling it makes PostgreSQL fail writes with 53100 ("could not extend file … No
+ * space left on device") while the server itself, its WAL elsewhere, keeps running.
+ */
+describe(
+  "a full disk under PostgreSQL's tablespace (private instance, 2 MiB tmpfs)",
+  { skip: privatePostgresSkip() },
+  () => {
+    let root: string;
+    let small: string;
+    let port: number;
+    let h: IdentityHarness;
+    before(async () => {
+      root = mkdtempSync(join(tmpdir(), "rampart-pg-full-"));
+      small = join(root, "small");
+      execFileSync("mkdir", ["-p", small]);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small]);
+      execFileSync("chown", ["-R", "postgres", root]);
+      port = await freePort();
+      asPostgres([`${PG_BIN}/initdb`, "-D", join(root, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
+      asPostgres([
+        `${PG_BIN}/pg_ctl`,
+        "-D",
+        join(root, "data"),
+        "-o",
+        `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`,
+        "-w",
+        "-l",
+        join(root, "log"),
+        "start",
+      ]);
+      asPostgres(["psql", "-h", "127.0.0.1", "-p", String(port), "-c", `create tablespace small location '${small}'`]);
+    });
+    after(async () => {
+      await h?.close();
+      try {
+        asPostgres([`${PG_BIN}/pg_ctl`, "-D", join(root, "data"), "-m", "immediate", "stop"]);
+      } finally {
+        execFileSync("umount", ["-l", small]);
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+
+    it("PostgreSQL's 53100 disk_full is a 503 database.disk_full, and freeing space makes the instance ready again", async () => {
+      const url = `postgres://postgres@127.0.0.1:${port}/postgres?options=${encodeURIComponent("-c default_tablespace=small")}`;
+      const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
+      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
+      await migrateUp(handle, await loadMigrations());
+      h = await identityHarness({
+        engine: "postgres",
+        skip: false,
+        async create() {
+          return { handle, url, drop: () => handle.close() };
+        },
+      });
+      const owner = await newUser(h, "pgfull");
+      const filler = join(small, "filler");
+      try {
+        writeFileSync(filler, Buffer.alloc(2 * 1024 * 1024));
+      } catch {
+        // ENOSPC: the filler took everything there was.
+      }
+      let res = await createCompany(h, owner);
+      for (let i = 0; i < 200 && res.statusCode === 201; i++) res = await createCompany(h, owner);
+      assert.equal(res.statusCode, 503, res.body);
+      assert.equal(res.json().code, "database.disk_full");
+      assert.ok(h.logs.lines().some((l) => /disk full/.test(l.msg) && /53100|No space left/.test(JSON.stringify(l))));
+      assert.equal((await h.app.inject({ url: "/health/ready" })).statusCode, 503);
+
+      rmSync(filler);
+      const ready = await h.app.inject({ url: "/health/ready" });
+      assert.equal(ready.statusCode, 200, ready.body);
+      assert.equal((await createCompany(h, owner)).statusCode, 201);
+    });
+  },
+);

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { streamOf, verifyAuditChains } from "../../../src/modules/audit/index.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
-import { type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../../helpers/identity.ts";
+import {
+  bearer,
+  type IdentityHarness,
+  identityHarness,
+  STRONG_PASSWORD,
+  signedInUser,
+} from "../../helpers/identity.ts";
 import { createCompany, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 /**
@@ -127,11 +133,12 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("an invitation the erased person sent can no longer be accepted", async () => {
-      const invitee = await newUser(h, "invitee-late");
+      // The very person invited, with the mailed link: only the erasure stands in the way.
+      const invitee = await signedInUser(h, "invitee@example.com");
       const res = await h.app.inject({
         method: "POST",
         url: "/api/v1/invitations/accept",
-        headers: invitee.headers,
+        headers: bearer(invitee.accessToken),
         payload: { token: sentInvitationToken },
       });
       assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${res.statusCode} ${res.body}`);

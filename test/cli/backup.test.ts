@@ -58,13 +58,14 @@ describe("rampart backup and restore on SQLite, under write load", () => {
   let dir: string;
   let dbPath: string;
   let env: Record<string, string>;
-  let server: ServerProcess;
+  let server: ServerProcess | undefined;
   let writers: ChildProcess[] = [];
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "rampart-backup-"));
     dbPath = join(dir, "rampart.db");
     env = { DATA_DIR: dir };
-    server = await startServerProcess(env);
+    // A generous start timeout: on a shared CI machine under load a start can take 20 s.
+    server = await startServerProcess(env, 60_000);
     const db = new DatabaseSync(dbPath, { timeout: 10000 });
     db.exec("create table load_writes (id integer primary key, writer integer not null, at integer not null)");
     db.close();
@@ -72,8 +73,8 @@ describe("rampart backup and restore on SQLite, under write load", () => {
   });
   after(async () => {
     for (const w of writers) w.kill("SIGKILL");
-    if (server.child.exitCode === null) server.child.kill("SIGKILL");
-    await server.exited();
+    if (server && server.child.exitCode === null) server.child.kill("SIGKILL");
+    await server?.exited();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -84,7 +85,9 @@ describe("rampart backup and restore on SQLite, under write load", () => {
     const afterBackup = count(dbPath);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^backed up .* to .*backup-1\.db: \d+ bytes in \d+ ms, integrity ok$/m);
-    assert.ok(result.ms < 15_000, `the backup finished under load (${Math.round(result.ms)} ms)`);
+    // The copy's own time, as the command measures it (the CLI's start-up is not the backup).
+    const copyMs = Number(/bytes in (\d+) ms/.exec(result.stdout)?.[1]);
+    assert.ok(copyMs < 10_000, `the backup finished under load (${copyMs} ms)`);
     console.log(
       `rampart backup under load: ${Math.round(result.ms)} ms for the whole CLI run; ${result.stdout.trim()}`,
     );
@@ -115,8 +118,8 @@ describe("rampart backup and restore on SQLite, under write load", () => {
 
   it("restores over a crashed server's database and its -wal/-shm, then checks migrations and the audit trail", async () => {
     for (const w of writers) w.kill("SIGKILL");
-    server.child.kill("SIGKILL");
-    await server.exited();
+    server?.child.kill("SIGKILL");
+    await server?.exited();
     await Promise.all(writers.map((w) => (w.exitCode === null && w.signalCode === null ? once(w, "exit") : null)));
     assert.ok(existsSync(`${dbPath}-wal`), "a crash leaves the write-ahead log behind");
     const backup = join(dir, "backup-1.db");
@@ -134,7 +137,7 @@ describe("rampart backup and restore on SQLite, under write load", () => {
     assert.ok(aside, "the previous database is set aside");
     assert.ok(count(join(dir, aside)) > inBackup, "with the crashed writers' committed rows from its log");
 
-    server = await startServerProcess(env);
+    server = await startServerProcess(env, 60_000);
     const ready = await fetch(`${server.url}/health/ready`);
     assert.equal(ready.status, 200, await ready.text());
     const integrity = new DatabaseSync(dbPath, { readOnly: true });

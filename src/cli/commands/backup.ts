@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { Config } from "../../config/settings/index.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { openDatabase, resolveDatabaseLocation } from "../../platform/db/connect.ts";
 import { loadMigrations, migrationStatus } from "../../platform/db/migrator.ts";
@@ -15,10 +16,25 @@ const POSTGRES_BACKUP = `rampart backup copies SQLite only. For PostgreSQL:
   then rampart migrate status and rampart audit verify (docs/operations.md, "Backups").
 `;
 
-function fileArgument(positionals: readonly string[]): string {
+/**
+ * The file named on the command line and the SQLite database the configuration points to;
+ * or the exit code when there is none: 78 for an invalid configuration, 1 on PostgreSQL
+ * (after saying how to back it up instead).
+ */
+function sqliteTarget(
+  positionals: readonly string[],
+  io: CliIo,
+): { file: string; config: Config; path: string } | number {
   const [file, ...extra] = positionals;
   if (!file || extra.length > 0) throw new UsageError("exactly one file is needed");
-  return resolve(file);
+  const config = loadConfigForCli(io);
+  if (!config) return 78;
+  const location = resolveDatabaseLocation(config);
+  if (location.engine === "postgres") {
+    io.stderr.write(POSTGRES_BACKUP);
+    return 1;
+  }
+  return { file: resolve(file), config, path: location.path };
 }
 
 function failing(io: CliIo, error: unknown): number {
@@ -33,18 +49,12 @@ export const backupCommand: CliCommand = {
   usage: "rampart backup <file>",
   positionals: true,
   async run(args, io) {
-    const target = fileArgument(args.positionals);
-    const config = loadConfigForCli(io);
-    if (!config) return 78;
-    const location = resolveDatabaseLocation(config);
-    if (location.engine === "postgres") {
-      io.stderr.write(POSTGRES_BACKUP);
-      return 1;
-    }
+    const target = sqliteTarget(args.positionals, io);
+    if (typeof target === "number") return target;
     try {
-      const done = backupSqlite(location.path, target, config.SQLITE_BUSY_TIMEOUT_MS);
+      const done = backupSqlite(target.path, target.file, target.config.SQLITE_BUSY_TIMEOUT_MS);
       io.stdout.write(
-        `backed up ${location.path} to ${target}: ${done.bytes} bytes in ${Math.round(done.ms)} ms, integrity ok\n`,
+        `backed up ${target.path} to ${target.file}: ${done.bytes} bytes in ${Math.round(done.ms)} ms, integrity ok\n`,
       );
       return 0;
     } catch (error) {
@@ -66,17 +76,12 @@ export const restoreCommand: CliCommand = {
   usage: "rampart restore <file>",
   positionals: true,
   async run(args, io) {
-    const backup = fileArgument(args.positionals);
-    const config = loadConfigForCli(io);
-    if (!config) return 78;
-    const location = resolveDatabaseLocation(config);
-    if (location.engine === "postgres") {
-      io.stderr.write(POSTGRES_BACKUP);
-      return 1;
-    }
+    const target = sqliteTarget(args.positionals, io);
+    if (typeof target === "number") return target;
+    const { config, file: backup } = target;
     try {
-      const aside = restoreSqlite(location.path, backup, systemClock.now());
-      io.stdout.write(`restored ${backup} to ${location.path}\n`);
+      const aside = restoreSqlite(target.path, backup, systemClock.now());
+      io.stdout.write(`restored ${backup} to ${target.path}\n`);
       if (aside) io.stdout.write(`the previous database is kept as ${aside} (delete it once you are satisfied)\n`);
     } catch (error) {
       return failing(io, error);

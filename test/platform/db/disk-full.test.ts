@@ -42,6 +42,45 @@ async function fillUntilFull(db: IdentityHarness["database"]["handle"]["db"]): P
   throw new Error("the database never filled up");
 }
 
+/**
+ * The app on a database whose disk (a tmpfs) the test fills: a filler file takes what is
+ * left, companies are created until one is refused, then the filler goes. Each step is what
+ * an operator would see: the problem, the log line, readiness, and writes working again.
+ */
+async function fillThenFree(engine: "sqlite" | "postgres", url: string, filler: string): Promise<IdentityHarness> {
+  const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
+  const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
+  await migrateUp(handle, await loadMigrations());
+  const h = await identityHarness({
+    engine,
+    skip: false,
+    async create() {
+      return { handle, url, drop: () => handle.close() };
+    },
+  });
+  const owner = await newUser(h, `${engine}-full`);
+  try {
+    writeFileSync(filler, Buffer.alloc(8 * 1024 * 1024));
+  } catch {
+    // ENOSPC: the filler took everything there was.
+  }
+  let res = await createCompany(h, owner);
+  for (let i = 0; i < 200 && res.statusCode === 201; i++) res = await createCompany(h, owner);
+  assert.equal(res.statusCode, 503, res.body);
+  assert.equal(res.json().code, "database.disk_full");
+  assert.ok(
+    h.logs.lines().some((l) => /disk full/.test(l.msg)),
+    "a log line says so",
+  );
+  assert.equal((await h.app.inject({ url: "/health/ready" })).statusCode, 503);
+
+  rmSync(filler);
+  const ready = await h.app.inject({ url: "/health/ready" });
+  assert.equal(ready.statusCode, 200, ready.body);
+  assert.equal((await createCompany(h, owner)).statusCode, 201);
+  return h;
+}
+
 describe("a full database disk (SQLite page limit)", () => {
   let h: IdentityHarness;
   let owner: SignedIn;
@@ -113,41 +152,7 @@ describe("a full disk under the SQLite file (a 4 MiB tmpfs)", { skip: canMountTm
   });
 
   it("a write that hits ENOSPC is a 503 database.disk_full, and freeing space makes the instance ready again", async () => {
-    const url = `sqlite:${join(mountPoint, "rampart.db")}`;
-    const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
-    const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
-    await migrateUp(handle, await loadMigrations());
-    h = await identityHarness({
-      engine: "sqlite",
-      skip: false,
-      async create() {
-        return { handle, url, drop: () => handle.close() };
-      },
-    });
-    const owner = await newUser(h, "tmpfs");
-    // Whatever is left of the 4 MiB goes to a file, then the database must grow.
-    const filler = join(mountPoint, "filler");
-    try {
-      writeFileSync(filler, Buffer.alloc(4 * 1024 * 1024));
-    } catch {
-      // ENOSPC: the filler took everything there was.
-    }
-    let status = 0;
-    let body = "";
-    for (let i = 0; i < 200 && status !== 503; i++) {
-      const res = await createCompany(h, owner);
-      status = res.statusCode;
-      body = res.body;
-      assert.ok(status === 201 || status === 503, `${status} ${body}`);
-    }
-    assert.equal(status, 503, "the disk filled up");
-    assert.equal(JSON.parse(body).code, "database.disk_full");
-    assert.equal((await h.app.inject({ url: "/health/ready" })).statusCode, 503);
-
-    rmSync(filler);
-    const ready = await h.app.inject({ url: "/health/ready" });
-    assert.equal(ready.statusCode, 200, ready.body);
-    assert.equal((await createCompany(h, owner)).statusCode, 201);
+    h = await fillThenFree("sqlite", `sqlite:${join(mountPoint, "rampart.db")}`, join(mountPoint, "filler"));
   });
 });
 
@@ -212,35 +217,12 @@ describe(
     });
 
     it("PostgreSQL's 53100 disk_full is a 503 database.disk_full, and freeing space makes the instance ready again", async () => {
-      const url = `postgres://postgres@127.0.0.1:${port}/postgres?options=${encodeURIComponent("-c default_tablespace=small")}`;
-      const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
-      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
-      await migrateUp(handle, await loadMigrations());
-      h = await identityHarness({
-        engine: "postgres",
-        skip: false,
-        async create() {
-          return { handle, url, drop: () => handle.close() };
-        },
-      });
-      const owner = await newUser(h, "pgfull");
-      const filler = join(small, "filler");
-      try {
-        writeFileSync(filler, Buffer.alloc(2 * 1024 * 1024));
-      } catch {
-        // ENOSPC: the filler took everything there was.
-      }
-      let res = await createCompany(h, owner);
-      for (let i = 0; i < 200 && res.statusCode === 201; i++) res = await createCompany(h, owner);
-      assert.equal(res.statusCode, 503, res.body);
-      assert.equal(res.json().code, "database.disk_full");
-      assert.ok(h.logs.lines().some((l) => /disk full/.test(l.msg) && /53100|No space left/.test(JSON.stringify(l))));
-      assert.equal((await h.app.inject({ url: "/health/ready" })).statusCode, 503);
-
-      rmSync(filler);
-      const ready = await h.app.inject({ url: "/health/ready" });
-      assert.equal(ready.statusCode, 200, ready.body);
-      assert.equal((await createCompany(h, owner)).statusCode, 201);
+      const options = encodeURIComponent("-c default_tablespace=small");
+      h = await fillThenFree(
+        "postgres",
+        `postgres://postgres@127.0.0.1:${port}/postgres?options=${options}`,
+        join(small, "filler"),
+      );
     });
   },
 );

@@ -20,10 +20,12 @@ import {
 } from "./modules/identity/index.ts";
 import { type InvitationsDeps, invitationRoutes } from "./modules/invitations/index.ts";
 import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/partners/index.ts";
+import { personalDataSources } from "./modules/personal-data-sources.ts";
 import { adminRoutes } from "./modules/platform-admin/index.ts";
 import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
 import { byCaller } from "./platform/access/rate-limit-key.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
+import { createDiskFullMonitor } from "./platform/db/disk-full.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
 import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
 import type { Executor } from "./platform/db/transaction.ts";
@@ -103,6 +105,7 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
       ...deps,
       config,
       passwords: createPasswordHasher(),
+      personalData: personalDataSources(deps),
       // The last owner of a company cannot delete their account; a deleted account is a member of nothing.
       accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
     },
@@ -169,7 +172,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
 
   app.addHook("onRequest", echoRequestId);
   installRequestLogging(app, config.SLOW_REQUEST_MS);
-  installErrorHandling(app, [translateDatabaseError]);
+  // A full disk is told apart first: it has its own problem, log line and readiness check.
+  const diskFull = createDiskFullMonitor(deps.database, deps.logger);
+  installErrorHandling(app, [diskFull.translate, translateDatabaseError]);
   enforceRouteContracts(app);
   // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
   installObservability(app, config, deps);
@@ -200,7 +205,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   app.addSchema(ReadinessSchema);
 
   await app.register(healthRoutes, {
-    checks: deps.readinessChecks,
+    checks: [...deps.readinessChecks, diskFull.readinessCheck],
     readinessTimeoutMs: config.READINESS_TIMEOUT_MS,
     isDraining: () => app.lifecycle.draining,
   });

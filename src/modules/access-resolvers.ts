@@ -28,8 +28,15 @@ export function accessResolvers(deps: AccessResolverDeps): AccessResolvers {
     authenticateApiKey: (key) => authenticateApiKey(deps.apiKeys, key),
     recordDenial: async (request, denial) => {
       const db = deps.companies.database.db;
+      const actor = request.actor;
+      // A refused caller from another company (a partner's member) is recorded without the
+      // IP address and User-Agent: they are that person's data, not this company's to see.
+      const outsider =
+        actor?.kind === "user" &&
+        (await companies.roleOf(deps.companies, denial.companyId, actor.userId).catch(() => null)) === null;
       const event = {
         ...auditActorOf(request),
+        ...(outsider ? { ip: null, userAgent: null } : {}),
         action: denial.reason === "permission" ? "access.denied" : "access.company_suspended",
         companyId: denial.companyId,
         targetType: "route",

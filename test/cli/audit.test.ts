@@ -102,6 +102,38 @@ for (const target of targets) {
       assert.match(broken.stdout, /FAILED: 0 of 1 streams intact/);
     });
 
+    it("verify requires the platform stream and one stream per company: deleting one with its head fails", async () => {
+      const companyId = "01930000-0000-7000-8000-00000000c0de";
+      const now = new Date().toISOString();
+      await t.handle.db
+        .insertInto("companies")
+        .values({
+          id: companyId,
+          name: "Gone",
+          slug: `gone-${target.engine}`,
+          status: "active",
+          created_at: now,
+          updated_at: now,
+          deleted_at: null,
+        })
+        .execute();
+      await sql`delete from audit_events where stream = 'platform'`.execute(t.handle.db);
+      await sql`delete from audit_chain_heads where stream = 'platform'`.execute(t.handle.db);
+      const result = rampart(["audit", "verify"], { DATABASE_URL: t.url });
+      assert.equal(result.status, 1, result.stdout);
+      assert.match(
+        result.stdout,
+        /^BROKEN platform: end of chain \(seq 0\): the stream and its chain head are missing$/m,
+      );
+      assert.match(
+        result.stdout,
+        new RegExp(
+          `^BROKEN company:${companyId}: end of chain \\(seq 0\\): the stream and its chain head are missing$`,
+          "m",
+        ),
+      );
+    });
+
     it("prune without AUDIT_RETENTION_DAYS keeps everything", () => {
       const result = rampart(["audit", "prune"], { DATABASE_URL: t.url });
       assert.equal(result.status, 0);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { once } from "node:events";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -44,6 +45,25 @@ describe("rampart keys", () => {
     assert.equal(list.status, 0);
     assert.match(list.stdout, new RegExp(`^active\\s+${active}\\s+RS256`, "m"));
     assert.match(list.stdout, new RegExp(`^retired\\s+${previous.kid}\\s+RS256.*published until`, "m"));
+  });
+
+  it("rotates quietly when the reader of its output has gone (`keys rotate | head -2`): no EPIPE stack trace", async () => {
+    const dataDir = tempDataDir();
+    const child = spawn(process.execPath, ["bin/rampart.js", "keys", "rotate"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, APP_ENV: "test", DATA_DIR: dataDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // The reader goes away before the first line: every write the command makes hits a closed pipe.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const [code] = (await once(child, "close")) as [number];
+    assert.equal(stderr, "", "no stack trace");
+    assert.equal(code, 0);
+    assert.equal(readdirSync(keysDirectory(dataDir)).length, 1, "the key was still added");
   });
 
   it("refuses when the key comes from JWT_PRIVATE_KEY, pointing to the production procedure", () => {

@@ -1,4 +1,4 @@
-import { eventHash, GENESIS_HASH, streamOf } from "../../src/modules/audit/chain.ts";
+import { eventHash, GENESIS_HASH, newPersonalSalt, personalDigest, streamOf } from "../../src/modules/audit/chain.ts";
 import type { AuditEventsTable } from "../../src/modules/audit/tables.ts";
 import { newId } from "../../src/platform/db/ids.ts";
 import type { Executor } from "../../src/platform/db/transaction.ts";
@@ -24,6 +24,7 @@ export async function seedAuditEvents(
     batch.length = 0;
   };
   for (let seq = 1; seq <= count; seq++) {
+    const salt = newPersonalSalt();
     const fields = {
       id: newId(),
       stream,
@@ -37,6 +38,8 @@ export async function seedAuditEvents(
       target_id: String(seq),
       ip: "192.0.2.1",
       user_agent: "seed/1.0",
+      personal_salt: salt,
+      personal_digest: personalDigest(salt, "192.0.2.1", "seed/1.0"),
       request_id: `req-${seq}`,
       metadata: JSON.stringify({ n: seq, filler }),
       prev_hash: prev,
@@ -49,5 +52,7 @@ export async function seedAuditEvents(
   await db
     .insertInto("audit_chain_heads")
     .values({ stream, last_seq: count, last_hash: prev, anchor_seq: 0, anchor_hash: GENESIS_HASH, pruned_at: null })
+    // The platform stream's empty head exists from migration 0009 on.
+    .onConflict((oc) => oc.column("stream").doUpdateSet({ last_seq: count, last_hash: prev }))
     .execute();
 }

@@ -40,7 +40,11 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   const exit = once(child, "close").then(([code, signal]) => (code ?? signal) as number | string);
   createInterface({ input: child.stderr }).on("line", (l) => stderr.push(l));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr.join("\n")}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running behind a failed test (nothing else holds its handle).
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start: ${stderr.join("\n")}`));
+    }, timeoutMs);
     exit.then((code) => {
       const said = lines.filter((l) => l.level === "fatal" || l.level === "error").map((l) => l.msg);
       reject(new Error(`server exited with ${code} before listening: ${[...said, ...stderr].join("\n")}`));

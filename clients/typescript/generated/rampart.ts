@@ -119,6 +119,7 @@ export interface AuditEvent {
   target: AuditEventTarget;
   ip: string | null;
   userAgent: string | null;
+  personalDigest: string | null;
   requestId: string | null;
   /** Before/after values; never secrets */
   metadata: AuditEventMetadata;
@@ -660,10 +661,124 @@ export interface UpdateMeRequest {
   name: string;
 }
 
+export type UserExportSessionsItem = {
+  id: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  revokedReason: string | null;
+};
+
+export type UserExportEmailTokensItem = {
+  purpose: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+};
+
+export type UserExportLoginThrottleItem = {
+  failures: number;
+  lockouts: number;
+  lockedUntil: string | null;
+  updatedAt: string;
+};
+
+export type UserExportMembershipsItem = {
+  companyId: string;
+  companyName: string;
+  role: string;
+  since: string;
+  updatedAt: string;
+};
+
+export type UserExportInvitationsSentItem = {
+  id: string;
+  companyId: string;
+  email: string;
+  role: string;
+  status: string;
+  createdAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  revokedAt: string | null;
+};
+
+export type UserExportInvitationsReceivedItem = {
+  id: string;
+  companyId: string;
+  email: string;
+  role: string;
+  status: string;
+  createdAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  revokedAt: string | null;
+};
+
+export type UserExportApiKeysCreatedItem = {
+  id: string;
+  companyId: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+};
+
+export type UserExportPartnershipsItem = {
+  id: string;
+  requesterCompanyId: string;
+  partnerCompanyId: string;
+  scopes: string[];
+  status: string;
+  requestedByPerson: boolean;
+  decidedByPerson: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export const UserExportAuditEventsItemRole = {  actor: 'actor',
+  target: 'target',
+} as const
+export type UserExportAuditEventsItemMetadata = {[key: string]: unknown};
+
+export type UserExportAuditEventsItem = {
+  id: string;
+  occurredAt: string;
+  companyId: string | null;
+  action: string;
+  role: typeof UserExportAuditEventsItemRole[keyof typeof UserExportAuditEventsItemRole];
+  ip: string | null;
+  userAgent: string | null;
+  metadata: UserExportAuditEventsItemMetadata;
+};
+
 export interface UserExport {
   user: User;
-  sessions: Session[];
   exportedAt: string;
+  /** every sign-in session, revoked ones included, with the IP address and User-Agent last seen */
+  sessions: UserExportSessionsItem[];
+  /** mailed verification and password-reset links: purpose and dates (the token itself is never stored) */
+  emailTokens: UserExportEmailTokensItem[];
+  /** failed sign-ins counted against the address and any lockout in force */
+  loginThrottle: UserExportLoginThrottleItem[];
+  /** the companies the person belongs to, their role and since when */
+  memberships: UserExportMembershipsItem[];
+  /** invitations the person sent: company, invitee's address, role, status and dates */
+  invitationsSent: UserExportInvitationsSentItem[];
+  /** invitations addressed to the person's address or accepted by them */
+  invitationsReceived: UserExportInvitationsReceivedItem[];
+  /** API keys the person created: company, name, public prefix, scopes and dates (never the secret) */
+  apiKeysCreated: UserExportApiKeysCreatedItem[];
+  /** partnerships between companies that the person requested or decided */
+  partnerships: UserExportPartnershipsItem[];
+  /** audit events where the person acted or was acted upon, oldest first, with IP address and User-Agent of their own requests */
+  auditEvents: UserExportAuditEventsItem[];
 }
 
 export type ListApiKeysLegacyParams = {

@@ -1,28 +1,36 @@
-import { pruneAuditEvents, verifyAuditChains } from "../../modules/audit/index.ts";
+import { pruneAuditEvents, streamOf, verifyAuditChains } from "../../modules/audit/index.ts";
+import { allCompanyIds } from "../../modules/companies/index.ts";
 import { systemClock } from "../../platform/clock.ts";
-import { openDatabase } from "../../platform/db/connect.ts";
+import { type DatabaseHandle, openDatabase } from "../../platform/db/connect.ts";
 import { createLogger } from "../../platform/logging/logger.ts";
-import type { CliCommand } from "../command.ts";
+import type { CliCommand, CliIo } from "../command.ts";
 import { loadConfigForCli } from "../config-for-cli.ts";
+
+/** Verifies every stream, requiring the platform's and one per company, and prints the breaks and a summary. */
+export async function verifyAndReport(db: DatabaseHandle["db"], io: CliIo): Promise<boolean> {
+  const required = ["platform", ...(await allCompanyIds(db)).map(streamOf)];
+  const report = await verifyAuditChains(db, required);
+  for (const b of report.broken)
+    io.stdout.write(
+      `BROKEN ${b.stream}: ${b.eventId ? `event ${b.eventId}` : "end of chain"} (seq ${b.seq}): ${b.reason}\n`,
+    );
+  const intact = report.streams.length - report.broken.length;
+  io.stdout.write(
+    `${report.broken.length === 0 ? "ok" : "FAILED"}: ${intact} of ${report.streams.length} streams intact, ${report.events} events verified\n`,
+  );
+  return report.broken.length === 0;
+}
 
 export const auditVerifyCommand: CliCommand = {
   name: "audit verify",
-  summary: "Check every audit stream's hash chain; exit 1 naming the first broken event of each broken stream",
+  summary:
+    "Check every audit stream's hash chain (the platform's and one per company must exist); exit 1 naming the first broken event of each broken stream",
   async run(_args, io) {
     const config = loadConfigForCli(io);
     if (!config) return 78;
     const handle = openDatabase(config, createLogger({ ...config, LOG_LEVEL: "warn" }));
     try {
-      const report = await verifyAuditChains(handle.db);
-      for (const b of report.broken)
-        io.stdout.write(
-          `BROKEN ${b.stream}: ${b.eventId ? `event ${b.eventId}` : "end of chain"} (seq ${b.seq}): ${b.reason}\n`,
-        );
-      const intact = report.streams.length - report.broken.length;
-      io.stdout.write(
-        `${report.broken.length === 0 ? "ok" : "FAILED"}: ${intact} of ${report.streams.length} streams intact, ${report.events} events verified\n`,
-      );
-      return report.broken.length === 0 ? 0 : 1;
+      return (await verifyAndReport(handle.db, io)) ? 0 : 1;
     } catch (error) {
       io.stderr.write(`rampart: ${(error as Error).message}\n`);
       return 1;

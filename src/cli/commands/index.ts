@@ -1,6 +1,7 @@
 import type { CliCommand } from "../command.ts";
 import { accessMatrixCommand } from "./access-matrix.ts";
 import { auditPruneCommand, auditVerifyCommand } from "./audit.ts";
+import { backupCommand, restoreCommand } from "./backup.ts";
 import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
 import { doctorCommand } from "./doctor.ts";
 import { keysListCommand, keysRotateCommand } from "./keys.ts";
@@ -37,4 +38,6 @@ export const commands: readonly CliCommand[] = [
   doctorCommand,
   auditVerifyCommand,
   auditPruneCommand,
+  backupCommand,
+  restoreCommand,
 ];

@@ -19,6 +19,7 @@ const CSV_COLUMNS = [
   "target_id",
   "ip",
   "user_agent",
+  "personal_digest",
   "request_id",
   "metadata",
   "seq",

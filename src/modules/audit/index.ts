@@ -1,6 +1,8 @@
 // What other modules may use of the audit trail: recording an event, and the operations the CLI runs.
 
-export { type AuditActor, actorFromTag, auditActorOf, systemActor } from "./actor.ts";
+export { type AuditActor, actorFromTag, auditActorOf, operatorActorOf, systemActor } from "./actor.ts";
+export { streamOf } from "./chain.ts";
+export { auditPersonalData } from "./personal-data.ts";
 export { type AuditRouteOptions, auditRoutes } from "./routes.ts";
 export { auditSchemas } from "./schemas.ts";
 export { type AuditEventInput, recordAuditEvent, recordCompanyChange } from "./service.ts";

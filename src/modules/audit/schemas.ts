@@ -23,6 +23,12 @@ export const AuditEvent = Type.Object(
     ]),
     ip: Nullable(Type.String()),
     userAgent: Nullable(Type.String()),
+    personalDigest: Nullable(
+      Type.String({
+        pattern: "^[0-9a-f]{64}$",
+        description: "Salted digest of ip and userAgent that the hash covers instead of them (null on v1 events)",
+      }),
+    ),
     requestId: Nullable(Type.String()),
     metadata: Type.Record(Type.String(), Type.Unknown(), { description: "Before/after values; never secrets" }),
     sequence: Type.Integer({ minimum: 1, description: "Position in the stream's hash chain" }),

@@ -2,8 +2,8 @@ import type { Clock } from "../../platform/clock.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
 import { type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
-import type { AuditActor } from "./actor.ts";
-import { canonicalJson, eventHash, streamOf } from "./chain.ts";
+import { type AuditActor, OPERATOR_BY_ROLE } from "./actor.ts";
+import { canonicalJson, eventHash, newPersonalSalt, personalDigest, streamOf } from "./chain.ts";
 import { keyString, parseKey } from "./cursor.ts";
 import { redactSecrets } from "./redact.ts";
 import * as repo from "./repository.ts";
@@ -29,20 +29,32 @@ export interface AuditEventInput {
 
 const USER_AGENT_MAX = 512;
 
-/** A change to a company's resources by `who`, recorded in the company's stream inside the change's transaction. */
-export function recordCompanyChange(
+/**
+ * A change to a company's resources by `who`, recorded in the company's stream inside the
+ * change's transaction. An operator's change is recorded twice: in full in the platform
+ * stream (first: every writer of several streams locks the platform's first), and by role
+ * only in the company's.
+ */
+export async function recordCompanyChange(
   executor: Executor,
   clock: Clock,
   who: AuditActor,
   change: { companyId: string; action: string; target: { type: string; id: string } },
   metadata: Readonly<Record<string, unknown>> = {},
 ): Promise<void> {
-  return recordAuditEvent(executor, clock, {
-    ...who,
-    action: change.action,
+  const { operator, ...actor } = who;
+  const event = { action: change.action, targetType: change.target.type, targetId: change.target.id };
+  if (operator) {
+    await recordAuditEvent(executor, clock, {
+      ...actor,
+      ...event,
+      metadata: { ...metadata, companyId: change.companyId },
+    });
+  }
+  await recordAuditEvent(executor, clock, {
+    ...(operator ? { ...OPERATOR_BY_ROLE, requestId: actor.requestId } : actor),
+    ...event,
     companyId: change.companyId,
-    targetType: change.target.type,
-    targetId: change.target.id,
     metadata,
   });
 }
@@ -60,6 +72,9 @@ export async function recordAuditEvent(executor: Executor, clock: Clock, event: 
   // Joins the caller's transaction; makes lock, insert and head update atomic when called outside one.
   await withTransaction(executor, async (trx) => {
     const head = await repo.lockChainHead(trx, stream);
+    const ip = event.ip ?? null;
+    const userAgent = event.userAgent?.slice(0, USER_AGENT_MAX) ?? null;
+    const salt = newPersonalSalt();
     const fields = {
       id: newId(),
       stream,
@@ -71,8 +86,10 @@ export async function recordAuditEvent(executor: Executor, clock: Clock, event: 
       action: event.action,
       target_type: event.targetType ?? null,
       target_id: event.targetId ?? null,
-      ip: event.ip ?? null,
-      user_agent: event.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      ip,
+      user_agent: userAgent,
+      personal_salt: salt,
+      personal_digest: personalDigest(salt, ip, userAgent),
       request_id: event.requestId ?? null,
       metadata: canonicalJson(redactSecrets(event.metadata ?? {})),
       prev_hash: head.lastHash,
@@ -93,6 +110,8 @@ export interface AuditEventView {
   target: { type: string; id: string | null } | null;
   ip: string | null;
   userAgent: string | null;
+  /** What the hash covers instead of ip and user agent (null on v1 events): see docs/audit.md. */
+  personalDigest: string | null;
   requestId: string | null;
   metadata: Record<string, unknown>;
   sequence: number;
@@ -110,6 +129,7 @@ export function toView(row: AuditEventsTable): AuditEventView {
     target: row.target_type === null ? null : { type: row.target_type, id: row.target_id },
     ip: row.ip,
     userAgent: row.user_agent,
+    personalDigest: row.personal_digest,
     requestId: row.request_id,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
     sequence: Number(row.seq),

@@ -14,8 +14,13 @@ export interface AuditEventsTable {
   action: string;
   target_type: string | null;
   target_id: string | null;
+  /** Personal: erased with the user's account (see docs/audit.md, "Personal data"). */
   ip: string | null;
   user_agent: string | null;
+  /** Random per event; erased with `ip` and `user_agent`. Null on v1 events. */
+  personal_salt: string | null;
+  /** sha256 of salt, ip and user agent: what the chain hash covers instead of them. Null on v1 events. */
+  personal_digest: string | null;
   request_id: string | null;
   /** Canonical JSON text (sorted keys), exactly the bytes the hash covers. */
   metadata: string;

@@ -1,6 +1,6 @@
 import type { Clock } from "../../platform/clock.ts";
 import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
-import { type ChainedFields, eventHash } from "./chain.ts";
+import { type ChainedFields, eventHash, personalFieldsBreak } from "./chain.ts";
 import * as repo from "./repository.ts";
 
 /** The first place a stream's chain does not hold. `eventId` is null when the break is missing events at the end. */
@@ -66,6 +66,8 @@ export async function verifyStream(db: Executor, stream: string, upToSeq?: numbe
       const fields: ChainedFields = { ...row, seq };
       if (eventHash(fields) !== row.hash)
         return broken(row.id, seq, "hash does not match the event's contents (the row was changed)");
+      const personal = personalFieldsBreak(row);
+      if (personal) return broken(row.id, seq, personal);
       expectedPrev = row.hash;
       expectedSeq += 1;
       events += 1;
@@ -78,9 +80,23 @@ export async function verifyStream(db: Executor, stream: string, upToSeq?: numbe
   return { stream, events };
 }
 
-export async function verifyAuditChains(db: Executor): Promise<VerifyReport> {
+/**
+ * Verifies every stream there is, and requires `requiredStreams` (the platform stream and
+ * one per company that exists) to be among them: deleting a whole stream together with its
+ * head leaves nothing to walk, so only their absence can tell.
+ */
+export async function verifyAuditChains(db: Executor, requiredStreams: readonly string[] = []): Promise<VerifyReport> {
+  const present = await repo.listStreams(db);
   const streams: StreamCheck[] = [];
-  for (const stream of await repo.listStreams(db)) streams.push(await verifyStream(db, stream));
+  for (const stream of present) streams.push(await verifyStream(db, stream));
+  const have = new Set(present);
+  for (const stream of [...new Set(requiredStreams)].sort())
+    if (!have.has(stream))
+      streams.push({
+        stream,
+        events: 0,
+        broken: { stream, eventId: null, seq: 0, reason: "the stream and its chain head are missing" },
+      });
   return {
     streams,
     events: streams.reduce((n, s) => n + s.events, 0),

@@ -1,7 +1,9 @@
 // What other modules may use of companies: its service functions and public types, nothing else.
 
 export { leaveEverythingForDeletion } from "./account-deletion.ts";
+export { allCompanyIds } from "./all-ids.ts";
 export { type KeyLiveness, type LockedTenant, lockForChange } from "./locks.ts";
+export { membershipsPersonalData } from "./personal-data.ts";
 export { companyRoutes } from "./routes.ts";
 /** Shared with other modules' routes (Company, Role): registered once at the root. */
 export { companySchemas } from "./schemas.ts";

@@ -4,6 +4,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { bearerToken, requireUser } from "../../platform/access/access.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { allSources, userExportSchema } from "./account-data.ts";
 import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";
 import * as schemas from "./schemas.ts";
@@ -31,6 +32,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   { deps, allowedOrigins },
 ) => {
   for (const schema of schemas.identitySchemas) app.addSchema(schema);
+  app.addSchema(userExportSchema(allSources(deps.personalData)));
   // Only the refresh routes use a cookie: registered here, its parsing and serialising hooks
   // run on this module's routes and not on every request of the API.
   await app.register(fastifyCookie);

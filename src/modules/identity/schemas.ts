@@ -98,15 +98,6 @@ export const DeleteMeBody = Type.Object(
   { password: Password },
   { $id: "DeleteMeRequest", additionalProperties: false },
 );
-export const UserExport = Type.Object(
-  {
-    user: Type.Ref("User"),
-    sessions: Type.Array(Type.Ref("Session")),
-    exportedAt: Type.String({ format: "date-time" }),
-  },
-  { $id: "UserExport", additionalProperties: false },
-);
-
 export const identitySchemas = [
   RegisterBody,
   RegisterResponse,
@@ -123,5 +114,4 @@ export const identitySchemas = [
   ChangePasswordBody,
   UpdateMeBody,
   DeleteMeBody,
-  UserExport,
 ];

@@ -8,12 +8,14 @@ import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
+import type { PersonalDataSource } from "../../platform/db/personal-data.ts";
 import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
 import { ForbiddenError, ValidationError } from "../../platform/errors/app-error.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
 import { type AuditActor, type AuditEventInput, recordAuditEvent, systemActor } from "../audit/index.ts";
+import { allSources, collectPersonalData, erasePersonalData, personOf } from "./account-data.ts";
 import { identityErrors } from "./errors.ts";
 import { claimLoginAttempt } from "./login-throttle.ts";
 import { buildActionUrl, type IdentityMailKind, renderMail } from "./mail-templates.ts";
@@ -40,6 +42,8 @@ export interface IdentityDeps {
   readonly passwords: PasswordHasher;
   readonly signingKeys: SigningKeys;
   readonly cache: Cache;
+  /** What other modules store about a person, for the export and the account deletion (app.ts). */
+  readonly personalData: readonly PersonalDataSource[];
 }
 
 export interface RequestContext {
@@ -621,7 +625,11 @@ export async function updateMe(deps: IdentityDeps, actor: UserActor, input: { na
   return getMe(deps, actor);
 }
 
-/** Deactivates and scrubs personal data; the row stays so references (audit, memberships) keep their target. */
+/**
+ * Deactivates the account and erases what is stored about the person (docs/data.md,
+ * "Personal data"): the row is scrubbed but stays, so the references that remain (audit
+ * events, keys, partnerships) point to an id that no longer says who it was.
+ */
 export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { password: string }, ctx: RequestContext) {
   const user = await requireUser(deps, actor);
   await assertCurrentPassword(deps, user, input.password, "/body/password");
@@ -645,16 +653,22 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
     });
     if (!deleted) throw identityErrors.invalidRefreshToken();
     const sessions = await repo.revokeUserSessions(trx, user.id, "account_deleted", now);
+    // The platform stream first, then the companies' (sorted): every multi-stream writer locks in this order.
     await recordAuditEvent(trx, deps.clock, userEvent("user.deleted", ctx, user.id, user.id));
-    return { revoked: sessions, afterCommit };
+    // What other modules keep about the person (sessions, tokens, invitations, audit IPs): erased here.
+    const erased = await erasePersonalData(trx, allSources(deps.personalData), personOf(user), deps.clock);
+    return { revoked: sessions, afterCommit: [afterCommit, ...erased] };
   });
   await forgetSessions(deps, revoked);
-  await afterCommit();
+  for (const evict of afterCommit) await evict();
   securityEvent(deps, "user.deleted", ctx, { userId: user.id });
 }
 
+/** Everything stored about the signed-in person, one array per category (docs/data.md). */
 export async function exportMe(deps: IdentityDeps, actor: UserActor) {
-  return { user: await getMe(deps, actor), sessions: await listSessions(deps, actor), exportedAt: nowIso(deps) };
+  const user = await requireUser(deps, actor);
+  const categories = await collectPersonalData(deps.database.db, allSources(deps.personalData), personOf(user));
+  return { user: toPublicUser(user), exportedAt: nowIso(deps), ...categories };
 }
 
 /** Names and addresses of users, for other modules' listings (e.g. a company's members). */

@@ -153,7 +153,9 @@ export async function createInvitation(
         deps.clock,
         who,
         { companyId: tenant.companyId, action: "invitation.created", target: { type: "invitation", id: row.id } },
-        { email, role: input.role },
+        // Not the address: the hash chain keeps metadata for as long as the trail, and the
+        // invitee's address must go when they or the inviter erase their account.
+        { role: input.role },
       );
     });
   } catch (error) {

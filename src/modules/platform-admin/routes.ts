@@ -4,7 +4,7 @@ import { requireUser } from "../../platform/access/access.ts";
 import { ConflictError } from "../../platform/errors/app-error.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
-import { auditActorOf } from "../audit/index.ts";
+import { auditActorOf, operatorActorOf } from "../audit/index.ts";
 import * as companies from "../companies/index.ts";
 import * as identity from "../identity/index.ts";
 import * as schemas from "./schemas.ts";
@@ -99,7 +99,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         const { id } = request.params as { id: string };
         // Existence and status are checked on the locked row: a deleted company stays deleted.
         const status = suspended ? "suspended" : "active";
-        return companies.setCompanyStatus(options.companies, id, status, auditActorOf(request));
+        return companies.setCompanyStatus(options.companies, id, status, operatorActorOf(request));
       },
     );
   }

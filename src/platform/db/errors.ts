@@ -91,3 +91,33 @@ export function contentionError(): AppError {
     1,
   );
 }
+
+// ---- disk full ---------------------------------------------------------------------------
+// Kept apart from the mappings above: a full disk is not the client's fault and not a
+// transient hiccup either — it lasts until an operator frees space, so it has its own
+// problem code, its own log line (disk-full.ts) and its own readiness check.
+
+// SQLite primary result codes (the low byte of an extended code).
+const SQLITE_IOERR = 10;
+const SQLITE_FULL = 13;
+
+/**
+ * The database could not write for lack of space: SQLITE_FULL, SQLITE_IOERR (a write or
+ * fsync that failed, what a full disk gives outside the page allocator), PostgreSQL class
+ * 53100 disk_full, or an I/O error (58030) saying "No space left on device".
+ */
+export function isDiskFull(error: unknown): boolean {
+  const e = driverError(error);
+  if (!e) return false;
+  if (typeof e.errcode === "number" && [SQLITE_FULL, SQLITE_IOERR].includes(e.errcode & 0xff)) return true;
+  if (e.code === "53100") return true;
+  return e.code === "58030" && /no space left on device/i.test(e.message ?? "");
+}
+
+export function diskFullProblem(): AppError {
+  return new UnavailableError(
+    "database.disk_full",
+    "The database cannot store anything right now; nothing was changed. Retry later.",
+    60,
+  );
+}

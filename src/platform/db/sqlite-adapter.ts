@@ -13,6 +13,13 @@ function toSqlite(value: unknown): SqliteValue {
   return JSON.stringify(value);
 }
 
+const NOTHING_TO_ROLL_BACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
+
 /**
  * Adapts node:sqlite's DatabaseSync to the better-sqlite3-shaped interface Kysely's
  * SqliteDialect drives. Prepared statements are cached per SQL text (bounded), because
@@ -28,6 +35,10 @@ export function openSqlite(path: string, busyTimeoutMs: number): SqliteDatabase 
     raw,
     close: () => raw.close(),
     prepare(sql: string): SqliteStatement {
+      // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR):
+      // Kysely's rollback then fails with "cannot rollback - no transaction is active" and
+      // replaces the real error (a full disk became a 500 with that message). Nothing to undo.
+      if (/^rollback$/i.test(sql.trim()) && !raw.isTransaction) return NOTHING_TO_ROLL_BACK;
       let stmt = cache.get(sql);
       if (!stmt) {
         stmt = raw.prepare(sql);

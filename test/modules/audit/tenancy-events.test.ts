@@ -98,6 +98,36 @@ for (const engine of await enginesUnderTest()) {
       assert.deepEqual(parseJson(denied?.metadata), { permission: "company:delete" });
     });
 
+    it("records a partner's member refused here without their IP address or User-Agent", async () => {
+      const partnerOwner = await newUser(h, "partner-owner");
+      const partnerCo = await createCompany(h.app, partnerOwner, `partner-co-${engine.engine}`);
+      const requested = await h.app.inject({
+        method: "POST",
+        url: `/api/v1/companies/${partnerCo.id}/partners`,
+        headers: partnerOwner.headers,
+        payload: { partnerSlug: "audited-co", scopes: ["company:read"] },
+      });
+      assert.equal(requested.statusCode, 201, requested.body);
+      const accepted = await h.app.inject({
+        method: "POST",
+        url: `/api/v1/companies/${company.id}/partners/${requested.json().id}/accept`,
+        headers: owner.headers,
+      });
+      assert.equal(accepted.statusCode, 200, accepted.body);
+      const refused = await h.app.inject({
+        method: "PATCH",
+        url: `/api/v1/companies/${company.id}`,
+        headers: { ...partnerOwner.headers, "user-agent": "partner-browser" },
+        payload: { name: "Taken over" },
+      });
+      assert.equal(refused.statusCode, 403);
+      const denied = (await events("access.denied")).find((e) => e.actor_id === partnerOwner.userId);
+      assert.ok(denied, "the refusal is recorded in the company's trail");
+      assert.deepEqual([denied.ip, denied.user_agent], [null, null]);
+      const own = (await events("access.denied")).find((e) => e.actor_id === viewer.userId);
+      assert.equal(own?.ip, "127.0.0.1", "the company's own member keeps their address in its trail");
+    });
+
     it("records company suspension, the kill switch and flags by the platform admin who changed them", async () => {
       const admin = await newUser(h, "admin");
       await makePlatformAdmin(h, admin.userId);
@@ -118,8 +148,28 @@ for (const engine of await enginesUnderTest()) {
         payload: { enabled: false },
       });
       assert.equal(toggled.statusCode, 200, toggled.body);
-      assert.equal((await events("company.suspended"))[0]?.actor_id, admin.userId);
-      assert.equal((await events("company.unsuspended"))[0]?.actor_id, admin.userId);
+      for (const action of ["company.suspended", "company.unsuspended"]) {
+        // The company's trail names the operator by role only; the platform's keeps who and from where.
+        const [tenantSide] = await events(action);
+        assert.deepEqual(
+          [tenantSide?.actor_type, tenantSide?.actor_id, tenantSide?.ip, tenantSide?.user_agent],
+          ["system", "platform_admin", null, null],
+        );
+        const listed = await h.app.inject({
+          url: `/api/v1/companies/${company.id}/audit-events?action=${action}`,
+          headers: owner.headers,
+        });
+        assert.ok(!listed.body.includes(admin.userId), "the company never sees the operator's id");
+        const platformSide = await h.database.handle.db
+          .selectFrom("audit_events")
+          .selectAll()
+          .where("action", "=", action)
+          .where("company_id", "is", null)
+          .executeTakeFirstOrThrow();
+        assert.equal(platformSide.actor_id, admin.userId);
+        assert.equal(platformSide.ip, "127.0.0.1");
+        assert.equal(parseJson<{ companyId: string }>(platformSide.metadata).companyId, company.id);
+      }
       const flag = await h.database.handle.db
         .selectFrom("audit_events")
         .selectAll()
@@ -146,7 +196,7 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(invited.statusCode, 201, invited.body);
       const [created] = await events("invitation.created");
       assert.equal(created?.target_id, invited.json().id);
-      assert.deepEqual(parseJson(created?.metadata), { email: "invitee@example.com", role: "member" });
+      assert.deepEqual(parseJson(created?.metadata), { role: "member" });
       const other = await createCompany(h.app, await newUser(h, "other"), "audited-partner");
       const requested = await h.app.inject({
         method: "POST",

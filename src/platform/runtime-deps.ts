@@ -4,6 +4,7 @@ import { loadSigningKeys } from "./auth/signing-keys.ts";
 import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
 import { databaseReadinessCheck } from "./db/connect.ts";
+import { schemaReadinessCheck } from "./db/schema-readiness.ts";
 import { openDatabaseForServer } from "./db/startup.ts";
 import type { Deps } from "./deps.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
@@ -36,6 +37,7 @@ export async function createRuntimeDeps(
   closers.push(async () => signingKeys.close());
   const database = await openDatabaseForServer(config, logger, options);
   readinessChecks.push(databaseReadinessCheck(database));
+  readinessChecks.push(schemaReadinessCheck(database, { required: !config.SERVE_PENDING_MIGRATIONS }));
   closers.push(() => database.close());
   let redis: Deps["redis"];
   if (config.REDIS_URL) {

@@ -82,6 +82,22 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
     }
   });
 
+  it("does not log scrapes at info, nor count them in the request histogram", async () => {
+    await scrape(t);
+    await scrape(t);
+    const body = await scrape(t);
+    assert.doesNotMatch(body, /rampart_http_request_duration_seconds_count\{[^}]*route="\/metrics"/);
+    const scrapeLines = t.logs.lines().filter((l) => l.route === "/metrics" || l.path === "/metrics");
+    assert.deepEqual(scrapeLines, []);
+    // Other requests still are both.
+    await t.app.inject({ url: "/.well-known/jwks.json" });
+    assert.match(
+      await scrape(t),
+      /rampart_http_request_duration_seconds_count\{[^}]*route="\/\.well-known\/jwks\.json"/,
+    );
+    assert.ok(t.logs.lines().some((l) => l.msg === "request completed" && l.route === "/.well-known/jwks.json"));
+  });
+
   for (const [what, authorization] of [
     ["no Authorization header", undefined],
     ["a wrong token", "Bearer wrong-token-0123456789"],

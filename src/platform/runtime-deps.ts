@@ -7,6 +7,7 @@ import { databaseReadinessCheck } from "./db/connect.ts";
 import { schemaReadinessCheck } from "./db/schema-readiness.ts";
 import { openDatabaseForServer } from "./db/startup.ts";
 import type { Deps } from "./deps.ts";
+import { mailSettingsReadinessCheck } from "./health/mail-settings-readiness.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
 import { createMailer } from "./mail/mailer.ts";
@@ -59,6 +60,7 @@ export async function createRuntimeDeps(
   // Registered after Redis, so closed before it (closers run in reverse).
   closers.push(() => cache.close());
   const mailer = createMailer(config, logger);
+  if (config.APP_ENV === "production") readinessChecks.push(mailSettingsReadinessCheck(config));
   // Queued mail gets a short chance to go out; what is left is written to the outbox's failed/.
   closers.push(async () => {
     await mailer.drain(MAIL_DRAIN_ON_SHUTDOWN_MS);

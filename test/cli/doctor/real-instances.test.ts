@@ -75,6 +75,8 @@ describe("rampart doctor against a real production instance whose kill switch is
       TRUSTED_HOSTS: "127.0.0.1,localhost",
       CORS_ORIGINS: FRONT_END,
       PLATFORM_STATE_POLL_MS: "100",
+      SMTP_URL: "smtp://relay.invalid:587",
+      PUBLIC_APP_URL: FRONT_END,
     };
     assert.equal(rampart(["migrate", "up"]).status, 0);
     server = await startServerProcess(env, 60_000);

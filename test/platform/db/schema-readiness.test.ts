@@ -28,6 +28,9 @@ function productionEnv(databaseUrl: string, dataDir: string): Record<string, str
     JWT_PRIVATE_KEY: testProductionSigningKey(),
     CORS_ORIGINS: "https://app.example.com",
     TRUSTED_HOSTS: "127.0.0.1,localhost",
+    // Production is ready only with mail that reaches users (mail-settings-readiness.test.ts).
+    SMTP_URL: "smtp://relay.invalid:587",
+    PUBLIC_APP_URL: "https://app.example.com",
   };
 }
 

@@ -81,7 +81,7 @@ describe(
       assert.throws(() => composeRampartEnv(), /compose\.yaml requires SMTP_URL/);
     });
 
-    it("passes every check of `rampart doctor --production`, and its metrics port serves Prometheus", async () => {
+    it("passes every check of rampart doctor --production, and its metrics port serves Prometheus", async () => {
       const { code, report, status } = await doctorJson([
         "--url",
         server.url,

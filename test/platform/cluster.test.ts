@@ -110,7 +110,7 @@ describe("cluster mode (WORKERS > 1)", () => {
     assert.ok(server.lines.some(msg("workers crash in a loop; giving up")));
   });
 
-  it("a supervised server started by `rampart serve` exits 0 after every drain, stop after stop", async () => {
+  it("a supervised server started by rampart serve exits 0 after every drain, stop after stop", async () => {
     // The CLI awaits a promise the server never settles; the supervisor's own exit is the only
     // way out. If the supervisor missed its last worker's exit, Node would find the event loop
     // empty and exit 13 ("unsettled top-level await") instead: a failed deploy under systemd.

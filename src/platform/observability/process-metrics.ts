@@ -54,26 +54,26 @@ function eventLoopDelayGauges(): Metric[] {
   const histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
   histogram.enable();
   const resolutionNs = DELAY_RESOLUTION_MS * 1e6;
-  let readAt = 0;
-  const gauges = EVENT_LOOP_DELAY_STATS.map(
-    ([name, help, read]) =>
+  const gauges: Gauge[] = [];
+  // Read all seven at once, then reset: one window per scrape. Attached to the first gauge
+  // only, which a scrape collects first (metrics are read in registration order).
+  const snapshot = () => {
+    for (const [index, [, , read, kind]] of EVENT_LOOP_DELAY_STATS.entries()) {
+      const raw = histogram.count === 0 ? 0 : read(histogram);
+      const delayNs = kind === "spread" ? raw : Math.max(0, raw - resolutionNs);
+      gauges[index]?.set(Number.isFinite(delayNs) ? delayNs / 1e9 : 0);
+    }
+    histogram.reset();
+  };
+  for (const [index, [name, help]] of EVENT_LOOP_DELAY_STATS.entries()) {
+    gauges.push(
       new Gauge({
         name,
         help: `${help} of the event-loop delay since the last scrape, in seconds (the sampling interval excluded).`,
         registers: [],
-        collect() {
-          // One scrape reads all seven, then resets; a histogram with no sample yet reads 0.
-          const now = Date.now();
-          if (now - readAt < 50) return;
-          readAt = now;
-          for (const [index, [, , readStat, kind]] of EVENT_LOOP_DELAY_STATS.entries()) {
-            const raw = histogram.count === 0 ? 0 : readStat(histogram);
-            const delayNs = kind === "spread" ? raw : Math.max(0, raw - resolutionNs);
-            (gauges[index] as Gauge).set(Number.isFinite(delayNs) ? delayNs / 1e9 : 0);
-          }
-          histogram.reset();
-        },
+        ...(index === 0 ? { collect: snapshot } : {}),
       }),
-  );
+    );
+  }
   return gauges as unknown as Metric[];
 }

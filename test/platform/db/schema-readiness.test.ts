@@ -153,7 +153,7 @@ describe("a schema behind the code", () => {
       const client = new pg.Client({ connectionString: schema.url });
       await client.connect();
       const tables = await client.query(
-        "select count(*)::int as n from information_schema.tables where table_name = 'users'",
+        "select count(*)::int as n from information_schema.tables where table_name = 'users' and table_schema = current_schema()",
       );
       await client.end();
       assert.equal(tables.rows[0].n, 0, "a refused start migrates nothing");

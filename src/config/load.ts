@@ -15,6 +15,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** A rule read a setting that failed to parse; the rule is skipped. */
+class RuleInputUnparsed extends Error {}
+
 /**
  * Reads every declared setting from `env`, applies defaults, converts and validates,
  * and returns a frozen Config. Collects all problems before throwing so an operator
@@ -42,8 +45,22 @@ export function loadConfig(
       problems.push({ name, message: `must be ${describeExpected(spec.schema)}${got}`, example: spec.example });
     }
   }
-  if (problems.length === 0) {
-    for (const rule of rules) problems.push(...rule(resolved));
+  // Every rule runs, on whatever parsed: an operator sees all problems in one run, not the
+  // cross-setting ones only after fixing the rest. A rule that reads a setting which did not
+  // parse is skipped — its verdict would rest on a value the operator has yet to fix.
+  const unparsed = new Set(problems.map((p) => p.name));
+  const view = new Proxy(resolved, {
+    get(target, name) {
+      if (typeof name === "string" && unparsed.has(name)) throw new RuleInputUnparsed();
+      return target[name as string];
+    },
+  });
+  for (const rule of rules) {
+    try {
+      problems.push(...rule(view));
+    } catch (error) {
+      if (!(error instanceof RuleInputUnparsed)) throw error;
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(resolved) as Config;

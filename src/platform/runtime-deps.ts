@@ -4,8 +4,10 @@ import { loadSigningKeys } from "./auth/signing-keys.ts";
 import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
 import { systemClock } from "./clock.ts";
 import { databaseReadinessCheck } from "./db/connect.ts";
+import { schemaReadinessCheck } from "./db/schema-readiness.ts";
 import { openDatabaseForServer } from "./db/startup.ts";
 import type { Deps } from "./deps.ts";
+import { mailSettingsReadinessCheck } from "./health/mail-settings-readiness.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
 import { createMailer } from "./mail/mailer.ts";
@@ -36,6 +38,7 @@ export async function createRuntimeDeps(
   closers.push(async () => signingKeys.close());
   const database = await openDatabaseForServer(config, logger, options);
   readinessChecks.push(databaseReadinessCheck(database));
+  readinessChecks.push(schemaReadinessCheck(database, { required: !config.SERVE_PENDING_MIGRATIONS }));
   closers.push(() => database.close());
   let redis: Deps["redis"];
   if (config.REDIS_URL) {
@@ -57,6 +60,7 @@ export async function createRuntimeDeps(
   // Registered after Redis, so closed before it (closers run in reverse).
   closers.push(() => cache.close());
   const mailer = createMailer(config, logger);
+  if (config.APP_ENV === "production") readinessChecks.push(mailSettingsReadinessCheck(config));
   // Queued mail gets a short chance to go out; what is left is written to the outbox's failed/.
   closers.push(async () => {
     await mailer.drain(MAIL_DRAIN_ON_SHUTDOWN_MS);

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
-import { describe, it } from "node:test";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { configProblems } from "../helpers/config.ts";
 
@@ -26,7 +29,7 @@ describe("auth settings", () => {
   it("production without a signing key is a config error naming both ways to give one", () => {
     assert.match(
       configProblems({ APP_ENV: "production" }),
-      /JWT_PRIVATE_KEY: is required in production \(or JWT_PRIVATE_KEY_FILE\)/,
+      /JWT_PRIVATE_KEY: is required in production: a PEM private key .*, or its file, e\.g\. JWT_PRIVATE_KEY_FILE=/,
     );
     assert.equal(
       loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt.pem" }).APP_ENV,
@@ -89,25 +92,77 @@ describe("auth settings", () => {
     assert.match(result.stderr, /JWT_PRIVATE_KEY: is required in production/);
   });
 
-  it("a key file that cannot be read stops startup (exit 1) with a fatal line naming the file", () => {
+  it("the missing-key message gives a working example: the _FILE variable under its own name", () => {
     const result = spawnSync(process.execPath, ["src/main.ts"], {
       cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        APP_ENV: "production",
-        PORT: "0",
-        DATABASE_URL: "sqlite::memory:",
-        JWT_PRIVATE_KEY_FILE: "/nonexistent/jwt.pem",
-      },
+      env: { PATH: process.env.PATH, APP_ENV: "production", PORT: "0" },
       encoding: "utf8",
       timeout: 15_000,
     });
-    assert.equal(result.status, 1);
-    const fatal = result.stdout
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
-      .find((line) => line.level === "fatal");
-    assert.equal(fatal?.msg, "startup failed: JWT_PRIVATE_KEY_FILE: cannot read /nonexistent/jwt.pem (ENOENT)");
+    assert.match(
+      result.stderr,
+      /JWT_PRIVATE_KEY: is required in production.*JWT_PRIVATE_KEY_FILE=\/run\/secrets\/jwt-private-key\.pem/,
+    );
+    assert.doesNotMatch(result.stderr, /JWT_PRIVATE_KEY=\/run/, "a path is not a PEM key");
+  });
+
+  describe("a key file that cannot serve stops startup with exit 78 and one line naming the problem, no stack", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rampart-keyfile-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (name: string, pem: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, pem);
+      return path;
+    };
+    const pem = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }).toString();
+    const cases: [string, () => Record<string, string>, RegExp][] = [
+      [
+        "a missing file",
+        () => ({ JWT_PRIVATE_KEY_FILE: "/nonexistent/jwt.pem" }),
+        /JWT_PRIVATE_KEY_FILE: cannot read \/nonexistent\/jwt\.pem \(ENOENT\)/,
+      ],
+      [
+        "an RSA-1024 key",
+        () => ({
+          JWT_PRIVATE_KEY_FILE: write(
+            "rsa1024.pem",
+            pem(generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey),
+          ),
+        }),
+        /JWT_PRIVATE_KEY_FILE \(.*rsa1024\.pem\)/,
+      ],
+      [
+        "an EC key with JWT_ALG=RS256",
+        () => ({
+          JWT_ALG: "RS256",
+          JWT_PRIVATE_KEY_FILE: write("ec.pem", pem(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey)),
+        }),
+        /JWT_ALG is RS256 but JWT_PRIVATE_KEY_FILE \(.*ec\.pem\) holds a ES256 key/,
+      ],
+    ];
+    for (const [name, env, reason] of cases) {
+      it(name, () => {
+        const result = spawnSync(process.execPath, ["src/main.ts"], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, APP_ENV: "production", PORT: "0", DATABASE_URL: "sqlite::memory:", ...env() },
+          encoding: "utf8",
+          timeout: 15_000,
+        });
+        assert.equal(result.status, 78, result.stderr);
+        const lines = result.stderr.split("\n").filter(Boolean);
+        assert.equal(lines.length, 1, result.stderr);
+        assert.match(lines[0] ?? "", /^Invalid configuration: /);
+        assert.match(lines[0] ?? "", reason);
+        const fatal = result.stdout
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => JSON.parse(line))
+          .find((line) => line.level === "fatal");
+        assert.match(fatal?.msg ?? "", /^startup refused: /);
+        assert.match(fatal?.msg ?? "", reason);
+        assert.equal(fatal?.err, undefined, "no error object, so no stack");
+        assert.doesNotMatch(result.stdout + result.stderr, /\n?\s+at .*:\d+:\d+/);
+      });
+    }
   });
 });

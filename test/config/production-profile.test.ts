@@ -82,6 +82,53 @@ describe("production profile", () => {
     assert.match(configProblems({ WORKERS: "many" }), /WORKERS: must be auto or a whole number/);
   });
 
+  it("lists every problem in one run: bad values and the cross-setting and production rules on what parsed", () => {
+    const problems = configProblems({
+      APP_ENV: "production",
+      // Three values that do not parse…
+      LOG_LEVEL: "loud",
+      DB_POOL_MAX: "0",
+      SHUTDOWN_TIMEOUT_MS: "soon",
+      // …and every rule still judged on the rest.
+      CORS_ORIGINS: "*",
+      CORS_CREDENTIALS: "false",
+      TRUST_PROXY: "true",
+      COOKIE_SECURE: "false",
+      WORKERS: "2",
+      PORT: "8000",
+      METRICS_PORT: "8000",
+      RATE_LIMIT_USER: "min=100,hour=1000,burst=10",
+    });
+    const expected = [
+      /LOG_LEVEL: must be one of/,
+      /DB_POOL_MAX: must be an integer from 1 to 1000/,
+      /SHUTDOWN_TIMEOUT_MS: must be an integer/,
+      /CORS_ORIGINS: \* \(any origin\) is refused in production/,
+      /TRUST_PROXY: /,
+      /COOKIE_SECURE: must be true in production/,
+      /WORKERS: is 2 but the database is SQLite/,
+      /METRICS_PORT: must differ from PORT/,
+      /JWT_PRIVATE_KEY: is required in production/,
+      /RATE_LIMIT_USER: burst must be at least min/,
+    ];
+    for (const pattern of expected) assert.match(problems, pattern);
+    assert.match(problems, /^Invalid configuration \(10 problems\):/);
+  });
+
+  it("skips only the rules that read a value which did not parse (no verdict on a guess)", () => {
+    // DATABASE_URL does not parse: whether WORKERS=2 is safe depends on it, so it is not judged…
+    const problems = configProblems({
+      ...SAFE,
+      DATABASE_URL: "mysql://db/rampart",
+      WORKERS: "2",
+      COOKIE_SECURE: "false",
+    });
+    assert.match(problems, /DATABASE_URL: must be one of postgres/);
+    assert.doesNotMatch(problems, /WORKERS:/);
+    // …while the rules that do not read it still are.
+    assert.match(problems, /COOKIE_SECURE: must be true in production/);
+  });
+
   it("the server exits 78 before listening, listing every unsafe setting at once without secrets", () => {
     const result = spawnSync(process.execPath, ["src/main.ts"], {
       cwd: ROOT,

@@ -3,13 +3,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { settings } from "../../src/config/settings/index.ts";
+import { compose, composeRampartEnv } from "../helpers/compose.ts";
 
 // There is no Docker engine here: these tests hold the deployment files to what the code
 // provides (routes, settings, commands), so they cannot drift into describing another app.
 const ROOT = new URL("../../", import.meta.url).pathname;
 const read = (path: string) => readFileSync(`${ROOT}${path}`, "utf8");
 const dockerfile = read("Dockerfile");
-const compose = read("compose.yaml");
 const nginx = read("deploy/nginx.conf");
 const openapiPaths = Object.keys((JSON.parse(read("openapi.json")) as { paths: Record<string, unknown> }).paths);
 
@@ -17,24 +17,6 @@ const openapiPaths = Object.keys((JSON.parse(read("openapi.json")) as { paths: R
 function finalStage(): string[] {
   const stages = dockerfile.split(/^FROM /m).slice(1);
   return (stages.at(-1) ?? "").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
-}
-
-/** The environment every Rampart service of compose.yaml gets, ${VAR:-default} resolved to its default. */
-function composeRampartEnv(): Record<string, string> {
-  const lines = compose.split("\n");
-  const start = lines.findIndex((l) => l.includes("environment: &rampart-env"));
-  assert.ok(start > 0, "compose.yaml anchors the Rampart environment as &rampart-env");
-  const env: Record<string, string> = {};
-  for (const line of lines.slice(start + 1)) {
-    const match = /^ {4}([A-Z][A-Z0-9_]*): (.*)$/.exec(line);
-    if (!match) {
-      if (/^ {4}#/.test(line)) continue;
-      break;
-    }
-    const [, name = "", raw = ""] = match;
-    env[name] = raw.replace(/^"(.*)"$/, "$1").replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1");
-  }
-  return env;
 }
 
 describe("Dockerfile", () => {
@@ -66,6 +48,9 @@ describe("Dockerfile", () => {
   });
 });
 
+/** What an operator exports before `docker compose up` (compose.yaml's header says so). */
+const OPERATOR = { SMTP_URL: "smtps://rampart:change-me@smtp.example.com:465" };
+
 describe("compose.yaml", () => {
   it("runs PostgreSQL, Redis, a migration step, two Rampart instances and nginx", () => {
     for (const service of ["postgres", "redis", "migrate", "rampart-1", "rampart-2", "nginx"]) {
@@ -76,7 +61,7 @@ describe("compose.yaml", () => {
   });
 
   it("gives the instances a valid production configuration of known settings", () => {
-    const env = composeRampartEnv();
+    const env = composeRampartEnv(OPERATOR);
     for (const name of Object.keys(env)) assert.ok(name in settings, `${name} is a Rampart setting`);
     const config = loadConfig(env);
     assert.equal(config.APP_ENV, "production");
@@ -87,7 +72,7 @@ describe("compose.yaml", () => {
   });
 
   it("lets a drain finish before the engine kills a container", () => {
-    const env = composeRampartEnv();
+    const env = composeRampartEnv(OPERATOR);
     const grace = Number(/stop_grace_period: (\d+)s/.exec(compose)?.[1]) * 1000;
     assert.ok(grace > Number(env.SHUTDOWN_DRAIN_DELAY_MS) + Number(env.SHUTDOWN_TIMEOUT_MS));
   });
@@ -109,7 +94,7 @@ describe("deploy/nginx.conf", () => {
     assert.ok(nginxIdleMs < loadConfig({}).KEEP_ALIVE_TIMEOUT_MS, "nginx closes idle connections first");
     // A pooled connection idle through a whole drain must be retired by nginx before the
     // instance closes its idle connections, or a POST written on it at that moment is a 502.
-    const drainMs = Number(composeRampartEnv().SHUTDOWN_DRAIN_DELAY_MS);
+    const drainMs = Number(composeRampartEnv(OPERATOR).SHUTDOWN_DRAIN_DELAY_MS);
     assert.ok(nginxIdleMs < drainMs, `nginx keeps idle upstream connections ${nginxIdleMs} ms < drain ${drainMs} ms`);
     assert.match(nginx, /proxy_next_upstream error timeout http_502 http_504;/);
     // A 503 is Rampart's answer (kill switch): retrying it would mark every instance down.

@@ -16,11 +16,19 @@ export interface ServerProcess {
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** Starts the real `rampart` server process on an ephemeral port and waits until it listens. */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 15_000): Promise<ServerProcess> {
+/**
+ * Starts the real `rampart` server process on an ephemeral port and waits until it listens.
+ * `argv` is the script and its arguments: `src/main.ts` by default, or the CLI's
+ * `src/cli/main.ts serve` as an operator (and `bin/rampart`) runs it.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+  argv: readonly string[] = ["src/main.ts"],
+): Promise<ServerProcess> {
   // Never the checkout's ./data: a test's server gets its own database and keys unless it names a directory.
   const ownDataDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), "rampart-server-")) : undefined;
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  const child = spawn(process.execPath, [...argv], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

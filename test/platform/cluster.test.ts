@@ -109,4 +109,22 @@ describe("cluster mode (WORKERS > 1)", () => {
     assert.deepEqual(delays.slice(0, 5), [100, 200, 400, 800, 1600]);
     assert.ok(server.lines.some(msg("workers crash in a loop; giving up")));
   });
+
+  it("a supervised server started by rampart serve exits 0 after every drain, stop after stop", async () => {
+    // The CLI awaits a promise the server never settles; the supervisor's own exit is the only
+    // way out. If the supervisor missed its last worker's exit, Node would find the event loop
+    // empty and exit 13 ("unsettled top-level await") instead: a failed deploy under systemd.
+    const dir = await dataDir();
+    for (let run = 1; run <= 8; run++) {
+      const server = await startServerProcess({ WORKERS: "2", DATA_DIR: dir }, 60_000, ["src/cli/main.ts", "serve"]);
+      await nthLine(server, msg("all workers listening"));
+      server.child.kill("SIGTERM");
+      const code = await exitCode(server);
+      assert.equal(code, 0, `stop #${run} exited ${code}: ${server.stderr.join(" | ")}`);
+      assert.ok(
+        server.lines.some((l) => l.msg === "all workers stopped" && l.exitCode === 0),
+        `stop #${run}`,
+      );
+    }
+  });
 });

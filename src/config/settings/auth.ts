@@ -76,10 +76,10 @@ const signingKeyRule: ConfigRule = (config) => {
   if (inline !== undefined && file !== undefined) {
     problems.push({ name: "JWT_PRIVATE_KEY", message: "set either JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both" });
   } else if (config.APP_ENV === "production" && inline === undefined && file === undefined) {
+    // No `example`: it would print as JWT_PRIVATE_KEY=<a path>, which is not a key.
     problems.push({
       name: "JWT_PRIVATE_KEY",
-      message: "is required in production (or JWT_PRIVATE_KEY_FILE): a PEM private key that signs access tokens",
-      example: authSettings.JWT_PRIVATE_KEY_FILE.example,
+      message: `is required in production: a PEM private key that signs access tokens, or its file, e.g. JWT_PRIVATE_KEY_FILE=${authSettings.JWT_PRIVATE_KEY_FILE.example}`,
     });
   }
   if (inline !== undefined) {

@@ -58,6 +58,13 @@ export const databaseSettings = {
     description: "Apply pending migrations at startup. Default: true outside production.",
     example: "false",
   },
+  SERVE_PENDING_MIGRATIONS: {
+    schema: Type.Boolean(),
+    default: "false",
+    description:
+      "Start and report ready although this release's migrations are not applied yet: only for a release known to work on the previous schema (expand-then-contract). false: such a start is refused (exit 78) and readiness answers 503 while the schema is behind.",
+    example: "false",
+  },
 } satisfies SettingGroup;
 
 export const databaseRules: ConfigRule[] = [];

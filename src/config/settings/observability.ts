@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { TRACES_SAMPLERS } from "../../platform/observability/traces-samplers.ts";
 import type { ConfigRule, SettingGroup } from "../setting.ts";
 
 export const observabilitySettings = {
@@ -32,6 +33,19 @@ export const observabilitySettings = {
     description:
       "OpenTelemetry collector (OTLP/HTTP) base URL; traces go to <url>/v1/traces. Unset: tracing off, nothing loaded.",
     example: "http://127.0.0.1:4318",
+  },
+  OTEL_TRACES_SAMPLER: {
+    schema: Type.Union(TRACES_SAMPLERS.map((name) => Type.Literal(name))),
+    default: "parentbased_always_on",
+    description:
+      "Which traces are kept (OpenTelemetry's standard variable): always_on | always_off | traceidratio | parentbased_always_on | parentbased_always_off | parentbased_traceidratio. A trace starts only at an incoming request; background work starts none.",
+    example: "parentbased_traceidratio",
+  },
+  OTEL_TRACES_SAMPLER_ARG: {
+    schema: Type.Number({ minimum: 0, maximum: 1 }),
+    default: "1",
+    description: "The ratio of traces kept by the traceidratio samplers, from 0 to 1.",
+    example: "0.1",
   },
   OTEL_SERVICE_NAME: {
     schema: Type.String({ minLength: 1 }),

@@ -78,13 +78,16 @@ const TIER_SETTINGS = [
 ].map((t) => `RATE_LIMIT_${t}`);
 
 export const rateLimitRules: ConfigRule[] = [
-  (c) =>
-    TIER_SETTINGS.flatMap((name) => {
-      const limits = parseTierSpec(String(c[name]));
-      return limits.burst < limits.perMinute
-        ? [{ name, message: "burst must be at least min", example: DEFAULT_TIER_SPECS.public }]
-        : [];
-    }),
+  // One rule per tier: a tier that does not parse skips only its own check.
+  ...TIER_SETTINGS.map(
+    (name): ConfigRule =>
+      (c) => {
+        const limits = parseTierSpec(String(c[name]));
+        return limits.burst < limits.perMinute
+          ? [{ name, message: "burst must be at least min", example: DEFAULT_TIER_SPECS.public }]
+          : [];
+      },
+  ),
   (c) => {
     const unknown = String(c.RATE_LIMIT_ROUTES)
       .split(",")

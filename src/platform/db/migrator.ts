@@ -33,14 +33,36 @@ export interface MigrationStatus {
 }
 
 /** The applied history no longer matches the files: refusing to run is safer than guessing. */
-export class MigrationIntegrityError extends Error {}
+export class MigrationIntegrityError extends Error {
+  override name = "MigrationIntegrityError";
+}
 
-export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
-  const files = readdirSync(dir)
+/** The database is behind the code: migrations this release ships are not applied yet. */
+export class PendingMigrationsError extends Error {
+  override name = "PendingMigrationsError";
+  readonly pending: readonly string[];
+  constructor(pending: readonly string[]) {
+    super(
+      `the database schema is behind this release: ${pending.length} migration${pending.length === 1 ? "" : "s"} pending (${pending.join(", ")}); run \`rampart migrate up\` first (or set MIGRATE_ON_START=true), or set SERVE_PENDING_MIGRATIONS=true if this release is known to work on the older schema`,
+    );
+    this.pending = pending;
+  }
+}
+
+function migrationFiles(dir: string): string[] {
+  return readdirSync(dir)
     .filter((f) => MIGRATION_FILE.test(f))
     .sort();
+}
+
+/** The names of the migrations this release ships, in order, without loading them. */
+export function migrationNames(dir: string = MIGRATIONS_DIR): string[] {
+  return migrationFiles(dir).map((f) => f.replace(/\.ts$/, ""));
+}
+
+export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
   const migrations: Migration[] = [];
-  for (const file of files) {
+  for (const file of migrationFiles(dir)) {
     const path = join(dir, file);
     const checksum = createHash("sha256").update(readFileSync(path)).digest("hex");
     const module = (await import(pathToFileURL(path).href)) as MigrationModule;
@@ -105,9 +127,31 @@ export async function migrationStatus(
   return statuses.sort((a, b) => (order.get(a.name) ?? -1) - (order.get(b.name) ?? -1));
 }
 
-/** Throws MigrationIntegrityError naming any applied migration whose file changed or vanished. */
-export async function verifyMigrations(handle: DatabaseHandle, migrations: readonly Migration[]): Promise<void> {
-  assertIntegrity(await migrationStatus(handle, migrations));
+/**
+ * Throws MigrationIntegrityError naming any applied migration whose file changed or vanished;
+ * returns the names of the pending ones.
+ */
+export async function verifyMigrations(handle: DatabaseHandle, migrations: readonly Migration[]): Promise<string[]> {
+  const statuses = await migrationStatus(handle, migrations);
+  assertIntegrity(statuses);
+  return statuses.filter((s) => s.state === "pending").map((s) => s.name);
+}
+
+/**
+ * The names among `expected` that the database has not applied, read without writing
+ * (no history table is created): a database never migrated has them all pending.
+ */
+export async function pendingMigrationNames(handle: DatabaseHandle, expected: readonly string[]): Promise<string[]> {
+  let applied: Set<string>;
+  try {
+    const rows = await handle.db.selectFrom("rampart_migrations").select("name").execute();
+    applied = new Set(rows.map((r) => r.name));
+  } catch (error) {
+    // Only "no history table" means never migrated; an unreachable database is the database check's to report.
+    if (!/rampart_migrations/.test(String((error as Error).message))) throw error;
+    applied = new Set();
+  }
+  return expected.filter((name) => !applied.has(name));
 }
 
 /**

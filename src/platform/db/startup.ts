@@ -2,13 +2,16 @@ import type { Config } from "../../config/settings/index.ts";
 import type { Logger } from "../logging/logger.ts";
 import { withTimeout } from "../timeout.ts";
 import { type DatabaseHandle, openDatabase } from "./connect.ts";
-import { loadMigrations, migrateUp, verifyMigrations } from "./migrator.ts";
+import { loadMigrations, migrateUp, PendingMigrationsError, verifyMigrations } from "./migrator.ts";
 
 /**
  * Opens the database for a server process: reachable within DB_CONNECT_TIMEOUT_MS or
  * startup fails with the reason; applied migrations must match their files; pending ones
  * are applied when MIGRATE_ON_START is on — unless `migrate` is false: cluster workers
- * only verify, because their supervisor migrated once before forking them.
+ * only verify, because their supervisor migrated once before forking them. Pending
+ * migrations that are not applied refuse the start (PendingMigrationsError): code on an
+ * older schema fails request by request ("no such table"), which is worse than not
+ * starting — unless SERVE_PENDING_MIGRATIONS says this release works on the older schema.
  */
 export async function openDatabaseForServer(
   config: Config,
@@ -23,7 +26,9 @@ export async function openDatabaseForServer(
       const applied = await migrateUp(handle, migrations, logger);
       if (applied.length > 0) logger.info({ applied }, "migrations applied at startup");
     } else {
-      await verifyMigrations(handle, migrations);
+      const pending = await verifyMigrations(handle, migrations);
+      if (pending.length > 0 && !config.SERVE_PENDING_MIGRATIONS) throw new PendingMigrationsError(pending);
+      if (pending.length > 0) logger.warn({ pending }, "serving with migrations pending (SERVE_PENDING_MIGRATIONS)");
     }
     return handle;
   } catch (error) {

@@ -2,15 +2,12 @@ import cluster from "node:cluster";
 import type { Env } from "../../config/load.ts";
 import { loadConfigReporting } from "../../config/load-reporting.ts";
 import type { Config } from "../../config/settings/index.ts";
-import { exitAfterFlush } from "../logging/exit.ts";
 import { createLogger } from "../logging/logger.ts";
 import { startTracingIfConfigured } from "../observability/start-tracing.ts";
 import type { RuntimeDeps } from "../runtime-deps.ts";
 import { createShutdown, installSignalHandlers } from "./shutdown.ts";
+import { EXIT_CONFIG, exitOnStartupFailure } from "./startup-failure.ts";
 import { workerCount } from "./worker-count.ts";
-
-/** sysexits.h EX_CONFIG: the conventional exit status for a configuration error. */
-export const EXIT_CONFIG = 78;
 
 /** Reads and validates the configuration; on failure prints every problem and exits 78. */
 export function loadConfigOrExit(env: Env, stderr: NodeJS.WritableStream = process.stderr): Config {
@@ -50,8 +47,7 @@ export async function runServer(env: Env): Promise<void> {
     // A worker's supervisor has migrated already; several workers migrating at once would race.
     runtime = await createRuntimeDeps(config, logger, worker ? { migrate: false } : {});
   } catch (error) {
-    logger.fatal({ err: error }, `startup failed: ${(error as Error).message}`);
-    exitAfterFlush(logger, 1);
+    exitOnStartupFailure(error, logger);
     return;
   }
   const app = await buildApp(config, { ...runtime.deps, tracing });

@@ -7,9 +7,8 @@ import { systemClock } from "../clock.ts";
 import { openDatabaseForServer } from "../db/startup.ts";
 import { exitAfterFlush } from "../logging/exit.ts";
 import type { Logger } from "../logging/logger.ts";
-
-/** sysexits.h EX_CONFIG; a worker exiting with it will not do better on a restart. */
-const EXIT_CONFIG = 78;
+// EXIT_CONFIG: a worker exiting with it will not do better on a restart.
+import { EXIT_CONFIG, exitOnStartupFailure } from "./startup-failure.ts";
 
 /** The first restart waits this long; each further crash in a row doubles it. */
 export const RESTART_BASE_DELAY_MS = 100;
@@ -40,8 +39,7 @@ export async function superviseWorkers(config: Config, count: number, logger: Lo
     const database = await openDatabaseForServer(config, logger);
     await database.close();
   } catch (error) {
-    logger.fatal({ err: error }, `startup failed: ${(error as Error).message}`);
-    exitAfterFlush(logger, 1);
+    exitOnStartupFailure(error, logger);
     return;
   }
 
@@ -60,8 +58,16 @@ export async function superviseWorkers(config: Config, count: number, logger: Lo
       createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (l) => to.write(`${l}\n`));
   };
 
+  // The supervisor's own list of workers whose process has not exited. Not cluster.workers:
+  // Node removes a worker from it only once the worker has both exited and disconnected, in
+  // either order, so on the last 'exit' it may still list that worker; the supervisor would
+  // then never see "no worker left", and `rampart serve` would end with exit 13 (an
+  // unsettled top-level await) instead of 0 once the event loop ran empty.
+  const live = new Set<Worker>();
+
   const fork = (): void => {
     const worker = cluster.fork();
+    live.add(worker);
     relay(worker.process.stdout, process.stdout);
     relay(worker.process.stderr, process.stderr);
     startedAt.set(worker.id, Date.now());
@@ -70,7 +76,7 @@ export async function superviseWorkers(config: Config, count: number, logger: Lo
     logger.flush();
   };
 
-  const alive = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const alive = (): Worker[] => [...live];
 
   const finishIfDone = (): void => {
     if (stopping && alive().length === 0) {
@@ -116,6 +122,7 @@ export async function superviseWorkers(config: Config, count: number, logger: Lo
   cluster.on("exit", (worker, code, signal) => {
     const lived = Date.now() - (startedAt.get(worker.id) ?? Date.now());
     startedAt.delete(worker.id);
+    live.delete(worker);
     if (stopping) {
       // A worker still starting has no handler yet and dies of the signal itself: nothing was in flight.
       if (code !== 0 && signal !== "SIGTERM") exitCode = 1;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../errors/app-error.ts";
 import { UNMATCHED_ROUTE } from "./http-metrics.ts";
-import type { ErrorReporter } from "./sentry-reporter.ts";
+import type { ErrorReport, ErrorReporter } from "./sentry-reporter.ts";
 
 /**
  * Reports requests that ended in a 5xx because of an unexpected error. Typed errors
@@ -9,17 +9,25 @@ import type { ErrorReporter } from "./sentry-reporter.ts";
  * and would flood the reporter during an outage, so they are not reported. The report is
  * sent after the response, in the background.
  */
-export function installErrorReporting(app: FastifyInstance, reporter: ErrorReporter): void {
-  const errors = new WeakMap<FastifyRequest, Error>();
+export function installErrorReporting(
+  app: FastifyInstance,
+  reporter: ErrorReporter,
+  currentTrace: () => Partial<NonNullable<ErrorReport["trace"]>> = () => ({}),
+): void {
+  const errors = new WeakMap<FastifyRequest, { error: Error; trace: ErrorReport["trace"] }>();
   app.addHook("onError", (request, _reply, error, done) => {
-    if (!(error instanceof AppError)) errors.set(request, error);
+    // Read here, inside the request's span; by onResponse it may have ended.
+    const { traceId, spanId } = currentTrace();
+    const trace = traceId && spanId ? { traceId, spanId } : undefined;
+    if (!(error instanceof AppError)) errors.set(request, { error, trace });
     done();
   });
   app.addHook("onResponse", (request, reply, done) => {
-    const error = errors.get(request);
-    if (error !== undefined && reply.statusCode >= 500) {
+    const failed = errors.get(request);
+    if (failed !== undefined && reply.statusCode >= 500) {
       reporter.report({
-        error,
+        error: failed.error,
+        trace: failed.trace,
         requestId: request.id,
         method: request.method,
         route: request.routeOptions.url ?? UNMATCHED_ROUTE,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
+import { METRICS_PATH } from "./metrics-endpoint.ts";
 import { type HistogramSeries, RequestHistogram } from "./request-duration-histogram.ts";
 
 /** Route label of requests no route matched: one label, so random paths cannot explode cardinality. */
@@ -40,6 +41,8 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
   });
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    // Scrapes would make every dashboard's request rate the scrape rate when idle.
+    if (route === METRICS_PATH) return done();
     const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
     const key = `${request.method} ${statusClass} ${route}`;
     let series = seriesByKey.get(key);

@@ -8,6 +8,7 @@ import type { Logger } from "../logging/logger.ts";
 // Not part of the JSON API contract: no operationId, no OpenAPI entry (hide is read by the route contract check).
 const HIDDEN = { hide: true } as FastifySchema;
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+export const METRICS_PATH = "/metrics";
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
@@ -21,7 +22,9 @@ function digest(value: string): Buffer {
  */
 export function registerMetricsRoute(app: FastifyInstance, registry: Registry, token: string): void {
   const expected = digest(token);
-  app.get("/metrics", { schema: HIDDEN }, async (request, reply) => {
+  // A scrape every few seconds is not traffic: no info line per scrape (only slow or failed
+  // ones, like the probes), and not counted in the request histogram (http-metrics.ts).
+  app.get(METRICS_PATH, { schema: HIDDEN, logLevel: "warn" }, async (request, reply) => {
     const presented = BEARER.exec(request.headers.authorization ?? "")?.[1];
     if (presented === undefined || !timingSafeEqual(digest(presented), expected)) return reply.callNotFound();
     const body = await registry.metrics();

@@ -54,6 +54,6 @@ export function installObservability(app: FastifyInstance, config: Config, deps:
       timeoutMs: config.ERROR_REPORT_TIMEOUT_MS,
       logger: deps.logger,
     });
-    installErrorReporting(app, reporter);
+    installErrorReporting(app, reporter, tracing?.logFields);
   }
 }

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "../logging/logger.ts";
+
+/** The checkout or image directory Rampart runs from: frames are reported relative to it. */
+export const APP_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** What is reported about one failed request: the error and where it happened, nothing from the request itself. */
 export interface ErrorReport {
@@ -8,6 +13,8 @@ export interface ErrorReport {
   readonly method: string;
   readonly route: string;
   readonly status: number;
+  /** The request's trace, when tracing is on: the report links to it and it to the report. */
+  readonly trace?: { readonly traceId: string; readonly spanId: string };
 }
 
 export interface ErrorReporter {
@@ -68,23 +75,49 @@ interface SentryFrame {
 
 const V8_FRAME = /^\s*at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?$/;
 
+/**
+ * A frame's file as the same on every host: relative to the app root (`src/…`,
+ * `node_modules/pg/…`), so an error groups as one issue across instances and releases
+ * built in different directories. Node's own modules (`node:…`) stay as they are.
+ */
+export function appRelativeFile(file: string, root: string = APP_ROOT): string {
+  const path = file.startsWith("file://") ? fileURLToPath(file) : file;
+  if (!path.startsWith("/")) return path;
+  const inside = relative(root, path);
+  return inside.startsWith("..") ? path : inside;
+}
+
 /** V8 stack lines as Sentry frames, oldest call first (Sentry's order). */
 function framesOf(stack: string | undefined): SentryFrame[] {
   const frames: SentryFrame[] = [];
   for (const line of (stack ?? "").split("\n")) {
     const match = V8_FRAME.exec(line);
     if (!match) continue;
-    const [, fn, file = "", lineno = "0", colno = "0"] = match;
+    const [, rawFunction, rawFile = "", lineno = "0", colno = "0"] = match;
+    // V8 marks frames resumed after an await with "async "; the function is the same one.
+    const fn = rawFunction?.replace(/^async /, "");
+    const file = appRelativeFile(rawFile);
     frames.push({
       ...(fn ? { function: fn } : {}),
       filename: file,
-      abs_path: file,
+      abs_path: file.startsWith("/") || file.startsWith("node:") ? file : `app:///${file}`,
       lineno: Number(lineno),
       colno: Number(colno),
-      in_app: !file.includes("/node_modules/") && !file.startsWith("node:"),
+      in_app: !file.startsWith("node_modules/") && !file.includes("/node_modules/") && !file.startsWith("node:"),
     });
   }
   return frames.reverse();
+}
+
+/**
+ * The exception type Sentry groups by: the error's class (`DatabaseError`, `TypeError`),
+ * not its `name` — pg sets `name` to the protocol's message type, "error", for every
+ * database error, which would put them all in one issue.
+ */
+export function exceptionType(error: Error): string {
+  const className = Object.getPrototypeOf(error)?.constructor?.name;
+  if (typeof className === "string" && className !== "" && className !== "Error") return className;
+  return error.name && error.name !== "error" ? error.name : "Error";
 }
 
 /** The Sentry event: exception, request id, method and route — no headers, cookies, query, body or user. */
@@ -100,8 +133,17 @@ export function sentryEvent(report: ErrorReport, options: Pick<SentryReporterOpt
     release: options.release,
     transaction: `${report.method} ${report.route}`,
     tags: { request_id: report.requestId, route: report.route, method: report.method, status: String(report.status) },
+    ...(report.trace
+      ? { contexts: { trace: { trace_id: report.trace.traceId, span_id: report.trace.spanId, op: "http.server" } } }
+      : {}),
     exception: {
-      values: [{ type: error.name, value: scrubSecrets(error.message), stacktrace: { frames: framesOf(error.stack) } }],
+      values: [
+        {
+          type: exceptionType(error),
+          value: scrubSecrets(error.message),
+          stacktrace: { frames: framesOf(error.stack) },
+        },
+      ],
     },
   };
 }

@@ -27,5 +27,6 @@ export async function startTracingIfConfigured(config: Config): Promise<Tracing 
     serviceName: config.OTEL_SERVICE_NAME,
     serviceVersion: RAMPART_VERSION,
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampler: { name: config.OTEL_TRACES_SAMPLER, ratio: config.OTEL_TRACES_SAMPLER_ARG },
   });
 }

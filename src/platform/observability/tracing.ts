@@ -19,6 +19,8 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { register as registerModuleHooks } from "import-in-the-middle/register-hooks.mjs";
 import type { Tracing } from "./start-tracing.ts";
+import { redisCommandOnly, samplerFromSettings, stripQueryStrings } from "./trace-policy.ts";
+import type { TracesSamplerName } from "./traces-samplers.ts";
 
 export interface TracingOptions {
   readonly serviceName: string;
@@ -27,6 +29,8 @@ export interface TracingOptions {
   readonly endpoint?: string;
   /** Tests pass an in-memory exporter instead; spans are then exported one by one as they end. */
   readonly exporter?: SpanExporter;
+  /** OTEL_TRACES_SAMPLER and its ratio (OTEL_TRACES_SAMPLER_ARG); default parentbased_always_on. */
+  readonly sampler?: { readonly name: TracesSamplerName; readonly ratio: number };
 }
 
 // The packages imported as ES modules whose imports the hooks intercept. pg-pool and the
@@ -66,7 +70,9 @@ export function startTracing(options: TracingOptions): Tracing {
       [ATTR_SERVICE_NAME]: options.serviceName,
       [ATTR_SERVICE_VERSION]: options.serviceVersion,
     }),
-    spanProcessors: [processor],
+    sampler: samplerFromSettings(options.sampler?.name ?? "parentbased_always_on", options.sampler?.ratio ?? 1),
+    // Redaction first: the exporting processor must only ever see the redacted attributes.
+    spanProcessors: [stripQueryStrings, processor],
   });
   trace.setGlobalTracerProvider(provider);
 
@@ -74,10 +80,14 @@ export function startTracing(options: TracingOptions): Tracing {
     tracerProvider: provider,
     instrumentations: [
       // Prometheus scrapes every few seconds would drown the traces that matter.
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url?.startsWith("/metrics") === true }),
-      new UndiciInstrumentation(),
-      new IORedisInstrumentation(),
-      new PgInstrumentation(),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => request.url?.startsWith("/metrics") === true,
+        requireParentforOutgoingSpans: true,
+      }),
+      new UndiciInstrumentation({ requireParentforSpans: true }),
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: redisCommandOnly }),
+      // Without a request around them (the state poll, pool housekeeping) queries start no span at all.
+      new PgInstrumentation({ requireParentSpan: true }),
     ],
   });
 

@@ -80,9 +80,10 @@ describe("server startup against PostgreSQL", { skip: service.skip }, () => {
   after(() => schema?.dropSchema());
 
   it("two instances starting at once both come up and migrations run once", async () => {
+    // Generous: two processes start at once on a machine that may be loaded.
     const [a, b] = await Promise.all([
-      startServerProcess({ DATABASE_URL: schema.url }),
-      startServerProcess({ DATABASE_URL: schema.url }),
+      startServerProcess({ DATABASE_URL: schema.url }, 60_000),
+      startServerProcess({ DATABASE_URL: schema.url }, 60_000),
     ]);
     const client = new pg.Client({ connectionString: schema.url });
     await client.connect();

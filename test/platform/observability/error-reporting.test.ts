@@ -72,9 +72,27 @@ function envelope(body: string): { header: Record<string, unknown>; item: Record
   return { header: JSON.parse(header), item: JSON.parse(item), event: JSON.parse(event) };
 }
 
+class LedgerError extends Error {}
+
+async function postToLedger(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  // Like pg's DatabaseError: a class of its own whose `name` is the protocol's "error".
+  throw Object.assign(new LedgerError("ledger row locked"), { name: "error" });
+}
+
+interface SentFrame {
+  function?: string;
+  filename: string;
+  abs_path: string;
+  in_app: boolean;
+}
+
 function addFailingRoutes(t: TestApp): void {
   t.app.post("/orders/:orderId/pay", { schema: { hide: true } as object }, async () => {
     throw new Error("card processor exploded at postgres://app:db-password-1@db.internal:5432/main");
+  });
+  t.app.get("/ledger", { schema: { hide: true } as object }, async () => {
+    await postToLedger();
   });
   t.app.get("/dependency-down", { schema: { hide: true } as object }, async () => {
     throw new UnavailableError("cache.unavailable", "The cache is unavailable.");
@@ -138,6 +156,30 @@ describe("error reporting to SENTRY_DSN", () => {
       "cookie",
     ]) {
       assert.ok(!sent.body.toLowerCase().includes(leaked.toLowerCase()), `report contains ${leaked}`);
+    }
+  });
+
+  it("groups well: the error's class as its type, frames relative to the app root without V8's async prefix", async () => {
+    const arrived = ingest.next();
+    assert.equal((await t.app.inject({ method: "GET", url: "/ledger" })).statusCode, 500);
+    await arrived;
+    const { event } = envelope(ingest.received.at(-1)?.body ?? "");
+    const [exception] = event.exception.values;
+    assert.equal(exception?.type, "LedgerError", "the class, not its name 'error'");
+    const frames = (exception?.stacktrace.frames ?? []) as SentFrame[];
+    const thrower = frames.at(-1);
+    assert.equal(thrower?.function, "postToLedger");
+    assert.equal(thrower?.filename, "test/platform/observability/error-reporting.test.ts");
+    // V8 wrote the handler's frame as "at async Object.<anonymous> (…)": the function, not a new one per await.
+    const caller = frames.at(-2);
+    assert.equal(caller?.filename, thrower?.filename);
+    assert.ok(caller?.function !== undefined && !caller.function.startsWith("async"), caller?.function);
+    assert.equal(thrower?.abs_path, "app:///test/platform/observability/error-reporting.test.ts");
+    assert.equal(thrower?.in_app, true);
+    for (const frame of frames) {
+      assert.ok(!frame.filename.startsWith("/") && !frame.filename.startsWith("file:"), frame.filename);
+      assert.doesNotMatch(frame.function ?? "", /^async /);
+      if (frame.filename.startsWith("node_modules/")) assert.equal(frame.in_app, false, frame.filename);
     }
   });
 

@@ -82,6 +82,33 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
     }
   });
 
+  it("reads the event-loop delay itself, not Node's 10 ms sampling interval, on an idle server", async () => {
+    await scrape(t); // starts a fresh window
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const body = await scrape(t);
+    for (const name of ["nodejs_eventloop_lag_p50_seconds", "nodejs_eventloop_lag_min_seconds"]) {
+      const value = sample(body, name);
+      assert.ok(value !== undefined && value >= 0 && value < 0.005, `${name} ${value}: idle lag is well under 5 ms`);
+    }
+    assert.equal(body.match(/^# HELP nodejs_eventloop_lag_p50_seconds /gm)?.length, 1, "one series per name");
+  });
+
+  it("does not log scrapes at info, nor count them in the request histogram", async () => {
+    await scrape(t);
+    await scrape(t);
+    const body = await scrape(t);
+    assert.doesNotMatch(body, /rampart_http_request_duration_seconds_count\{[^}]*route="\/metrics"/);
+    const scrapeLines = t.logs.lines().filter((l) => l.route === "/metrics" || l.path === "/metrics");
+    assert.deepEqual(scrapeLines, []);
+    // Other requests still are both.
+    await t.app.inject({ url: "/.well-known/jwks.json" });
+    assert.match(
+      await scrape(t),
+      /rampart_http_request_duration_seconds_count\{[^}]*route="\/\.well-known\/jwks\.json"/,
+    );
+    assert.ok(t.logs.lines().some((l) => l.msg === "request completed" && l.route === "/.well-known/jwks.json"));
+  });
+
   for (const [what, authorization] of [
     ["no Authorization header", undefined],
     ["a wrong token", "Bearer wrong-token-0123456789"],

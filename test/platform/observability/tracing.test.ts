@@ -155,18 +155,21 @@ describe("tracing", () => {
     for (const line of lines) assert.equal(line.traceId, traceId, line.msg);
   });
 
-  it("traces Redis commands as children of the request span", { skip: redisService.skip }, async () => {
-    exporter.reset();
-    await untraced(`${baseUrl}/things/t-5`);
-    await settle();
-    const redisSpan = childrenOf(serverSpan("/things/:thingId")).find((s) => s.name === "get");
-    assert.ok(redisSpan, "a span for the GET command");
-    assert.equal(redisSpan.kind, SpanKind.CLIENT);
-    assert.match(
-      String(redisSpan.attributes["db.statement"] ?? redisSpan.attributes["db.query.text"]),
-      /^get tracing-test:t-5/,
-    );
-  });
+  it(
+    "traces Redis commands as children of the request span, by command name only",
+    { skip: redisService.skip },
+    async () => {
+      exporter.reset();
+      await untraced(`${baseUrl}/things/t-5`);
+      await settle();
+      const redisSpan = childrenOf(serverSpan("/things/:thingId")).find((s) => s.name === "get");
+      assert.ok(redisSpan, "a span for the GET command");
+      assert.equal(redisSpan.kind, SpanKind.CLIENT);
+      // The key (here tracing-test:t-5; in production rate-limit counters with user ids and IPs) stays out.
+      assert.equal(String(redisSpan.attributes["db.statement"] ?? redisSpan.attributes["db.query.text"]), "get");
+      assert.doesNotMatch(JSON.stringify(redisSpan.attributes), /t-5/);
+    },
+  );
 
   it(
     "traces PostgreSQL queries (pg through Kysely) as children of the request span",

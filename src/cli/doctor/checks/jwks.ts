@@ -1,3 +1,4 @@
+import { notJudgeable } from "../probes.ts";
 import type { Check } from "../types.ts";
 import { fail, pass, warn } from "../types.ts";
 
@@ -28,6 +29,10 @@ export const jwksCheck: Check = {
     const response = await ctx.request({ path: JWKS_PATH });
     const fix =
       "Serve only the public halves of asymmetric signing keys (RS256 ≥ 2048 bits, ES256, EdDSA), each with kid and alg; see docs/security-keys.md.";
+    // The kill switch may close JWKS too (it is an allowed path only if the operator lists it):
+    // that is an incident being contained, not a broken key set.
+    const blocked = notJudgeable(`GET ${JWKS_PATH}`, response);
+    if (blocked) return blocked;
     if (response.status !== 200)
       return fail(`GET ${JWKS_PATH} → ${response.status}`, `Serve the token verification keys at ${JWKS_PATH}.`);
     let keys: Jwk[];

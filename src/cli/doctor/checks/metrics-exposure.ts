@@ -9,6 +9,15 @@ function exposes(response: ProbeResponse): boolean {
 }
 
 /**
+ * The URL to probe for --metrics-url: the listener's base (`http://host:9464`) means its
+ * /metrics; a URL with a path (`http://host:9464/metrics`, as a Prometheus target is
+ * written) is probed as given — appending /metrics to it would probe a 404 and pass.
+ */
+function metricsTarget(metricsUrl: URL): URL {
+  return metricsUrl.pathname === "/" ? new URL("/metrics", metricsUrl) : metricsUrl;
+}
+
+/**
  * Metrics reveal traffic, error rates, route names and versions. On the main port they
  * need METRICS_TOKEN; the METRICS_PORT listener (--metrics-url) must not be reachable from
  * outside at all.
@@ -22,11 +31,11 @@ export const metricsExposureCheck: Check = {
     const exposed: string[] = exposes(main) ? [`GET ${ctx.options.url.origin}/metrics → 200 Prometheus text`] : [];
     const metricsUrl = ctx.options.metricsUrl;
     if (metricsUrl !== undefined) {
+      const target = metricsTarget(metricsUrl);
       try {
-        const separate = await ctx.request({ path: "/metrics", base: metricsUrl });
-        lines.push(`GET ${metricsUrl.origin}/metrics → ${separate.status}`);
-        if (exposes(separate))
-          exposed.push(`GET ${metricsUrl.origin}/metrics → 200 Prometheus text, reachable from here`);
+        const separate = await ctx.request({ path: target.pathname + target.search, base: new URL(target.origin) });
+        lines.push(`GET ${target.href} → ${separate.status}`);
+        if (exposes(separate)) exposed.push(`GET ${target.href} → 200 Prometheus text, reachable from here`);
       } catch (error) {
         if (!(error instanceof ProbeError)) throw error;
         lines.push(`${metricsUrl.origin} not reachable from here (${error.code})`);

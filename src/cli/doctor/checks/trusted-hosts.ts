@@ -1,4 +1,4 @@
-import { describe } from "../probes.ts";
+import { describe, notJudgeable } from "../probes.ts";
 import type { Check } from "../types.ts";
 import { fail, pass, warn } from "../types.ts";
 
@@ -16,6 +16,8 @@ export const trustedHostsCheck: Check = {
   async run(ctx) {
     const probe = `GET /.well-known/jwks.json with Host: ${FOREIGN_HOST}`;
     const response = await ctx.request({ path: "/.well-known/jwks.json", headers: { host: FOREIGN_HOST } });
+    const blocked = notJudgeable(probe, response);
+    if (blocked) return blocked;
     if (response.status >= 200 && response.status < 300)
       return fail(
         `${describe(probe, response)}: any Host is accepted`,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTestApp, type TestApp } from "../helpers/app.ts";
 import { freePort } from "../scale/instances.ts";
-import { ensureNginx, type Nginx, startNginx } from "../scale/nginx.ts";
+import { ensureNginx, findNginx, type Nginx, startNginx } from "../scale/nginx.ts";
 
 export interface ShippedEdge {
   /** nginx, rendered from deploy/nginx.conf. */
@@ -16,6 +16,21 @@ export interface ShippedEdge {
 
 /** The hosts the instances serve: loopback (for plain clients) and the deployment's name. */
 export const EDGE_HOSTS = "127.0.0.1,rampart.test";
+
+/**
+ * nginx for `describe(name, { skip })`: installed when missing under REQUIRE_SERVICES=1 (CI
+ * runs as root), else skipped with the reason when it is not installed.
+ */
+export function nginxAvailability(): { skip: false | string } {
+  if (process.env.REQUIRE_SERVICES === "1") {
+    ensureNginx((line) => process.stderr.write(`# ${line}\n`));
+    return { skip: false };
+  }
+  if (findNginx()) return { skip: false };
+  const reason = "nginx is not installed; install it (apt-get install nginx) or run with REQUIRE_SERVICES=1 as root";
+  process.stderr.write(`# skipping: ${reason}\n`);
+  return { skip: reason };
+}
 
 /**
  * deploy/nginx.conf as shipped, in front of two Rampart instances of this process (each with

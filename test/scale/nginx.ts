@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const CANDIDATES = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"];
 
-function findNginx(): string | undefined {
+export function findNginx(): string | undefined {
   const onPath = spawnSync("sh", ["-c", "command -v nginx"], { encoding: "utf8" }).stdout.trim();
   return onPath || CANDIDATES.find((p) => existsSync(p));
 }

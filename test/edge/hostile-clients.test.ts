@@ -1,5 +1,5 @@
 /**
- * `npm run test:edge`: hostile clients against deploy/nginx.conf as shipped, in front of two
+ * Hostile clients against deploy/nginx.conf as shipped, in front of two
  * Rampart instances. No request takes an instance out of rotation, slow clients are cut at
  * the documented limits, a client cannot choose the host or its address.
  */
@@ -8,14 +8,14 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openRaw, writeAll } from "../helpers/raw-socket.ts";
 import { refusedRequests, sendRefused } from "../helpers/refused-requests.ts";
-import { type ShippedEdge, startShippedEdge } from "./shipped-edge.ts";
+import { nginxAvailability, type ShippedEdge, startShippedEdge } from "./shipped-edge.ts";
 
 const MiB = 1024 * 1024;
 
 /** What nginx writes when it counts an instance as failed, or has none left. */
 const UPSTREAM_FAILURES = /upstream server temporarily disabled|no live upstreams|while sending request to upstream/;
 
-describe("the shipped edge (deploy/nginx.conf) in front of two instances", () => {
+describe("the shipped edge (deploy/nginx.conf) in front of two instances", nginxAvailability(), () => {
   let edge: ShippedEdge;
   before(async () => {
     edge = await startShippedEdge();

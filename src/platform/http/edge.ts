@@ -12,8 +12,9 @@ import { installTrustedHosts } from "./trusted-hosts.ts";
 /**
  * The HTTP edge every route inherits, in request order: pipelined requests wait for the
  * answer before theirs, ambiguous framing (duplicate Host, HTTP/1.0 chunked, encoded
- * bodies) and foreign hosts are refused, then CORS headers are decided (so even a refusal further on is readable by an
- * allowed browser origin); on the way out, security headers and compression.
+ * bodies) and foreign hosts are refused, then CORS headers are decided (so even a refusal
+ * further on is readable by an allowed browser origin); on the way out, security headers
+ * and compression.
  * Body size, connection timeouts and malformed requests are server options
  * (server-options.ts); a refused body is drained before its connection closes.
  */

@@ -121,6 +121,7 @@ describe("the shipped edge (deploy/nginx.conf) in front of two instances", nginx
     const refused = await fetch(`${edge.nginx.url}/health`);
     assert.equal(refused.status, 429);
     assert.equal(refused.headers.get("content-type"), "application/problem+json");
+    assert.equal(refused.headers.get("retry-after"), "1");
     assert.equal(((await refused.json()) as { code: string }).code, "rate_limit.exceeded");
     for (const raw of held) raw.socket.destroy();
     await sleep(300);

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { settings } from "../../src/config/settings/index.ts";
 import { compose, composeRampartEnv } from "../helpers/compose.ts";
+import { renderDeployedNginx } from "../scale/nginx.ts";
 
 // There is no Docker engine here: these tests hold the deployment files to what the code
 // provides (routes, settings, commands), so they cannot drift into describing another app.
@@ -90,7 +91,8 @@ describe("deploy/nginx.conf", () => {
   it("keeps upstream connections alive shorter than Rampart does and retries idempotent requests elsewhere", () => {
     assert.match(nginx, /proxy_http_version 1\.1;/);
     assert.match(nginx, /proxy_set_header Connection "";/);
-    const nginxIdleMs = Number(/keepalive_timeout (\d+)s;/.exec(nginx)?.[1]) * 1000;
+    const upstream = /upstream rampart \{[^}]*\}/.exec(nginx)?.[0] ?? "";
+    const nginxIdleMs = Number(/keepalive_timeout (\d+)s;/.exec(upstream)?.[1]) * 1000;
     assert.ok(nginxIdleMs < loadConfig({}).KEEP_ALIVE_TIMEOUT_MS, "nginx closes idle connections first");
     // A pooled connection idle through a whole drain must be retired by nginx before the
     // instance closes its idle connections, or a POST written on it at that moment is a 502.
@@ -101,5 +103,38 @@ describe("deploy/nginx.conf", () => {
     assert.doesNotMatch(nginx, /proxy_next_upstream[^;]*http_503/);
     assert.doesNotMatch(nginx, /non_idempotent/, "a POST that reached an instance is never sent twice");
     assert.match(nginx, /proxy_set_header X-Forwarded-For \$remote_addr;/);
+  });
+
+  it("is what the tests run: rendering changes only addresses and paths, and adds include lines", () => {
+    const rendered = renderDeployedNginx(nginx, { dir: "/tmp/t", port: 20001, upstreams: [20002, 20003] });
+    const kept = rendered.split("\n").filter((l) => !l.trim().startsWith("include /tmp/t/test-"));
+    const shipped = nginx.split("\n");
+    assert.equal(kept.length, shipped.length);
+    const changed = shipped.flatMap((line, i) => (line === kept[i] ? [] : [[line.trim(), kept[i]?.trim()]]));
+    assert.deepEqual(changed, [
+      ["pid /tmp/nginx.pid;", "pid /tmp/t/nginx.pid;"],
+      ["access_log /dev/stdout rampart;", "access_log /tmp/t/access.log rampart;"],
+      ["error_log /dev/stderr warn;", "error_log /tmp/t/error.log warn;"],
+      ["server rampart-1:8000 max_fails=0;", "server 127.0.0.1:20002 max_fails=0;"],
+      ["server rampart-2:8000 max_fails=0;", "server 127.0.0.1:20003 max_fails=0;"],
+      ["listen 80;", "listen 127.0.0.1:20001;"],
+    ]);
+  });
+
+  it("holds requests to Rampart's own limits: headers, bodies, timeouts; and counts no instance failed", () => {
+    const config = loadConfig({});
+    const kib = (v: string) => Number(v.replace(/k$/, "")) * 1024;
+    const [, count = "0", size = "0"] = /large_client_header_buffers (\d+) (\d+k);/.exec(nginx) ?? [];
+    // Node accepts 16 KiB of headers in all; nginx adds its own forwarded headers (< 1 KiB).
+    assert.ok(Number(count) * kib(size) <= 16 * 1024 - 1024, "nginx passes no headers Node would refuse");
+    const bodyLimits = [...nginx.matchAll(/client_max_body_size (\d+)([km]);/g)].map(
+      ([, n = "0", unit]) => Number(n) * (unit === "m" ? 1024 * 1024 : 1024),
+    );
+    assert.deepEqual(bodyLimits, [config.BODY_LIMIT, config.AUTH_BODY_LIMIT]);
+    assert.equal(Number(/client_header_timeout (\d+)s;/.exec(nginx)?.[1]) * 1000, config.HEADERS_TIMEOUT_MS);
+    assert.ok(Number(/client_body_timeout (\d+)s;/.exec(nginx)?.[1]) * 1000 <= config.REQUEST_TIMEOUT_MS);
+    const servers = [...nginx.matchAll(/^\s+server rampart-\d+:\d+([^;]*);/gm)].map((m) => m[1]?.trim());
+    assert.deepEqual(servers, ["max_fails=0", "max_fails=0"], "no client can take an instance out of rotation");
+    assert.match(nginx, /proxy_set_header X-Forwarded-Host \$host;/);
   });
 });

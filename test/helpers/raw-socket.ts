@@ -12,9 +12,10 @@ export interface RawConnection {
   statusLine(): Promise<string>;
 }
 
-export async function openRaw(address: string): Promise<RawConnection> {
+/** `allowHalfOpen`: keep sending after the server has closed its side, as a proxy writing a body does. */
+export async function openRaw(address: string, options: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
   const { hostname, port } = new URL(address);
-  const socket = connect(Number(port), hostname);
+  const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: options.allowHalfOpen ?? false });
   await once(socket, "connect");
   let data = "";
   const waiting: (() => void)[] = [];

@@ -21,13 +21,20 @@ export interface Answer {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+// A client address is used for a request or two: pooling each would leave hundreds of idle connections open.
+const oneShot = new Agent({ keepAlive: false });
 
-/** One request through the load balancer, on a pooled keep-alive connection like a real client's. */
+/**
+ * One request through the load balancer, on a pooled keep-alive connection like a real client's.
+ * `clientIp` (a 127.0.0.0/8 address) is the address the request comes from: the connection is
+ * bound to it, so nginx sees it as the client's address and sets X-Forwarded-For to it, as the
+ * shipped edge does for a real client (a client's own X-Forwarded-For is never passed on).
+ */
 export function send(
   base: string,
   method: string,
   path: string,
-  options: { body?: unknown; clientIp?: string } = {},
+  options: { body?: unknown; clientIp?: string; pooled?: boolean } = {},
 ): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
@@ -35,12 +42,10 @@ export function send(
       `${base}${path}`,
       {
         method,
-        agent,
+        agent: options.clientIp && !options.pooled ? oneShot : agent,
         timeout: 30_000,
-        headers: {
-          ...(payload ? { "content-type": "application/json" } : {}),
-          ...(options.clientIp ? { "x-forwarded-for": options.clientIp } : {}),
-        },
+        ...(options.clientIp ? { localAddress: options.clientIp } : {}),
+        headers: payload ? { "content-type": "application/json" } : {},
       },
       (res) => {
         let body = "";
@@ -73,7 +78,7 @@ let writeSeq = 0;
 /**
  * A steady, bounded load: `readers` loops of GETs (`/health` and the JWKS; not readiness,
  * whose 503 from a draining instance is meant for probes, not clients) and `writers` loops registering new users, each from its own client
- * address so no rate limit is hit. Every loop pauses between requests: the point is
+ * loopback address so no rate limit is hit. Every loop pauses between requests: the point is
  * correctness on a shared 2-core machine, not throughput.
  */
 export function startLoad(base: string, { readers = 2, writers = 1, pauseMs = 15, runId = "x" } = {}): Load {
@@ -89,11 +94,12 @@ export function startLoad(base: string, { readers = 2, writers = 1, pauseMs = 15
     },
   };
   async function one(method: string, path: string, body?: unknown, clientIp?: string, email?: string) {
+    const pooled = method === "GET";
     const startedAt = Date.now();
     const phase = state.phase;
     inFlight++;
     try {
-      const answer = await send(base, method, path, { body, clientIp });
+      const answer = await send(base, method, path, { body, clientIp, pooled });
       state.outcomes.push({
         method,
         path,
@@ -121,7 +127,8 @@ export function startLoad(base: string, { readers = 2, writers = 1, pauseMs = 15
   }
   async function reader(i: number) {
     for (let n = 0; running; n++) {
-      await one("GET", n % 2 === 0 ? "/health" : "/.well-known/jwks.json");
+      // Each reader is eight clients, each well under the edge's anonymous rate (deploy/nginx.conf).
+      await one("GET", n % 2 === 0 ? "/health" : "/.well-known/jwks.json", undefined, `127.50.${i}.${1 + (n % 8)}`);
       await sleep(pauseMs + i);
     }
   }
@@ -129,7 +136,7 @@ export function startLoad(base: string, { readers = 2, writers = 1, pauseMs = 15
     while (running) {
       const seq = ++writeSeq;
       const email = `scale-${runId}-${seq}@example.test`;
-      const clientIp = `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq & 255}`;
+      const clientIp = `127.${100 + ((seq >> 16) & 127)}.${(seq >> 8) & 255}.${seq & 255}`;
       await one(
         "POST",
         "/api/v1/auth/register",

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const CANDIDATES = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"];
 
-function findNginx(): string | undefined {
+export function findNginx(): string | undefined {
   const onPath = spawnSync("sh", ["-c", "command -v nginx"], { encoding: "utf8" }).stdout.trim();
   return onPath || CANDIDATES.find((p) => existsSync(p));
 }
@@ -34,75 +34,73 @@ export interface NginxOptions {
   readonly upstreams: readonly number[];
 }
 
-/** The file whose presence takes the instance on `port` out of rotation (see nginxConfig). */
+const DEPLOYED = new URL("../../deploy/nginx.conf", import.meta.url);
+
+/** The file whose presence takes the instance on `port` out of rotation (see testInclude). */
 function downFile(dir: string, port: number): string {
   return join(dir, `down-${port}`);
 }
 
 /**
- * The load balancer of the test, with the directives deploy/nginx.conf uses for zero-downtime
- * restarts: upstream keep-alive (HTTP/1.1, Connection "") retired by nginx within a drain,
- * retries of idempotent requests on the next instance (error, timeout, 502/504 — never 503,
- * the kill switch's answer), a short connect timeout. Three differences:
- * X-Forwarded-For is appended rather than replaced, so the load generator (a trusted hop on
- * loopback) can speak for many client addresses; X-Upstream says which instance answered;
- * and an instance is taken out of rotation by creating a file (`down-<port>`, checked on
- * every request) instead of an edited config and a reload — it stands in for an
- * orchestrator's endpoint removal, and a reload would itself close client connections that
- * nginx had just accepted, failing requests for reasons that are nginx's and not Rampart's.
+ * deploy/nginx.conf itself, as the tests run it: only addresses and paths are substituted
+ * (the compose instances become the test's ports, the listen address loopback, the pid and
+ * logs files of `dir`), and one `include` line is added at the top of `http` and of every
+ * location that proxies (not the named ones that answer nginx's own errors). Everything the test needs beyond the shipped edge lives in that include
+ * (testInclude): the shipped directives are never edited, so a change to deploy/nginx.conf
+ * is a change to what test:scale and the edge suite exercise.
  */
-export function nginxConfig({ dir, port, upstreams }: NginxOptions): string {
-  const server = (p: number) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1s;`;
-  const pool = (name: string, ports: readonly number[]) => `  upstream ${name} {
-${ports.map(server).join("\n")}
-    keepalive 16;
-    # Below the instances' SHUTDOWN_DRAIN_DELAY_MS (2 s): see deploy/nginx.conf.
-    keepalive_timeout 500ms;
-  }`;
-  const pools = [
-    pool("rampart", upstreams),
-    ...upstreams.map((p) =>
-      pool(
-        `rampart_without_${p}`,
-        upstreams.filter((q) => q !== p),
-      ),
-    ),
-  ].join("\n");
-  const switches = upstreams
-    .map((p) => `      if (-f ${downFile(dir, p)}) { set $pool rampart_without_${p}; }`)
-    .join("\n");
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
-    .map((t) => `  ${t}_temp_path ${join(dir, "temp", t)};`)
-    .join("\n");
-  return `${process.getuid?.() === 0 ? "user root;\n" : ""}worker_processes 1;
-daemon off;
-pid ${join(dir, "nginx.pid")};
-error_log ${join(dir, "error.log")} warn;
-events { worker_connections 512; }
-http {
-  log_format upstream '$remote_addr "$request" $status upstream=$upstream_addr upstream_status=$upstream_status rt=$request_time';
-  access_log ${join(dir, "access.log")} upstream;
-${temp}
-${pools}
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      set $pool rampart;
-${switches}
-      proxy_pass http://$pool;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_connect_timeout 1s;
-      proxy_next_upstream error timeout http_502 http_504;
-      proxy_next_upstream_tries 3;
-      add_header X-Upstream $upstream_addr always;
-    }
-  }
+export function renderDeployedNginx(deployed: string, { dir, port, upstreams }: NginxOptions): string {
+  const servers = [...deployed.matchAll(/^([ \t]*)server (rampart-\d+):8000\b/gm)];
+  if (servers.length !== upstreams.length)
+    throw new Error(`deploy/nginx.conf has ${servers.length} upstream servers; the test started ${upstreams.length}`);
+  let i = 0;
+  const include = (kind: string) => `include ${join(dir, `test-${kind}.conf`)};`;
+  const rendered = deployed
+    .replace(
+      /^([ \t]*)server rampart-\d+:8000\b/gm,
+      (_m, indent: string) => `${indent}server 127.0.0.1:${upstreams[i++]}`,
+    )
+    .replace(/^([ \t]*)listen 80;/m, `$1listen 127.0.0.1:${port};`)
+    .replace(/^pid \S+;/m, `pid ${join(dir, "nginx.pid")};`)
+    .replace(/access_log \/dev\/stdout/, `access_log ${join(dir, "access.log")}`)
+    .replace(/error_log \/dev\/stderr/, `error_log ${join(dir, "error.log")}`)
+    .replace(/^http \{$/m, `http {\n  ${include("http")}`)
+    .replace(/^([ \t]*)(location (?!@)[^{]+\{)$/gm, `$1$2\n$1  ${include("location")}`);
+  return rendered;
 }
-`;
+
+/**
+ * What the test adds to the shipped edge, and nothing else: temporary files under `dir`; the
+ * X-Upstream header that says which instance answered; and, for each instance, a pool
+ * without it, used while `down-<port>` exists (checked on every request) — it stands in for
+ * an orchestrator's endpoint removal, since a reload would itself close client connections
+ * nginx had just accepted, failing requests for reasons that are nginx's and not Rampart's.
+ * The pools copy the shipped upstream's keep-alive settings.
+ */
+function testIncludes(deployed: string, { dir, upstreams }: NginxOptions): { http: string; location: string } {
+  const upstreamBlock = /upstream rampart \{([\s\S]*?)\}/.exec(deployed)?.[1] ?? "";
+  const poolSettings = upstreamBlock
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("keepalive"));
+  const serverFlags = /server rampart-\d+:8000( [^;]*)?;/.exec(upstreamBlock)?.[1] ?? "";
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(
+    (t) => `${t}_temp_path ${join(dir, "temp", t)};`,
+  );
+  const pools = upstreams.map(
+    (p) => `upstream rampart_without_${p} {
+${upstreams
+  .filter((q) => q !== p)
+  .map((q) => `  server 127.0.0.1:${q}${serverFlags};`)
+  .join("\n")}
+${poolSettings.map((l) => `  ${l}`).join("\n")}
+}`,
+  );
+  const switches = upstreams.map((p) => `if (-f ${downFile(dir, p)}) { proxy_pass http://rampart_without_${p}; }`);
+  return {
+    http: [...temp, ...pools].join("\n"),
+    location: [...switches, "add_header X-Upstream $upstream_addr always;"].join("\n"),
+  };
 }
 
 export interface Nginx {
@@ -115,8 +113,14 @@ export interface Nginx {
 export async function startNginx(binary: string, options: NginxOptions): Promise<Nginx> {
   await mkdir(join(options.dir, "temp"), { recursive: true });
   const conf = join(options.dir, "nginx.conf");
-  await writeFile(conf, nginxConfig(options));
-  const args = ["-p", options.dir, "-e", join(options.dir, "error.log"), "-c", conf];
+  const deployed = await readFile(DEPLOYED, "utf8");
+  const includes = testIncludes(deployed, options);
+  await writeFile(join(options.dir, "test-http.conf"), includes.http);
+  await writeFile(join(options.dir, "test-location.conf"), includes.location);
+  await writeFile(conf, renderDeployedNginx(deployed, options));
+  // In the foreground, so the test owns the process; as root, workers stay root to use `dir`.
+  const globals = `daemon off;${process.getuid?.() === 0 ? " user root;" : ""}`;
+  const args = ["-p", options.dir, "-e", join(options.dir, "error.log"), "-c", conf, "-g", globals];
   const test = spawnSync(binary, ["-t", ...args], { encoding: "utf8" });
   if (test.status !== 0) throw new Error(`nginx -t failed: ${test.stderr}`);
   const child: ChildProcess = spawn(binary, args, { stdio: "ignore" });

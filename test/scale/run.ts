@@ -50,7 +50,7 @@ const env: Record<string, string> = {
   JWT_ALG: "ES256",
   JWT_PRIVATE_KEY_FILE: keyFile,
   INSTANCE_COUNT: "2",
-  // nginx and the load generator are proxies on loopback; X-Forwarded-For names the client.
+  // nginx connects from 127.0.0.1; X-Forwarded-For names the client (the load binds 127.x.y.z addresses).
   TRUST_PROXY: "127.0.0.1",
   DB_POOL_MAX: "5",
   // As in compose.yaml: time for the orchestrator (here the test) to take a stopping instance out of nginx.
@@ -93,7 +93,7 @@ try {
       await send(nginx.url, "POST", "/api/v1/auth/login", {
         // A new account each time, so only the per-address auth tier counts (not RATE_LIMIT_AUTH_ACCOUNT).
         body: { email: `nobody-${i}@example.test`, password: "wrong password" },
-        clientIp: "192.0.2.77",
+        clientIp: "127.0.2.77",
       }),
     );
   }
@@ -117,7 +117,7 @@ try {
           const n = ++probes;
           return send(nginx?.url ?? "", "POST", "/api/v1/auth/login", {
             body: { email: `switch-${n}@example.test`, password: "wrong password" },
-            clientIp: `198.51.${n >> 8}.${n & 255}`,
+            clientIp: `127.51.${n >> 8}.${n & 255}`,
           });
         }),
       );

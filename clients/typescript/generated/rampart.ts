@@ -500,7 +500,13 @@ export interface Problem {
   /** Stable machine-readable error code, e.g. member.last_owner */
   code: string;
   requestId: string;
+  /** At most the first 20 invalid fields */
   errors?: FieldError[];
+  /**
+     * How many invalid fields there were, when more than `errors` lists
+     * @minimum 0
+     */
+  errorCount?: number;
   [key: string]: unknown;
  }
 

@@ -101,14 +101,22 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
-/** The request is well-formed but its content breaks a rule; `errors` lists each field. */
+/**
+ * The request is well-formed but its content breaks a rule; `errors` lists each field, or
+ * the first ones when `errorCount` (how many there were in all) is larger.
+ */
 export class ValidationError extends AppError {
   constructor(
     errors: readonly FieldError[],
     detail = "The request has invalid fields.",
     code = "request.validation_failed",
+    errorCount = errors.length,
   ) {
-    super(422, code, "Unprocessable Content", { detail, errors });
+    super(422, code, "Unprocessable Content", {
+      detail: errorCount > errors.length ? `${detail} The first ${errors.length} of ${errorCount} are listed.` : detail,
+      errors,
+      extensions: errorCount > errors.length ? { errorCount } : {},
+    });
   }
 }
 

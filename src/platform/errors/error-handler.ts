@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { REQUEST_ID_HEADER } from "../http/request-id.ts";
 import {
   AppError,
   BadRequestError,
@@ -19,7 +20,7 @@ const INTERNAL_DETAIL = "An unexpected error occurred. Quote the request id when
  */
 function fromFastifyError(error: FastifyError): AppError | undefined {
   if (error.validation) {
-    return new ValidationError(fieldErrorsOf(error));
+    return new ValidationError(fieldErrorsOf(error), undefined, undefined, error.validation.length);
   }
   switch (error.code) {
     case "FST_ERR_CTP_INVALID_JSON_BODY":
@@ -43,9 +44,24 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
+/**
+ * The most field errors one answer lists: a body with 60,000 unknown properties got a 4.3 MB
+ * answer. The problem says how many there were in all (`errorCount`).
+ */
+export const MAX_FIELD_ERRORS = 20;
+
+/** The longest excerpt of the request target a problem repeats (`instance`, `detail`). */
+export const MAX_TARGET_EXCERPT = 200;
+
+/** The path of the request target, cut to MAX_TARGET_EXCERPT characters: an answer never echoes a huge URL. */
+export function targetExcerpt(url: string): string {
+  const path = url.split("?")[0] ?? "/";
+  return path.length <= MAX_TARGET_EXCERPT ? path : `${path.slice(0, MAX_TARGET_EXCERPT)}…`;
+}
+
 function fieldErrorsOf(error: FastifyError): FieldError[] {
   const context = error.validationContext ?? "body";
-  return (error.validation ?? []).map((issue) => {
+  return (error.validation ?? []).slice(0, MAX_FIELD_ERRORS).map((issue) => {
     const params = issue.params as Record<string, unknown>;
     let path = `/${context}${issue.instancePath}`;
     if (typeof params.missingProperty === "string") path += `/${params.missingProperty}`;
@@ -59,7 +75,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     .code(error.status)
     .headers(error.headers)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(toProblem(error, request.id, request.url.split("?")[0] ?? "/"));
+    .send(toProblem(error, request.id, targetExcerpt(request.url)));
 }
 
 /** Turns an error of a lower layer (e.g. a database driver's) into a typed problem, or passes. */
@@ -88,10 +104,41 @@ export function installErrorHandling(app: FastifyInstance, translators: readonly
 }
 
 function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const path = request.url.split("?")[0];
   return sendProblem(
     request,
     reply,
-    new NotFoundError("route.not_found", `No route matches ${request.method} ${path}.`),
+    new NotFoundError("route.not_found", `No route matches ${request.method} ${targetExcerpt(request.url)}.`),
   );
+}
+
+/**
+ * Fastify's router errors (its `frameworkErrors` option), answered before any route or hook:
+ * a malformed percent-encoding in the path, a path parameter over maxParamLength. Problems
+ * like every other 4xx, never Fastify's own body echoing the whole URL.
+ */
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  switch (error.code) {
+    case "FST_ERR_BAD_URL":
+      return sendProblem(
+        request,
+        reply,
+        new BadRequestError("request.malformed_url", "The request path has an invalid percent-encoding."),
+      );
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return sendProblem(
+        request,
+        reply,
+        new AppError(414, "request.uri_too_long", "URI Too Long", {
+          detail: "A path segment of the request is too long.",
+        }),
+      );
+    default:
+      request.log.error({ err: error }, "router error");
+      return sendProblem(
+        request,
+        reply,
+        new AppError(500, "internal", "Internal Server Error", { detail: INTERNAL_DETAIL }),
+      );
+  }
 }

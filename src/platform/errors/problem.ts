@@ -21,7 +21,10 @@ export const ProblemSchema = Type.Object(
     instance: Type.Optional(Type.String({ description: "The request path that produced the problem" })),
     code: Type.String({ description: "Stable machine-readable error code, e.g. member.last_owner" }),
     requestId: Type.String(),
-    errors: Type.Optional(Type.Array(Type.Ref("FieldError"))),
+    errors: Type.Optional(Type.Array(Type.Ref("FieldError"), { description: "At most the first 20 invalid fields" })),
+    errorCount: Type.Optional(
+      Type.Integer({ minimum: 0, description: "How many invalid fields there were, when more than `errors` lists" }),
+    ),
   },
   { $id: "Problem", additionalProperties: true },
 );
@@ -32,16 +35,17 @@ export function problemType(code: string): string {
   return `urn:rampart:problem:${code}`;
 }
 
-export function toProblem(error: AppError, requestId: string, instance: string): Problem {
+/** `instance` is omitted when the request was refused before its target could be read. */
+export function toProblem(error: AppError, requestId: string, instance?: string): Problem {
   const problem: Problem = {
     ...error.extensions,
     type: problemType(error.code),
     title: error.title,
     status: error.status,
     code: error.code,
-    instance,
     requestId,
   };
+  if (instance !== undefined) problem.instance = instance;
   if (error.detail !== undefined) problem.detail = error.detail;
   if (error.errors !== undefined) problem.errors = [...error.errors];
   return problem;

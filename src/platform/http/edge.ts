@@ -1,18 +1,27 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config/settings/index.ts";
+import { drainRefusedBodies } from "./client-errors.ts";
 import { installCompression } from "./compression.ts";
 import { installCors } from "./cors.ts";
 import { commaList } from "./list.ts";
+import { processPipelinedRequestsInOrder } from "./pipelining.ts";
+import { installRequestFramingChecks } from "./request-framing.ts";
 import { installSecurityHeaders } from "./security-headers.ts";
 import { installTrustedHosts } from "./trusted-hosts.ts";
 
 /**
- * The HTTP edge every route inherits, in request order: foreign hosts are refused
- * first, then CORS headers are decided (so even a refusal further on is readable by an
- * allowed browser origin); on the way out, security headers and compression.
- * Body size and connection timeouts are server options (server-options.ts).
+ * The HTTP edge every route inherits, in request order: pipelined requests wait for the
+ * answer before theirs, ambiguous framing (duplicate Host, HTTP/1.0 chunked, encoded
+ * bodies) and foreign hosts are refused, then CORS headers are decided (so even a refusal
+ * further on is readable by an allowed browser origin); on the way out, security headers
+ * and compression.
+ * Body size, connection timeouts and malformed requests are server options
+ * (server-options.ts); a refused body is drained before its connection closes.
  */
 export async function installHttpEdge(app: FastifyInstance, config: Config): Promise<void> {
+  processPipelinedRequestsInOrder(app);
+  drainRefusedBodies(app.server);
+  installRequestFramingChecks(app);
   installTrustedHosts(app, { hosts: commaList(config.TRUSTED_HOSTS), healthAnyHost: config.HEALTH_ANY_HOST });
   await installCors(app, {
     origins: commaList(config.CORS_ORIGINS),

@@ -89,6 +89,16 @@ function legacySchema(schema: RouteOptions["schema"]): RouteOptions["schema"] {
   } as RouteOptions["schema"];
 }
 
+/**
+ * A path as it may appear inside `<…>` of a Link header: every character outside RFC 3986's
+ * unreserved set, "/", and the path's own valid %XX escapes is percent-encoded, so a path
+ * holding `>`, `;`, `,` or quotes cannot close the URI and add link parameters or links
+ * (a raw `/api/companies/x>;rel="preload";as="style",<evil.css` used to do both).
+ */
+export function linkSafePath(path: string): string {
+  return path.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~/%]/g, (c) => encodeURIComponent(c));
+}
+
 const DEPRECATION = `@${Math.floor(LEGACY_DEPRECATED_AT.getTime() / 1000)}`;
 const SUNSET = LEGACY_SUNSET_AT.toUTCString();
 
@@ -103,7 +113,7 @@ function addDeprecationHeaders(
   const path = request.url.split("?")[0] ?? LEGACY_PREFIX;
   reply.header("deprecation", DEPRECATION);
   reply.header("sunset", SUNSET);
-  const successor = `<${API_V1_PREFIX}${path.slice(LEGACY_PREFIX.length)}>; rel="successor-version"`;
+  const successor = `<${API_V1_PREFIX}${linkSafePath(path.slice(LEGACY_PREFIX.length))}>; rel="successor-version"`;
   const existing = reply.getHeader("link");
   reply.header("link", existing === undefined ? successor : `${String(existing)}, ${successor}`);
   done(null, payload);

@@ -1,4 +1,8 @@
+import type { Socket } from "node:net";
+import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config/settings/index.ts";
+import { sendFrameworkError } from "../errors/error-handler.ts";
+import { handleClientError } from "./client-errors.ts";
 import { parseTrustProxy, type TrustProxy } from "./trust-proxy.ts";
 
 export interface EdgeServerOptions {
@@ -6,6 +10,9 @@ export interface EdgeServerOptions {
   readonly bodyLimit: number;
   readonly requestTimeout: number;
   readonly keepAliveTimeout: number;
+  readonly connectionTimeout: number;
+  readonly frameworkErrors: typeof sendFrameworkError;
+  readonly clientErrorHandler: (this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket) => void;
   readonly http: {
     readonly requestTimeout: number;
     readonly headersTimeout: number;
@@ -18,6 +25,10 @@ export interface EdgeServerOptions {
  * and request timeouts only when it sweeps its connections (every 30 s by default), so
  * a slowloris client could hold a socket far beyond HEADERS_TIMEOUT_MS; sweeping at
  * half the headers timeout (at most every 5 s) keeps the bound close to the setting.
+ * A connection on which nothing moves for twice REQUEST_TIMEOUT_MS (a client that stopped
+ * reading its answers) is closed: without it, it was held for as long as the client stayed,
+ * with the answers it had not read. Twice, so that a request still arriving is cut by the
+ * request timeout first, with its 408.
  */
 export function edgeServerOptions(config: Config): EdgeServerOptions {
   return {
@@ -25,6 +36,10 @@ export function edgeServerOptions(config: Config): EdgeServerOptions {
     bodyLimit: config.BODY_LIMIT,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: 2 * config.REQUEST_TIMEOUT_MS,
+    clientErrorHandler: handleClientError,
+    // Router errors (bad percent-encoding, an overlong path parameter) as problems too.
+    frameworkErrors: sendFrameworkError,
     http: {
       requestTimeout: config.REQUEST_TIMEOUT_MS,
       headersTimeout: config.HEADERS_TIMEOUT_MS,

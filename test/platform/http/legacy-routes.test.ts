@@ -98,6 +98,14 @@ describe("legacy unversioned routes (ENABLE_LEGACY_ROUTES)", () => {
     assert.equal(legacy.headers.deprecation, "@1767225600");
     assert.equal(legacy.headers.sunset, "Fri, 01 Jan 2027 00:00:00 GMT");
     assert.equal(legacy.headers.link, '</api/v1/widgets/7>; rel="successor-version"');
+    // A path cannot close the URI and add parameters or links of its own.
+    const hostile = await app.inject({ url: '/api/widgets/x>;rel="preload";as="style",<evil.css', headers: key });
+    assert.equal(
+      hostile.headers.link,
+      '</api/v1/widgets/x%3E%3Brel%3D%22preload%22%3Bas%3D%22style%22%2C%3Cevil.css>; rel="successor-version"',
+    );
+    const escaped = await app.inject({ url: "/api/widgets/a%20b", headers: key });
+    assert.equal(escaped.headers.link, '</api/v1/widgets/a%20b>; rel="successor-version"');
     const v1 = await app.inject({ url: "/api/v1/widgets/7", headers: key });
     assert.equal(v1.headers.deprecation, undefined);
     assert.equal(v1.headers.sunset, undefined);

@@ -59,6 +59,11 @@ export function createSmtpTransport(options: SmtpTransportOptions, outbox: Outbo
     },
     { from: options.from },
   );
+  // Delivery errors reject sendMail; the transporter emits 'error' only for failures outside
+  // a delivery (e.g. an OAuth2 token refresh). Unhandled, one of those would end the process.
+  transporter.on("error", (error: Error) =>
+    logger.warn({ err: describeMailError(error) }, "mail transport error outside a delivery"),
+  );
   const jobs = new Set<Job>();
   const ready: Job[] = [];
   let delivering = 0;

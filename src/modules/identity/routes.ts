@@ -31,6 +31,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   { deps, allowedOrigins },
 ) => {
   for (const schema of schemas.identitySchemas) app.addSchema(schema);
+  identity.registerIdentityMailRequests(deps);
   // Only the refresh routes use a cookie: registered here, its parsing and serialising hooks
   // run on this module's routes and not on every request of the API.
   await app.register(fastifyCookie);

@@ -16,6 +16,7 @@ export interface Outcome {
 
 export interface Answer {
   readonly status: number;
+  readonly contentType?: string;
   readonly upstream?: string;
   readonly body: string;
 }
@@ -27,7 +28,7 @@ export function send(
   base: string,
   method: string,
   path: string,
-  options: { body?: unknown; clientIp?: string } = {},
+  options: { body?: unknown; clientIp?: string; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
@@ -40,6 +41,7 @@ export function send(
         headers: {
           ...(payload ? { "content-type": "application/json" } : {}),
           ...(options.clientIp ? { "x-forwarded-for": options.clientIp } : {}),
+          ...options.headers,
         },
       },
       (res) => {
@@ -49,7 +51,12 @@ export function send(
           body += chunk;
         });
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, upstream: res.headers["x-upstream"] as string | undefined, body }),
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers["content-type"],
+            upstream: res.headers["x-upstream"] as string | undefined,
+            body,
+          }),
         );
         res.on("error", reject);
       },

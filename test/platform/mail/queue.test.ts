@@ -3,11 +3,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, it } from "node:test";
+import { Registry } from "prom-client";
 import type { Env } from "../../../src/config/load.ts";
 import type { DatabaseHandle } from "../../../src/platform/db/connect.ts";
 import { withTransaction } from "../../../src/platform/db/transaction.ts";
 import { createLogger } from "../../../src/platform/logging/logger.ts";
 import { createMailer, type MailMessage } from "../../../src/platform/mail/mailer.ts";
+import { registerMailQueueMetrics } from "../../../src/platform/mail/metrics.ts";
 import { testConfig } from "../../helpers/app.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
@@ -72,6 +74,10 @@ for (const engine of await enginesUnderTest()) {
         first.logs.lines().some((l) => l.msg === "mail delivery failed; will retry" && l.level === "warn"),
         "the failure is a warning with a retry, not a loss",
       );
+      const metrics = new Registry();
+      registerMailQueueMetrics(metrics, database.handle);
+      assert.match(await metrics.metrics(), /^rampart_mail_queue_messages 1$/m, "an operator sees the mail waiting");
+      assert.match(await metrics.metrics(), /^rampart_mail_queue_oldest_age_seconds \d/m);
       await first.mailer.close();
 
       const smtp = await startSmtpServer(port);
@@ -81,6 +87,8 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(smtp.received[0]?.headers.get("to"), "ada@example.com");
       await second.mailer.drain(5000);
       assert.deepEqual(await queued(database.handle), [], "a delivered mail leaves no row (its link is not kept)");
+      assert.match(await metrics.metrics(), /^rampart_mail_queue_messages 0$/m);
+      assert.match(await metrics.metrics(), /^rampart_mail_queue_oldest_age_seconds 0$/m);
     });
 
     it("a mail queued inside a transaction that rolls back is never sent", async () => {

@@ -9,7 +9,7 @@
  * no reset); the first acknowledged write after the repair comes within RECOVERY_BOUND_MS;
  * readiness is 503 while the database is down and 200 again after; and at the end every
  * acknowledged write is a row and every acknowledged registration's mail was delivered.
- * Prints one RESULT line.
+ * Prints one RESULT line. `FAULTS_TOPOLOGIES=single` (comma-separated) runs a subset.
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -142,7 +142,7 @@ try {
     const acknowledged = [...load.acknowledged, ...accounts.map((a) => a.email)];
     const storedSet = await storedEmails(acknowledged);
     const missing = acknowledged.filter((e) => !storedSet.has(e));
-    const mailed = () => new Set(smtp.received.map((m) => m.headers.get("to") ?? ""));
+    const mailed = () => new Set(smtp.received().map((m) => m.headers.get("to") ?? ""));
     const undelivered = () => acknowledged.filter((e) => !mailed().has(e));
     const mailWait = Date.now();
     while (undelivered().length > 0 && Date.now() - mailWait < MAIL_BOUND_MS) await sleep(200);

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import pg from "pg";
-import { SMTPServer } from "smtp-server";
-import { type ParsedMail, parseMail } from "../helpers/smtp.ts";
+import { type ParsedMail, startSmtpServer, type TestSmtpServer } from "../helpers/smtp.ts";
 
 const PG_BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
 
@@ -143,52 +142,28 @@ export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
 export interface FaultySmtp {
   readonly port: number;
   /** Every message accepted, across restarts. */
-  readonly received: ParsedMail[];
+  received(): ParsedMail[];
   /** Stops listening and destroys every open SMTP connection at once, mid-conversation. */
   kill(): Promise<void>;
   start(): Promise<void>;
 }
 
-/** An SMTP server (the test helper's parser) that can vanish abruptly and come back on the same port. */
+/** The test SMTP server, able to vanish abruptly and come back on the same port. */
 export async function startFaultySmtp(port: number): Promise<FaultySmtp> {
-  const received: ParsedMail[] = [];
-  let server: SMTPServer | undefined;
-  const sockets = new Set<import("node:net").Socket>();
+  const servers: TestSmtpServer[] = [];
+  let current: TestSmtpServer | undefined;
   const start = async () => {
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS", "AUTH"],
-      logger: false,
-      onData(stream, _session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-        stream.on("end", () => {
-          received.push(parseMail(Buffer.concat(chunks).toString("utf8")));
-          callback();
-        });
-      },
-    });
-    smtp.on("error", () => {});
-    smtp.server.on("connection", (socket) => {
-      sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      smtp.server.once("error", reject);
-      smtp.listen(port, "127.0.0.1", () => resolve());
-    });
-    server = smtp;
+    current = await startSmtpServer(port);
+    servers.push(current);
   };
   await start();
   return {
     port,
-    received,
+    received: () => servers.flatMap((s) => s.received),
     start,
     async kill() {
-      const closing = server ? new Promise<void>((resolve) => server?.server.close(() => resolve())) : undefined;
-      for (const socket of sockets) socket.destroy();
-      await closing;
-      server = undefined;
+      await current?.kill();
+      current = undefined;
     },
   };
 }

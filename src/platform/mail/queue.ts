@@ -204,7 +204,8 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
     start() {
       if (running) return;
       running = true;
-      wake();
+      // The first pass waits a poll interval: the app registers its preparers after the mailer exists.
+      timer = setTimeout(wake, POLL_MS);
     },
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs;

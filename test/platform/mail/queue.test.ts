@@ -11,7 +11,7 @@ import { createLogger } from "../../../src/platform/logging/logger.ts";
 import { createMailer, type MailMessage } from "../../../src/platform/mail/mailer.ts";
 import { registerMailQueueMetrics } from "../../../src/platform/mail/metrics.ts";
 import { testConfig } from "../../helpers/app.ts";
-import { enginesUnderTest } from "../../helpers/database.ts";
+import { type EngineUnderTest, enginesUnderTest } from "../../helpers/database.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
 import { freePort, startSmtpServer } from "../../helpers/smtp.ts";
 import { waitFor } from "../../helpers/wait.ts";
@@ -54,6 +54,15 @@ function queuedMailer(database: DatabaseHandle, port: number, env: Env = {}) {
   return { mailer, logs, failedFiles };
 }
 
+/** A fresh database of `engine`, a test SMTP server (refusing recipients with `reject`) and a queued mailer to it. */
+async function queueOn(engine: EngineUnderTest, reject?: number) {
+  const database = await engine.create();
+  cleanups.push(() => database.drop());
+  const smtp = await startSmtpServer(0, reject);
+  cleanups.push(() => smtp.close());
+  return { database, smtp, ...queuedMailer(database.handle, smtp.port) };
+}
+
 const queued = async (database: DatabaseHandle) =>
   database.db.selectFrom("mail_queue").select(["kind", "attempts", "last_error"]).execute();
 
@@ -92,11 +101,7 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("a mail queued inside a transaction that rolls back is never sent", async () => {
-      const database = await engine.create();
-      cleanups.push(() => database.drop());
-      const smtp = await startSmtpServer();
-      cleanups.push(() => smtp.close());
-      const { mailer } = queuedMailer(database.handle, smtp.port);
+      const { smtp, mailer, database } = await queueOn(engine);
       await assert.rejects(
         withTransaction(database.handle.db, async (trx) => {
           await mailer.send(message("rolled-back@example.com"), trx);
@@ -112,11 +117,7 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("a permanent rejection (5xx) is set aside in outbox/failed after one attempt and leaves the queue", async () => {
-      const database = await engine.create();
-      cleanups.push(() => database.drop());
-      const smtp = await startSmtpServer(0, 550);
-      cleanups.push(() => smtp.close());
-      const { mailer, failedFiles, logs } = queuedMailer(database.handle, smtp.port);
+      const { smtp, mailer, database, failedFiles, logs } = await queueOn(engine, 550);
       await mailer.send(message("nobody@example.com"));
       await mailer.drain(5000);
       assert.equal(smtp.rcptAttempts.length, 1);
@@ -126,11 +127,7 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("a request is turned into mail by the worker, with the preparer registered for its kind", async () => {
-      const database = await engine.create();
-      cleanups.push(() => database.drop());
-      const smtp = await startSmtpServer();
-      cleanups.push(() => smtp.close());
-      const { mailer } = queuedMailer(database.handle, smtp.port);
+      const { smtp, mailer } = await queueOn(engine);
       mailer.handle("test.greeting", async (payload) => (payload.known ? message(String(payload.email)) : undefined));
       await mailer.request("test.greeting", { email: "known@example.com", known: true });
       await mailer.request("test.greeting", { email: "unknown@example.com", known: false });

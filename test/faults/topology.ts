@@ -19,6 +19,9 @@ export interface Topology {
 
 export type TopologyName = "single" | "workers2" | "nginx";
 
+/** Generous: on a shared 2-core machine under load a cluster of two workers has taken over a minute to start. */
+const START_TIMEOUT_MS = 180_000;
+
 /** Starts the instances (and nginx for "nginx") and a readiness poller on each instance's port. */
 export async function startTopology(
   name: TopologyName,
@@ -39,10 +42,17 @@ export async function startTopology(
         await freePort(),
         { ...env, WORKERS: workers, DATA_DIR: join(dir, `${name}-${i}`) },
         logFile,
+        START_TIMEOUT_MS,
       ),
     );
   }
-  await Promise.all(instances.map((x) => x.start()));
+  try {
+    await Promise.all(instances.map((x) => x.start()));
+  } catch (error) {
+    // Left running, a half-started instance would outlive the suite; SIGTERM makes a cluster supervisor stop its workers too.
+    await Promise.all(instances.map((x) => (x.child ? x.stop("SIGTERM") : undefined)));
+    throw error;
+  }
   let nginx: Nginx | undefined;
   if (name === "nginx") {
     nginx = await startNginx(ensureNginx(log), {

@@ -66,7 +66,10 @@ async function queueOn(engine: EngineUnderTest, reject?: number) {
 const queued = async (database: DatabaseHandle) =>
   database.db.selectFrom("mail_queue").select(["kind", "attempts", "last_error"]).execute();
 
-for (const engine of await enginesUnderTest()) {
+// Probed once: each probe is a connection attempt with a one-second bound.
+const engines = await enginesUnderTest();
+
+for (const engine of engines) {
   describe(`durable mail queue (${engine.engine})`, { skip: engine.skip }, () => {
     it("a mail acknowledged while SMTP is down survives the process and is delivered by the next one", async () => {
       const database = await engine.create();
@@ -140,7 +143,7 @@ for (const engine of await enginesUnderTest()) {
   });
 }
 
-const postgresEngine = (await enginesUnderTest()).find((e) => e.engine === "postgres");
+const postgresEngine = engines.find((e) => e.engine === "postgres");
 describe("durable mail queue with several instances (postgres)", { skip: postgresEngine?.skip ?? "no engine" }, () => {
   it("three workers on one database deliver 60 mails exactly once each", async () => {
     const database = await postgresEngine?.create();

@@ -45,6 +45,7 @@ import { closeConnectionsWhenDraining } from "./platform/lifecycle/close-connect
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
 import { lazyRequestLoggers } from "./platform/logging/request-logger.ts";
+import { registerMailQueueMetrics } from "./platform/mail/metrics.ts";
 import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
 import { installAccountRateLimiting } from "./platform/rate-limit/account-limit.ts";
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   closeConnectionsWhenDraining(app, lifecycle);
   app.decorate("config", config);
   registerDatabaseMetrics(deps.metrics, deps.database);
+  registerMailQueueMetrics(deps.metrics, deps.database);
   // Only JSON bodies are part of the contract; anything else is a 415, not a silent string.
   app.removeContentTypeParser("text/plain");
 

@@ -13,8 +13,6 @@ import type { Logger } from "./logging/logger.ts";
 import { createMailer } from "./mail/mailer.ts";
 import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "./redis/connect.ts";
 
-const MAIL_DRAIN_ON_SHUTDOWN_MS = 2000;
-
 export interface RuntimeDeps {
   readonly deps: Deps;
   /** Closes pools and connections; called once the HTTP server has drained. */
@@ -59,13 +57,11 @@ export async function createRuntimeDeps(
   const cache = await createCache(cacheOptionsFrom(config), { redis, logger, metrics });
   // Registered after Redis, so closed before it (closers run in reverse).
   closers.push(() => cache.close());
-  const mailer = createMailer(config, logger);
+  // Mail goes through the durable queue in the database: what is not delivered by shutdown
+  // stays queued for the next start or another instance. Closed before the database.
+  const mailer = createMailer(config, logger, database);
+  closers.push(() => mailer.close());
   if (config.APP_ENV === "production") readinessChecks.push(mailSettingsReadinessCheck(config));
-  // Queued mail gets a short chance to go out; what is left is written to the outbox's failed/.
-  closers.push(async () => {
-    await mailer.drain(MAIL_DRAIN_ON_SHUTDOWN_MS);
-    await mailer.close();
-  });
   const deps: Deps = {
     logger,
     clock: systemClock,

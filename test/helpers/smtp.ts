@@ -34,6 +34,8 @@ export interface TestSmtpServer {
   /** Times of every RCPT TO command, accepted or not: one per delivery attempt of a one-recipient mail. */
   readonly rcptAttempts: number[];
   close(): Promise<void>;
+  /** Stops listening and destroys every open connection at once, mid-conversation: the server vanishes. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -61,6 +63,12 @@ export async function startSmtpServer(port = 0, rejectRecipients?: number): Prom
       });
     },
   });
+  const sockets = new Set<Socket>();
+  server.server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("error", () => {});
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
@@ -71,6 +79,11 @@ export async function startSmtpServer(port = 0, rejectRecipients?: number): Prom
     received,
     rcptAttempts,
     close: () => new Promise((resolve) => server.close(() => resolve())),
+    async kill() {
+      const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { verifyStream } from "../../src/modules/audit/verify.ts";
 import type { Permission, Role } from "../../src/platform/access/permissions.ts";
-import type { MailMessage } from "../../src/platform/mail/mailer.ts";
+import type { Mailer, MailMessage } from "../../src/platform/mail/mailer.ts";
+import type { PrepareMail } from "../../src/platform/mail/queue.ts";
 import type { EngineUnderTest } from "../helpers/database.ts";
 import { bearer, type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../helpers/identity.ts";
 import { joinDirectly, makePlatformAdmin } from "../helpers/tenancy.ts";
@@ -26,11 +27,18 @@ export interface World {
 
 export async function openWorld(engine: EngineUnderTest): Promise<World> {
   const inbox = new Map<string, string>();
-  const mailer = {
+  // Requests (reset, resend) are prepared at once, as the app's direct mailer does without a queue.
+  const handlers = new Map<string, PrepareMail>();
+  const mailer: Mailer = {
     async send(message: MailMessage) {
       const token = message.actionUrl ? new URL(message.actionUrl).searchParams.get("token") : null;
       if (token) inbox.set(message.to, token);
     },
+    async request(kind, payload) {
+      const message = await handlers.get(kind)?.(payload);
+      if (message) await mailer.send(message);
+    },
+    handle: (kind, prepare) => void handlers.set(kind, prepare),
     async drain() {},
     async close() {},
   };

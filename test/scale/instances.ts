@@ -51,7 +51,13 @@ export interface Instance {
  * One Rampart instance as a real process (`rampart serve`) on a fixed loopback port, its
  * JSON log appended to `logFile`. Ready once it logs that it listens (every worker, in cluster mode).
  */
-export function instance(name: string, port: number, env: Record<string, string>, logFile: string): Instance {
+export function instance(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  logFile: string,
+  startTimeoutMs = 60_000,
+): Instance {
   const log = createWriteStream(logFile, { flags: "a" });
   const self: Instance = {
     name,
@@ -69,7 +75,10 @@ export function instance(name: string, port: number, env: Record<string, string>
       child.stderr?.pipe(log, { end: false });
       const readyLine = env.WORKERS && env.WORKERS !== "1" ? "all workers listening" : "rampart listening";
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s (see ${logFile})`)), 60_000);
+        const timer = setTimeout(
+          () => reject(new Error(`${name} did not start within ${startTimeoutMs / 1000} s (see ${logFile})`)),
+          startTimeoutMs,
+        );
         child.once("exit", (code) => reject(new Error(`${name} exited with ${code} while starting (see ${logFile})`)));
         createInterface({ input: stdout }).on("line", (line) => {
           log.write(`${line}\n`);

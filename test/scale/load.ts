@@ -16,6 +16,7 @@ export interface Outcome {
 
 export interface Answer {
   readonly status: number;
+  readonly contentType?: string;
   readonly upstream?: string;
   readonly body: string;
 }
@@ -34,7 +35,7 @@ export function send(
   base: string,
   method: string,
   path: string,
-  options: { body?: unknown; clientIp?: string; pooled?: boolean } = {},
+  options: { body?: unknown; clientIp?: string; pooled?: boolean; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
@@ -45,7 +46,7 @@ export function send(
         agent: options.clientIp && !options.pooled ? oneShot : agent,
         timeout: 30_000,
         ...(options.clientIp ? { localAddress: options.clientIp } : {}),
-        headers: payload ? { "content-type": "application/json" } : {},
+        headers: { ...(payload ? { "content-type": "application/json" } : {}), ...options.headers },
       },
       (res) => {
         let body = "";
@@ -54,7 +55,12 @@ export function send(
           body += chunk;
         });
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, upstream: res.headers["x-upstream"] as string | undefined, body }),
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers["content-type"],
+            upstream: res.headers["x-upstream"] as string | undefined,
+            body,
+          }),
         );
         res.on("error", reject);
       },

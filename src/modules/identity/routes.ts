@@ -33,6 +33,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
 ) => {
   for (const schema of schemas.identitySchemas) app.addSchema(schema);
   app.addSchema(userExportSchema(allSources(deps.personalData)));
+  identity.registerIdentityMailRequests(deps);
   // Only the refresh routes use a cookie: registered here, its parsing and serialising hooks
   // run on this module's routes and not on every request of the API.
   await app.register(fastifyCookie);

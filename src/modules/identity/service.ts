@@ -13,7 +13,7 @@ import { type Executor, withTransaction } from "../../platform/db/transaction.ts
 import { ForbiddenError, ValidationError } from "../../platform/errors/app-error.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
-import type { Mailer } from "../../platform/mail/mailer.ts";
+import type { Mailer, MailMessage } from "../../platform/mail/mailer.ts";
 import { type AuditActor, type AuditEventInput, recordAuditEvent, systemActor } from "../audit/index.ts";
 import { allSources, collectPersonalData, erasePersonalData, personOf } from "./account-data.ts";
 import { identityErrors } from "./errors.ts";
@@ -150,25 +150,58 @@ async function issueEmailToken(deps: IdentityDeps, userId: string, purpose: Emai
   return token;
 }
 
-/** Mails are sent after the change they announce is committed, never from inside a transaction. */
-async function sendIdentityMail(
+function identityMail(
   deps: IdentityDeps,
   kind: IdentityMailKind,
   to: { email: string; name: string },
   link: { path: string; token?: string; expiresInSeconds?: number },
-): Promise<void> {
+): MailMessage {
   const actionUrl = link.token
     ? buildActionUrl(deps.config.PUBLIC_APP_URL, link.path, link.token)
     : new URL(link.path, deps.config.PUBLIC_APP_URL).toString();
   const expiresInMinutes = link.expiresInSeconds === undefined ? undefined : Math.round(link.expiresInSeconds / 60);
   const mail = renderMail(kind, { name: to.name, actionUrl, expiresInMinutes });
-  await deps.mailer.send({ to: to.email, kind, actionUrl: link.token ? actionUrl : undefined, ...mail });
+  return { to: to.email, kind, actionUrl: link.token ? actionUrl : undefined, ...mail };
+}
+
+/** Mails are queued after the change they announce is committed, never from inside a transaction. */
+async function sendIdentityMail(...args: Parameters<typeof identityMail>): Promise<void> {
+  await args[0].mailer.send(identityMail(...args));
+}
+
+async function verificationMail(deps: IdentityDeps, user: UsersTable): Promise<MailMessage> {
+  const ttl = deps.config.EMAIL_VERIFY_TTL_S;
+  const token = await issueEmailToken(deps, user.id, "verify_email", ttl);
+  return identityMail(deps, "verify-email", user, { path: "/verify-email", token, expiresInSeconds: ttl });
 }
 
 async function sendVerification(deps: IdentityDeps, user: UsersTable): Promise<void> {
-  const ttl = deps.config.EMAIL_VERIFY_TTL_S;
-  const token = await issueEmailToken(deps, user.id, "verify_email", ttl);
-  await sendIdentityMail(deps, "verify-email", user, { path: "/verify-email", token, expiresInSeconds: ttl });
+  await deps.mailer.send(await verificationMail(deps, user));
+}
+
+/** Mail requests that name an address which may not be an account (see forgotPassword, resendVerification). */
+const MAIL_REQUESTS = { resendVerification: "identity.resend-verification", passwordReset: "identity.password-reset" };
+
+/**
+ * Registers how the mail worker answers those requests: the lookup, the token and the
+ * rendering happen there, off the request path, and an unknown address simply gets no mail.
+ */
+export function registerIdentityMailRequests(deps: IdentityDeps): void {
+  const activeUser = async (payload: Record<string, unknown>) => {
+    const user = await repo.findUserByEmail(deps.database.db, String(payload.email));
+    return user?.status === "active" ? user : undefined;
+  };
+  deps.mailer.handle(MAIL_REQUESTS.resendVerification, async (payload) => {
+    const user = await activeUser(payload);
+    return user && user.email_verified_at === null ? verificationMail(deps, user) : undefined;
+  });
+  deps.mailer.handle(MAIL_REQUESTS.passwordReset, async (payload) => {
+    const user = await activeUser(payload);
+    if (!user) return undefined;
+    const ttl = deps.config.PASSWORD_RESET_TTL_S;
+    const token = await issueEmailToken(deps, user.id, "reset_password", ttl);
+    return identityMail(deps, "password-reset", user, { path: "/reset-password", token, expiresInSeconds: ttl });
+  });
 }
 
 /**
@@ -218,9 +251,12 @@ export async function register(deps: IdentityDeps, input: RegisterInput, ctx: Re
   return { email };
 }
 
+/**
+ * Enumeration-safe by timing too: the awaited work is one queued request whether or not the
+ * address is an unverified account; the mail worker decides (registerIdentityMailRequests).
+ */
 export async function resendVerification(deps: IdentityDeps, emailInput: string): Promise<void> {
-  const user = await repo.findUserByEmail(deps.database.db, normalizeEmail(emailInput));
-  if (user && user.status === "active" && user.email_verified_at === null) await sendVerification(deps, user);
+  await deps.mailer.request(MAIL_REQUESTS.resendVerification, { email: normalizeEmail(emailInput) });
 }
 
 /** Consumes a single-use email token of `purpose`; throws the same 422 for unknown, expired and used tokens. */
@@ -519,12 +555,9 @@ export async function revokeOwnSession(deps: IdentityDeps, actor: UserActor, ses
   await forgetSessions(deps, [sessionId]);
 }
 
+/** Enumeration-safe by timing too: one queued request for any address (see resendVerification). */
 export async function forgotPassword(deps: IdentityDeps, emailInput: string): Promise<void> {
-  const user = await repo.findUserByEmail(deps.database.db, normalizeEmail(emailInput));
-  if (!user || user.status !== "active") return;
-  const ttl = deps.config.PASSWORD_RESET_TTL_S;
-  const token = await issueEmailToken(deps, user.id, "reset_password", ttl);
-  await sendIdentityMail(deps, "password-reset", user, { path: "/reset-password", token, expiresInSeconds: ttl });
+  await deps.mailer.request(MAIL_REQUESTS.passwordReset, { email: normalizeEmail(emailInput) });
 }
 
 /**

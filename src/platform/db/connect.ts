@@ -6,6 +6,7 @@ import type { Config } from "../../config/settings/index.ts";
 import type { ReadinessCheck } from "../health/readiness.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type ColumnTypes, columnTypes, type Engine } from "./dialect.ts";
+import { type ConnectionHealthStats, trackConnectionHealth } from "./incidents.ts";
 import type { Database } from "./schema.ts";
 import { openSqlite } from "./sqlite-adapter.ts";
 import { ImmediateSqliteDialect } from "./sqlite-immediate.ts";
@@ -26,6 +27,8 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** PostgreSQL pool occupancy; undefined for SQLite (one connection). */
   poolStats(): PoolStats | undefined;
+  /** Lost connections and open incidents; undefined for SQLite (a file, never lost). */
+  connectionHealth(): ConnectionHealthStats | undefined;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export function openDatabase(config: DatabaseConfig, logger: Logger): DatabaseHa
       types: columnTypes("sqlite"),
       ping: async () => void (await sql`select 1`.execute(db)),
       poolStats: () => undefined,
+      connectionHealth: () => undefined,
       close: () => db.destroy(),
     };
   }
@@ -93,12 +97,33 @@ export function openDatabase(config: DatabaseConfig, logger: Logger): DatabaseHa
     keepAlive: true,
     types: pgTypes(),
   });
-  // An idle client dying (server restart, pg_terminate_backend) emits 'error' on the pool;
-  // unhandled, that would crash the process. The pool discards the client and reconnects.
-  pool.on("error", (error) =>
-    logger.warn({ err: { message: error.message } }, "database connection lost; pool will reconnect"),
-  );
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const health = trackConnectionHealth(logger);
+  // Every client gets its own error listener for its whole life. pg-pool listens only while
+  // a client is idle; a checked-out client (mid-request, mid-transaction) whose server
+  // connection dies emits 'error' with no listener — an uncaught exception that took the
+  // process down on every database restart. The query in flight (or the next one) rejects
+  // with the same error, which answers the request 503; the pool discards the client on
+  // release because it is no longer queryable, and opens a new one on demand.
+  pool.on("connect", (client) => {
+    health.established();
+    client.on("error", (error) => health.lost(error));
+  });
+  // A client handed back still usable has just talked to the server: the database answers.
+  pool.on("release", (error: Error | undefined, client: pg.PoolClient) => {
+    if (!error && (client as unknown as { _queryable?: boolean })._queryable !== false) health.established();
+  });
+  // The pool's own 'error' is the idle case; the per-client listener above has counted it already.
+  pool.on("error", () => {});
+  // Kysely checks connections out through this: a refused connection also opens an incident.
+  const observedPool = {
+    connect: () =>
+      pool.connect().catch((error: unknown) => {
+        health.lost(error);
+        throw error;
+      }),
+    end: () => pool.end(),
+  } as unknown as pg.Pool;
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: observedPool }) });
   return {
     db,
     engine: "postgres",
@@ -110,6 +135,7 @@ export function openDatabase(config: DatabaseConfig, logger: Logger): DatabaseHa
       waiting: pool.waitingCount,
       max: config.DB_POOL_MAX,
     }),
+    connectionHealth: health.stats,
     close: () => db.destroy(),
   };
 }

@@ -17,4 +17,24 @@ export function registerDatabaseMetrics(registry: Registry, database: DatabaseHa
       this.set({ state: "max" }, stats.max);
     },
   });
+  // Counters read from the handle at scrape time are exposed as gauges of a monotonic total
+  // (prom-client counters cannot be set); `rate()` and `increase()` work on them all the same.
+  new Gauge({
+    name: "rampart_db_unreachable",
+    help: "1 while the PostgreSQL connection is lost (an incident is open), else 0",
+    registers: [registry],
+    collect() {
+      const health = database.connectionHealth();
+      if (health) this.set(health.unreachable ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "rampart_db_connections_lost_total",
+    help: "PostgreSQL connections lost or refused since the process started",
+    registers: [registry],
+    collect() {
+      const health = database.connectionHealth();
+      if (health) this.set(health.connectionsLost);
+    },
+  });
 }

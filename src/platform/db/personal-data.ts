@@ -53,4 +53,17 @@ export const PLATFORM_TABLES: Readonly<Record<string, Readonly<Record<string, Co
     updated_by: { kept: "`user:<id>` of the admin who last changed a switch: an id, no name or address" },
   },
   rampart_migrations: { id: "none", name: "none", checksum: "none", applied_at: "none" },
+  // Mail on its way out (platform/mail/queue.ts): the recipient's address and the rendered
+  // message stay only until delivery (minutes; a day or so through an SMTP outage), then
+  // the row is deleted. Not exported: it is the same mail the person receives.
+  mail_queue: {
+    id: "none",
+    kind: "none",
+    payload: { kept: "the recipient's address and the mail, until it is delivered (then the row is deleted)" },
+    attempts: "none",
+    created_at: "none",
+    available_at: "none",
+    claimed_until: "none",
+    last_error: { kept: "the SMTP server's last refusal, which may quote the address, until delivery" },
+  },
 };

@@ -26,6 +26,19 @@ export interface PlatformStateTable {
   updated_by: string | null;
 }
 
+/** Mail waiting for delivery (see migrations/0008_mail_queue.ts and platform/mail/queue.ts). */
+export interface MailQueueTable {
+  id: string;
+  kind: string;
+  /** JSON text: a MailMessage for `message`, the request's fields otherwise. */
+  payload: string;
+  attempts: number;
+  created_at: string;
+  available_at: string;
+  claimed_until: string | null;
+  last_error: string | null;
+}
+
 export interface Database
   extends IdentityTables,
     CompaniesTables,
@@ -35,4 +48,5 @@ export interface Database
     AuditTables {
   rampart_migrations: MigrationsTable;
   platform_state: PlatformStateTable;
+  mail_queue: MailQueueTable;
 }

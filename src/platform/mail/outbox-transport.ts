@@ -46,6 +46,31 @@ function safeKind(kind: string): string {
   return kind.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40) || "mail";
 }
 
+/**
+ * Keeps a message that will not be delivered in `<outbox>/failed/` and logs an error, so an
+ * operator can resend it and no mail is silently lost.
+ */
+export async function setAsideMail(
+  outbox: Outbox,
+  logger: Logger,
+  mail: OutgoingMail,
+  reason: unknown,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  try {
+    const file = await outbox.write(mail, "failed");
+    logger.error(
+      { ...fields, err: describeMailError(reason), file },
+      "mail not delivered; message kept in the outbox's failed folder",
+    );
+  } catch (error) {
+    logger.error(
+      { ...fields, err: describeMailError(reason), writeError: describeMailError(error) },
+      "mail lost: not delivered and could not be written to the outbox",
+    );
+  }
+}
+
 /** The default transport: each message becomes a file in the outbox; nothing leaves the machine. */
 export function createOutboxTransport(outbox: Outbox, logger: Logger): MailTransport {
   const writing = new Set<Promise<void>>();

@@ -1,7 +1,7 @@
 import { createTransport } from "nodemailer";
 import type { Logger } from "../logging/logger.ts";
 import { describeMailError, type MailTransport, type OutgoingMail, toMailOptions } from "./message.ts";
-import type { Outbox } from "./outbox-transport.ts";
+import { type Outbox, setAsideMail } from "./outbox-transport.ts";
 
 export interface SmtpTransportOptions {
   readonly url: string;
@@ -26,7 +26,7 @@ const MAX_RETRY_DELAY_MS = 60_000;
  * time: it is set aside at once instead of retried. Connection failures, timeouts and 4xx
  * replies ("451 try again later", greylisting) are transient and retried.
  */
-function isPermanent(error: unknown): boolean {
+export function isPermanentMailError(error: unknown): boolean {
   const { responseCode, code } = error as { responseCode?: unknown; code?: unknown };
   if (typeof responseCode === "number") return responseCode >= 500 && responseCode < 600;
   return code === "EENVELOPE"; // refused before any reply, e.g. no valid recipient address
@@ -49,16 +49,7 @@ interface Job {
  * then says nothing costs one timeout per attempt, never a hang.
  */
 export function createSmtpTransport(options: SmtpTransportOptions, outbox: Outbox, logger: Logger): MailTransport {
-  const transporter = createTransport(
-    {
-      url: options.url,
-      connectionTimeout: options.timeoutMs,
-      greetingTimeout: options.timeoutMs,
-      socketTimeout: options.timeoutMs,
-      dnsTimeout: options.timeoutMs,
-    },
-    { from: options.from },
-  );
+  const sender = createSmtpSender(options, logger);
   const jobs = new Set<Job>();
   const ready: Job[] = [];
   let delivering = 0;
@@ -77,29 +68,16 @@ export function createSmtpTransport(options: SmtpTransportOptions, outbox: Outbo
     return { mailId: job.mail.id, kind: job.mail.message.kind, attempt: job.attempts, maxAttempts: options.attempts };
   }
 
-  async function setAside(job: Job, reason: unknown): Promise<void> {
-    try {
-      const file = await outbox.write(job.mail, "failed");
-      logger.error(
-        { ...fields(job), err: describeMailError(reason), file },
-        "mail not delivered; message kept in the outbox's failed folder",
-      );
-    } catch (error) {
-      logger.error(
-        { ...fields(job), err: describeMailError(reason), writeError: describeMailError(error) },
-        "mail lost: not delivered and could not be written to the outbox",
-      );
-    }
-  }
+  const setAside = (job: Job, reason: unknown) => setAsideMail(outbox, logger, job.mail, reason, fields(job));
 
   async function deliver(job: Job): Promise<void> {
     job.attempts += 1;
     job.abort = new AbortController();
     try {
-      await transporter.sendMail({ ...toMailOptions(job.mail, options.from), signal: job.abort.signal });
+      await sender.send(job.mail, job.abort.signal);
       logger.info(fields(job), "mail delivered");
     } catch (error) {
-      if (closed || job.attempts >= options.attempts || isPermanent(error)) {
+      if (closed || job.attempts >= options.attempts || isPermanentMailError(error)) {
         await setAside(job, error);
       } else {
         const retryInMs = Math.min(options.retryDelayMs * 2 ** (job.attempts - 1), MAX_RETRY_DELAY_MS);
@@ -167,7 +145,41 @@ export function createSmtpTransport(options: SmtpTransportOptions, outbox: Outbo
         }),
       );
       await whenIdle(options.timeoutMs * 2);
-      transporter.close();
+      sender.close();
     },
+  };
+}
+
+export interface SmtpSender {
+  /** One SMTP conversation: resolves once the server accepted the message, rejects otherwise. */
+  send(mail: OutgoingMail, signal?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
+/** A nodemailer SMTP transporter whose every phase is bounded by `timeoutMs`. */
+export function createSmtpSender(
+  options: Pick<SmtpTransportOptions, "url" | "from" | "timeoutMs">,
+  logger: Logger,
+): SmtpSender {
+  const transporter = createTransport(
+    {
+      url: options.url,
+      connectionTimeout: options.timeoutMs,
+      greetingTimeout: options.timeoutMs,
+      socketTimeout: options.timeoutMs,
+      dnsTimeout: options.timeoutMs,
+    },
+    { from: options.from },
+  );
+  // Delivery errors reject sendMail; the transporter emits 'error' only for failures outside
+  // a delivery (e.g. an OAuth2 token refresh). Unhandled, one of those would end the process.
+  transporter.on("error", (error: Error) =>
+    logger.warn({ err: describeMailError(error) }, "mail transport error outside a delivery"),
+  );
+  return {
+    async send(mail, signal) {
+      await transporter.sendMail({ ...toMailOptions(mail, options.from), ...(signal ? { signal } : {}) });
+    },
+    close: () => transporter.close(),
   };
 }

@@ -23,15 +23,17 @@ export function createRedisClient(options: RedisOptions, logger: Logger): Redis 
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2000),
   });
-  let down = false;
-  // One warning per incident, not one per failed command.
+  let downSince: number | undefined;
+  // One warning per incident, not one per failed command; its duration when it ends.
   client.on("error", (error: Error) => {
-    if (!down) logger.warn({ err: { message: error.message } }, "redis unavailable; using in-process fallbacks");
-    down = true;
+    if (downSince === undefined) {
+      logger.warn({ err: { message: error.message } }, "redis unavailable; using in-process fallbacks");
+      downSince = Date.now();
+    }
   });
   client.on("ready", () => {
-    if (down) logger.info("redis reachable again");
-    down = false;
+    if (downSince !== undefined) logger.info({ durationMs: Date.now() - downSince }, "redis reachable again");
+    downSince = undefined;
   });
   return client;
 }

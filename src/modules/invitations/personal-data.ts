@@ -58,6 +58,7 @@ export const invitationsPersonalData: readonly PersonalDataSource[] = [
         role: "none",
         token_hash: { kept: "a hash of a token that no longer works once the invitation is not pending" },
         invited_by: { kept: "the sender's opaque id: the company's record of who invited whom" },
+        invited_by_api_key: "none",
         status: "erased",
         created_at: "none",
         expires_at: "none",

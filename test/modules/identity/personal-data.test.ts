@@ -9,7 +9,7 @@ import {
   STRONG_PASSWORD,
   signedInUser,
 } from "../../helpers/identity.ts";
-import { createCompany, newUser, type SignedIn } from "../../helpers/tenancy.ts";
+import { createCompany, joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 /**
  * One record of every kind Rampart stores about a person, then the export (each must be
@@ -34,7 +34,9 @@ for (const engine of await enginesUnderTest()) {
       const as = (u: SignedIn) => ({ ...u.headers, "user-agent": UA });
       adaCo = await createCompany(h.app, ada, `ada-co-${engine.engine}`);
       otherCo = await createCompany(h.app, other, `other-co-${engine.engine}`);
-      // Ada's co-owner, so that the deletion leaves adaCo with an owner.
+      // Ada's co-owner, so that the deletion leaves adaCo with an owner (docs/security.md:
+      // the last owner of a company cannot delete their account).
+      await joinDirectly(h, adaCo.id, other, "owner");
       const post = async (url: string, headers: Record<string, string>, payload: Record<string, unknown>) => {
         const res = await h.app.inject({ method: "POST", url, headers, payload });
         assert.ok(res.statusCode < 300, `${url}: ${res.statusCode} ${res.body}`);
@@ -122,8 +124,15 @@ for (const engine of await enginesUnderTest()) {
       assert.ok(events.length >= 5);
       for (const e of events) assert.deepEqual([e.ip, e.user_agent, e.personal_salt], [null, null, null], e.action);
       assert.ok(
-        (await db().selectFrom("audit_events").select("id").where("action", "=", "member.account_deleted").execute())
-          .length === 1,
+        // The last-owner rule's hook removes her memberships first (companies/account-deletion.ts).
+        (
+          await db()
+            .selectFrom("audit_events")
+            .select("id")
+            .where("action", "=", "member.removed")
+            .where("target_id", "=", ada.userId)
+            .execute()
+        ).length === 1,
         "her company's trail says why she left",
       );
       const report = await verifyAuditChains(db(), ["platform", streamOf(adaCo.id), streamOf(otherCo.id)]);

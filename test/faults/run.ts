@@ -51,6 +51,8 @@ const env: Record<string, string> = {
   REDIS_URL: redis.url,
   SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
   MAIL_FROM: "Rampart <no-reply@example.test>",
+  // Production readiness refuses mail links to localhost (health/mail-settings-readiness.ts).
+  PUBLIC_APP_URL: "https://rampart.example.test",
   MAIL_RETRY_DELAY_MS: "250",
   MAIL_RETRY_ATTEMPTS: "10",
   SMTP_TIMEOUT_MS: "2000",

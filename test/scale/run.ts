@@ -16,6 +16,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { createPostgresSchema } from "../helpers/database.ts";
 import { postgres, redis } from "../helpers/services.ts";
+import { startSmtpServer } from "../helpers/smtp.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { freePort, instance, migrate, rampartCli } from "./instances.ts";
 import { failed, type Outcome, send, startLoad } from "./load.ts";
@@ -40,8 +41,15 @@ await writeFile(
   { mode: 0o600 },
 );
 
+// Production readiness needs mail that reaches users (health/mail-settings-readiness.ts):
+// without it every instance would be "not ready" from the start, and the drain's readiness
+// step below could not fail.
+const smtp = await startSmtpServer();
+
 const env: Record<string, string> = {
   APP_ENV: "production",
+  SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+  PUBLIC_APP_URL: "https://rampart.example.test",
   DATABASE_URL: schema.url,
   REDIS_URL: String(redisService.url),
   RATE_LIMIT_KEY_PREFIX: `${prefix}:rl`,
@@ -244,6 +252,7 @@ try {
   process.stderr.write(`[scale] FAILED: ${(error as Error).stack ?? error}\n[scale] logs kept in ${dir}\n`);
 } finally {
   await nginx?.stop().catch(() => {});
+  await smtp.close().catch(() => {});
   for (const i of [a, b]) await i.stop("SIGTERM").catch(() => {});
   await schema.dropSchema().catch(() => {});
   await redisClient.connect().catch(() => {});

@@ -88,12 +88,18 @@ describe("database failures answer 503 and recover", { skip: service.skip }, () 
   });
 
   it("survives pg_terminate_backend mid-run and recovers on its own", async () => {
-    const { app, logs } = await appOn(schema.url);
+    // A name of this test's own: the PostgreSQL server is shared with other suites (and other
+    // engineers' runs), whose connections must not be killed by this one.
+    const applicationName = `rampart-resilience-${process.pid}`;
+    const url = new URL(schema.url);
+    url.searchParams.set("application_name", applicationName);
+    const { app, logs } = await appOn(url.toString());
     assert.equal((await app.inject({ url: `/test/widgets/${widgetId}` })).statusCode, 200);
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
     const killed = await admin.query(
-      "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'rampart' and pid <> pg_backend_pid()",
+      "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()",
+      [applicationName],
     );
     await admin.end();
     assert.ok(killed.rowCount && killed.rowCount > 0, "backends were terminated");

@@ -2,6 +2,7 @@ import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { type IdentityHarness, identityHarness } from "../helpers/identity.ts";
 import { createCompany, joinDirectly, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { overlapAtChainHead } from "./barrier.ts";
 import { ok, race, serverErrors } from "./harness.ts";
 import { companyEvents, companyStatus, seqOf, writeAfterRemoval } from "./state.ts";
 
@@ -117,10 +118,14 @@ for (const engine of await enginesUnderTest()) {
     it("accept racing revoke: revoked stays revoked and the revocation records the status it ended", async () => {
       await race("accept vs revoke partnership", engine.engine, async () => {
         const { a, b, id } = await pair(true);
-        const [accept, revoke] = await Promise.all([
-          call(other, "POST", `/companies/${b.id}/partners/${id}/accept`),
-          call(owner, "DELETE", `/companies/${a.id}/partners/${id}`),
-        ]);
+        // PostgreSQL: the acceptance is held at its company's stream head (its last lock, the
+        // partnership row already changed) while the revocation reads and waits (barrier.ts).
+        const [accept, revoke] = await overlapAtChainHead(
+          h,
+          `company:${b.id}`,
+          () => call(other, "POST", `/companies/${b.id}/partners/${id}/accept`),
+          () => call(owner, "DELETE", `/companies/${a.id}/partners/${id}`),
+        );
         const problems = serverErrors(accept, revoke);
         if (!ok(revoke)) problems.push(`revoke answered ${revoke.statusCode}`);
         const row = await partnershipRow(id);

@@ -74,8 +74,10 @@ export async function checkChain(world: World, model: Model, c: number, start: C
     const target = row.target_id ?? "";
     const own = row.actor_type === "user" ? roles.get(row.actor_id ?? "") : undefined;
     const erasure = row.action === "member.removed" && meta.reason === "account_deleted";
-    // An account's erasure removes its memberships everywhere, deleted companies included.
-    if (!erasure) assert.notEqual(status, "deleted", `${at}: recorded after the company was deleted`);
+    // An account's erasure removes its memberships everywhere, deleted companies included; a
+    // refusal (access.*, decided at the edge a moment before) changes nothing.
+    if (!erasure && !row.action.startsWith("access."))
+      assert.notEqual(status, "deleted", `${at}: recorded after the company was deleted`);
     const needs = NEEDS[row.action];
     if (needs && !erasure) {
       if (row.actor_type === "user") {

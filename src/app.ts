@@ -119,7 +119,7 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
       ...liveness,
       grantorRights: grantorRights({ identity: deps, companies: deps, apiKeys: deps }),
     },
-    partners: deps,
+    partners: { ...deps, ...liveness },
     audit: { db: deps.database.db },
   };
 }

@@ -45,6 +45,8 @@ export async function openWorld(engine: EngineUnderTest): Promise<World> {
   const h = await identityHarness(engine, {}, { mailer });
   const call: World["call"] = async (method, url, headers, payload) => {
     const res = await h.app.inject({ method: method as "GET", url, headers, ...(payload ? { payload } : {}) });
+    if (process.env.PROPS_TRACE_CALLS === "1" && method !== "GET" && !url.includes("/auth/"))
+      process.stderr.write(`    ${method} ${url.replace(/[0-9a-f-]{36}/g, (m) => m.slice(-4))} -> ${res.statusCode}\n`);
     assert.ok(res.statusCode < 500, `${method} ${url} answered ${res.statusCode}: ${res.body}`);
     const body =
       res.body && res.headers["content-type"]?.includes("json") ? (res.json() as Record<string, unknown>) : {};

@@ -1,8 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { hasRowLocks } from "../../src/platform/db/locked-transaction.ts";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../helpers/identity.ts";
 import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { overlapAtChainHead, sawDeadlock } from "./barrier.ts";
 import { ok, race, serverErrors } from "./harness.ts";
 import { companyEvents, companyStatus, roleIn, seqOf, userStatus } from "./state.ts";
 
@@ -49,16 +51,83 @@ for (const engine of await enginesUnderTest()) {
       await makePlatformAdmin(h, operator.userId);
       await race("delete account vs suspend user", engine.engine, async (i) => {
         const user = await newUser(h, "leaving");
-        // Deleting verifies the password first (tens of ms): the suspension is staggered across that window.
-        const results = await Promise.all([
-          call(user, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
-          sleep((i % 6) * 8).then(() => call(operator, "POST", `/admin/users/${user.userId}/suspend`)),
-        ]);
+        // PostgreSQL: the deletion is held at the platform stream's head, its last lock, until
+        // the suspension has read the account and is waiting (barrier.ts). SQLite: deleting
+        // verifies the password first (tens of ms), so the suspension is staggered across that window.
+        const results = await overlapAtChainHead(
+          h,
+          "platform",
+          () => call(user, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
+          () =>
+            sleep(hasRowLocks(h.database.handle.db) ? 0 : (i % 6) * 8).then(() =>
+              call(operator, "POST", `/admin/users/${user.userId}/suspend`),
+            ),
+        );
         const problems = serverErrors(...results);
         const unsuspend = await call(operator, "POST", `/admin/users/${user.userId}/unsuspend`);
         if (ok(results[0]) && ok(unsuspend)) problems.push("a deleted account was unsuspended");
         const status = await userStatus(h, user.userId);
         if (ok(results[0]) && status !== "deleted") problems.push(`the deleted account ends ${status}`);
+        return problems;
+      });
+    });
+
+    it("a member deletes their account while an admin removes them: one removal, recorded once", async () => {
+      const admin = await newUser(h, "remover");
+      await race("delete account vs remove member", engine.engine, async () => {
+        const id = await newCompany();
+        await joinDirectly(h, id, admin, "admin");
+        const member = await newUser(h, "member");
+        await joinDirectly(h, id, member, "member");
+        // PostgreSQL: the removal is held at the company stream's head while the deletion reads.
+        const [removal, deletion] = await overlapAtChainHead(
+          h,
+          `company:${id}`,
+          () => call(admin, "DELETE", `/companies/${id}/members/${member.userId}`),
+          () => call(member, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
+        );
+        const problems = serverErrors(removal, deletion);
+        const removals = (await companyEvents(h, id)).filter(
+          (e) => e.action === "member.removed" && e.targetId === member.userId,
+        );
+        if (removals.length !== 1) problems.push(`${removals.length} member.removed events for one removal`);
+        if ((await roleIn(h, id, member.userId)) !== undefined) problems.push("still a member");
+        return problems;
+      });
+    });
+
+    it("a member deletes their account while an invitation they sent is accepted: no deadlock", async () => {
+      await race("delete account vs accept their invitation", engine.engine, async () => {
+        const id = await newCompany();
+        const leaving = await newUser(h, "leaving-inviter");
+        await joinDirectly(h, id, leaving, "admin");
+        const other = await newUser(h, "joining");
+        const invite = await call(leaving, "POST", `/companies/${id}/invitations`, {
+          email: other.email,
+          role: "member",
+        });
+        if (invite.statusCode !== 201) return [`invite answered ${invite.statusCode}`];
+        const otherToken = h.linkToken(other.email);
+        // PostgreSQL: the deletion is held at the platform head while the acceptance locks its rows.
+        const { result, cycle } = await (hasRowLocks(h.database.handle.db)
+          ? sawDeadlock(
+              h,
+              overlapAtChainHead(
+                h,
+                "platform",
+                () => call(leaving, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
+                () => call(other, "POST", "/invitations/accept", { token: otherToken }),
+              ),
+            )
+          : Promise.all([
+              call(leaving, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
+              call(other, "POST", "/invitations/accept", { token: otherToken }),
+            ]).then((r) => ({ result: r, cycle: false })));
+        const [deletion, accept] = result;
+        const problems = serverErrors(deletion, accept);
+        if (cycle) problems.push("the deletion and the acceptance waited for each other (deadlock)");
+        if (ok(accept) !== ((await roleIn(h, id, other.userId)) !== undefined))
+          problems.push(`accept answered ${accept.statusCode} but membership disagrees`);
         return problems;
       });
     });

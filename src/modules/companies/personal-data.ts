@@ -1,12 +1,14 @@
 import { Type } from "@sinclair/typebox";
 import type { PersonalDataSource } from "../../platform/db/personal-data.ts";
 import { recordCompanyChange } from "../audit/index.ts";
+import { deleteMembership } from "./repository.ts";
 import { type CompaniesDeps, forgetMembership } from "./service.ts";
 
 /**
  * Memberships: which companies the person belongs to, with which role. A deleted account
  * is a member of nothing: its memberships are deleted, and each company's trail records
- * `member.account_deleted` (with no IP or User-Agent) so its admins see why the person left.
+ * `member.removed` with reason `account_deleted` (no IP or User-Agent) so its admins see why
+ * the person left.
  */
 export function membershipsPersonalData(deps: CompaniesDeps): PersonalDataSource {
   return {
@@ -63,22 +65,26 @@ export function membershipsPersonalData(deps: CompaniesDeps): PersonalDataSource
       }));
     },
     async erase(trx, person, clock) {
+      // Locked by the deletion's first step (account-deletion.ts), company by company; this
+      // runs after the platform's user.deleted: the companies' streams follow, in id order.
       const rows = await trx
         .selectFrom("memberships")
         .select(["company_id", "role"])
         .where("user_id", "=", person.userId)
-        .orderBy("company_id") // every multi-stream writer locks streams in one order
+        .orderBy("company_id")
         .execute();
-      await trx.deleteFrom("memberships").where("user_id", "=", person.userId).execute();
       const who = { actorType: "user" as const, actorId: person.userId, ip: null, userAgent: null, requestId: null };
-      for (const row of rows)
+      for (const row of rows) {
+        // Checked: a membership this transaction did not delete is not recorded as removed.
+        if (!(await deleteMembership(trx, row.company_id, person.userId))) continue;
         await recordCompanyChange(
           trx,
           clock,
           who,
-          { companyId: row.company_id, action: "member.account_deleted", target: { type: "user", id: person.userId } },
-          { before: row.role },
+          { companyId: row.company_id, action: "member.removed", target: { type: "user", id: person.userId } },
+          { before: row.role, reason: "account_deleted" },
         );
+      }
       return async () => {
         for (const row of rows) await forgetMembership(deps, row.company_id, person.userId);
       };

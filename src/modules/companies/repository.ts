@@ -148,6 +148,19 @@ export async function lockMemberships(
   return new Map(rows.map((row) => [row.user_id, row]));
 }
 
+/** The user's memberships, locked in company-id order (after their companies: the global order). */
+export function lockMembershipsOfUser(
+  db: Executor,
+  userId: string,
+): Promise<Pick<MembershipsTable, "company_id" | "role">[]> {
+  const query = db
+    .selectFrom("memberships")
+    .select(["company_id", "role"])
+    .where("user_id", "=", userId)
+    .orderBy("company_id");
+  return forUpdate(db, query).execute();
+}
+
 /** Changes the status unless the company is deleted (terminal); returns whether it changed. */
 export async function updateCompanyStatus(
   db: Executor,

@@ -1,3 +1,4 @@
+import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { PartnershipStatus, PartnershipsTable } from "./tables.ts";
@@ -29,6 +30,19 @@ export function findPartnership(db: Executor, companyId: string, id: string): Pr
     .where("id", "=", id)
     .where((eb) => eb.or([eb("requester_company_id", "=", companyId), eb("partner_company_id", "=", companyId)]))
     .executeTakeFirst();
+}
+
+/**
+ * The partnership, locked (after its companies: docs/architecture.md, "Locking
+ * discipline"), so its status is decided on the row as it is when it changes.
+ */
+export function lockPartnership(db: Executor, companyId: string, id: string): Promise<PartnershipsTable | undefined> {
+  const query = db
+    .selectFrom("partnerships")
+    .selectAll()
+    .where("id", "=", id)
+    .where((eb) => eb.or([eb("requester_company_id", "=", companyId), eb("partner_company_id", "=", companyId)]));
+  return forUpdate(db, query).executeTakeFirst();
 }
 
 /** Moves the partnership from one of `from` to `to`; false when a concurrent change got there first. */

@@ -6,7 +6,8 @@ import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { parseJson } from "../../platform/db/dialect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
-import { withTransaction } from "../../platform/db/transaction.ts";
+import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
+import type { Executor } from "../../platform/db/transaction.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
 import * as companies from "../companies/index.ts";
@@ -18,6 +19,8 @@ export interface PartnersDeps {
   readonly database: DatabaseHandle;
   readonly clock: Clock;
   readonly cache: Cache;
+  /** Re-checks an acting API key inside a change's transaction (from api-keys, wired in app.ts). */
+  readonly keyIsLive?: companies.KeyLiveness;
 }
 
 export interface Partnership {
@@ -63,9 +66,36 @@ function otherSide(row: Pick<PartnershipsTable, "requester_company_id" | "partne
   return row.requester_company_id === companyId ? row.partner_company_id : row.requester_company_id;
 }
 
-/** A partnership the company is a side of, or 404 (a malformed id too). */
-async function existingPartnership(deps: PartnersDeps, companyId: string, id: string): Promise<PartnershipsTable> {
+/**
+ * The first step of every partnership change, inside its transaction (docs/architecture.md,
+ * "Locking discipline"): both companies' rows in id order — the acting company through
+ * `lockForChange`, which re-checks the actor's membership, role and key against the locked
+ * rows — so a change never interleaves with either company's deletion or suspension.
+ * Returns the other company as locked (undefined when it does not exist).
+ */
+async function lockBothSides(
+  deps: PartnersDeps,
+  trx: Executor,
+  tenant: TenantAccess,
+  who: AuditActor,
+  otherId: string,
+): Promise<companies.Company | undefined> {
+  const otherFirst = otherId < tenant.companyId;
+  const first = otherFirst ? await companies.lockCompanyToJoin(trx, otherId) : undefined;
+  await companies.lockForChange(deps, trx, tenant, who, "partners:manage");
+  return otherFirst ? first : companies.lockCompanyToJoin(trx, otherId);
+}
+
+/** The partnership's row as read before locking: only its two (immutable) company ids are used from it. */
+async function sidesOf(deps: PartnersDeps, companyId: string, id: string): Promise<PartnershipsTable> {
   const row = isUuid(id) ? await repo.findPartnership(deps.database.db, companyId, id) : undefined;
+  if (!row) throw partnerErrors.notFound();
+  return row;
+}
+
+/** The partnership locked inside the transaction (after its companies), or 404. */
+async function lockedPartnership(trx: Executor, companyId: string, id: string): Promise<PartnershipsTable> {
+  const row = await repo.lockPartnership(trx, companyId, id);
   if (!row) throw partnerErrors.notFound();
   return row;
 }
@@ -103,42 +133,44 @@ export async function requestPartnership(
   const scopes = [...new Set(input.scopes)];
   const notForPartners = scopes.filter((scope) => !PARTNER_SCOPES.includes(scope));
   if (notForPartners.length > 0) throw partnerErrors.scopeNotAllowed(notForPartners);
-  const partner = await companies.findCompanyBySlug(deps, input.partnerSlug);
-  if (!partner) throw partnerErrors.partnerNotFound();
-  if (partner.id === tenant.companyId) throw partnerErrors.self();
-  const now = nowIso(deps);
-  const row: PartnershipsTable = {
-    id: newId(),
-    requester_company_id: tenant.companyId,
-    partner_company_id: partner.id,
-    pair_key: repo.pairKey(tenant.companyId, partner.id),
-    scopes: JSON.stringify(scopes),
-    status: "pending",
-    requested_by: by,
-    decided_by: null,
-    created_at: now,
-    updated_at: now,
-  };
-  try {
-    await withTransaction(deps.database.db, async (trx) => {
-      if (await repo.findLiveBetween(trx, tenant.companyId, partner.id)) throw partnerErrors.exists();
-      await repo.insertPartnership(trx, row);
-      await recordCompanyChange(
-        trx,
-        deps.clock,
-        who,
-        { companyId: tenant.companyId, action: "partnership.requested", target: { type: "partnership", id: row.id } },
-        {
-          partnerCompanyId: partner.id,
-          scopes,
-        },
-      );
-    });
-  } catch (error) {
+  const found = await companies.findCompanyBySlug(deps, input.partnerSlug);
+  if (!found) throw partnerErrors.partnerNotFound();
+  if (found.id === tenant.companyId) throw partnerErrors.self();
+  const row = await inLockedTransaction(deps.database.db, async (trx) => {
+    // The partner as it is now, locked: one deleted while this request ran is not found.
+    const partner = await lockBothSides(deps, trx, tenant, who, found.id);
+    if (!partner || partner.status === "deleted") throw partnerErrors.partnerNotFound();
+    if (await repo.findLiveBetween(trx, tenant.companyId, partner.id)) throw partnerErrors.exists();
+    const now = nowIso(deps);
+    const inserted: PartnershipsTable = {
+      id: newId(),
+      requester_company_id: tenant.companyId,
+      partner_company_id: partner.id,
+      pair_key: repo.pairKey(tenant.companyId, partner.id),
+      scopes: JSON.stringify(scopes),
+      status: "pending",
+      requested_by: by,
+      decided_by: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await repo.insertPartnership(trx, inserted);
+    await recordCompanyChange(
+      trx,
+      deps.clock,
+      who,
+      {
+        companyId: tenant.companyId,
+        action: "partnership.requested",
+        target: { type: "partnership", id: inserted.id },
+      },
+      { partnerCompanyId: partner.id, scopes },
+    );
+    return inserted;
+  }).catch((error: unknown) => {
     // A concurrent request for the same pair won the unique index.
-    if (isUniqueViolation(error)) throw partnerErrors.exists();
-    throw error;
-  }
+    throw isUniqueViolation(error) ? partnerErrors.exists() : error;
+  });
   await forgetPartners(deps, row);
   return viewOf(deps, tenant.companyId, row);
 }
@@ -146,7 +178,8 @@ export async function requestPartnership(
 /**
  * Accept or reject: only the company that received the request decides. The requester
  * trying to is a 403 (it can see the partnership, it just may not decide it); a decision
- * on a partnership that is no longer pending is a 409.
+ * on a partnership that is no longer pending is a 409, and so is accepting the request of
+ * a company deleted in the meantime (its request went with it).
  */
 export async function decidePartnership(
   deps: PartnersDeps,
@@ -156,10 +189,14 @@ export async function decidePartnership(
   decision: "active" | "rejected",
   who: AuditActor,
 ): Promise<Partnership> {
-  const row = await existingPartnership(deps, tenant.companyId, id);
-  if (row.partner_company_id !== tenant.companyId) throw partnerErrors.requesterCannotDecide();
-  const now = nowIso(deps);
-  await withTransaction(deps.database.db, async (trx) => {
+  const sides = await sidesOf(deps, tenant.companyId, id);
+  if (sides.partner_company_id !== tenant.companyId) throw partnerErrors.requesterCannotDecide();
+  const decided = await inLockedTransaction(deps.database.db, async (trx) => {
+    const requester = await lockBothSides(deps, trx, tenant, who, sides.requester_company_id);
+    const row = await lockedPartnership(trx, tenant.companyId, id);
+    if (row.status !== "pending") throw partnerErrors.notPending();
+    if (decision === "active" && (!requester || requester.status === "deleted")) throw partnerErrors.notPending();
+    const now = nowIso(deps);
     const changed = await repo.changeStatus(trx, tenant.companyId, id, { from: ["pending"], to: decision, by, now });
     if (!changed) throw partnerErrors.notPending();
     const action = decision === "active" ? "partnership.accepted" : "partnership.rejected";
@@ -170,12 +207,17 @@ export async function decidePartnership(
       { companyId: tenant.companyId, action, target: { type: "partnership", id } },
       { requesterCompanyId: row.requester_company_id },
     );
+    return { ...row, status: decision, decided_by: by, updated_at: now };
   });
-  await forgetPartners(deps, row);
-  return viewOf(deps, tenant.companyId, { ...row, status: decision, decided_by: by, updated_at: now });
+  await forgetPartners(deps, decided);
+  return viewOf(deps, tenant.companyId, decided);
 }
 
-/** Either side ends a partnership, pending (a withdrawn or declined request) or active. */
+/**
+ * Either side ends a partnership, pending (a withdrawn or declined request) or active.
+ * Revoked and rejected are terminal; `before` is the status the revocation ended, read
+ * from the locked row.
+ */
 export async function revokePartnership(
   deps: PartnersDeps,
   tenant: TenantAccess,
@@ -183,10 +225,13 @@ export async function revokePartnership(
   id: string,
   who: AuditActor,
 ): Promise<void> {
-  const row = await existingPartnership(deps, tenant.companyId, id);
-  await withTransaction(deps.database.db, async (trx) => {
+  if (!isUuid(id)) throw partnerErrors.notFound();
+  const row = await inLockedTransaction(deps.database.db, async (trx) => {
+    await companies.lockForChange(deps, trx, tenant, who, "partners:manage");
+    const locked = await lockedPartnership(trx, tenant.companyId, id);
+    if (locked.status !== "pending" && locked.status !== "active") throw partnerErrors.ended();
     const changed = await repo.changeStatus(trx, tenant.companyId, id, {
-      from: ["pending", "active"],
+      from: [locked.status],
       to: "revoked",
       by,
       now: nowIso(deps),
@@ -197,8 +242,9 @@ export async function revokePartnership(
       deps.clock,
       who,
       { companyId: tenant.companyId, action: "partnership.revoked", target: { type: "partnership", id } },
-      { before: row.status },
+      { before: locked.status },
     );
+    return locked;
   });
   await forgetPartners(deps, row);
 }

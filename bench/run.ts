@@ -15,6 +15,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ONLY = process.env.BENCH_ONLY;
+/** Extra node arguments for the Rampart process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a scenario. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const ROOT = new URL("../", import.meta.url).pathname;
 const run = promisify(execFile);
 
@@ -67,7 +69,7 @@ async function startTarget(scenario: Scenario, dataDir: string): Promise<Started
     const port = await waitForLine(child, (l) => (l.port ? String(l.port) : undefined));
     return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - started };
   }
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  const child = spawn(process.execPath, [...NODE_ARGS, "src/main.ts"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -142,7 +142,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function main() {
   const results = new Map<string, Result>();
   const verdicts: Verdict[] = [];
-  const selected = scenarios.filter((s) => !ONLY || s.name.includes(ONLY) || s.target !== "rampart");
+  // BENCH_ONLY picks scenarios by name; the references they compare with run too (first, in list order).
+  const picked = scenarios.filter((s) => !ONLY || s.name.includes(ONLY));
+  const referenced = new Set(picked.flatMap((s) => [s.baseline, ...(s.targets ?? []).map((t) => t.against)]));
+  const selected = scenarios.filter((s) => picked.includes(s) || referenced.has(s.name));
   process.stdout.write(
     `Rampart bench — ${new Date().toISOString().slice(0, 10)} — ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up\n\n`,
   );

@@ -69,7 +69,9 @@ async function startTarget(scenario: Scenario, dataDir: string): Promise<Started
     const port = await waitForLine(child, (l) => (l.port ? String(l.port) : undefined));
     return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - started };
   }
-  const child = spawn(process.execPath, [...NODE_ARGS, "src/main.ts"], {
+  // Started as production starts it (npm start, the image's CMD): the plain-JS entry enables
+  // the compile cache before any TypeScript is loaded.
+  const child = spawn(process.execPath, [...NODE_ARGS, "bin/rampart.js", "serve"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

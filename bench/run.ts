@@ -167,7 +167,11 @@ async function main() {
       const idleRss = rssMiB(child.pid);
       const prepared = await scenario.prepare?.(url, dataDir);
       const headers = prepared?.headers ?? extra?.headers ?? {};
-      const target = { ...scenario, path: prepared?.path ?? scenario.path, body: prepared?.body ?? scenario.body };
+      const target = {
+        ...scenario,
+        path: prepared?.path ?? extra?.path ?? scenario.path,
+        body: prepared?.body ?? scenario.body,
+      };
       // Warm up first so the JIT has compiled the hot path before we measure.
       await load(target, url, headers, { seconds: WARMUP_S }, child.pid);
       const result = await load(target, url, headers, { seconds: DURATION_S }, child.pid);

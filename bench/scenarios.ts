@@ -30,7 +30,12 @@ export interface Scenario {
   /** Extra environment for the server (e.g. DATABASE_URL). */
   readonly env?: Record<string, string>;
   /** Runs before the server starts (e.g. creates a PostgreSQL schema); its env is added, cleanup runs after. */
-  setup?(): Promise<{ env: Record<string, string>; headers?: Record<string, string>; cleanup(): Promise<void> }>;
+  setup?(): Promise<{
+    env: Record<string, string>;
+    headers?: Record<string, string>;
+    path?: string;
+    cleanup(): Promise<void>;
+  }>;
   /** Runs against the started server before the load: request headers (e.g. a bearer token), path, body. */
   prepare?(baseUrl: string, dataDir: string): Promise<Prepared>;
   /** Print requests/s as a percentage of this scenario's (information only). */
@@ -51,6 +56,8 @@ const GENEROUS = "min=1000000000,hour=1000000000,burst=1000000000";
 
 const REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const EXPRESS_ME = "Express 5 reference: users/me (postgres + redis)";
+const EXPRESS_MEMBERS = "Express 5 reference: company members, a member's token (postgres + redis)";
+const EXPRESS_MEMBERS_KEY = "Express 5 reference: company members, an API key (postgres + redis)";
 const CEILING_ME = "ceiling: users/me on bare node:http (postgres + redis)";
 
 /** A PostgreSQL schema, already migrated: start-to-ready then measures a start, not the first migration. */
@@ -192,13 +199,37 @@ export const scenarios: Scenario[] = [
   usersMe("sqlite"),
   usersMe("postgres"),
   {
+    name: EXPRESS_MEMBERS,
+    target: "express",
+    path: "/api/v1/companies/{id}/members",
+    setup: async () => {
+      const world = await referenceWorld(REDIS);
+      return { ...world, path: world.membersPath };
+    },
+  },
+  {
+    name: EXPRESS_MEMBERS_KEY,
+    target: "express",
+    path: "/api/v1/companies/{id}/members",
+    setup: async () => {
+      const world = await referenceWorld(REDIS);
+      return {
+        env: world.env,
+        cleanup: world.cleanup,
+        headers: { "x-api-key": world.apiKey },
+        path: world.membersPath,
+      };
+    },
+  },
+  {
     name: "GET /api/v1/companies/{id}/members (postgres + redis, a member's token)",
     target: "rampart",
     path: "/api/v1/companies/{id}/members",
     env: PRODUCTION_EDGE,
     setup: migratedSchema,
     prepare: companyMembers,
-    baseline: EXPRESS_ME,
+    baseline: EXPRESS_MEMBERS,
+    targets: [{ against: EXPRESS_MEMBERS, atLeast: 1.5 }],
   },
   {
     name: "GET /api/v1/companies/{id}/members (postgres + redis, an API key)",
@@ -207,7 +238,8 @@ export const scenarios: Scenario[] = [
     env: PRODUCTION_EDGE,
     setup: migratedSchema,
     prepare: apiKeyMembers,
-    baseline: EXPRESS_ME,
+    baseline: EXPRESS_MEMBERS_KEY,
+    targets: [{ against: EXPRESS_MEMBERS_KEY, atLeast: 1.5 }],
   },
   // Password work at its cap: as many connections as argon2 computations may run at once.
   {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { loadConfig } from "../../src/config/load.ts";
+import { mintApiKey } from "../../src/modules/api-keys/secret.ts";
 import { type DatabaseHandle, openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
@@ -15,6 +16,10 @@ import { createPostgresSchema } from "../../test/helpers/database.ts";
 export interface ReferenceWorld {
   readonly env: Record<string, string>;
   readonly headers: Record<string, string>;
+  /** The user's company's member list. */
+  readonly membersPath: string;
+  /** An API key of that company with members:read. */
+  readonly apiKey: string;
   cleanup(): Promise<void>;
 }
 
@@ -51,6 +56,41 @@ export async function referenceWorld(redisUrl: string): Promise<ReferenceWorld> 
       deleted_at: null,
     })
     .execute();
+  // A company the user owns, and an API key of it that may read its members.
+  const companyId = randomUUID();
+  await handle.db
+    .insertInto("companies")
+    .values({
+      id: companyId,
+      name: "Reference Co",
+      slug: `reference-${companyId}`,
+      status: "active",
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    })
+    .execute();
+  await handle.db
+    .insertInto("memberships")
+    .values({ company_id: companyId, user_id: userId, role: "owner", created_at: now, updated_at: now })
+    .execute();
+  const minted = mintApiKey();
+  await handle.db
+    .insertInto("api_keys")
+    .values({
+      id: randomUUID(),
+      company_id: companyId,
+      name: "reference",
+      prefix: minted.prefix,
+      secret_hash: minted.secretHash,
+      scopes: JSON.stringify(["members:read"]),
+      created_by: userId,
+      created_at: now,
+      expires_at: null,
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute();
   await handle.close();
   const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
   const iat = Math.floor(Date.now() / 1000);
@@ -65,6 +105,8 @@ export async function referenceWorld(redisUrl: string): Promise<ReferenceWorld> 
     .sign(privateKey);
   return {
     headers: { authorization: `Bearer ${token}` },
+    membersPath: `/api/v1/companies/${companyId}/members`,
+    apiKey: minted.key,
     env: {
       DATABASE_URL: url,
       REDIS_URL: redisUrl,

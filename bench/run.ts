@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { auditBench } from "./audit.ts";
+import { cpuSeconds, peakRssMiB, rssMiB } from "./proc.ts";
 import { type Scenario, scenarios } from "./scenarios.ts";
 
 // Load comes from a separate autocannon process so the load generator does not share
@@ -14,6 +15,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ONLY = process.env.BENCH_ONLY;
+/** Extra node arguments for the Rampart process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a scenario. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const ROOT = new URL("../", import.meta.url).pathname;
 const run = promisify(execFile);
 
@@ -40,16 +43,35 @@ async function waitForLine(child: ChildProcess, match: (line: Record<string, unk
   throw new Error("server exited before listening");
 }
 
-async function startTarget(scenario: Scenario, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+/** The reference servers, each a process of its own started and loaded exactly like Rampart. */
+const REFERENCE_SERVERS: Record<Exclude<Scenario["target"], "rampart">, string> = {
+  bare: "bench/bare-server.ts",
+  floor: "bench/floor-server.ts",
+  ceiling: "bench/references/ceiling-server.ts",
+  express: "bench/references/express-server.ts",
+};
+
+interface Started {
+  url: string;
+  child: ChildProcess;
+  /** From spawn to the server's "listening" line. */
+  readyMs: number;
+}
+
+async function startTarget(scenario: Scenario, dataDir: string): Promise<Started> {
+  const started = performance.now();
   if (scenario.target !== "rampart") {
-    const child = spawn(process.execPath, [`bench/${scenario.target}-server.ts`], {
+    const child = spawn(process.execPath, [REFERENCE_SERVERS[scenario.target]], {
       cwd: ROOT,
+      env: { PATH: process.env.PATH, ...scenario.env },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const port = await waitForLine(child, (l) => (l.port ? String(l.port) : undefined));
-    return { url: `http://127.0.0.1:${port}`, child };
+    return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - started };
   }
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  // Started as production starts it (npm start, the image's CMD): the plain-JS entry enables
+  // the compile cache before any TypeScript is loaded.
+  const child = spawn(process.execPath, [...NODE_ARGS, "bin/rampart.js", "serve"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -63,20 +85,30 @@ async function startTarget(scenario: Scenario, dataDir: string): Promise<{ url: 
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await waitForLine(child, (l) => (l.msg === "rampart listening" ? String(l.address) : undefined));
+  const readyMs = performance.now() - started;
   // Every request still writes its log line; drain it so logging costs what it costs in production.
   child.stdout?.resume();
-  return { url, child };
+  return { url, child, readyMs };
+}
+
+interface LoadOptions {
+  seconds: number;
+  /** Requests per second for the whole run (autocannon --overallRate); unbounded when absent. */
+  rate?: number;
 }
 
 async function load(
   scenario: Scenario,
   url: string,
   headers: Record<string, string>,
-  seconds: number,
+  options: LoadOptions,
   serverPid: number | undefined,
 ): Promise<Result> {
   const cpuBefore = cpuSeconds(serverPid);
-  const args = ["-j", "-c", String(CONNECTIONS), "-d", String(seconds), "-m", scenario.method ?? "GET"];
+  const connections = scenario.connections ?? CONNECTIONS;
+  const args = ["-j", "-c", String(connections), "-d", String(options.seconds), "-m", scenario.method ?? "GET"];
+  if (options.rate) args.push("--overallRate", String(options.rate));
+  if (scenario.body !== undefined) args.push("-b", scenario.body, "-H", "content-type=application/json", "-I");
   for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
   args.push(`${url}${scenario.path}`);
   const { stdout } = await run(join(ROOT, "node_modules/.bin/autocannon"), args, { maxBuffer: 16 * 1024 * 1024 });
@@ -98,76 +130,120 @@ async function load(
   };
 }
 
-// /proc/<pid>/stat counts in clock ticks; Linux reports them at USER_HZ, 100 per second on every
-// mainstream architecture.
-const TICKS_PER_SECOND = 100;
-
-/**
- * The server's CPU time so far (Linux /proc), or undefined where that is not readable.
- * Requests per second tell how fast the pair of processes went; CPU per request tells what
- * the server itself spent, which does not depend on whether the server or the load
- * generator — the two share this machine's cores — was the bottleneck of the run.
- */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    // Fields after the ")" closing the command name: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : undefined;
-  } catch {
-    return undefined;
-  }
+/** One line of the targets table: a figure, its bound, and whether the run met it. */
+interface Verdict {
+  scenario: string;
+  what: string;
+  figure: string;
+  bound: string;
+  met: boolean;
 }
 
-/** The process's peak resident memory in MiB (Linux /proc), or "—" where that is not readable. */
-function peakRssMiB(pid: number | undefined): string {
-  try {
-    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return kib === undefined ? "—" : String(Math.round(Number(kib) / 1024));
-  } catch {
-    return "—";
-  }
-}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const results = new Map<string, Result>();
-  const selected = scenarios.filter(
-    (s) =>
-      !ONLY ||
-      s.name.includes(ONLY) ||
-      scenarios.some((o) => o.name === s.name && s.name === ONLY) ||
-      s.target !== "rampart",
-  );
-  let failed = false;
+  const verdicts: Verdict[] = [];
+  // BENCH_ONLY picks scenarios by name; the references they compare with run too (first, in list order).
+  const picked = scenarios.filter((s) => !ONLY || s.name.includes(ONLY));
+  const referenced = new Set(picked.flatMap((s) => [s.baseline, ...(s.targets ?? []).map((t) => t.against)]));
+  const selected = scenarios.filter((s) => picked.includes(s) || referenced.has(s.name));
   process.stdout.write(
     `Rampart bench — ${new Date().toISOString().slice(0, 10)} — ${cpus()[0]?.model ?? "cpu"} × ${cpus().length}, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up\n\n`,
   );
   process.stdout.write(
-    "| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | vs baseline | server CPU µs/req | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    "| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | vs baseline | server CPU µs/req | ready ms | idle RSS MiB | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
   );
   for (const scenario of selected) {
     const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
     const extra = await scenario.setup?.();
-    const { url, child } = await startTarget({ ...scenario, env: { ...scenario.env, ...extra?.env } }, dataDir);
+    const { url, child, readyMs } = await startTarget(
+      { ...scenario, env: { ...scenario.env, ...extra?.env } },
+      dataDir,
+    );
     try {
+      // Idle: a second after the listening line, before any request has been served.
+      await sleep(1000);
+      const idleRss = rssMiB(child.pid);
       const prepared = await scenario.prepare?.(url, dataDir);
-      const headers = prepared?.headers ?? {};
-      const target = { ...scenario, path: prepared?.path ?? scenario.path };
+      const headers = prepared?.headers ?? extra?.headers ?? {};
+      const target = {
+        ...scenario,
+        path: prepared?.path ?? extra?.path ?? scenario.path,
+        body: prepared?.body ?? scenario.body,
+      };
       // Warm up first so the JIT has compiled the hot path before we measure.
-      await load(target, url, headers, WARMUP_S, child.pid);
-      const result = await load(target, url, headers, DURATION_S, child.pid);
+      await load(target, url, headers, { seconds: WARMUP_S }, child.pid);
+      const result = await load(target, url, headers, { seconds: DURATION_S }, child.pid);
       results.set(scenario.name, result);
       let versus = "";
       const base = scenario.baseline ? results.get(scenario.baseline) : undefined;
-      if (base) {
-        const percent = Math.round((result.rps / base.rps) * 1000) / 10;
-        versus = `${percent}%${scenario.targetPercent ? ` (target ≥ ${scenario.targetPercent}%)` : ""}`;
-        if (scenario.targetPercent && percent < scenario.targetPercent) failed = true;
-      }
-      if (result.errors > 0 || result.non2xx > 0) failed = true;
+      if (base) versus = `${Math.round((result.rps / base.rps) * 1000) / 10}%`;
+      const errorFree = result.errors === 0 && result.non2xx === 0;
+      if (!errorFree)
+        verdicts.push(verdict(scenario.name, "errors + non-2xx", `${result.errors + result.non2xx}`, "0", false));
       process.stdout.write(
-        `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} | ${result.cpuMicros} | ${peakRssMiB(child.pid)} |\n`,
+        `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} | ${result.cpuMicros} | ${Math.round(readyMs)} | ${idleRss ?? "—"} | ${peakRssMiB(child.pid)} |\n`,
       );
+      for (const { against, atLeast } of scenario.targets ?? []) {
+        const reference = results.get(against);
+        const ratio = reference ? result.rps / reference.rps : 0;
+        verdicts.push(
+          verdict(scenario.name, `req/s vs ${against}`, `${ratio.toFixed(2)}×`, `≥ ${atLeast}×`, ratio >= atLeast),
+        );
+      }
+      if (scenario.maxReadyMs !== undefined) {
+        verdicts.push(
+          verdict(
+            scenario.name,
+            "start to ready",
+            `${Math.round(readyMs)} ms`,
+            `≤ ${scenario.maxReadyMs} ms`,
+            readyMs <= scenario.maxReadyMs,
+          ),
+        );
+      }
+      if (scenario.maxIdleRssMiB !== undefined) {
+        const ok = idleRss !== undefined && idleRss <= scenario.maxIdleRssMiB;
+        verdicts.push(
+          verdict(scenario.name, "idle RSS", `${idleRss ?? "—"} MiB`, `≤ ${scenario.maxIdleRssMiB} MiB`, ok),
+        );
+      }
+      if (scenario.maxP99AtHalfRateMs !== undefined) {
+        const half = await load(
+          target,
+          url,
+          headers,
+          { seconds: DURATION_S, rate: Math.max(1, Math.round(result.rps / 2)) },
+          child.pid,
+        );
+        verdicts.push(
+          verdict(
+            scenario.name,
+            `p99 at ${Math.round(result.rps / 2)} req/s (half)`,
+            `${half.p99} ms`,
+            `< ${scenario.maxP99AtHalfRateMs} ms`,
+            half.p99 < scenario.maxP99AtHalfRateMs,
+          ),
+        );
+      }
+      if (scenario.rssGrowthRounds) {
+        // The measured round was the first; RSS after it is compared with RSS after the last.
+        const first = rssMiB(child.pid);
+        for (let round = 1; round < scenario.rssGrowthRounds; round++)
+          await load(target, url, headers, { seconds: DURATION_S }, child.pid);
+        const last = rssMiB(child.pid);
+        const growth = first && last ? last / first - 1 : Number.POSITIVE_INFINITY;
+        verdicts.push(
+          verdict(
+            scenario.name,
+            `RSS after ${scenario.rssGrowthRounds} load rounds vs after 1`,
+            `${first ?? "—"} → ${last ?? "—"} MiB (${(growth * 100).toFixed(1)} %)`,
+            "≤ +10 %",
+            growth <= 0.1,
+          ),
+        );
+      }
     } finally {
       child.kill("SIGTERM");
       await once(child, "exit");
@@ -175,12 +251,22 @@ async function main() {
       await extra?.cleanup();
     }
   }
+  let failed = verdicts.some((v) => !v.met);
+  if (verdicts.length > 0) {
+    process.stdout.write("\n| scenario | target | figure | bound | met |\n|---|---|---:|---:|---|\n");
+    for (const v of verdicts)
+      process.stdout.write(`| ${v.scenario} | ${v.what} | ${v.figure} | ${v.bound} | ${v.met ? "yes" : "**no**"} |\n`);
+  }
   // Not an HTTP load: the audit trail's append rate and the export's memory, in process.
   if ((!ONLY || ONLY.includes("audit")) && !(await auditBench(process.stdout))) failed = true;
   if (failed) {
     process.stdout.write("\nFAILED: a scenario missed its target or saw errors.\n");
     process.exitCode = 1;
   }
+}
+
+function verdict(scenario: string, what: string, figure: string, bound: string, met: boolean): Verdict {
+  return { scenario, what, figure, bound, met };
 }
 
 await main();

@@ -36,6 +36,7 @@ import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.
 import { healthRoutes } from "./platform/health/routes.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
 import { installStrictFormats } from "./platform/http/formats.ts";
+import { lazySchemaCompilers } from "./platform/http/lazy-schema-compilers.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
 import { commaList } from "./platform/http/list.ts";
 import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
@@ -130,6 +131,8 @@ declare module "fastify" {
   interface FastifyInstance {
     lifecycle: Lifecycle;
     config: Config;
+    /** Compiles every route schema not compiled yet (they compile on first use); returns how many. */
+    compileDeferredSchemas(): number;
   }
 }
 
@@ -139,6 +142,7 @@ declare module "fastify" {
  * then routes — so every route inherits the same edge behaviour.
  */
 export async function buildApp(config: Config, deps: Deps): Promise<App> {
+  const schemaCompilers = lazySchemaCompilers();
   const app = Fastify({
     // Trusted proxies, body limit and connection timeouts (docs/security.md).
     ...edgeServerOptions(config),
@@ -150,6 +154,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: true,
+    // Each route's schemas compiled on first use: about a second of start time (lazy-schema-compilers.ts).
+    schemaController: { compilersFactory: schemaCompilers.factory },
     ajv: {
       customOptions: {
         // Report every invalid field at once, and reject unknown fields instead of silently dropping them.
@@ -167,6 +173,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   app.decorate("lifecycle", lifecycle);
   closeConnectionsWhenDraining(app, lifecycle);
   app.decorate("config", config);
+  app.decorate("compileDeferredSchemas", schemaCompilers.compileAll);
   registerDatabaseMetrics(deps.metrics, deps.database);
   registerMailQueueMetrics(deps.metrics, deps.database);
   // Only JSON bodies are part of the contract; anything else is a 415, not a silent string.

@@ -79,6 +79,58 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
     }
   });
 
+  it("counts a request's minute, burst and hour windows in one Redis round trip", async () => {
+    const env = { RATE_LIMIT_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_PUBLIC: "min=100,hour=1000,burst=100" };
+    const t = await appOnRedis(url, env);
+    try {
+      await hit(t.app, "/test/public", 1); // loads the script
+      const sent: string[] = [];
+      const original = t.client.sendCommand.bind(t.client);
+      t.client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return (original as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as typeof t.client.sendCommand;
+      await hit(t.app, "/test/public", 3);
+      assert.deepEqual(sent, ["evalsha", "evalsha", "evalsha"]);
+    } finally {
+      await closeAll(t);
+    }
+  });
+
+  it("in Redis, the burst allowance and the hour window follow the same rules as in memory", async () => {
+    // The burst's one extra request, then a refusal by the burst; and a refusal by the hour window.
+    const cases = [
+      { spec: "min=2,hour=10,burst=3", statuses: ["200", "200", "200", "429", "429"] },
+      { spec: "min=5,hour=3,burst=5", statuses: ["200", "200", "200", "429", "429"] },
+    ];
+    for (const { spec, statuses } of cases) {
+      const env = { RATE_LIMIT_PUBLIC: spec };
+      const shared = await appOnRedis(url, { ...env, RATE_LIMIT_KEY_PREFIX: uniquePrefix() });
+      const local = await buildTestApp(env);
+      addTierRoutes(local.app);
+      try {
+        const answers = async (app: TestApp["app"]) => {
+          const seen: string[] = [];
+          for (let i = 0; i < statuses.length; i++) {
+            const res = await app.inject({ method: "GET", url: "/test/public" });
+            seen.push(`${res.statusCode} ${String(res.headers.ratelimit)} retry=${String(res.headers["retry-after"])}`);
+          }
+          return seen;
+        };
+        const inRedis = await answers(shared.app);
+        assert.deepEqual(
+          inRedis.map((a) => a.split(" ")[0]),
+          statuses,
+          spec,
+        );
+        assert.deepEqual(inRedis, await answers(local.app), `${spec}: Redis and memory answer alike, headers included`);
+      } finally {
+        await closeAll(shared);
+        await local.app.close();
+      }
+    }
+  });
+
   it("keeps limiting in memory while Redis is paused, fails no request, and counts in Redis again afterwards", async () => {
     assert.ok(admin);
     const prefix = uniquePrefix();

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import * as argon2 from "@node-rs/argon2";
-import { compare as bcryptCompare } from "bcryptjs";
 import { normalizePassword } from "./password-policy.ts";
 
 export { checkPasswordPolicy, normalizePassword } from "./password-policy.ts";
@@ -123,6 +122,8 @@ export function createPasswordHasher(
    */
   async function verifyBcrypt(stored: string, password: string) {
     try {
+      // Only accounts imported with bcrypt hashes need the library; most processes never load it.
+      const { compare: bcryptCompare } = await import("bcryptjs");
       let ok = await bcryptCompare(password, stored);
       const normalized = normalizePassword(password);
       if (!ok && normalized !== password) ok = await bcryptCompare(normalized, stored);

@@ -1,7 +1,8 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Kysely, PostgresDialect, sql } from "kysely";
-import pg from "pg";
+import type pg from "pg";
 import type { Config } from "../../config/settings/index.ts";
 import type { ReadinessCheck } from "../health/readiness.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -54,15 +55,19 @@ export function resolveDatabaseLocation(config: Pick<Config, "DATABASE_URL" | "D
 
 const TIMESTAMP_OIDS = [1114, 1184];
 
+// The driver is loaded by processes that use PostgreSQL, not by every embedded (SQLite) one.
+const require = createRequire(import.meta.url);
+const loadPg = (): typeof pg => require("pg") as typeof pg;
+
 /**
  * Timestamps come back as ISO-8601 strings on both engines (SQLite stores them as text),
  * so repositories see one representation.
  */
-function pgTypes(): pg.CustomTypesConfig {
+function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
   return {
     getTypeParser: ((oid: number, format?: string) => {
       if (TIMESTAMP_OIDS.includes(oid)) return (value: string) => new Date(value).toISOString();
-      return pg.types.getTypeParser(oid, format as "text");
+      return driver.types.getTypeParser(oid, format as "text");
     }) as pg.CustomTypesConfig["getTypeParser"],
   };
 }
@@ -83,7 +88,8 @@ export function openDatabase(config: DatabaseConfig, logger: Logger): DatabaseHa
       close: () => db.destroy(),
     };
   }
-  const pool = new pg.Pool({
+  const driver = loadPg();
+  const pool = new driver.Pool({
     connectionString: location.url,
     max: config.DB_POOL_MAX,
     // Bounds both opening a connection and waiting for a free one: a saturated pool answers 503, never hangs.
@@ -95,7 +101,7 @@ export function openDatabase(config: DatabaseConfig, logger: Logger): DatabaseHa
     query_timeout: config.DB_STATEMENT_TIMEOUT_MS ? config.DB_STATEMENT_TIMEOUT_MS + 2000 : undefined,
     application_name: "rampart",
     keepAlive: true,
-    types: pgTypes(),
+    types: pgTypes(driver),
   });
   const health = trackConnectionHealth(logger);
   // Every client gets its own error listener for its whole life. pg-pool listens only while

@@ -1,6 +1,7 @@
+import { createRequire } from "node:module";
 import type { Writable } from "node:stream";
 import { type Logger, pino } from "pino";
-import { PinoPretty } from "pino-pretty";
+import type { PinoPretty } from "pino-pretty";
 import type { Config } from "../../config/settings/index.ts";
 import { redactSensitive } from "./redact.ts";
 
@@ -19,7 +20,7 @@ export function createLogger(
 ): Logger {
   const stream =
     config.LOG_FORMAT === "pretty"
-      ? PinoPretty({
+      ? prettyPrinter()({
           colorize: destination === undefined && process.stdout.isTTY,
           destination: destination ?? 1,
           sync: true,
@@ -42,6 +43,11 @@ export function createLogger(
     stream,
   );
 }
+
+// Loaded only when asked for: production logs JSON, and the pretty printer and its
+// dependencies cost memory and start time in every process that never uses them.
+const require = createRequire(import.meta.url);
+const prettyPrinter = (): typeof PinoPretty => (require("pino-pretty") as { PinoPretty: typeof PinoPretty }).PinoPretty;
 
 /** How long a line may wait in the buffer on a quiet server before it is written anyway. */
 const FLUSH_INTERVAL_MS = 1000;

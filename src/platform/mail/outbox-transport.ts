@@ -1,9 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "../logging/logger.ts";
 import { describeMailError, type MailTransport, type OutgoingMail, toMailOptions } from "./message.ts";
+
+const require = createRequire(import.meta.url);
+
+/** nodemailer, loaded when a mail is first composed (synchronously: it is CommonJS). */
+export function loadNodemailer(): typeof import("nodemailer") {
+  return require("nodemailer") as typeof import("nodemailer");
+}
 
 /** Where messages land as `.eml` files: the default transport, and the safety net of SMTP. */
 export interface Outbox {
@@ -19,13 +27,15 @@ export interface Outbox {
  */
 export function createOutbox(dir: string, from: string): Outbox {
   // The same MIME composer as SMTP delivery: the file is exactly what would have been sent.
-  const composer = createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  // Made on the first message: nodemailer is a large load for a process that may send none.
+  let composer: Transporter | undefined;
   return {
     dir,
     async write(mail, folder) {
       const target = folder ? join(dir, folder) : dir;
       // Directories created here are 0700; an existing one keeps the mode its operator chose.
       await mkdir(target, { recursive: true, mode: 0o700 });
+      composer ??= loadNodemailer().createTransport({ streamTransport: true, buffer: true, newline: "windows" });
       const composed = await composer.sendMail(toMailOptions(mail, from));
       const name = `${fileTimestamp()}-${safeKind(mail.message.kind)}-${mail.id}.eml`;
       const partial = join(target, `.${name}.${randomBytes(4).toString("hex")}.partial`);

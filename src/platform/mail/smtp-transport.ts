@@ -1,7 +1,6 @@
-import { createTransport } from "nodemailer";
 import type { Logger } from "../logging/logger.ts";
 import { describeMailError, type MailTransport, type OutgoingMail, toMailOptions } from "./message.ts";
-import { type Outbox, setAsideMail } from "./outbox-transport.ts";
+import { loadNodemailer, type Outbox, setAsideMail } from "./outbox-transport.ts";
 
 export interface SmtpTransportOptions {
   readonly url: string;
@@ -161,7 +160,7 @@ export function createSmtpSender(
   options: Pick<SmtpTransportOptions, "url" | "from" | "timeoutMs">,
   logger: Logger,
 ): SmtpSender {
-  const transporter = createTransport(
+  const transporter = loadNodemailer().createTransport(
     {
       url: options.url,
       connectionTimeout: options.timeoutMs,

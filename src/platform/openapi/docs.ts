@@ -1,4 +1,3 @@
-import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 
 export const DOCS_PREFIX = "/docs";
@@ -37,6 +36,8 @@ const LOGO = {
 };
 
 export async function registerDocs(app: FastifyInstance): Promise<void> {
+  // Imported here, not at the top: production serves no docs page and never loads it.
+  const { default: swaggerUi } = await import("@fastify/swagger-ui");
   await app.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
     staticCSP: DOCS_CONTENT_SECURITY_POLICY,

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { InsuranceMemoryLimiter, type RedisFallback } from "./redis-fallback.ts";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { RedisFallback } from "./redis-fallback.ts";
+import { consumeTierInRedis } from "./tier-script.ts";
 import { BURST_WINDOW_S, type TierLimits } from "./tiers.ts";
 
 /** One window of a tier, as the RateLimit headers describe it. */
@@ -35,80 +36,124 @@ interface Window {
   consume(key: string): Promise<RateLimiterRes>;
 }
 
-function fixedWindow(store: LimiterStore, name: string, points: number, duration: number): Window {
-  const keyPrefix = `${store.keyPrefix}:${name}`;
-  const redis = store.redis;
-  if (!redis) return new RateLimiterMemory({ keyPrefix, points, duration });
-  // Atomic counting shared by every instance. When Redis is down or slower than its
-  // command timeout, the request is counted in memory instead (the insurance limiter):
-  // limits stay on and nothing fails. While the fallback is active, memory is used
-  // directly so requests do not each wait out a Redis timeout.
-  const memory = new InsuranceMemoryLimiter({ keyPrefix, points, duration }, redis.fallback);
-  const shared = new RateLimiterRedis({
-    storeClient: redis.client,
-    keyPrefix,
-    points,
-    duration,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: memory,
-  });
-  return { consume: (key) => (redis.fallback.active() ? memory.consume(key) : shared.consume(key)) };
-}
-
 interface Outcome {
   readonly allowed: boolean;
-  readonly res: RateLimiterRes;
+  readonly remaining: number;
+  readonly msBeforeNext: number;
 }
 
-/** rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an Error when the store fails. */
+/** rate-limiter-flexible rejects with a RateLimiterRes when over the limit. */
 async function take(limiter: Window, key: string): Promise<Outcome> {
   try {
-    return { allowed: true, res: await limiter.consume(key) };
+    const res = await limiter.consume(key);
+    return { allowed: true, remaining: res.remainingPoints, msBeforeNext: res.msBeforeNext };
   } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
+    if (rejection instanceof RateLimiterRes) {
+      return { allowed: false, remaining: rejection.remainingPoints, msBeforeNext: rejection.msBeforeNext };
+    }
     throw rejection;
   }
 }
 
+/** A window's outcome from the count Redis returned, as rate-limiter-flexible computes it. */
+function counted(points: number, window: { consumed: number; ttlMs: number }): Outcome {
+  return {
+    allowed: window.consumed <= points,
+    remaining: Math.max(0, points - window.consumed),
+    msBeforeNext: Math.max(0, window.ttlMs),
+  };
+}
+
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+
+/** The outcomes of a tier's windows for one request: hour and burst absent when not consulted. */
+interface TierOutcome {
+  readonly minute: Outcome;
+  readonly burst?: Outcome;
+  readonly hour?: Outcome;
+}
 
 /**
  * Enforces a tier's three limits together for one key: the minute window, the burst
  * allowance drawn on only once the minute window is spent, and the hour window. They
  * are checked in that order and a refused request stops there, so a client hammering
  * while refused does not also burn its hourly quota.
+ *
+ * With Redis the three are counted in one round trip by a script (tier-script.ts), shared
+ * by every instance. When Redis fails or is slower than its command timeout, the request
+ * is counted in process memory instead and, for the fallback's cool-down, the following
+ * ones too, so requests do not each wait out a Redis timeout: limits stay on and nothing
+ * fails.
  */
 export function createTierLimiter(tier: string, limits: TierLimits, store: LimiterStore): TierLimiter {
   const extra = limits.burst - limits.perMinute;
-  const minute = fixedWindow(store, `${tier}:min`, limits.perMinute, 60);
-  const burst = extra > 0 ? fixedWindow(store, `${tier}:burst`, extra, BURST_WINDOW_S) : undefined;
-  const hour = fixedWindow(store, `${tier}:hour`, limits.perHour, 3600);
+  const spec = {
+    minute: { keyPrefix: `${store.keyPrefix}:${tier}:min`, points: limits.perMinute, durationSeconds: 60 },
+    burst:
+      extra > 0
+        ? { keyPrefix: `${store.keyPrefix}:${tier}:burst`, points: extra, durationSeconds: BURST_WINDOW_S }
+        : undefined,
+    hour: { keyPrefix: `${store.keyPrefix}:${tier}:hour`, points: limits.perHour, durationSeconds: 3600 },
+  };
+  const memoryWindow = (w: { keyPrefix: string; points: number; durationSeconds: number }): Window =>
+    new RateLimiterMemory({ keyPrefix: w.keyPrefix, points: w.points, duration: w.durationSeconds });
+  const memory = {
+    minute: memoryWindow(spec.minute),
+    burst: spec.burst ? memoryWindow(spec.burst) : undefined,
+    hour: memoryWindow(spec.hour),
+  };
   const policy = {
     minute: { policy: `${tier}-min`, quota: limits.perMinute, windowSeconds: 60 },
     burst: { policy: `${tier}-burst`, quota: extra, windowSeconds: BURST_WINDOW_S },
     hour: { policy: `${tier}-hour`, quota: limits.perHour, windowSeconds: 3600 },
   };
+
+  async function inMemory(key: string): Promise<TierOutcome> {
+    const minute = await take(memory.minute, key);
+    if (!minute.allowed) {
+      const burst = memory.burst ? await take(memory.burst, key) : undefined;
+      if (!burst?.allowed) return { minute, ...(burst ? { burst } : {}) };
+      return { minute, burst, hour: await take(memory.hour, key) };
+    }
+    return { minute, hour: await take(memory.hour, key) };
+  }
+
+  async function inRedis(redis: NonNullable<LimiterStore["redis"]>, key: string): Promise<TierOutcome> {
+    if (redis.fallback.active()) return inMemory(key);
+    let counts: Awaited<ReturnType<typeof consumeTierInRedis>>;
+    try {
+      counts = await consumeTierInRedis(redis.client, key, spec);
+    } catch {
+      redis.fallback.tripped();
+      return inMemory(key);
+    }
+    return {
+      minute: counted(spec.minute.points, counts.minute),
+      ...(counts.burst && spec.burst ? { burst: counted(spec.burst.points, counts.burst) } : {}),
+      ...(counts.hour ? { hour: counted(spec.hour.points, counts.hour) } : {}),
+    };
+  }
+
   const state = (p: Omit<WindowState, "remaining" | "resetSeconds">, o: Outcome): WindowState => ({
     ...p,
-    remaining: o.res.remainingPoints,
-    resetSeconds: seconds(o.res.msBeforeNext),
+    remaining: o.remaining,
+    resetSeconds: seconds(o.msBeforeNext),
   });
 
   return {
-    windows: burst ? [policy.minute, policy.burst, policy.hour] : [policy.minute, policy.hour],
+    windows: spec.burst ? [policy.minute, policy.burst, policy.hour] : [policy.minute, policy.hour],
     async consume(key) {
-      const m = await take(minute, key);
-      const windows: WindowState[] = [state(policy.minute, m)];
-      if (!m.allowed) {
-        const b = burst ? await take(burst, key) : undefined;
-        if (b) windows.push(state(policy.burst, b));
-        if (!b?.allowed) return { allowed: false, retryAfterSeconds: seconds(m.res.msBeforeNext), windows };
+      const outcome = store.redis ? await inRedis(store.redis, key) : await inMemory(key);
+      const windows: WindowState[] = [state(policy.minute, outcome.minute)];
+      if (outcome.burst) windows.push(state(policy.burst, outcome.burst));
+      // Refused by the minute window and the burst allowance: the hour window was not consulted.
+      if (!outcome.hour) {
+        return { allowed: false, retryAfterSeconds: seconds(outcome.minute.msBeforeNext), windows };
       }
-      const h = await take(hour, key);
-      windows.push(state(policy.hour, h));
-      return h.allowed
+      windows.push(state(policy.hour, outcome.hour));
+      return outcome.hour.allowed
         ? { allowed: true, retryAfterSeconds: 0, windows }
-        : { allowed: false, retryAfterSeconds: seconds(h.res.msBeforeNext), windows };
+        : { allowed: false, retryAfterSeconds: seconds(outcome.hour.msBeforeNext), windows };
     },
   };
 }

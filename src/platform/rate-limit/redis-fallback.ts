@@ -1,5 +1,3 @@
-import { RateLimiterMemory } from "rate-limiter-flexible";
-
 const INCIDENT_GAP_MS = 60_000;
 
 /**
@@ -29,23 +27,5 @@ export class RedisFallback {
     // One warning per incident: failures less than a minute apart are the same outage.
     if (now - this.failedAt > INCIDENT_GAP_MS) this.onFallback();
     this.failedAt = now;
-  }
-}
-
-/**
- * The in-memory limiter rate-limiter-flexible consults when a Redis command fails (its
- * "insurance"); being consulted is how we learn that Redis failed.
- */
-export class InsuranceMemoryLimiter extends RateLimiterMemory {
-  private readonly fallback: RedisFallback;
-
-  constructor(options: ConstructorParameters<typeof RateLimiterMemory>[0], fallback: RedisFallback) {
-    super(options);
-    this.fallback = fallback;
-  }
-
-  override consume(...args: Parameters<RateLimiterMemory["consume"]>): ReturnType<RateLimiterMemory["consume"]> {
-    this.fallback.tripped();
-    return super.consume(...args);
   }
 }

@@ -1,7 +1,10 @@
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import type { ReadinessCheck } from "../health/readiness.ts";
 import type { Logger } from "../logging/logger.ts";
 import { withTimeout } from "../timeout.ts";
+
+const require = createRequire(import.meta.url);
 
 export interface RedisOptions {
   readonly url: string;
@@ -15,6 +18,8 @@ export interface RedisOptions {
  * once), and the client keeps reconnecting in the background so service resumes by itself.
  */
 export function createRedisClient(options: RedisOptions, logger: Logger): Redis {
+  // ioredis is loaded by the first instance that has a REDIS_URL, not by every process.
+  const { Redis } = require("ioredis") as typeof import("ioredis");
   const client = new Redis(options.url, {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs,

@@ -150,11 +150,39 @@ describe("access token verification rejects every bad token with 401 auth.invali
           .encrypt(createPublicKey(publicPem)),
     ],
     ["a bearer token of 10 kB of dots", () => ".".repeat(10_000)],
+    // What a hand-written verifier must refuse that a library's parser refused for it.
+    [
+      "a critical header extension we do not implement (crit)",
+      () => rawSigned({ alg: "RS256", kid: keys.active().kid, typ: "at+jwt", crit: ["exp2"], exp2: 1 }, claims()),
+    ],
+    ["base64 padding on the signature", () => `${good}==`],
+    [
+      "a character outside base64url in the signature (a lenient decoder skips it)",
+      () => `${good.slice(0, -4)}!${good.slice(-4)}`,
+    ],
+    ["a character outside base64url in the payload", () => good.replace(".", ".*")],
+    ["a fourth part", () => `${good}.${good.split(".")[2]}`],
+    ["typ as a JSON number", () => ourSigned(claims(), { typ: 1 })],
+    ["aud as an array without our audience", () => ourSigned(claims({ aud: ["another-api"] }))],
+    ["nbf that is not a number", () => ourSigned(claims({ nbf: "soon" }))],
   ];
+  /** Signs any header and payload with our real key, bypassing jose's own checks on what it signs. */
+  const rawSigned = (header: Record<string, unknown>, payload: Record<string, unknown>) => {
+    const input = `${b64(header)}.${b64(payload)}`;
+    return `${input}.${rawSign("sha256", Buffer.from(input), keys.active().privateKey).toString("base64url")}`;
+  };
 
   it("the untouched token verifies (the attacks below differ from it in one way each)", async () => {
     assert.equal((await verifyAccessToken(keys, config, clock, good)).sub, "user-42");
     assert.equal((await verifyAccessToken(keys, config, clock, await ourSigned(claims()))).sub, "user-42");
+    const rawHeader = { alg: "RS256", kid: keys.active().kid, typ: "at+jwt" };
+    assert.equal((await verifyAccessToken(keys, config, clock, rawSigned(rawHeader, claims()))).sub, "user-42");
+    // RFC 9068 media type forms and an audience list that includes ours are the same token type and audience.
+    for (const typ of ["AT+JWT", "application/at+jwt"]) {
+      assert.equal((await verifyAccessToken(keys, config, clock, await ourSigned(claims(), { typ }))).sub, "user-42");
+    }
+    const listed = await ourSigned(claims({ aud: ["other", "rampart-api"] }));
+    assert.equal((await verifyAccessToken(keys, config, clock, listed)).sub, "user-42");
   });
 
   for (const [name, build] of attacks) {

@@ -1,0 +1,83 @@
+import type { Redis } from "ioredis";
+
+/**
+ * A tier's three fixed windows (minute, burst, hour) consumed in one Redis round trip,
+ * with exactly the order and rules of the in-memory path in limiter.ts: the minute window
+ * always counts; the burst allowance counts only once the minute window is spent; the hour
+ * window counts only for a request still allowed. Each window is rate-limiter-flexible's
+ * fixed window — `SET key 0 EX duration NX`, `INCRBY key 1`, `PTTL key` — under the same
+ * key names, so counters carry over from the previous implementation and across versions
+ * in a rolling upgrade.
+ *
+ * Returns six integers: consumed and PTTL of the minute, burst and hour windows, -1 for a
+ * window not consulted.
+ */
+const TIER_CONSUME_LUA = `
+local function take(key, duration)
+  redis.call('set', key, 0, 'EX', duration, 'NX')
+  local consumed = redis.call('incrby', key, 1)
+  return consumed, redis.call('pttl', key)
+end
+local result = {-1, -1, -1, -1, -1, -1}
+local minute, minuteTtl = take(KEYS[1], ARGV[2])
+result[1] = minute
+result[2] = minuteTtl
+if minute > tonumber(ARGV[1]) then
+  if tonumber(ARGV[3]) <= 0 then return result end
+  local burst, burstTtl = take(KEYS[2], ARGV[4])
+  result[3] = burst
+  result[4] = burstTtl
+  if burst > tonumber(ARGV[3]) then return result end
+end
+local hour, hourTtl = take(KEYS[3], ARGV[6])
+result[5] = hour
+result[6] = hourTtl
+return result
+`;
+
+const COMMAND = "rampartConsumeTier";
+
+export interface WindowSpec {
+  readonly keyPrefix: string;
+  readonly points: number;
+  readonly durationSeconds: number;
+}
+
+export interface TierCounts {
+  readonly minute: { consumed: number; ttlMs: number };
+  readonly burst?: { consumed: number; ttlMs: number };
+  readonly hour?: { consumed: number; ttlMs: number };
+}
+
+type ScriptedRedis = Redis & {
+  [COMMAND](...keysAndArgs: (string | number)[]): Promise<number[]>;
+};
+
+/** Counts one request of `key` in a tier's windows; rejects when Redis fails or is slower than its command timeout. */
+export async function consumeTierInRedis(
+  client: Redis,
+  key: string,
+  windows: { minute: WindowSpec; burst: WindowSpec | undefined; hour: WindowSpec },
+): Promise<TierCounts> {
+  const scripted = client as ScriptedRedis;
+  // EVALSHA with a transparent EVAL on NOSCRIPT (ioredis); defined once per client.
+  if (typeof scripted[COMMAND] !== "function")
+    client.defineCommand(COMMAND, { numberOfKeys: 3, lua: TIER_CONSUME_LUA });
+  const { minute, burst, hour } = windows;
+  const [m = -1, mt = -1, b = -1, bt = -1, h = -1, ht = -1] = await scripted[COMMAND](
+    `${minute.keyPrefix}:${key}`,
+    `${(burst ?? minute).keyPrefix}:${key}`,
+    `${hour.keyPrefix}:${key}`,
+    minute.points,
+    minute.durationSeconds,
+    burst?.points ?? 0,
+    burst?.durationSeconds ?? 1,
+    hour.points,
+    hour.durationSeconds,
+  );
+  return {
+    minute: { consumed: m, ttlMs: mt },
+    ...(b >= 0 ? { burst: { consumed: b, ttlMs: bt } } : {}),
+    ...(h >= 0 ? { hour: { consumed: h, ttlMs: ht } } : {}),
+  };
+}

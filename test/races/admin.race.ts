@@ -27,6 +27,9 @@ for (const engine of await enginesUnderTest()) {
         headers: who.headers,
         ...(payload ? { payload } : {}),
       });
+    /** Whether the company's trail records the account's removal by its deletion. */
+    const removedOnDeletion = async (companyId: string, userId: string) =>
+      (await companyEvents(h, companyId)).some((e) => e.action === "member.removed" && e.targetId === userId);
     const newCompany = async () =>
       (await createCompany(h.app, owner, `arace-${engine.engine}-${++slugs}-${Date.now()}`)).id;
 
@@ -128,6 +131,39 @@ for (const engine of await enginesUnderTest()) {
         if (cycle) problems.push("the deletion and the acceptance waited for each other (deadlock)");
         if (ok(accept) !== ((await roleIn(h, id, other.userId)) !== undefined))
           problems.push(`accept answered ${accept.statusCode} but membership disagrees`);
+        return problems;
+      });
+    });
+
+    it("a user accepts an invitation while deleting their own account: a deleted account joins nothing", async () => {
+      await race("accept vs delete own account", engine.engine, async () => {
+        const id = await newCompany();
+        const joining = await newUser(h, "joining-leaving");
+        const invite = await call(owner, "POST", `/companies/${id}/invitations`, {
+          email: joining.email,
+          role: "member",
+        });
+        if (invite.statusCode !== 201) return [`invite answered ${invite.statusCode}`];
+        const token = h.linkToken(joining.email);
+        // PostgreSQL: the deletion is held at the platform head (its user row locked) while the
+        // acceptance runs into it.
+        const overlap = () =>
+          overlapAtChainHead(
+            h,
+            "platform",
+            () => call(joining, "DELETE", "/users/me", { password: STRONG_PASSWORD }),
+            () => call(joining, "POST", "/invitations/accept", { token }),
+          );
+        const { result, cycle } = hasRowLocks(h.database.handle.db)
+          ? await sawDeadlock(h, overlap())
+          : { result: await overlap(), cycle: false };
+        const [deletion, accept] = result;
+        const problems = serverErrors(deletion, accept);
+        if (cycle) problems.push("the deletion and the acceptance waited for each other (deadlock)");
+        const role = await roleIn(h, id, joining.userId);
+        if (ok(deletion) && role !== undefined) problems.push(`the deleted account is a ${role} of the company`);
+        if (ok(accept) && ok(deletion) && role === undefined && !(await removedOnDeletion(id, joining.userId)))
+          problems.push("accepted, then gone without a member.removed");
         return problems;
       });
     });

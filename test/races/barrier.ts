@@ -40,8 +40,11 @@ export async function overlapAtChainHead(
       return Number(result.rows[0]?.n ?? 0);
     };
     let settled = 0;
+    // Bounded in real time: on a loaded machine each poll takes far longer than its 5 ms
+    // sleep, and a hold counted in polls outlasted the app's 10 s statement timeout (a 503).
     const until = async (n: number) => {
-      for (let waited = 0; waited < 3000 && settled < n && (await blocked()) < n; waited += 5) await sleep(5);
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline && settled < n && (await blocked()) < n) await sleep(5);
     };
     // A request that answers without waiting (refused early) need not be waited for.
     const a = first().finally(() => settled++);

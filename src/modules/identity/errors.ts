@@ -27,6 +27,11 @@ export const identityErrors = {
       "The password is incorrect.",
       "auth.wrong_password",
     ),
+  /** The signed-in account was deleted or suspended while the request ran: its sessions are gone. */
+  accountNotLive: () =>
+    new UnauthorizedError("auth.invalid_token", "The account behind this session is no longer active.", {
+      headers: { "www-authenticate": 'Bearer realm="rampart", error="invalid_token"' },
+    }),
   sessionNotFound: () => new NotFoundError("session.not_found", "No such session."),
   userNotFound: () => new NotFoundError("user.not_found", "No such user."),
   originRejected: () =>

@@ -1,5 +1,6 @@
 // What other modules may use of identity: its service functions and public types, nothing else.
 
+export { lockLiveAccount } from "./account-lock.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { createPasswordHasher } from "./passwords.ts";
 export { identityRoutes } from "./routes.ts";

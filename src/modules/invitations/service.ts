@@ -237,6 +237,8 @@ export async function acceptInvitation(
     const joined = await companies.lockCompanyToJoin(trx, invitation.company_id);
     assertJoinable(joined?.status);
     if (joined === undefined) throw invitationErrors.notFound();
+    // The account next, before the invitation row: a deletion of it in flight is seen, not raced.
+    await identity.lockLiveAccount(trx, actor.userId);
     if (!(await repo.markAccepted(trx, invitation.id, actor.userId, now.toISOString()))) throw invitationErrors.used();
     await companies.addMember(deps, trx, invitation.company_id, actor.userId, invitation.role);
     await recordCompanyChange(

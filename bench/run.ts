@@ -14,6 +14,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ONLY = process.env.BENCH_ONLY;
+/** Exact scenario names, one a line (`npm run claims -- --bench`); their baselines run too. */
+const NAMES = process.env.BENCH_NAMES?.split("\n").filter(Boolean);
 const ROOT = new URL("../", import.meta.url).pathname;
 const run = promisify(execFile);
 
@@ -131,11 +133,13 @@ function peakRssMiB(pid: number | undefined): string {
 
 async function main() {
   const results = new Map<string, Result>();
+  const named = new Set(NAMES);
+  for (const s of [...scenarios].reverse()) if (named.has(s.name) && s.baseline) named.add(s.baseline);
   const selected = scenarios.filter(
     (s) =>
-      !ONLY ||
-      s.name.includes(ONLY) ||
-      scenarios.some((o) => o.name === s.name && s.name === ONLY) ||
+      (NAMES
+        ? named.has(s.name)
+        : !ONLY || s.name.includes(ONLY) || scenarios.some((o) => o.name === s.name && s.name === ONLY)) ||
       s.target !== "rampart",
   );
   let failed = false;
@@ -176,7 +180,7 @@ async function main() {
     }
   }
   // Not an HTTP load: the audit trail's append rate and the export's memory, in process.
-  if ((!ONLY || ONLY.includes("audit")) && !(await auditBench(process.stdout))) failed = true;
+  if (!NAMES && (!ONLY || ONLY.includes("audit")) && !(await auditBench(process.stdout))) failed = true;
   if (failed) {
     process.stdout.write("\nFAILED: a scenario missed its target or saw errors.\n");
     process.exitCode = 1;

@@ -1,0 +1,91 @@
+import { resolve } from "node:path";
+import { run } from "node:test";
+
+/**
+ * Executes cited tests: each file once, in its own process, with a name filter that selects
+ * exactly the cited titles (anchored, escaped), and reads the runner's own events to decide,
+ * per title, whether a test of that name ran and passed. A describe, a skipped or todo test,
+ * a test the filter did not reach and a failing test are each a distinct failure.
+ */
+
+export type Outcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly reason: "failed" | "suite" | "skipped" | "todo" | "did not run";
+      readonly detail: string;
+    };
+
+export interface FileRun {
+  readonly file: string;
+  readonly seconds: number;
+  readonly outcomes: ReadonlyMap<string, Outcome>;
+}
+
+/** `^title$` with every regular-expression character escaped. */
+export function exactName(title: string): RegExp {
+  return new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
+interface Seen {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly suite: boolean;
+  readonly skip: boolean;
+  readonly todo: boolean;
+  readonly error: string;
+}
+
+function errorText(error: unknown): string {
+  const cause = (error as { cause?: unknown } | undefined)?.cause ?? error;
+  const message = cause instanceof Error ? cause.message : String(cause ?? "");
+  return message.split("\n").slice(0, 4).join(" ").slice(0, 300);
+}
+
+/** What the runner's events say about one cited title. */
+export function judge(title: string, seen: readonly Seen[]): Outcome {
+  const named = seen.filter((event) => event.name === title);
+  if (named.length === 0)
+    return { ok: false, reason: "did not run", detail: "no test of that name ran (filtered out, or not in the file)" };
+  if (named.some((event) => event.suite))
+    return { ok: false, reason: "suite", detail: "it is a describe (a suite), not a test" };
+  if (named.some((event) => event.todo)) return { ok: false, reason: "todo", detail: "the test is marked todo" };
+  if (named.some((event) => event.skip)) return { ok: false, reason: "skipped", detail: "the test was skipped" };
+  const failed = named.find((event) => !event.passed);
+  if (failed) return { ok: false, reason: "failed", detail: failed.error || "the test failed" };
+  return { ok: true };
+}
+
+/** Runs the cited titles of one test file and judges each. */
+export async function runFile(root: string, file: string, titles: readonly string[]): Promise<FileRun> {
+  const started = performance.now();
+  const seen: Seen[] = [];
+  const stream = run({
+    cwd: root,
+    files: [resolve(root, file)],
+    testNamePatterns: titles.map(exactName),
+    concurrency: 1,
+    isolation: "process",
+    forceExit: true,
+    timeout: file.endsWith(".race.ts") ? 600_000 : 300_000,
+  });
+  for await (const event of stream) {
+    if (event.type !== "test:pass" && event.type !== "test:fail") continue;
+    const data = event.data as {
+      name: string;
+      skip?: boolean | string;
+      todo?: boolean | string;
+      details: { type?: string; error?: unknown };
+    };
+    seen.push({
+      name: data.name,
+      passed: event.type === "test:pass",
+      suite: data.details.type === "suite",
+      skip: data.skip !== undefined && data.skip !== false,
+      todo: data.todo !== undefined && data.todo !== false,
+      error: event.type === "test:fail" ? errorText(data.details.error) : "",
+    });
+  }
+  const outcomes = new Map(titles.map((title) => [title, judge(title, seen)]));
+  return { file, seconds: (performance.now() - started) / 1000, outcomes };
+}

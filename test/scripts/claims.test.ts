@@ -45,7 +45,7 @@ describe("npm run claims", () => {
       HEADER,
       `| W1 | widgets answer | 000 | \`proven\` | \`${FILE} › "answers 200 with the widget"\` |`,
       `| W2 | multi-line title | 001 | proven | \`${FILE} › "spans lines \\"quoted\\" and off\\|on"\` |`,
-      `| W3 | template title | 001 | proven | \`${FILE} › "sqlite: keeps rows"\`; \`${FILE} › "postgres: keeps rows"\`; \`test/widgets/cases.test.ts › "a case named by a variable"\` |`,
+      `| W3 | template title | 001 | proven | \`${FILE} › "sqlite: keeps rows"\`; \`${FILE} › "postgres: keeps rows"\`; \`test/widgets/cases.test.ts › "a case named by a variable"\`; \`test/widgets/late.test.ts › "registered after a top-level await"\` |`,
       '| W4 | fast | 002 | proven | `bench › "GET /health"` 15817 req/s |',
       `| W5 | old header | 003 | rejected | obsolete; we send 0: \`${FILE} › "answers 200 with the widget"\` |`,
       `| W6 | AI tier | 001 | latent | no route uses it: \`${FILE} › "sqlite: keeps rows"\` |`,
@@ -57,7 +57,7 @@ describe("npm run claims", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /9 rows — proven 4, latent 1, rejected 1, not applicable 1, open 1, unverified here 1/);
     assert.match(result.stdout, /ok {3}test\/widgets\/widgets\.test\.ts — 4 test\(s\)/);
-    assert.match(result.stdout, /executed 5 cited test\(s\) in 2 file\(s\) for 9 row\(s\): 0 row\(s\) failed/);
+    assert.match(result.stdout, /executed 6 cited test\(s\) in 3 file\(s\) for 9 row\(s\): 0 row\(s\) failed/);
   });
 
   it("fails a row whose cited test is skipped, todo, a describe, failing or never ran, naming why", async () => {

@@ -38,11 +38,16 @@ export const AREAS: readonly Area[] = [
   {
     name: "token-verification",
     mutate: ["src/platform/auth/access-token.ts"],
-    tests: ["test/platform/auth/access-token.test.ts"],
+    tests: ["test/platform/auth/access-token.test.ts", "test/platform/auth/access-token-claims.test.ts"],
   },
   {
     name: "audit-chaining",
-    mutate: ["src/modules/audit/chain.ts", "src/modules/audit/verify.ts"],
+    mutate: ["src/modules/audit/chain.ts"],
+    tests: ["test/modules/audit/audit-trail.test.ts", "test/modules/audit/personal-fields.test.ts"],
+  },
+  {
+    name: "audit-verify",
+    mutate: ["src/modules/audit/verify.ts"],
     tests: ["test/modules/audit/audit-trail.test.ts", "test/modules/audit/personal-fields.test.ts"],
   },
   {

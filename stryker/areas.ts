@@ -43,7 +43,11 @@ export const AREAS: readonly Area[] = [
   {
     name: "audit-chaining",
     mutate: ["src/modules/audit/chain.ts"],
-    tests: ["test/modules/audit/audit-trail.test.ts", "test/modules/audit/personal-fields.test.ts"],
+    tests: [
+      "test/modules/audit/chain.test.ts",
+      "test/modules/audit/audit-trail.test.ts",
+      "test/modules/audit/personal-fields.test.ts",
+    ],
   },
   {
     name: "audit-verify",

@@ -32,8 +32,9 @@ export const AREAS: readonly Area[] = [
   },
   {
     name: "api-key-scopes",
-    mutate: ["src/modules/api-keys/service.ts", "src/modules/api-keys/secret.ts"],
-    tests: ["test/modules/api-keys/api-keys.test.ts", "test/modules/invariants/grantor-rights.test.ts"],
+    // createApiKey's scope checks, and authenticateApiKey (revoked, wrong secret, expired).
+    mutate: ["src/modules/api-keys/service.ts:78-92", "src/modules/api-keys/service.ts:175-195"],
+    tests: ["test/modules/api-keys/api-keys.test.ts", "test/modules/api-keys/unknown-keys.test.ts"],
   },
   {
     name: "token-verification",

@@ -17,6 +17,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ONLY = process.env.BENCH_ONLY;
 /** Extra node arguments for the Rampart process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a scenario. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+/** Exact scenario names, one a line (`npm run claims -- --bench`); the references they compare with run too. */
+const NAMES = process.env.BENCH_NAMES?.split("\n").filter(Boolean);
 const ROOT = new URL("../", import.meta.url).pathname;
 const run = promisify(execFile);
 
@@ -144,8 +146,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function main() {
   const results = new Map<string, Result>();
   const verdicts: Verdict[] = [];
-  // BENCH_ONLY picks scenarios by name; the references they compare with run too (first, in list order).
-  const picked = scenarios.filter((s) => !ONLY || s.name.includes(ONLY));
+  // BENCH_NAMES (exact) or BENCH_ONLY (a part of the name) picks scenarios; the references they
+  // compare with run too (first, in list order).
+  const picked = scenarios.filter((s) => (NAMES ? NAMES.includes(s.name) : !ONLY || s.name.includes(ONLY)));
   const referenced = new Set(picked.flatMap((s) => [s.baseline, ...(s.targets ?? []).map((t) => t.against)]));
   const selected = scenarios.filter((s) => picked.includes(s) || referenced.has(s.name));
   process.stdout.write(
@@ -258,7 +261,7 @@ async function main() {
       process.stdout.write(`| ${v.scenario} | ${v.what} | ${v.figure} | ${v.bound} | ${v.met ? "yes" : "**no**"} |\n`);
   }
   // Not an HTTP load: the audit trail's append rate and the export's memory, in process.
-  if ((!ONLY || ONLY.includes("audit")) && !(await auditBench(process.stdout))) failed = true;
+  if (!NAMES && (!ONLY || ONLY.includes("audit")) && !(await auditBench(process.stdout))) failed = true;
   if (failed) {
     process.stdout.write("\nFAILED: a scenario missed its target or saw errors.\n");
     process.exitCode = 1;

@@ -7,7 +7,12 @@ import { join } from "node:path";
  * scenario against the tree, so a renamed test or scenario fails `npm run check`.
  */
 
-export const VERDICTS = ["proven", "rejected", "not applicable", "open"] as const;
+/**
+ * `latent`: the mechanism is built and its test runs, but no route uses it yet, so nothing a
+ * user does depends on it. `unverified here`: the claim can only be checked somewhere this
+ * machine is not (e.g. building the Docker image); the row names the command that would.
+ */
+export const VERDICTS = ["proven", "latent", "rejected", "not applicable", "open", "unverified here"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface LedgerRow {
@@ -25,6 +30,8 @@ export interface Proof {
 
 export interface LedgerReport {
   readonly rows: number;
+  /** Every row with its parsed proofs, for the runner. */
+  readonly cited: readonly { readonly row: LedgerRow; readonly proofs: readonly Proof[] }[];
   readonly counts: Record<Verdict, number>;
   readonly problems: string[];
 }
@@ -77,9 +84,15 @@ export function parseProofs(cell: string): Proof[] {
   return proofs;
 }
 
-/** The first-argument string of every it/test/describe call; template placeholders become wildcards. */
+/**
+ * The first-argument string of every it/test/describe call; template placeholders become
+ * wildcards. A test titled by a variable (`it(name, …)` in a loop over cases) has a title only
+ * the runner knows: it becomes a wildcard too, and executing the ledger settles whether a test
+ * of the cited name runs.
+ */
 export function testTitles(source: string): RegExp[] {
   const titles: RegExp[] = [];
+  if (/\b(?:it|test)(?:\.(?:skip|only|todo))?\(\s*[A-Za-z_$][\w$.]*\s*,/.test(source)) titles.push(/^.+$/);
   const call = /\b(?:it|test|describe)(?:\.(?:skip|only|todo))?\(\s*(["'`])((?:\\.|(?!\1)[^\\])*)\1/g;
   for (const match of source.matchAll(call)) {
     const [, quote, raw = ""] = match;
@@ -110,6 +123,7 @@ export function checkLedger(markdown: string, root: string, benchScenarios: read
   const problems: string[] = [];
   const titlesByFile = new Map<string, RegExp[] | undefined>();
   const seenIds = new Set<string>();
+  const cited: { row: LedgerRow; proofs: Proof[] }[] = [];
   for (const row of rows) {
     const where = `line ${row.line}${row.id ? ` (${row.id})` : ""}`;
     if (row.id) {
@@ -122,8 +136,11 @@ export function checkLedger(markdown: string, root: string, benchScenarios: read
     }
     counts[row.verdict as Verdict] += 1;
     const proofs = parseProofs(row.proof);
-    if (row.verdict === "proven" && proofs.length === 0)
-      problems.push(`${where}: proven without a test or bench proof`);
+    cited.push({ row, proofs });
+    if ((row.verdict === "proven" || row.verdict === "latent") && proofs.length === 0)
+      problems.push(`${where}: ${row.verdict} without a test or bench proof`);
+    if (row.verdict === "unverified here" && !/`(?!test\/|bench ›)[^`]+`/.test(row.proof))
+      problems.push(`${where}: unverified here without the command that would verify it (in backticks)`);
     for (const proof of proofs) {
       if (proof.kind === "bench") {
         if (!benchScenarios.includes(proof.title)) problems.push(`${where}: bench has no scenario "${proof.title}"`);
@@ -143,5 +160,5 @@ export function checkLedger(markdown: string, root: string, benchScenarios: read
   }
   if (rows.length === 0) problems.push("no ledger rows (a table with verdict and proof columns)");
   else problems.push(...checkTotals(markdown, counts));
-  return { rows: rows.length, counts, problems };
+  return { rows: rows.length, cited, counts, problems };
 }

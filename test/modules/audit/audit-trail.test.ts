@@ -62,6 +62,10 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("a rolled-back change leaves no event and does not advance the chain", async () => {
+      // The stream's length before, so the test holds whichever tests ran first (seq has no gaps).
+      const before = (
+        await db().selectFrom("audit_events").select("seq").where("stream", "=", `company:${COMPANY_A}`).execute()
+      ).length;
       await assert.rejects(
         withTransaction(db(), async (trx) => {
           await trx.insertInto("platform_state").values(change("rolled-back")).execute();
@@ -74,7 +78,7 @@ for (const engine of await enginesUnderTest()) {
       assert.deepEqual(await rows("test.rolled_back"), []);
       await recordAuditEvent(db(), clock, event({ action: "test.after_rollback", companyId: COMPANY_A }));
       const [next] = await rows("test.after_rollback");
-      assert.equal(Number(next?.seq), 2, "the rolled-back event's seq is reused: no gap in the chain");
+      assert.equal(Number(next?.seq), before + 1, "the rolled-back event's seq is reused: no gap in the chain");
       assert.deepEqual((await verifyAuditChains(db())).broken, []);
     });
 

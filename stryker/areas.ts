@@ -1,0 +1,74 @@
+/**
+ * Mutation-testing areas (`npm run mutation`): the security-critical source each guarantee
+ * lives in, and the targeted tests that are meant to catch a change to it. A mutant is run
+ * against the area's tests only; `namePattern` narrows a large test file to its relevant
+ * tests. Ordered smallest first: that is the order `npm run mutation` runs them in.
+ */
+export interface Area {
+  readonly name: string;
+  /** Stryker `mutate` globs; `file:from-to` limits a large file to the lines of the guarantee. */
+  readonly mutate: readonly string[];
+  readonly tests: readonly string[];
+  /** Passed to node's `--test-name-pattern`. */
+  readonly namePattern?: string;
+}
+
+export const AREAS: readonly Area[] = [
+  {
+    name: "lockout",
+    mutate: ["src/modules/identity/login-throttle.ts"],
+    tests: [
+      "test/modules/identity/login-throttle.test.ts",
+      "test/modules/identity/auth-flows.test.ts",
+      "test/modules/audit/identity-events.test.ts",
+    ],
+    namePattern: "^locks|lockout",
+  },
+  {
+    name: "owner-rule",
+    // assertMayActOn … transferOwnership: rank checks and "an owner remains".
+    mutate: ["src/modules/companies/service.ts:307-455"],
+    tests: ["test/modules/invariants/last-owner.test.ts", "test/modules/companies/companies.test.ts"],
+  },
+  {
+    name: "api-key-scopes",
+    // createApiKey's scope checks, and authenticateApiKey (revoked, wrong secret, expired).
+    mutate: ["src/modules/api-keys/service.ts:78-92", "src/modules/api-keys/service.ts:175-195"],
+    tests: ["test/modules/api-keys/api-keys.test.ts", "test/modules/api-keys/unknown-keys.test.ts"],
+  },
+  {
+    name: "token-verification",
+    mutate: ["src/platform/auth/access-token.ts"],
+    tests: ["test/platform/auth/access-token.test.ts", "test/platform/auth/access-token-claims.test.ts"],
+  },
+  {
+    name: "audit-chaining",
+    mutate: ["src/modules/audit/chain.ts"],
+    tests: [
+      "test/modules/audit/chain.test.ts",
+      "test/modules/audit/audit-trail.test.ts",
+      "test/modules/audit/personal-fields.test.ts",
+    ],
+  },
+  {
+    name: "audit-verify",
+    mutate: ["src/modules/audit/verify.ts"],
+    tests: ["test/modules/audit/audit-trail.test.ts", "test/modules/audit/personal-fields.test.ts"],
+  },
+  {
+    name: "refresh-rotation",
+    mutate: ["src/modules/identity/service.ts:420-500"],
+    tests: ["test/modules/identity/auth-flows.test.ts", "test/modules/identity/token-lifetimes.test.ts"],
+    namePattern: "refresh|rotat|replay|token lifetimes|^the server",
+  },
+  {
+    name: "rate-limiting",
+    mutate: ["src/platform/rate-limit/limiter.ts", "src/platform/rate-limit/client-key.ts"],
+    tests: ["test/platform/rate-limit.test.ts"],
+  },
+  {
+    name: "access-control",
+    mutate: ["src/platform/access/access.ts", "src/platform/access/actor.ts"],
+    tests: ["test/platform/access/access-matrix.test.ts", "test/isolation/access-walk.test.ts"],
+  },
+];

@@ -9,6 +9,8 @@ export interface ReceivedMessage {
   readonly at: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** The request path: one receiver may serve several endpoints. */
+  readonly path: string;
 }
 
 /** What the receiver answers to a request: a status (and headers), or `reset` (the connection drops). */
@@ -41,6 +43,8 @@ export class WebhookReceiver {
       req.on("end", () => {
         const body = Buffer.concat(chunks).toString("utf8");
         const id = String(req.headers["webhook-id"] ?? "");
+        // A message is "the same" per endpoint: the receiver may serve several endpoints by path.
+        const slot = `${req.url} ${id}`;
         const n = ++this.#count;
         const answer = this.answer(n, id);
         this.attempts.push({ id, at: Date.now(), answer: typeof answer === "string" ? answer : String(answer.status) });
@@ -48,10 +52,10 @@ export class WebhookReceiver {
           req.socket.destroy();
           return;
         }
-        const current = (this.inFlight.get(id) ?? 0) + 1;
-        this.inFlight.set(id, current);
+        const current = (this.inFlight.get(slot) ?? 0) + 1;
+        this.inFlight.set(slot, current);
         this.maxConcurrentPerId = Math.max(this.maxConcurrentPerId, current);
-        const done = () => this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
+        const done = () => this.inFlight.set(slot, (this.inFlight.get(slot) ?? 1) - 1);
         if (answer === "hang") {
           req.socket.on("close", done);
           return;
@@ -80,6 +84,7 @@ export class WebhookReceiver {
               at: Date.now(),
               headers: req.headers,
               body,
+              path: String(req.url),
             });
           }
           done();

@@ -61,6 +61,7 @@ export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
     .addColumn("company_id", t.id, (c) => c.notNull())
     .addColumn("event_id", t.id, (c) => c.notNull().references("event_outbox.id").onDelete("cascade"))
     .addColumn("seq", t.bigint, (c) => c.notNull())
+    .addColumn("event_type", "text", (c) => c.notNull())
     .addColumn("status", "text", (c) => c.notNull())
     .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("first_attempt_due", t.timestamp, (c) => c.notNull())

@@ -42,6 +42,7 @@ export const webhooksPersonalData: PersonalDataSource = {
       company_id: "none",
       event_id: "none",
       seq: "none",
+      event_type: "none",
       status: "none",
       attempts: "none",
       first_attempt_due: "none",

@@ -48,34 +48,30 @@ export async function deleteEndpoint(db: Executor, companyId: string, id: string
   return Number(result.numDeletedRows) === 1;
 }
 
-export type DeliveryRow = WebhookDeliveriesTable & { event_type: string };
+export type DeliveryRow = WebhookDeliveriesTable;
 
 export async function pageOfDeliveries(db: Executor, companyId: string, endpointId: string, page: PageRequest) {
   let query = db
-    .selectFrom("webhook_deliveries as d")
-    .innerJoin("event_outbox as e", "e.id", "d.event_id")
-    .selectAll("d")
-    .select("e.type as event_type")
-    .where("d.company_id", "=", companyId)
-    .where("d.endpoint_id", "=", endpointId);
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("endpoint_id", "=", endpointId);
   // Newest first.
-  if (page.after !== undefined) query = query.where("d.id", "<", page.after);
+  if (page.after !== undefined) query = query.where("id", "<", page.after);
   return query
-    .orderBy("d.id", "desc")
+    .orderBy("id", "desc")
     .limit(page.limit + 1)
-    .execute() as Promise<DeliveryRow[]>;
+    .execute();
 }
 
 export async function findDelivery(db: Executor, companyId: string, endpointId: string, id: string) {
   return db
-    .selectFrom("webhook_deliveries as d")
-    .innerJoin("event_outbox as e", "e.id", "d.event_id")
-    .selectAll("d")
-    .select("e.type as event_type")
-    .where("d.company_id", "=", companyId)
-    .where("d.endpoint_id", "=", endpointId)
-    .where("d.id", "=", id)
-    .executeTakeFirst() as Promise<DeliveryRow | undefined>;
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("endpoint_id", "=", endpointId)
+    .where("id", "=", id)
+    .executeTakeFirst();
 }
 
 /** Redelivery: the delivery starts over (a new retry window), keeping its place in the endpoint's order. */

@@ -30,6 +30,8 @@ export interface WebhookDeliveriesTable {
   event_id: string;
   /** The event's company sequence: an endpoint receives its messages in this order. */
   seq: number | string;
+  /** The event's type, copied at fan-out (the outbox is the platform's). */
+  event_type: string;
   status: WebhookDeliveryStatus;
   attempts: number;
   /** When the first attempt was due: the retry window (3 days) counts from here. */

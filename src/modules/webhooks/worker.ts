@@ -4,7 +4,12 @@ import { parseJson } from "../../platform/db/dialect.ts";
 import { newId } from "../../platform/db/ids.ts";
 import type { Database } from "../../platform/db/schema.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
-import type { EventOutboxTable } from "../../platform/events/outbox.ts";
+import {
+  findOutboxEvent,
+  lockUndispatchedEvents,
+  markEventsDispatched,
+  olderEventUndispatched,
+} from "../../platform/events/outbox.ts";
 import { createPollLoop } from "../../platform/jobs/poll-loop.ts";
 import { recordAuditEvent, systemActor } from "../audit/index.ts";
 import { type AttemptOutcome, postOnce } from "./outbound.ts";
@@ -57,12 +62,7 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
 
   async function dispatch(): Promise<number> {
     return withTransaction(db, async (trx) => {
-      const lock = postgres ? sql`for update skip locked` : sql``;
-      const events = (
-        await sql<EventOutboxTable>`
-          select * from event_outbox where dispatched_at is null
-          order by company_id, seq limit ${DISPATCH_BATCH} ${lock}`.execute(trx)
-      ).rows;
+      const events = await lockUndispatchedEvents(trx, database.engine, DISPATCH_BATCH);
       if (events.length === 0) return 0;
       const companies = [...new Set(events.map((e) => e.company_id))];
       const endpoints = await trx
@@ -84,6 +84,7 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
             company_id: event.company_id,
             event_id: event.id,
             seq: event.seq,
+            event_type: event.type,
             status: "pending",
             attempts: 0,
             first_attempt_due: now,
@@ -105,15 +106,11 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
           .onConflict((oc) => oc.columns(["endpoint_id", "event_id"]).doNothing())
           .execute();
       }
-      await trx
-        .updateTable("event_outbox")
-        .set({ dispatched_at: now })
-        .where(
-          "id",
-          "in",
-          events.map((e) => e.id),
-        )
-        .execute();
+      await markEventsDispatched(
+        trx,
+        events.map((e) => e.id),
+        now,
+      );
       return events.length;
     });
   }
@@ -133,9 +130,7 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
           and not exists (
             select 1 from webhook_deliveries x
             where x.endpoint_id = d.endpoint_id and x.status = 'pending' and x.seq < d.seq)
-          and not exists (
-            select 1 from event_outbox o
-            where o.company_id = d.company_id and o.dispatched_at is null and o.seq < d.seq)
+          and not ${olderEventUndispatched(sql.ref("d.company_id"), sql.ref("d.seq"))}
         order by d.next_attempt_at limit ${DELIVERY_BATCH} ${lock}
       )
       returning *`.execute(db);
@@ -225,7 +220,7 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
       .selectAll()
       .where("id", "=", row.endpoint_id)
       .executeTakeFirst();
-    const event = await db.selectFrom("event_outbox").selectAll().where("id", "=", row.event_id).executeTakeFirst();
+    const event = await findOutboxEvent(db, row.event_id);
     if (!endpoint || !event) return;
     if (!(await deps.creatorMayReceive(endpoint.company_id, endpoint.created_by))) {
       await record(row, token, { kind: "cancelled", error: "the endpoint's creator may no longer manage webhooks" });

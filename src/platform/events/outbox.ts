@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from "kysely";
 import type { Executor } from "../db/transaction.ts";
 
 /** A company event on its way to the company's webhook endpoints (see migrations/0011). */
@@ -40,4 +41,39 @@ export async function appendOutboxEvent(trx: Executor, event: OutboxEvent): Prom
       dispatched_at: null,
     })
     .execute();
+}
+
+/**
+ * Up to `limit` events not yet fanned out, oldest first per company; on PostgreSQL locked
+ * `FOR UPDATE SKIP LOCKED` so two instances take different ones. Call inside a transaction.
+ */
+export async function lockUndispatchedEvents(
+  trx: Executor,
+  engine: "sqlite" | "postgres",
+  limit: number,
+): Promise<EventOutboxTable[]> {
+  const lock = engine === "postgres" ? sql`for update skip locked` : sql``;
+  const result = await sql<EventOutboxTable>`
+    select * from event_outbox where dispatched_at is null
+    order by company_id, seq limit ${limit} ${lock}`.execute(trx);
+  return result.rows;
+}
+
+export async function markEventsDispatched(trx: Executor, ids: readonly string[], at: string): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.updateTable("event_outbox").set({ dispatched_at: at }).where("id", "in", ids).execute();
+}
+
+export async function findOutboxEvent(db: Executor, id: string): Promise<EventOutboxTable | undefined> {
+  return db.selectFrom("event_outbox").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/**
+ * SQL condition: an event of the company older than `seq` is not fanned out yet — so a
+ * newer event's delivery waits for it (the order a company's receivers see).
+ */
+export function olderEventUndispatched(companyId: RawBuilder<unknown>, seq: RawBuilder<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`exists (
+    select 1 from event_outbox o
+    where o.company_id = ${companyId} and o.dispatched_at is null and o.seq < ${seq})`;
 }

@@ -5,9 +5,11 @@ import { newId } from "../../platform/db/ids.ts";
 import type { Database } from "../../platform/db/schema.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import {
+  deleteDispatchedEvents,
   findOutboxEvent,
   lockUndispatchedEvents,
   markEventsDispatched,
+  OUTBOX_RETENTION_MS,
   olderEventUndispatched,
 } from "../../platform/events/outbox.ts";
 import { createPollLoop } from "../../platform/jobs/poll-loop.ts";
@@ -256,7 +258,16 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
     await record(row, token, outcome);
   }
 
+  // Once an hour per instance: events older than the retention, with their delivery history.
+  let nextCleanup = 0;
+  async function cleanup(): Promise<void> {
+    if (Date.now() < nextCleanup) return;
+    nextCleanup = Date.now() + 3_600_000;
+    await deleteDispatchedEvents(db, iso(-OUTBOX_RETENTION_MS));
+  }
+
   const loop = createPollLoop(settings.pollMs, async () => {
+    await cleanup();
     const dispatched = await dispatch();
     const token = randomUUID();
     const rows = await claim(token);

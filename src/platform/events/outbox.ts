@@ -77,3 +77,12 @@ export function olderEventUndispatched(companyId: RawBuilder<unknown>, seq: RawB
     select 1 from event_outbox o
     where o.company_id = ${companyId} and o.dispatched_at is null and o.seq < ${seq})`;
 }
+
+/** How long a fanned-out event (and, by cascade, its deliveries' history) is kept. */
+export const OUTBOX_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Deletes events fanned out before `before` (their deliveries go with them). */
+export async function deleteDispatchedEvents(db: Executor, before: string): Promise<number> {
+  const result = await db.deleteFrom("event_outbox").where("dispatched_at", "<", before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -127,30 +127,36 @@ export function installIdempotency(app: FastifyInstance, options: IdempotencyOpt
     };
   });
 
-  // Global, and before compression's hook: what is stored is the body as serialised.
-  app.addHook("onSend", async (request, reply, payload) => {
+  // Global, and before compression's hook: what is stored is the body as serialised. A
+  // callback hook, so the requests without a key (nearly all) pay no promise for it.
+  app.addHook("onSend", (request, reply, payload, done) => {
     const scope = request.idempotencyScope;
-    if (scope === undefined) return payload;
+    if (scope === undefined) return done(null, payload);
     request.idempotencyScope = undefined;
-    try {
-      if (reply.statusCode >= 500 || (typeof payload !== "string" && !Buffer.isBuffer(payload) && payload !== null)) {
-        await releaseKey(db, scope);
-        return payload;
-      }
-      const headers: Record<string, string> = {};
-      for (const name of REPLAYED_HEADERS) {
-        const value = reply.getHeader(name);
-        if (value !== undefined) headers[name] = String(value);
-      }
-      const bytes = payload === null ? Buffer.alloc(0) : Buffer.from(payload as string | Buffer);
-      const stored: StoredResponse = { status: reply.statusCode, headers, body: bytes.toString("base64") };
-      await completeKey(db, scope, stored);
-    } catch (error) {
-      // The answer still goes out; a repeat after the lock expires runs again.
-      logger.warn({ err: error }, "could not store the response to an Idempotency-Key");
-    }
-    return payload;
+    store(scope, reply, payload).then(
+      () => done(null, payload),
+      (error: unknown) => {
+        // The answer still goes out; a repeat after the in-flight lock expires runs again.
+        logger.warn({ err: error }, "could not store the response to an Idempotency-Key");
+        done(null, payload);
+      },
+    );
   });
+
+  async function store(scope: IdempotencyScope, reply: FastifyReply, payload: unknown): Promise<void> {
+    if (reply.statusCode >= 500 || (typeof payload !== "string" && !Buffer.isBuffer(payload) && payload !== null)) {
+      await releaseKey(db, scope);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of REPLAYED_HEADERS) {
+      const value = reply.getHeader(name);
+      if (value !== undefined) headers[name] = String(value);
+    }
+    const bytes = payload === null ? Buffer.alloc(0) : Buffer.from(payload as string | Buffer);
+    const stored: StoredResponse = { status: reply.statusCode, headers, body: bytes.toString("base64") };
+    await completeKey(db, scope, stored);
+  }
 }
 
 /** Deletes expired keys now and every ten minutes until the app closes (every instance; deletes are idempotent). */

@@ -117,7 +117,7 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
     });
   }
 
-  async function claim(token: string): Promise<WebhookDeliveriesTable[]> {
+  async function claim(token: string, limit: number): Promise<WebhookDeliveriesTable[]> {
     const now = iso();
     const lock = postgres ? sql`for update of d skip locked` : sql``;
     const result = await sql<WebhookDeliveriesTable>`
@@ -133,7 +133,7 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
             select 1 from webhook_deliveries x
             where x.endpoint_id = d.endpoint_id and x.status = 'pending' and x.seq < d.seq)
           and not ${olderEventUndispatched(sql.ref("d.company_id"), sql.ref("d.seq"))}
-        order by d.next_attempt_at limit ${DELIVERY_BATCH} ${lock}
+        order by d.next_attempt_at limit ${limit} ${lock}
       )
       returning *`.execute(db);
     return result.rows;
@@ -266,21 +266,35 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
     await deleteDispatchedEvents(db, iso(-OUTBOX_RETENTION_MS));
   }
 
+  // Deliveries run beside the loop, up to DELIVERY_BATCH at once: a slow endpoint (up to
+  // WEBHOOKS_TIMEOUT_MS) does not hold back the others; each one finished wakes the loop.
+  const inFlight = new Set<Promise<void>>();
   const loop = createPollLoop(settings.pollMs, async () => {
     await cleanup();
     const dispatched = await dispatch();
+    const room = DELIVERY_BATCH - inFlight.size;
+    if (room <= 0) return false;
     const token = randomUUID();
-    const rows = await claim(token);
-    // A delivery whose bookkeeping fails (database gone) is retried after its lease.
-    await Promise.all(
-      rows.map((row) =>
-        deliver(row, token).catch((error: unknown) =>
-          logger.warn({ err: error, deliveryId: row.id }, "webhook delivery error"),
-        ),
-      ),
-    );
+    const rows = await claim(token, room);
+    for (const row of rows) {
+      const running: Promise<void> = deliver(row, token)
+        // A delivery whose bookkeeping fails (database gone) is retried after its lease.
+        .catch((error: unknown) => logger.warn({ err: error, deliveryId: row.id }, "webhook delivery error"))
+        .finally(() => {
+          inFlight.delete(running);
+          loop.wake();
+        });
+      inFlight.add(running);
+    }
     return dispatched > 0 || rows.length > 0;
   });
 
-  return { start: () => loop.start(), stop: () => loop.stop(), wake: () => loop.wake() };
+  return {
+    start: () => loop.start(),
+    async stop() {
+      await loop.stop();
+      await Promise.all([...inFlight]);
+    },
+    wake: () => loop.wake(),
+  };
 }

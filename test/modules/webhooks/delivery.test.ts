@@ -67,6 +67,14 @@ for (const engine of await enginesUnderTest()) {
         const company = await createCompany(h.app, owner, `hooks-${Date.now()}`);
         const endpoint = await addEndpoint(company.id, url);
         assert.match(endpoint.secret, /^whsec_[A-Za-z0-9+/]+=*$/);
+        const stored = await h.database.handle.db
+          .selectFrom("webhook_endpoints")
+          .selectAll()
+          .where("id", "=", endpoint.id)
+          .executeTakeFirstOrThrow();
+        assert.ok(!JSON.stringify(stored).includes(endpoint.secret.slice(6)), "the secret is stored sealed");
+        const shown = await h.app.inject({ url: `/api/v1/companies/${company.id}/webhooks`, headers: owner.headers });
+        assert.ok(!shown.body.includes(endpoint.secret.slice(6)), "and never listed");
         receiver.trust(endpoint.secret);
         const member = await newUser(h, "hook-member");
         await joinDirectly(h, company.id, member, "member");

@@ -114,10 +114,18 @@ for (const engine of await enginesUnderTest()) {
           expected,
           "each event once (by webhook-id), in the company's order",
         );
-        const list = await h.app.inject({
-          url: `/api/v1/companies/${company.id}/webhooks/${endpoint.id}/deliveries`,
-          headers: owner.headers,
-        });
+        const deliveries = () =>
+          h.app.inject({
+            url: `/api/v1/companies/${company.id}/webhooks/${endpoint.id}/deliveries`,
+            headers: owner.headers,
+          });
+        // The receiver has the last message a moment before the worker records its answer.
+        await waitFor(
+          async () => (await deliveries()).json().items.every((d: { status: string }) => d.status !== "pending"),
+          10_000,
+          "every delivery recorded",
+        );
+        const list = await deliveries();
         assert.equal(list.statusCode, 200, list.body);
         const items = list.json().items as { status: string; responseStatus: number; latencyMs: number }[];
         assert.equal(items.length, expected.length);
@@ -201,11 +209,15 @@ for (const engine of await enginesUnderTest()) {
           const minimum = i === 3 ? Math.max(1000, BASE_MS * 2 ** i) : BASE_MS * 2 ** i;
           assert.ok(gap >= minimum - 25, `gap ${i + 1} was ${gap} ms, at least ${minimum} expected`);
         }
-        const list = await h.app.inject({
-          url: `/api/v1/companies/${company.id}/webhooks/${endpoint.id}/deliveries`,
-          headers: owner.headers,
-        });
-        const [delivery] = list.json().items as { status: string; attempts: number }[];
+        const latest = async () =>
+          (
+            await h.app.inject({
+              url: `/api/v1/companies/${company.id}/webhooks/${endpoint.id}/deliveries`,
+              headers: owner.headers,
+            })
+          ).json().items[0] as { status: string; attempts: number };
+        await waitFor(async () => (await latest()).status !== "pending", 10_000, "the delivery recorded");
+        const delivery = await latest();
         assert.equal(delivery?.status, "succeeded");
         assert.equal(delivery?.attempts, 5);
       } finally {

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { auditBench } from "./audit.ts";
 import { cpuSeconds, peakRssMiB, rssMiB } from "./proc.ts";
 import { type Scenario, scenarios } from "./scenarios.ts";
+import { webhooksBench } from "./webhooks.ts";
 
 // Load comes from a separate autocannon process so the load generator does not share
 // the server's event loop. Loopback only, bounded duration.
@@ -262,6 +263,7 @@ async function main() {
   }
   // Not an HTTP load: the audit trail's append rate and the export's memory, in process.
   if (!NAMES && (!ONLY || ONLY.includes("audit")) && !(await auditBench(process.stdout))) failed = true;
+  if (!NAMES && (!ONLY || ONLY.includes("webhooks"))) await webhooksBench(process.stdout);
   if (failed) {
     process.stdout.write("\nFAILED: a scenario missed its target or saw errors.\n");
     process.exitCode = 1;

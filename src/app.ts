@@ -10,7 +10,7 @@ import {
   companySchemas,
   leaveEverythingForDeletion,
 } from "./modules/companies/index.ts";
-import { grantorRights } from "./modules/creator-rights.ts";
+import { grantorRights, webhookCreatorRights } from "./modules/creator-rights.ts";
 import {
   countPlatformAdmins,
   createPasswordHasher,
@@ -22,6 +22,14 @@ import { type InvitationsDeps, invitationRoutes } from "./modules/invitations/in
 import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/partners/index.ts";
 import { personalDataSources } from "./modules/personal-data-sources.ts";
 import { adminRoutes } from "./modules/platform-admin/index.ts";
+import {
+  createWebhookWorker,
+  secretSealer,
+  systemResolver,
+  type WebhooksDeps,
+  type WebhookWorker,
+  webhookRoutes,
+} from "./modules/webhooks/index.ts";
 import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
 import { byCaller } from "./platform/access/rate-limit-key.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
@@ -42,6 +50,7 @@ import { commaList } from "./platform/http/list.ts";
 import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
+import { installIdempotency, startIdempotencyCleanup } from "./platform/idempotency/plugin.ts";
 import { closeConnectionsWhenDraining } from "./platform/lifecycle/close-connections-when-draining.ts";
 import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.ts";
 import { installRequestLogging } from "./platform/logging/request-log.ts";
@@ -88,6 +97,7 @@ async function registerModules(
     profiles: (ids) => userProfiles(identity, ids),
   });
   await app.register(auditRoutes, { prefix: "/api/v1", ...modules.audit });
+  await app.register(webhookRoutes, { prefix: "/api/v1", deps: modules.webhooks });
 }
 
 interface ModuleDeps {
@@ -97,6 +107,7 @@ interface ModuleDeps {
   readonly invitations: InvitationsDeps;
   readonly partners: PartnersDeps;
   readonly audit: AuditRouteOptions;
+  readonly webhooks: WebhooksDeps;
 }
 
 function moduleDeps(config: Config, deps: Deps): ModuleDeps {
@@ -122,6 +133,26 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
     },
     partners: { ...deps, ...liveness },
     audit: { db: deps.database.db },
+    webhooks: {
+      ...deps,
+      ...liveness,
+      settings: {
+        allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE,
+        production: config.APP_ENV === "production",
+        timeoutMs: config.WEBHOOKS_TIMEOUT_MS,
+        retryBaseMs: config.WEBHOOKS_RETRY_BASE_MS,
+        retryMaxDelayMs: config.WEBHOOKS_RETRY_MAX_DELAY_MS,
+        retryWindowMs: config.WEBHOOKS_RETRY_WINDOW_MS,
+        disableAfterFailures: config.WEBHOOKS_DISABLE_AFTER_FAILURES,
+        secretOverlapMs: config.WEBHOOKS_SECRET_OVERLAP_MS,
+        pollMs: config.WEBHOOKS_POLL_MS,
+        leaseMs: config.WEBHOOKS_LEASE_MS,
+      },
+      sealer: secretSealer(config.ENCRYPTION_KEY),
+      resolve: systemResolver,
+      // An endpoint receives only while its creator could still manage it (creator-rights.ts).
+      creatorMayReceive: webhookCreatorRights({ identity: deps, companies: deps, apiKeys: deps }),
+    },
   };
 }
 
@@ -133,6 +164,8 @@ declare module "fastify" {
     config: Config;
     /** Compiles every route schema not compiled yet (they compile on first use); returns how many. */
     compileDeferredSchemas(): number;
+    /** This instance's webhook delivery worker (started when the app is ready, stopped when it closes). */
+    webhookWorker: WebhookWorker;
   }
 }
 
@@ -185,6 +218,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   const diskFull = createDiskFullMonitor(deps.database, deps.logger);
   installErrorHandling(app, [diskFull.translate, translateDatabaseError]);
   enforceRouteContracts(app);
+  // Before the edge's compression: a replayed Idempotency-Key answer is the body as serialised.
+  installIdempotency(app, deps);
   // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
   installObservability(app, config, deps);
   await installHttpEdge(app, config);
@@ -220,6 +255,19 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   });
   await app.register(jwksRoute, { keys: deps.signingKeys });
   await registerModules(app, config, modules, switches);
+
+  // Every instance delivers webhooks and cleans up expired idempotency keys, off the request path.
+  const webhookWorker = createWebhookWorker(modules.webhooks);
+  app.decorate("webhookWorker", webhookWorker);
+  let idempotencyCleanup: { stop(): void } | undefined;
+  app.addHook("onReady", async () => {
+    webhookWorker.start();
+    idempotencyCleanup = startIdempotencyCleanup(deps);
+  });
+  app.addHook("onClose", async () => {
+    idempotencyCleanup?.stop();
+    await webhookWorker.stop();
+  });
 
   return app as App;
 }

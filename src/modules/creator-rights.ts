@@ -56,3 +56,16 @@ export function grantorRights(deps: CreatorRightsDeps): GrantorRights {
     return role === null ? null : { role, permissions: permissionsOf(role) };
   };
 }
+
+/**
+ * The webhooks module's check, by the same rule: an endpoint receives the company's events
+ * only while its creator may still manage the company's webhooks (removed, demoted,
+ * suspended or deleted → nothing is sent; restored → it receives again).
+ */
+export function webhookCreatorRights(deps: CreatorRightsDeps) {
+  return async (companyId: string, createdBy: string | null): Promise<boolean> => {
+    if (createdBy === null) return false;
+    const role = await currentRoleOf(deps, companyId, createdBy);
+    return role !== null && permissionsOf(role).has("webhooks:manage");
+  };
+}

@@ -4,6 +4,7 @@ import { auditPersonalData } from "./audit/index.ts";
 import { type CompaniesDeps, membershipsPersonalData } from "./companies/index.ts";
 import { invitationsPersonalData } from "./invitations/index.ts";
 import { partnershipsPersonalData } from "./partners/index.ts";
+import { webhooksPersonalData } from "./webhooks/index.ts";
 
 /**
  * What the modules other than identity store about a person, handed to identity for the
@@ -16,6 +17,7 @@ export function personalDataSources(companies: CompaniesDeps): readonly Personal
     ...invitationsPersonalData,
     apiKeysPersonalData,
     partnershipsPersonalData,
+    webhooksPersonalData,
     auditPersonalData,
   ];
 }

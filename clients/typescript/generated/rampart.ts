@@ -266,6 +266,24 @@ export interface CreatePartnershipRequest {
   scopes: string[];
 }
 
+export interface CreateWebhookEndpointRequest {
+  /**
+     * http(s) URL that receives the POSTs
+     * @minLength 1
+     * @maxLength 2048
+     */
+  url: string;
+  /** @maxLength 200 */
+  description?: string;
+  /**
+     * @minItems 1
+     * @maxItems 64
+     * @items.maxLength 64
+     * @items.pattern ^(\*|[a-z_]+\.[a-z_]+)$
+     */
+  eventTypes: string[];
+}
+
 export interface DeleteMeRequest {
   /**
      * @minLength 1
@@ -667,6 +685,26 @@ export interface UpdateMeRequest {
   name: string;
 }
 
+export interface UpdateWebhookEndpointRequest {
+  /**
+     * http(s) URL that receives the POSTs
+     * @minLength 1
+     * @maxLength 2048
+     */
+  url?: string;
+  /** @maxLength 200 */
+  description?: string;
+  /**
+     * @minItems 1
+     * @maxItems 64
+     * @items.maxLength 64
+     * @items.pattern ^(\*|[a-z_]+\.[a-z_]+)$
+     */
+  eventTypes?: string[];
+  /** true re-enables a disabled endpoint */
+  enabled?: boolean;
+}
+
 export type UserExportSessionsItem = {
   id: string;
   ip: string | null;
@@ -748,6 +786,13 @@ export type UserExportPartnershipsItem = {
   updatedAt: string;
 };
 
+export type UserExportWebhookEndpointsCreatedItem = {
+  id: string;
+  companyId: string;
+  url: string;
+  createdAt: string;
+};
+
 export const UserExportAuditEventsItemRole = {  actor: 'actor',
   target: 'target',
 } as const
@@ -783,8 +828,86 @@ export interface UserExport {
   apiKeysCreated: UserExportApiKeysCreatedItem[];
   /** partnerships between companies that the person requested or decided */
   partnerships: UserExportPartnershipsItem[];
+  /** Webhook endpoints the person created: company, URL, events and dates (never the secret) */
+  webhookEndpointsCreated: UserExportWebhookEndpointsCreatedItem[];
   /** audit events where the person acted or was acted upon, oldest first, with IP address and User-Agent of their own requests */
   auditEvents: UserExportAuditEventsItem[];
+}
+
+export const WebhookDeliveryStatus = {  pending: 'pending',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const
+export interface WebhookDelivery {
+  id: string;
+  /** Also the message id: webhook-id is msg_<eventId> */
+  eventId: string;
+  eventType: string;
+  status: typeof WebhookDeliveryStatus[keyof typeof WebhookDeliveryStatus];
+  attempts: number;
+  /** The last attempt's HTTP status */
+  responseStatus: number | null;
+  /** The last attempt's duration */
+  latencyMs: number | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface WebhookDeliveryPage {
+  items: WebhookDelivery[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+export const WebhookEndpointStatus = {  enabled: 'enabled',
+  disabled: 'disabled',
+} as const
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  enabled: boolean;
+  status: typeof WebhookEndpointStatus[keyof typeof WebhookEndpointStatus];
+  /** Why it is disabled: by a user, or after repeated failed messages */
+  disabledReason: string | null;
+  /** It receives only while this user may still manage the company's webhooks */
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** After a rotation, until when the previous secret also signs */
+  previousSecretExpiresAt: string | null;
+}
+
+export interface WebhookEndpointPage {
+  items: WebhookEndpoint[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+export const WebhookEndpointWithSecretStatus = {  enabled: 'enabled',
+  disabled: 'disabled',
+} as const
+export interface WebhookEndpointWithSecret {
+  id: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  enabled: boolean;
+  status: typeof WebhookEndpointWithSecretStatus[keyof typeof WebhookEndpointWithSecretStatus];
+  /** Why it is disabled: by a user, or after repeated failed messages */
+  disabledReason: string | null;
+  /** It receives only while this user may still manage the company's webhooks */
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** After a rotation, until when the previous secret also signs */
+  previousSecretExpiresAt: string | null;
+  /** The signing secret (whsec_…). Shown once: store it now. */
+  secret: string;
 }
 
 export type ListApiKeysLegacyParams = {
@@ -1305,6 +1428,66 @@ export const ExportAuditEventsActorType = {  user: 'user',
 export const ExportAuditEventsFormat = {  ndjson: 'ndjson',
   csv: 'csv',
 } as const
+export type ListWebhookEndpointsLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListWebhookEndpointsParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListWebhookDeliveriesLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListWebhookDeliveriesParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
 export type getHealthResponse200 = {
   data: Health
   status: 200
@@ -2639,6 +2822,11 @@ export type logoutAllLegacyResponse403 = {
   status: 403
 }
 
+export type logoutAllLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type logoutAllLegacyResponse413 = {
   data: Problem
   status: 413
@@ -2647,6 +2835,11 @@ export type logoutAllLegacyResponse413 = {
 export type logoutAllLegacyResponse415 = {
   data: Problem
   status: 415
+}
+
+export type logoutAllLegacyResponse422 = {
+  data: Problem
+  status: 422
 }
 
 export type logoutAllLegacyResponse429 = {
@@ -2667,7 +2860,7 @@ export type logoutAllLegacyResponse503 = {
 export type logoutAllLegacyResponseSuccess = (logoutAllLegacyResponse204) & {
   headers: Headers;
 };
-export type logoutAllLegacyResponseError = (logoutAllLegacyResponse400 | logoutAllLegacyResponse401 | logoutAllLegacyResponse403 | logoutAllLegacyResponse413 | logoutAllLegacyResponse415 | logoutAllLegacyResponse429 | logoutAllLegacyResponse500 | logoutAllLegacyResponse503) & {
+export type logoutAllLegacyResponseError = (logoutAllLegacyResponse400 | logoutAllLegacyResponse401 | logoutAllLegacyResponse403 | logoutAllLegacyResponse409 | logoutAllLegacyResponse413 | logoutAllLegacyResponse415 | logoutAllLegacyResponse422 | logoutAllLegacyResponse429 | logoutAllLegacyResponse500 | logoutAllLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -2718,6 +2911,11 @@ export type logoutAllResponse403 = {
   status: 403
 }
 
+export type logoutAllResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type logoutAllResponse413 = {
   data: Problem
   status: 413
@@ -2726,6 +2924,11 @@ export type logoutAllResponse413 = {
 export type logoutAllResponse415 = {
   data: Problem
   status: 415
+}
+
+export type logoutAllResponse422 = {
+  data: Problem
+  status: 422
 }
 
 export type logoutAllResponse429 = {
@@ -2746,7 +2949,7 @@ export type logoutAllResponse503 = {
 export type logoutAllResponseSuccess = (logoutAllResponse204) & {
   headers: Headers;
 };
-export type logoutAllResponseError = (logoutAllResponse400 | logoutAllResponse401 | logoutAllResponse403 | logoutAllResponse413 | logoutAllResponse415 | logoutAllResponse429 | logoutAllResponse500 | logoutAllResponse503) & {
+export type logoutAllResponseError = (logoutAllResponse400 | logoutAllResponse401 | logoutAllResponse403 | logoutAllResponse409 | logoutAllResponse413 | logoutAllResponse415 | logoutAllResponse422 | logoutAllResponse429 | logoutAllResponse500 | logoutAllResponse503) & {
   headers: Headers;
 };
 
@@ -3460,6 +3663,11 @@ export type changePasswordLegacyResponse403 = {
   status: 403
 }
 
+export type changePasswordLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type changePasswordLegacyResponse413 = {
   data: Problem
   status: 413
@@ -3493,7 +3701,7 @@ export type changePasswordLegacyResponse503 = {
 export type changePasswordLegacyResponseSuccess = (changePasswordLegacyResponse204) & {
   headers: Headers;
 };
-export type changePasswordLegacyResponseError = (changePasswordLegacyResponse400 | changePasswordLegacyResponse401 | changePasswordLegacyResponse403 | changePasswordLegacyResponse413 | changePasswordLegacyResponse415 | changePasswordLegacyResponse422 | changePasswordLegacyResponse429 | changePasswordLegacyResponse500 | changePasswordLegacyResponse503) & {
+export type changePasswordLegacyResponseError = (changePasswordLegacyResponse400 | changePasswordLegacyResponse401 | changePasswordLegacyResponse403 | changePasswordLegacyResponse409 | changePasswordLegacyResponse413 | changePasswordLegacyResponse415 | changePasswordLegacyResponse422 | changePasswordLegacyResponse429 | changePasswordLegacyResponse500 | changePasswordLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -3558,6 +3766,11 @@ export type changePasswordResponse403 = {
   status: 403
 }
 
+export type changePasswordResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type changePasswordResponse413 = {
   data: Problem
   status: 413
@@ -3591,7 +3804,7 @@ export type changePasswordResponse503 = {
 export type changePasswordResponseSuccess = (changePasswordResponse204) & {
   headers: Headers;
 };
-export type changePasswordResponseError = (changePasswordResponse400 | changePasswordResponse401 | changePasswordResponse403 | changePasswordResponse413 | changePasswordResponse415 | changePasswordResponse422 | changePasswordResponse429 | changePasswordResponse500 | changePasswordResponse503) & {
+export type changePasswordResponseError = (changePasswordResponse400 | changePasswordResponse401 | changePasswordResponse403 | changePasswordResponse409 | changePasswordResponse413 | changePasswordResponse415 | changePasswordResponse422 | changePasswordResponse429 | changePasswordResponse500 | changePasswordResponse503) & {
   headers: Headers;
 };
 
@@ -3724,6 +3937,11 @@ export type updateMeLegacyResponse403 = {
   status: 403
 }
 
+export type updateMeLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type updateMeLegacyResponse413 = {
   data: Problem
   status: 413
@@ -3757,7 +3975,7 @@ export type updateMeLegacyResponse503 = {
 export type updateMeLegacyResponseSuccess = (updateMeLegacyResponse200) & {
   headers: Headers;
 };
-export type updateMeLegacyResponseError = (updateMeLegacyResponse400 | updateMeLegacyResponse401 | updateMeLegacyResponse403 | updateMeLegacyResponse413 | updateMeLegacyResponse415 | updateMeLegacyResponse422 | updateMeLegacyResponse429 | updateMeLegacyResponse500 | updateMeLegacyResponse503) & {
+export type updateMeLegacyResponseError = (updateMeLegacyResponse400 | updateMeLegacyResponse401 | updateMeLegacyResponse403 | updateMeLegacyResponse409 | updateMeLegacyResponse413 | updateMeLegacyResponse415 | updateMeLegacyResponse422 | updateMeLegacyResponse429 | updateMeLegacyResponse500 | updateMeLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -3994,6 +4212,11 @@ export type updateMeResponse403 = {
   status: 403
 }
 
+export type updateMeResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type updateMeResponse413 = {
   data: Problem
   status: 413
@@ -4027,7 +4250,7 @@ export type updateMeResponse503 = {
 export type updateMeResponseSuccess = (updateMeResponse200) & {
   headers: Headers;
 };
-export type updateMeResponseError = (updateMeResponse400 | updateMeResponse401 | updateMeResponse403 | updateMeResponse413 | updateMeResponse415 | updateMeResponse422 | updateMeResponse429 | updateMeResponse500 | updateMeResponse503) & {
+export type updateMeResponseError = (updateMeResponse400 | updateMeResponse401 | updateMeResponse403 | updateMeResponse409 | updateMeResponse413 | updateMeResponse415 | updateMeResponse422 | updateMeResponse429 | updateMeResponse500 | updateMeResponse503) & {
   headers: Headers;
 };
 
@@ -5012,6 +5235,11 @@ export type createApiKeyLegacyResponse404 = {
   status: 404
 }
 
+export type createApiKeyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type createApiKeyLegacyResponse413 = {
   data: Problem
   status: 413
@@ -5045,7 +5273,7 @@ export type createApiKeyLegacyResponse503 = {
 export type createApiKeyLegacyResponseSuccess = (createApiKeyLegacyResponse201) & {
   headers: Headers;
 };
-export type createApiKeyLegacyResponseError = (createApiKeyLegacyResponse400 | createApiKeyLegacyResponse401 | createApiKeyLegacyResponse403 | createApiKeyLegacyResponse404 | createApiKeyLegacyResponse413 | createApiKeyLegacyResponse415 | createApiKeyLegacyResponse422 | createApiKeyLegacyResponse429 | createApiKeyLegacyResponse500 | createApiKeyLegacyResponse503) & {
+export type createApiKeyLegacyResponseError = (createApiKeyLegacyResponse400 | createApiKeyLegacyResponse401 | createApiKeyLegacyResponse403 | createApiKeyLegacyResponse404 | createApiKeyLegacyResponse409 | createApiKeyLegacyResponse413 | createApiKeyLegacyResponse415 | createApiKeyLegacyResponse422 | createApiKeyLegacyResponse429 | createApiKeyLegacyResponse500 | createApiKeyLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -5204,6 +5432,11 @@ export type createApiKeyResponse404 = {
   status: 404
 }
 
+export type createApiKeyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type createApiKeyResponse413 = {
   data: Problem
   status: 413
@@ -5237,7 +5470,7 @@ export type createApiKeyResponse503 = {
 export type createApiKeyResponseSuccess = (createApiKeyResponse201) & {
   headers: Headers;
 };
-export type createApiKeyResponseError = (createApiKeyResponse400 | createApiKeyResponse401 | createApiKeyResponse403 | createApiKeyResponse404 | createApiKeyResponse413 | createApiKeyResponse415 | createApiKeyResponse422 | createApiKeyResponse429 | createApiKeyResponse500 | createApiKeyResponse503) & {
+export type createApiKeyResponseError = (createApiKeyResponse400 | createApiKeyResponse401 | createApiKeyResponse403 | createApiKeyResponse404 | createApiKeyResponse409 | createApiKeyResponse413 | createApiKeyResponse415 | createApiKeyResponse422 | createApiKeyResponse429 | createApiKeyResponse500 | createApiKeyResponse503) & {
   headers: Headers;
 };
 
@@ -8038,6 +8271,11 @@ export type adminSuspendCompanyLegacyResponse404 = {
   status: 404
 }
 
+export type adminSuspendCompanyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type adminSuspendCompanyLegacyResponse413 = {
   data: Problem
   status: 413
@@ -8071,7 +8309,7 @@ export type adminSuspendCompanyLegacyResponse503 = {
 export type adminSuspendCompanyLegacyResponseSuccess = (adminSuspendCompanyLegacyResponse200) & {
   headers: Headers;
 };
-export type adminSuspendCompanyLegacyResponseError = (adminSuspendCompanyLegacyResponse400 | adminSuspendCompanyLegacyResponse401 | adminSuspendCompanyLegacyResponse403 | adminSuspendCompanyLegacyResponse404 | adminSuspendCompanyLegacyResponse413 | adminSuspendCompanyLegacyResponse415 | adminSuspendCompanyLegacyResponse422 | adminSuspendCompanyLegacyResponse429 | adminSuspendCompanyLegacyResponse500 | adminSuspendCompanyLegacyResponse503) & {
+export type adminSuspendCompanyLegacyResponseError = (adminSuspendCompanyLegacyResponse400 | adminSuspendCompanyLegacyResponse401 | adminSuspendCompanyLegacyResponse403 | adminSuspendCompanyLegacyResponse404 | adminSuspendCompanyLegacyResponse409 | adminSuspendCompanyLegacyResponse413 | adminSuspendCompanyLegacyResponse415 | adminSuspendCompanyLegacyResponse422 | adminSuspendCompanyLegacyResponse429 | adminSuspendCompanyLegacyResponse500 | adminSuspendCompanyLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -8127,6 +8365,11 @@ export type adminSuspendCompanyResponse404 = {
   status: 404
 }
 
+export type adminSuspendCompanyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type adminSuspendCompanyResponse413 = {
   data: Problem
   status: 413
@@ -8160,7 +8403,7 @@ export type adminSuspendCompanyResponse503 = {
 export type adminSuspendCompanyResponseSuccess = (adminSuspendCompanyResponse200) & {
   headers: Headers;
 };
-export type adminSuspendCompanyResponseError = (adminSuspendCompanyResponse400 | adminSuspendCompanyResponse401 | adminSuspendCompanyResponse403 | adminSuspendCompanyResponse404 | adminSuspendCompanyResponse413 | adminSuspendCompanyResponse415 | adminSuspendCompanyResponse422 | adminSuspendCompanyResponse429 | adminSuspendCompanyResponse500 | adminSuspendCompanyResponse503) & {
+export type adminSuspendCompanyResponseError = (adminSuspendCompanyResponse400 | adminSuspendCompanyResponse401 | adminSuspendCompanyResponse403 | adminSuspendCompanyResponse404 | adminSuspendCompanyResponse409 | adminSuspendCompanyResponse413 | adminSuspendCompanyResponse415 | adminSuspendCompanyResponse422 | adminSuspendCompanyResponse429 | adminSuspendCompanyResponse500 | adminSuspendCompanyResponse503) & {
   headers: Headers;
 };
 
@@ -8215,6 +8458,11 @@ export type adminUnsuspendCompanyLegacyResponse404 = {
   status: 404
 }
 
+export type adminUnsuspendCompanyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type adminUnsuspendCompanyLegacyResponse413 = {
   data: Problem
   status: 413
@@ -8248,7 +8496,7 @@ export type adminUnsuspendCompanyLegacyResponse503 = {
 export type adminUnsuspendCompanyLegacyResponseSuccess = (adminUnsuspendCompanyLegacyResponse200) & {
   headers: Headers;
 };
-export type adminUnsuspendCompanyLegacyResponseError = (adminUnsuspendCompanyLegacyResponse400 | adminUnsuspendCompanyLegacyResponse401 | adminUnsuspendCompanyLegacyResponse403 | adminUnsuspendCompanyLegacyResponse404 | adminUnsuspendCompanyLegacyResponse413 | adminUnsuspendCompanyLegacyResponse415 | adminUnsuspendCompanyLegacyResponse422 | adminUnsuspendCompanyLegacyResponse429 | adminUnsuspendCompanyLegacyResponse500 | adminUnsuspendCompanyLegacyResponse503) & {
+export type adminUnsuspendCompanyLegacyResponseError = (adminUnsuspendCompanyLegacyResponse400 | adminUnsuspendCompanyLegacyResponse401 | adminUnsuspendCompanyLegacyResponse403 | adminUnsuspendCompanyLegacyResponse404 | adminUnsuspendCompanyLegacyResponse409 | adminUnsuspendCompanyLegacyResponse413 | adminUnsuspendCompanyLegacyResponse415 | adminUnsuspendCompanyLegacyResponse422 | adminUnsuspendCompanyLegacyResponse429 | adminUnsuspendCompanyLegacyResponse500 | adminUnsuspendCompanyLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -8304,6 +8552,11 @@ export type adminUnsuspendCompanyResponse404 = {
   status: 404
 }
 
+export type adminUnsuspendCompanyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type adminUnsuspendCompanyResponse413 = {
   data: Problem
   status: 413
@@ -8337,7 +8590,7 @@ export type adminUnsuspendCompanyResponse503 = {
 export type adminUnsuspendCompanyResponseSuccess = (adminUnsuspendCompanyResponse200) & {
   headers: Headers;
 };
-export type adminUnsuspendCompanyResponseError = (adminUnsuspendCompanyResponse400 | adminUnsuspendCompanyResponse401 | adminUnsuspendCompanyResponse403 | adminUnsuspendCompanyResponse404 | adminUnsuspendCompanyResponse413 | adminUnsuspendCompanyResponse415 | adminUnsuspendCompanyResponse422 | adminUnsuspendCompanyResponse429 | adminUnsuspendCompanyResponse500 | adminUnsuspendCompanyResponse503) & {
+export type adminUnsuspendCompanyResponseError = (adminUnsuspendCompanyResponse400 | adminUnsuspendCompanyResponse401 | adminUnsuspendCompanyResponse403 | adminUnsuspendCompanyResponse404 | adminUnsuspendCompanyResponse409 | adminUnsuspendCompanyResponse413 | adminUnsuspendCompanyResponse415 | adminUnsuspendCompanyResponse422 | adminUnsuspendCompanyResponse429 | adminUnsuspendCompanyResponse500 | adminUnsuspendCompanyResponse503) & {
   headers: Headers;
 };
 
@@ -10083,6 +10336,11 @@ export type transferOwnershipLegacyResponse404 = {
   status: 404
 }
 
+export type transferOwnershipLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type transferOwnershipLegacyResponse413 = {
   data: Problem
   status: 413
@@ -10116,7 +10374,7 @@ export type transferOwnershipLegacyResponse503 = {
 export type transferOwnershipLegacyResponseSuccess = (transferOwnershipLegacyResponse204) & {
   headers: Headers;
 };
-export type transferOwnershipLegacyResponseError = (transferOwnershipLegacyResponse400 | transferOwnershipLegacyResponse401 | transferOwnershipLegacyResponse403 | transferOwnershipLegacyResponse404 | transferOwnershipLegacyResponse413 | transferOwnershipLegacyResponse415 | transferOwnershipLegacyResponse422 | transferOwnershipLegacyResponse429 | transferOwnershipLegacyResponse500 | transferOwnershipLegacyResponse503) & {
+export type transferOwnershipLegacyResponseError = (transferOwnershipLegacyResponse400 | transferOwnershipLegacyResponse401 | transferOwnershipLegacyResponse403 | transferOwnershipLegacyResponse404 | transferOwnershipLegacyResponse409 | transferOwnershipLegacyResponse413 | transferOwnershipLegacyResponse415 | transferOwnershipLegacyResponse422 | transferOwnershipLegacyResponse429 | transferOwnershipLegacyResponse500 | transferOwnershipLegacyResponse503) & {
   headers: Headers;
 };
 
@@ -10187,6 +10445,11 @@ export type transferOwnershipResponse404 = {
   status: 404
 }
 
+export type transferOwnershipResponse409 = {
+  data: Problem
+  status: 409
+}
+
 export type transferOwnershipResponse413 = {
   data: Problem
   status: 413
@@ -10220,7 +10483,7 @@ export type transferOwnershipResponse503 = {
 export type transferOwnershipResponseSuccess = (transferOwnershipResponse204) & {
   headers: Headers;
 };
-export type transferOwnershipResponseError = (transferOwnershipResponse400 | transferOwnershipResponse401 | transferOwnershipResponse403 | transferOwnershipResponse404 | transferOwnershipResponse413 | transferOwnershipResponse415 | transferOwnershipResponse422 | transferOwnershipResponse429 | transferOwnershipResponse500 | transferOwnershipResponse503) & {
+export type transferOwnershipResponseError = (transferOwnershipResponse400 | transferOwnershipResponse401 | transferOwnershipResponse403 | transferOwnershipResponse404 | transferOwnershipResponse409 | transferOwnershipResponse413 | transferOwnershipResponse415 | transferOwnershipResponse422 | transferOwnershipResponse429 | transferOwnershipResponse500 | transferOwnershipResponse503) & {
   headers: Headers;
 };
 
@@ -10950,6 +11213,1526 @@ export const exportAuditEvents = async (params: ExportAuditEventsParams, options
   {
     ...options,
     method: 'GET'
+
+
+  }
+);}
+
+
+
+export type createWebhookEndpointLegacyResponse201 = {
+  data: WebhookEndpointWithSecret
+  status: 201
+}
+
+export type createWebhookEndpointLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createWebhookEndpointLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createWebhookEndpointLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createWebhookEndpointLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createWebhookEndpointLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createWebhookEndpointLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createWebhookEndpointLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createWebhookEndpointLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createWebhookEndpointLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createWebhookEndpointLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createWebhookEndpointLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createWebhookEndpointLegacyResponseSuccess = (createWebhookEndpointLegacyResponse201) & {
+  headers: Headers;
+};
+export type createWebhookEndpointLegacyResponseError = (createWebhookEndpointLegacyResponse400 | createWebhookEndpointLegacyResponse401 | createWebhookEndpointLegacyResponse403 | createWebhookEndpointLegacyResponse404 | createWebhookEndpointLegacyResponse409 | createWebhookEndpointLegacyResponse413 | createWebhookEndpointLegacyResponse415 | createWebhookEndpointLegacyResponse422 | createWebhookEndpointLegacyResponse429 | createWebhookEndpointLegacyResponse500 | createWebhookEndpointLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type createWebhookEndpointLegacyResponse = (createWebhookEndpointLegacyResponseSuccess | createWebhookEndpointLegacyResponseError)
+
+export const getCreateWebhookEndpointLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/webhooks`
+}
+
+/**
+ * @deprecated
+ * @summary Add a webhook endpoint; its signing secret is in this response only
+ */
+export const createWebhookEndpointLegacy = async (companyId: string,
+    createWebhookEndpointRequest: CreateWebhookEndpointRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createWebhookEndpointLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createWebhookEndpointLegacyResponse>(getCreateWebhookEndpointLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createWebhookEndpointRequest)
+  }
+);}
+
+
+
+export type listWebhookEndpointsLegacyResponse200 = {
+  data: WebhookEndpointPage
+  status: 200
+}
+
+export type listWebhookEndpointsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listWebhookEndpointsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listWebhookEndpointsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listWebhookEndpointsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listWebhookEndpointsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listWebhookEndpointsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listWebhookEndpointsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listWebhookEndpointsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listWebhookEndpointsLegacyResponseSuccess = (listWebhookEndpointsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listWebhookEndpointsLegacyResponseError = (listWebhookEndpointsLegacyResponse400 | listWebhookEndpointsLegacyResponse401 | listWebhookEndpointsLegacyResponse403 | listWebhookEndpointsLegacyResponse404 | listWebhookEndpointsLegacyResponse422 | listWebhookEndpointsLegacyResponse429 | listWebhookEndpointsLegacyResponse500 | listWebhookEndpointsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listWebhookEndpointsLegacyResponse = (listWebhookEndpointsLegacyResponseSuccess | listWebhookEndpointsLegacyResponseError)
+
+export const getListWebhookEndpointsLegacyUrl = (companyId: string,
+    params?: ListWebhookEndpointsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/webhooks?${stringifiedParams}` : `/api/companies/${companyId}/webhooks`
+}
+
+/**
+ * @deprecated
+ * @summary The company's webhook endpoints (never their secrets)
+ */
+export const listWebhookEndpointsLegacy = async (companyId: string,
+    params?: ListWebhookEndpointsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listWebhookEndpointsLegacyResponse> => {
+
+  return rampartFetch<listWebhookEndpointsLegacyResponse>(getListWebhookEndpointsLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type createWebhookEndpointResponse201 = {
+  data: WebhookEndpointWithSecret
+  status: 201
+}
+
+export type createWebhookEndpointResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createWebhookEndpointResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createWebhookEndpointResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createWebhookEndpointResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createWebhookEndpointResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createWebhookEndpointResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createWebhookEndpointResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createWebhookEndpointResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createWebhookEndpointResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createWebhookEndpointResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createWebhookEndpointResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createWebhookEndpointResponseSuccess = (createWebhookEndpointResponse201) & {
+  headers: Headers;
+};
+export type createWebhookEndpointResponseError = (createWebhookEndpointResponse400 | createWebhookEndpointResponse401 | createWebhookEndpointResponse403 | createWebhookEndpointResponse404 | createWebhookEndpointResponse409 | createWebhookEndpointResponse413 | createWebhookEndpointResponse415 | createWebhookEndpointResponse422 | createWebhookEndpointResponse429 | createWebhookEndpointResponse500 | createWebhookEndpointResponse503) & {
+  headers: Headers;
+};
+
+export type createWebhookEndpointResponse = (createWebhookEndpointResponseSuccess | createWebhookEndpointResponseError)
+
+export const getCreateWebhookEndpointUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/webhooks`
+}
+
+/**
+ * @summary Add a webhook endpoint; its signing secret is in this response only
+ */
+export const createWebhookEndpoint = async (companyId: string,
+    createWebhookEndpointRequest: CreateWebhookEndpointRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createWebhookEndpointResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createWebhookEndpointResponse>(getCreateWebhookEndpointUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createWebhookEndpointRequest)
+  }
+);}
+
+
+
+export type listWebhookEndpointsResponse200 = {
+  data: WebhookEndpointPage
+  status: 200
+}
+
+export type listWebhookEndpointsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listWebhookEndpointsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listWebhookEndpointsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listWebhookEndpointsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listWebhookEndpointsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listWebhookEndpointsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listWebhookEndpointsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listWebhookEndpointsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listWebhookEndpointsResponseSuccess = (listWebhookEndpointsResponse200) & {
+  headers: Headers;
+};
+export type listWebhookEndpointsResponseError = (listWebhookEndpointsResponse400 | listWebhookEndpointsResponse401 | listWebhookEndpointsResponse403 | listWebhookEndpointsResponse404 | listWebhookEndpointsResponse422 | listWebhookEndpointsResponse429 | listWebhookEndpointsResponse500 | listWebhookEndpointsResponse503) & {
+  headers: Headers;
+};
+
+export type listWebhookEndpointsResponse = (listWebhookEndpointsResponseSuccess | listWebhookEndpointsResponseError)
+
+export const getListWebhookEndpointsUrl = (companyId: string,
+    params?: ListWebhookEndpointsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/webhooks?${stringifiedParams}` : `/api/v1/companies/${companyId}/webhooks`
+}
+
+/**
+ * @summary The company's webhook endpoints (never their secrets)
+ */
+export const listWebhookEndpoints = async (companyId: string,
+    params?: ListWebhookEndpointsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listWebhookEndpointsResponse> => {
+
+  return rampartFetch<listWebhookEndpointsResponse>(getListWebhookEndpointsUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type getWebhookEndpointLegacyResponse200 = {
+  data: WebhookEndpoint
+  status: 200
+}
+
+export type getWebhookEndpointLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getWebhookEndpointLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getWebhookEndpointLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getWebhookEndpointLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getWebhookEndpointLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getWebhookEndpointLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getWebhookEndpointLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getWebhookEndpointLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getWebhookEndpointLegacyResponseSuccess = (getWebhookEndpointLegacyResponse200) & {
+  headers: Headers;
+};
+export type getWebhookEndpointLegacyResponseError = (getWebhookEndpointLegacyResponse400 | getWebhookEndpointLegacyResponse401 | getWebhookEndpointLegacyResponse403 | getWebhookEndpointLegacyResponse404 | getWebhookEndpointLegacyResponse422 | getWebhookEndpointLegacyResponse429 | getWebhookEndpointLegacyResponse500 | getWebhookEndpointLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type getWebhookEndpointLegacyResponse = (getWebhookEndpointLegacyResponseSuccess | getWebhookEndpointLegacyResponseError)
+
+export const getGetWebhookEndpointLegacyUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/webhooks/${endpointId}`
+}
+
+/**
+ * @deprecated
+ * @summary One webhook endpoint
+ */
+export const getWebhookEndpointLegacy = async (companyId: string,
+    endpointId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getWebhookEndpointLegacyResponse> => {
+
+  return rampartFetch<getWebhookEndpointLegacyResponse>(getGetWebhookEndpointLegacyUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateWebhookEndpointLegacyResponse200 = {
+  data: WebhookEndpoint
+  status: 200
+}
+
+export type updateWebhookEndpointLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateWebhookEndpointLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateWebhookEndpointLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type updateWebhookEndpointLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type updateWebhookEndpointLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type updateWebhookEndpointLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateWebhookEndpointLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateWebhookEndpointLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateWebhookEndpointLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateWebhookEndpointLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateWebhookEndpointLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateWebhookEndpointLegacyResponseSuccess = (updateWebhookEndpointLegacyResponse200) & {
+  headers: Headers;
+};
+export type updateWebhookEndpointLegacyResponseError = (updateWebhookEndpointLegacyResponse400 | updateWebhookEndpointLegacyResponse401 | updateWebhookEndpointLegacyResponse403 | updateWebhookEndpointLegacyResponse404 | updateWebhookEndpointLegacyResponse409 | updateWebhookEndpointLegacyResponse413 | updateWebhookEndpointLegacyResponse415 | updateWebhookEndpointLegacyResponse422 | updateWebhookEndpointLegacyResponse429 | updateWebhookEndpointLegacyResponse500 | updateWebhookEndpointLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type updateWebhookEndpointLegacyResponse = (updateWebhookEndpointLegacyResponseSuccess | updateWebhookEndpointLegacyResponseError)
+
+export const getUpdateWebhookEndpointLegacyUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/webhooks/${endpointId}`
+}
+
+/**
+ * @deprecated
+ * @summary Change an endpoint's URL, description or events, or disable / re-enable it
+ */
+export const updateWebhookEndpointLegacy = async (companyId: string,
+    endpointId: string,
+    updateWebhookEndpointRequest: UpdateWebhookEndpointRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateWebhookEndpointLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateWebhookEndpointLegacyResponse>(getUpdateWebhookEndpointLegacyUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateWebhookEndpointRequest)
+  }
+);}
+
+
+
+export type deleteWebhookEndpointLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type deleteWebhookEndpointLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteWebhookEndpointLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteWebhookEndpointLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type deleteWebhookEndpointLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type deleteWebhookEndpointLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteWebhookEndpointLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteWebhookEndpointLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteWebhookEndpointLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteWebhookEndpointLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteWebhookEndpointLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteWebhookEndpointLegacyResponseSuccess = (deleteWebhookEndpointLegacyResponse204) & {
+  headers: Headers;
+};
+export type deleteWebhookEndpointLegacyResponseError = (deleteWebhookEndpointLegacyResponse400 | deleteWebhookEndpointLegacyResponse401 | deleteWebhookEndpointLegacyResponse403 | deleteWebhookEndpointLegacyResponse404 | deleteWebhookEndpointLegacyResponse413 | deleteWebhookEndpointLegacyResponse415 | deleteWebhookEndpointLegacyResponse422 | deleteWebhookEndpointLegacyResponse429 | deleteWebhookEndpointLegacyResponse500 | deleteWebhookEndpointLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type deleteWebhookEndpointLegacyResponse = (deleteWebhookEndpointLegacyResponseSuccess | deleteWebhookEndpointLegacyResponseError)
+
+export const getDeleteWebhookEndpointLegacyUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/webhooks/${endpointId}`
+}
+
+/**
+ * @deprecated
+ * @summary Remove an endpoint and its delivery history
+ */
+export const deleteWebhookEndpointLegacy = async (companyId: string,
+    endpointId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteWebhookEndpointLegacyResponse> => {
+
+  return rampartFetch<deleteWebhookEndpointLegacyResponse>(getDeleteWebhookEndpointLegacyUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type getWebhookEndpointResponse200 = {
+  data: WebhookEndpoint
+  status: 200
+}
+
+export type getWebhookEndpointResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getWebhookEndpointResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getWebhookEndpointResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getWebhookEndpointResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getWebhookEndpointResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getWebhookEndpointResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getWebhookEndpointResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getWebhookEndpointResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getWebhookEndpointResponseSuccess = (getWebhookEndpointResponse200) & {
+  headers: Headers;
+};
+export type getWebhookEndpointResponseError = (getWebhookEndpointResponse400 | getWebhookEndpointResponse401 | getWebhookEndpointResponse403 | getWebhookEndpointResponse404 | getWebhookEndpointResponse422 | getWebhookEndpointResponse429 | getWebhookEndpointResponse500 | getWebhookEndpointResponse503) & {
+  headers: Headers;
+};
+
+export type getWebhookEndpointResponse = (getWebhookEndpointResponseSuccess | getWebhookEndpointResponseError)
+
+export const getGetWebhookEndpointUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/webhooks/${endpointId}`
+}
+
+/**
+ * @summary One webhook endpoint
+ */
+export const getWebhookEndpoint = async (companyId: string,
+    endpointId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getWebhookEndpointResponse> => {
+
+  return rampartFetch<getWebhookEndpointResponse>(getGetWebhookEndpointUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateWebhookEndpointResponse200 = {
+  data: WebhookEndpoint
+  status: 200
+}
+
+export type updateWebhookEndpointResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateWebhookEndpointResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateWebhookEndpointResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type updateWebhookEndpointResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type updateWebhookEndpointResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type updateWebhookEndpointResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateWebhookEndpointResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateWebhookEndpointResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateWebhookEndpointResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateWebhookEndpointResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateWebhookEndpointResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateWebhookEndpointResponseSuccess = (updateWebhookEndpointResponse200) & {
+  headers: Headers;
+};
+export type updateWebhookEndpointResponseError = (updateWebhookEndpointResponse400 | updateWebhookEndpointResponse401 | updateWebhookEndpointResponse403 | updateWebhookEndpointResponse404 | updateWebhookEndpointResponse409 | updateWebhookEndpointResponse413 | updateWebhookEndpointResponse415 | updateWebhookEndpointResponse422 | updateWebhookEndpointResponse429 | updateWebhookEndpointResponse500 | updateWebhookEndpointResponse503) & {
+  headers: Headers;
+};
+
+export type updateWebhookEndpointResponse = (updateWebhookEndpointResponseSuccess | updateWebhookEndpointResponseError)
+
+export const getUpdateWebhookEndpointUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/webhooks/${endpointId}`
+}
+
+/**
+ * @summary Change an endpoint's URL, description or events, or disable / re-enable it
+ */
+export const updateWebhookEndpoint = async (companyId: string,
+    endpointId: string,
+    updateWebhookEndpointRequest: UpdateWebhookEndpointRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateWebhookEndpointResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateWebhookEndpointResponse>(getUpdateWebhookEndpointUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateWebhookEndpointRequest)
+  }
+);}
+
+
+
+export type deleteWebhookEndpointResponse204 = {
+  data: void
+  status: 204
+}
+
+export type deleteWebhookEndpointResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteWebhookEndpointResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteWebhookEndpointResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type deleteWebhookEndpointResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type deleteWebhookEndpointResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteWebhookEndpointResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteWebhookEndpointResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteWebhookEndpointResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteWebhookEndpointResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteWebhookEndpointResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteWebhookEndpointResponseSuccess = (deleteWebhookEndpointResponse204) & {
+  headers: Headers;
+};
+export type deleteWebhookEndpointResponseError = (deleteWebhookEndpointResponse400 | deleteWebhookEndpointResponse401 | deleteWebhookEndpointResponse403 | deleteWebhookEndpointResponse404 | deleteWebhookEndpointResponse413 | deleteWebhookEndpointResponse415 | deleteWebhookEndpointResponse422 | deleteWebhookEndpointResponse429 | deleteWebhookEndpointResponse500 | deleteWebhookEndpointResponse503) & {
+  headers: Headers;
+};
+
+export type deleteWebhookEndpointResponse = (deleteWebhookEndpointResponseSuccess | deleteWebhookEndpointResponseError)
+
+export const getDeleteWebhookEndpointUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/webhooks/${endpointId}`
+}
+
+/**
+ * @summary Remove an endpoint and its delivery history
+ */
+export const deleteWebhookEndpoint = async (companyId: string,
+    endpointId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteWebhookEndpointResponse> => {
+
+  return rampartFetch<deleteWebhookEndpointResponse>(getDeleteWebhookEndpointUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type rotateWebhookSecretLegacyResponse200 = {
+  data: WebhookEndpointWithSecret
+  status: 200
+}
+
+export type rotateWebhookSecretLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type rotateWebhookSecretLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type rotateWebhookSecretLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type rotateWebhookSecretLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type rotateWebhookSecretLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type rotateWebhookSecretLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type rotateWebhookSecretLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type rotateWebhookSecretLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type rotateWebhookSecretLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type rotateWebhookSecretLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type rotateWebhookSecretLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type rotateWebhookSecretLegacyResponseSuccess = (rotateWebhookSecretLegacyResponse200) & {
+  headers: Headers;
+};
+export type rotateWebhookSecretLegacyResponseError = (rotateWebhookSecretLegacyResponse400 | rotateWebhookSecretLegacyResponse401 | rotateWebhookSecretLegacyResponse403 | rotateWebhookSecretLegacyResponse404 | rotateWebhookSecretLegacyResponse409 | rotateWebhookSecretLegacyResponse413 | rotateWebhookSecretLegacyResponse415 | rotateWebhookSecretLegacyResponse422 | rotateWebhookSecretLegacyResponse429 | rotateWebhookSecretLegacyResponse500 | rotateWebhookSecretLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type rotateWebhookSecretLegacyResponse = (rotateWebhookSecretLegacyResponseSuccess | rotateWebhookSecretLegacyResponseError)
+
+export const getRotateWebhookSecretLegacyUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/webhooks/${endpointId}/rotate-secret`
+}
+
+/**
+ * @deprecated
+ * @summary A new signing secret (shown once); the previous one also signs until previousSecretExpiresAt
+ */
+export const rotateWebhookSecretLegacy = async (companyId: string,
+    endpointId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<rotateWebhookSecretLegacyResponse> => {
+
+  return rampartFetch<rotateWebhookSecretLegacyResponse>(getRotateWebhookSecretLegacyUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type rotateWebhookSecretResponse200 = {
+  data: WebhookEndpointWithSecret
+  status: 200
+}
+
+export type rotateWebhookSecretResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type rotateWebhookSecretResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type rotateWebhookSecretResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type rotateWebhookSecretResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type rotateWebhookSecretResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type rotateWebhookSecretResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type rotateWebhookSecretResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type rotateWebhookSecretResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type rotateWebhookSecretResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type rotateWebhookSecretResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type rotateWebhookSecretResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type rotateWebhookSecretResponseSuccess = (rotateWebhookSecretResponse200) & {
+  headers: Headers;
+};
+export type rotateWebhookSecretResponseError = (rotateWebhookSecretResponse400 | rotateWebhookSecretResponse401 | rotateWebhookSecretResponse403 | rotateWebhookSecretResponse404 | rotateWebhookSecretResponse409 | rotateWebhookSecretResponse413 | rotateWebhookSecretResponse415 | rotateWebhookSecretResponse422 | rotateWebhookSecretResponse429 | rotateWebhookSecretResponse500 | rotateWebhookSecretResponse503) & {
+  headers: Headers;
+};
+
+export type rotateWebhookSecretResponse = (rotateWebhookSecretResponseSuccess | rotateWebhookSecretResponseError)
+
+export const getRotateWebhookSecretUrl = (companyId: string,
+    endpointId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/webhooks/${endpointId}/rotate-secret`
+}
+
+/**
+ * @summary A new signing secret (shown once); the previous one also signs until previousSecretExpiresAt
+ */
+export const rotateWebhookSecret = async (companyId: string,
+    endpointId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<rotateWebhookSecretResponse> => {
+
+  return rampartFetch<rotateWebhookSecretResponse>(getRotateWebhookSecretUrl(companyId,endpointId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type listWebhookDeliveriesLegacyResponse200 = {
+  data: WebhookDeliveryPage
+  status: 200
+}
+
+export type listWebhookDeliveriesLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listWebhookDeliveriesLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listWebhookDeliveriesLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listWebhookDeliveriesLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listWebhookDeliveriesLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listWebhookDeliveriesLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listWebhookDeliveriesLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listWebhookDeliveriesLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listWebhookDeliveriesLegacyResponseSuccess = (listWebhookDeliveriesLegacyResponse200) & {
+  headers: Headers;
+};
+export type listWebhookDeliveriesLegacyResponseError = (listWebhookDeliveriesLegacyResponse400 | listWebhookDeliveriesLegacyResponse401 | listWebhookDeliveriesLegacyResponse403 | listWebhookDeliveriesLegacyResponse404 | listWebhookDeliveriesLegacyResponse422 | listWebhookDeliveriesLegacyResponse429 | listWebhookDeliveriesLegacyResponse500 | listWebhookDeliveriesLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listWebhookDeliveriesLegacyResponse = (listWebhookDeliveriesLegacyResponseSuccess | listWebhookDeliveriesLegacyResponseError)
+
+export const getListWebhookDeliveriesLegacyUrl = (companyId: string,
+    endpointId: string,
+    params?: ListWebhookDeliveriesLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/webhooks/${endpointId}/deliveries?${stringifiedParams}` : `/api/companies/${companyId}/webhooks/${endpointId}/deliveries`
+}
+
+/**
+ * @deprecated
+ * @summary The endpoint's deliveries, newest first, with status, response code and latency
+ */
+export const listWebhookDeliveriesLegacy = async (companyId: string,
+    endpointId: string,
+    params?: ListWebhookDeliveriesLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listWebhookDeliveriesLegacyResponse> => {
+
+  return rampartFetch<listWebhookDeliveriesLegacyResponse>(getListWebhookDeliveriesLegacyUrl(companyId,endpointId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listWebhookDeliveriesResponse200 = {
+  data: WebhookDeliveryPage
+  status: 200
+}
+
+export type listWebhookDeliveriesResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listWebhookDeliveriesResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listWebhookDeliveriesResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listWebhookDeliveriesResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listWebhookDeliveriesResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listWebhookDeliveriesResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listWebhookDeliveriesResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listWebhookDeliveriesResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listWebhookDeliveriesResponseSuccess = (listWebhookDeliveriesResponse200) & {
+  headers: Headers;
+};
+export type listWebhookDeliveriesResponseError = (listWebhookDeliveriesResponse400 | listWebhookDeliveriesResponse401 | listWebhookDeliveriesResponse403 | listWebhookDeliveriesResponse404 | listWebhookDeliveriesResponse422 | listWebhookDeliveriesResponse429 | listWebhookDeliveriesResponse500 | listWebhookDeliveriesResponse503) & {
+  headers: Headers;
+};
+
+export type listWebhookDeliveriesResponse = (listWebhookDeliveriesResponseSuccess | listWebhookDeliveriesResponseError)
+
+export const getListWebhookDeliveriesUrl = (companyId: string,
+    endpointId: string,
+    params?: ListWebhookDeliveriesParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/webhooks/${endpointId}/deliveries?${stringifiedParams}` : `/api/v1/companies/${companyId}/webhooks/${endpointId}/deliveries`
+}
+
+/**
+ * @summary The endpoint's deliveries, newest first, with status, response code and latency
+ */
+export const listWebhookDeliveries = async (companyId: string,
+    endpointId: string,
+    params?: ListWebhookDeliveriesParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listWebhookDeliveriesResponse> => {
+
+  return rampartFetch<listWebhookDeliveriesResponse>(getListWebhookDeliveriesUrl(companyId,endpointId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type redeliverWebhookLegacyResponse202 = {
+  data: WebhookDelivery
+  status: 202
+}
+
+export type redeliverWebhookLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type redeliverWebhookLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type redeliverWebhookLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type redeliverWebhookLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type redeliverWebhookLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type redeliverWebhookLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type redeliverWebhookLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type redeliverWebhookLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type redeliverWebhookLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type redeliverWebhookLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type redeliverWebhookLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type redeliverWebhookLegacyResponseSuccess = (redeliverWebhookLegacyResponse202) & {
+  headers: Headers;
+};
+export type redeliverWebhookLegacyResponseError = (redeliverWebhookLegacyResponse400 | redeliverWebhookLegacyResponse401 | redeliverWebhookLegacyResponse403 | redeliverWebhookLegacyResponse404 | redeliverWebhookLegacyResponse409 | redeliverWebhookLegacyResponse413 | redeliverWebhookLegacyResponse415 | redeliverWebhookLegacyResponse422 | redeliverWebhookLegacyResponse429 | redeliverWebhookLegacyResponse500 | redeliverWebhookLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type redeliverWebhookLegacyResponse = (redeliverWebhookLegacyResponseSuccess | redeliverWebhookLegacyResponseError)
+
+export const getRedeliverWebhookLegacyUrl = (companyId: string,
+    endpointId: string,
+    deliveryId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/webhooks/${endpointId}/deliveries/${deliveryId}/redeliver`
+}
+
+/**
+ * @deprecated
+ * @summary Send a delivery again (same message id), with a fresh retry window
+ */
+export const redeliverWebhookLegacy = async (companyId: string,
+    endpointId: string,
+    deliveryId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<redeliverWebhookLegacyResponse> => {
+
+  return rampartFetch<redeliverWebhookLegacyResponse>(getRedeliverWebhookLegacyUrl(companyId,endpointId,deliveryId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type redeliverWebhookResponse202 = {
+  data: WebhookDelivery
+  status: 202
+}
+
+export type redeliverWebhookResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type redeliverWebhookResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type redeliverWebhookResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type redeliverWebhookResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type redeliverWebhookResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type redeliverWebhookResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type redeliverWebhookResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type redeliverWebhookResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type redeliverWebhookResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type redeliverWebhookResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type redeliverWebhookResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type redeliverWebhookResponseSuccess = (redeliverWebhookResponse202) & {
+  headers: Headers;
+};
+export type redeliverWebhookResponseError = (redeliverWebhookResponse400 | redeliverWebhookResponse401 | redeliverWebhookResponse403 | redeliverWebhookResponse404 | redeliverWebhookResponse409 | redeliverWebhookResponse413 | redeliverWebhookResponse415 | redeliverWebhookResponse422 | redeliverWebhookResponse429 | redeliverWebhookResponse500 | redeliverWebhookResponse503) & {
+  headers: Headers;
+};
+
+export type redeliverWebhookResponse = (redeliverWebhookResponseSuccess | redeliverWebhookResponseError)
+
+export const getRedeliverWebhookUrl = (companyId: string,
+    endpointId: string,
+    deliveryId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/webhooks/${endpointId}/deliveries/${deliveryId}/redeliver`
+}
+
+/**
+ * @summary Send a delivery again (same message id), with a fresh retry window
+ */
+export const redeliverWebhook = async (companyId: string,
+    endpointId: string,
+    deliveryId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<redeliverWebhookResponse> => {
+
+  return rampartFetch<redeliverWebhookResponse>(getRedeliverWebhookUrl(companyId,endpointId,deliveryId),
+  {
+    ...options,
+    method: 'POST'
 
 
   }

@@ -15,6 +15,7 @@ import {
   killSwitchStatusCommand,
 } from "./switches.ts";
 import { usersCreateAdminCommand } from "./users.ts";
+import { webhooksVerifyCommand } from "./webhooks.ts";
 
 /** Every `rampart` subcommand. A capability adds its commands here. */
 export const commands: readonly CliCommand[] = [
@@ -40,4 +41,5 @@ export const commands: readonly CliCommand[] = [
   auditPruneCommand,
   backupCommand,
   restoreCommand,
+  webhooksVerifyCommand,
 ];

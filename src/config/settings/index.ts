@@ -12,6 +12,7 @@ import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 import { switchesSettings } from "./switches.ts";
+import { webhooksRules, webhooksSettings } from "./webhooks.ts";
 
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
 export const settings = {
@@ -28,6 +29,7 @@ export const settings = {
   ...identitySettings,
   ...switchesSettings,
   ...auditSettings,
+  ...webhooksSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [
@@ -38,6 +40,7 @@ export const configRules: readonly ConfigRule[] = [
   ...authRules,
   ...identityRules,
   ...observabilityRules,
+  ...webhooksRules,
 ];
 
 export type Config = ConfigOf<typeof settings>;

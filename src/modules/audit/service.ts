@@ -1,6 +1,7 @@
 import type { Clock } from "../../platform/clock.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { type Executor, withTransaction } from "../../platform/db/transaction.ts";
+import { appendOutboxEvent } from "../../platform/events/outbox.ts";
 import { type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, OPERATOR_BY_ROLE } from "./actor.ts";
 import { canonicalJson, eventHash, newPersonalSalt, personalDigest, streamOf } from "./chain.ts";
@@ -97,7 +98,40 @@ export async function recordAuditEvent(executor: Executor, clock: Clock, event: 
     const hash = eventHash(fields);
     await repo.insertAuditEvent(trx, { ...fields, hash });
     await repo.advanceChainHead(trx, stream, fields.seq, hash);
+    // A company's event is also on its way to the company's webhooks, in this same
+    // transaction: no event for a rolled-back change, none lost for a committed one.
+    if (companyId !== null) {
+      await appendOutboxEvent(trx, {
+        id: fields.id,
+        companyId,
+        seq: fields.seq,
+        type: fields.action,
+        occurredAt: fields.occurred_at,
+        data: webhookData(fields),
+      });
+    }
   });
+}
+
+/** What a webhook receiver is told of an event: never the ip, user agent or hashes. */
+function webhookData(fields: {
+  id: string;
+  company_id: string | null;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  metadata: string;
+}): Record<string, unknown> {
+  return {
+    id: fields.id,
+    companyId: fields.company_id,
+    actor: { type: fields.actor_type, id: fields.actor_id },
+    target: fields.target_type === null ? null : { type: fields.target_type, id: fields.target_id },
+    requestId: fields.request_id,
+    metadata: JSON.parse(fields.metadata) as Record<string, unknown>,
+  };
 }
 
 /** An event as the API shows it. */

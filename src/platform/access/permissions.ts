@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   "api_keys:read",
   "api_keys:manage",
   "audit:read",
+  "webhooks:read",
+  "webhooks:manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -66,4 +66,30 @@ export const PLATFORM_TABLES: Readonly<Record<string, Readonly<Record<string, Co
     claimed_until: "none",
     last_error: { kept: "the SMTP server's last refusal, which may quote the address, until delivery" },
   },
+  // A company event on its way to the company's webhooks: the audit event's metadata (which
+  // may name a member's address), never its ip or user agent. Kept with the deliveries that
+  // reference it; the audit trail is where a person's events are exported and erased.
+  event_outbox: {
+    id: "none",
+    company_id: "none",
+    seq: "none",
+    type: "none",
+    occurred_at: "none",
+    payload: { kept: "the audit event's metadata as sent to the company's own webhook endpoints" },
+    dispatched_at: "none",
+  },
+  // The first response to an Idempotency-Key, sealed with a key derived from the client's
+  // own Idempotency-Key (unreadable without it), deleted 24 h after it was written.
+  idempotency_keys: {
+    id: "none",
+    actor: { kept: "`user:<id>` or `api_key:<id>` of the caller, an opaque id, for 24 h" },
+    fingerprint: "none",
+    status: "none",
+    locked_until: "none",
+    response: {
+      kept: "the sealed response (may hold what the caller sent), unreadable without the client's key, 24 h",
+    },
+    created_at: "none",
+    expires_at: "none",
+  },
 };

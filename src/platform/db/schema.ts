@@ -4,6 +4,9 @@ import type { CompaniesTables } from "../../modules/companies/tables.ts";
 import type { IdentityTables } from "../../modules/identity/tables.ts";
 import type { InvitationsTables } from "../../modules/invitations/tables.ts";
 import type { PartnersTables } from "../../modules/partners/tables.ts";
+import type { WebhooksTables } from "../../modules/webhooks/tables.ts";
+import type { EventOutboxTable } from "../events/outbox.ts";
+import type { IdempotencyKeysTable } from "../idempotency/store.ts";
 
 /**
  * The tables Rampart stores, one interface per module's tables combined here. Column
@@ -45,8 +48,11 @@ export interface Database
     InvitationsTables,
     PartnersTables,
     ApiKeysTables,
-    AuditTables {
+    AuditTables,
+    WebhooksTables {
   rampart_migrations: MigrationsTable;
   platform_state: PlatformStateTable;
   mail_queue: MailQueueTable;
+  event_outbox: EventOutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

@@ -1,9 +1,9 @@
-import { AsyncResource } from "node:async_hooks";
 import { sql } from "kysely";
 import type { DatabaseHandle } from "../db/connect.ts";
 import { newId } from "../db/ids.ts";
 import type { MailQueueTable } from "../db/schema.ts";
 import type { Executor } from "../db/transaction.ts";
+import { createPollLoop } from "../jobs/poll-loop.ts";
 import type { Logger } from "../logging/logger.ts";
 import { describeMailError, type MailMessage, type OutgoingMail } from "./message.ts";
 
@@ -58,10 +58,6 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
   const { database, logger } = options;
   const db = database.db;
   const handlers = new Map<string, PrepareMail>();
-  let running = false;
-  let busy: Promise<void> | undefined;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
 
   const iso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
 
@@ -146,38 +142,16 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
     logger.info({ mailId: row.id, kind: mail.message.kind, attempt: row.attempts }, "mail delivered");
   }
 
-  async function work(): Promise<void> {
-    do {
-      again = false;
-      for (;;) {
-        const rows = await claim();
-        if (rows.length === 0) break;
-        // A row whose bookkeeping fails (database gone mid-delivery) is retried after its lease.
-        await Promise.all(rows.map((row) => process(row).catch(() => {})));
-        if (!running) return;
-      }
-    } while (again && running);
-  }
-
-  function wake(): void {
-    if (!running) return;
-    if (busy) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    busy = work()
-      // The database is unreachable: its own incident log says so; the next poll tries again.
-      .catch(() => {})
-      .finally(() => {
-        busy = undefined;
-        if (running) timer = setTimeout(wake, POLL_MS);
-      });
-  }
-
-  // Woken from a request, the worker must not run in that request's async context: its
-  // statements and log lines belong to no request (nor to the request's trace).
-  const wakeDetached = AsyncResource.bind(() => wake());
+  // One pass claims a batch and delivers it; the loop repeats while there was work, and
+  // otherwise polls. Woken from a request, the pass runs outside that request's async
+  // context: its statements and log lines belong to no request (nor to its trace).
+  const loop = createPollLoop(POLL_MS, async () => {
+    const rows = await claim();
+    if (rows.length === 0) return false;
+    // A row whose bookkeeping fails (database gone mid-delivery) is retried after its lease.
+    await Promise.all(rows.map((row) => process(row).catch(() => {})));
+    return true;
+  });
 
   return {
     async enqueue(kind, payload, executor = db) {
@@ -196,16 +170,14 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
         })
         .execute();
       // Inside a transaction the row is not visible yet; the poll picks it up after the commit.
-      if (!executor.isTransaction) wakeDetached();
+      if (!executor.isTransaction) loop.wake();
     },
     handle(kind, prepare) {
       handlers.set(kind, prepare);
     },
     start() {
-      if (running) return;
-      running = true;
       // The first pass waits a poll interval: the app registers its preparers after the mailer exists.
-      timer = setTimeout(wake, POLL_MS);
+      loop.start(POLL_MS);
     },
     async drain(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -216,14 +188,10 @@ export function createMailQueue(options: MailQueueOptions): MailQueue {
           .executeTakeFirst()
           .catch(() => undefined);
         if (Number(left?.n ?? 1) === 0) return;
-        wake();
+        loop.wake();
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    async stop() {
-      running = false;
-      clearTimeout(timer);
-      await busy;
-    },
+    stop: () => loop.stop(),
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifySchema } from "fastify";
 import type { Access } from "../access/access.ts";
+import { acceptsIdempotencyKey } from "../idempotency/plugin.ts";
 
 /** HTTP methods whose requests carry a body Fastify parses (and can therefore reject). */
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -14,7 +15,9 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * - 413 (too large) and 415 (not JSON) for methods that carry a body;
  * - 401 when it requires credentials; 403 when its access declaration can refuse a caller
  *   (wrong kind of caller, missing permission, suspended company); 404 for company routes
- *   (a company the caller cannot see answers exactly like a missing one).
+ *   (a company the caller cannot see answers exactly like a missing one);
+ * - 409 and 422 where an Idempotency-Key is accepted (a repeat still in flight, a key
+ *   reused with another body).
  */
 export function commonProblemStatuses(
   method: string,
@@ -34,6 +37,10 @@ export function commonProblemStatuses(
     statuses.add(401);
     statuses.add(403);
     if (typeof access === "object") statuses.add(404);
+  }
+  if (acceptsIdempotencyKey(method, access)) {
+    statuses.add(409);
+    statuses.add(422);
   }
   return [...statuses].sort((a, b) => a - b);
 }

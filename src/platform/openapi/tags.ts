@@ -16,4 +16,9 @@ export const API_TAGS = [
   { name: "admin", description: "Platform administration: users, companies, kill switch and feature flags." },
   { name: "api-keys", description: "Company API keys for machine-to-machine calls, limited to their scopes." },
   { name: "audit", description: "The tamper-evident audit trail: listing and streaming export of audit events." },
+  {
+    name: "webhooks",
+    description:
+      "Webhook endpoints that receive the company's events, signed per Standard Webhooks, and their deliveries.",
+  },
 ] as const;

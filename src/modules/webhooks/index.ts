@@ -1,0 +1,10 @@
+// What other modules may use of webhooks: its routes, worker and public types.
+
+export { webhooksPersonalData } from "./personal-data.ts";
+export { webhookRoutes } from "./routes.ts";
+export { secretSealer } from "./secret.ts";
+export type { WebhookSettings, WebhooksDeps } from "./service.ts";
+export { verifySignature } from "./signature.ts";
+export { systemResolver } from "./ssrf.ts";
+export type { WebhooksTables } from "./tables.ts";
+export { createWebhookWorker, type WebhookWorker } from "./worker.ts";

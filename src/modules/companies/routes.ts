@@ -5,8 +5,10 @@ import type { Role } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { auditActorOf } from "../audit/index.ts";
+import * as lifecycle from "./lifecycle.ts";
+import * as members from "./members.ts";
 import * as schemas from "./schemas.ts";
-import * as companies from "./service.ts";
+import type * as companies from "./service.ts";
 
 export interface CompanyRouteOptions {
   readonly deps: companies.CompaniesDeps;
@@ -34,7 +36,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       const body = request.body as { name: string; slug: string };
       return reply
         .code(201)
-        .send(await companies.createCompany(deps, requireVerifiedUser(request), body, auditActorOf(request)));
+        .send(await lifecycle.createCompany(deps, requireVerifiedUser(request), body, auditActorOf(request)));
     },
   );
 
@@ -50,7 +52,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("CompanyPage") },
       },
     },
-    async (request) => companies.listMyCompanies(deps, requireUser(request), request.query as PageQuery),
+    async (request) => lifecycle.listMyCompanies(deps, requireUser(request), request.query as PageQuery),
   );
 
   app.get(
@@ -65,7 +67,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("Company") },
       },
     },
-    async (request) => companies.getCompany(deps, requireTenant(request)),
+    async (request) => lifecycle.getCompany(deps, requireTenant(request)),
   );
 
   app.patch(
@@ -82,7 +84,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       },
     },
     async (request) =>
-      companies.updateCompany(
+      lifecycle.updateCompany(
         deps,
         requireTenant(request),
         request.body as { name?: string; slug?: string },
@@ -103,7 +105,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      await companies.deleteCompany(deps, requireTenant(request), auditActorOf(request));
+      await lifecycle.deleteCompany(deps, requireTenant(request), auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -121,7 +123,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("MemberPage") },
       },
     },
-    async (request) => companies.listMembers(deps, profiles, requireTenant(request), request.query as PageQuery),
+    async (request) => members.listMembers(deps, profiles, requireTenant(request), request.query as PageQuery),
   );
 
   app.patch(
@@ -140,7 +142,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
     async (request, reply) => {
       const { userId } = request.params as { userId: string };
       const { role } = request.body as { role: Role };
-      await companies.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
+      await members.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -159,7 +161,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
     },
     async (request, reply) => {
       const { userId } = request.params as { userId: string };
-      await companies.removeMember(deps, requireTenant(request), userId, auditActorOf(request));
+      await members.removeMember(deps, requireTenant(request), userId, auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -177,7 +179,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      await companies.leaveCompany(deps, requireTenant(request), requireUser(request), auditActorOf(request));
+      await members.leaveCompany(deps, requireTenant(request), requireUser(request), auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -197,7 +199,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
     },
     async (request, reply) => {
       const { userId } = request.body as { userId: string };
-      await companies.transferOwnership(
+      await members.transferOwnership(
         deps,
         requireTenant(request),
         requireUser(request),

@@ -23,7 +23,6 @@ import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/
 import { personalDataSources } from "./modules/personal-data-sources.ts";
 import { adminRoutes } from "./modules/platform-admin/index.ts";
 import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
-import { byCaller } from "./platform/access/rate-limit-key.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
 import { createDiskFullMonitor } from "./platform/db/disk-full.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
@@ -49,6 +48,7 @@ import { registerMailQueueMetrics } from "./platform/mail/metrics.ts";
 import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
 import { installAccountRateLimiting } from "./platform/rate-limit/account-limit.ts";
+import { byCaller } from "./platform/rate-limit/caller-key.ts";
 import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
 import { installSwitches, type Switches } from "./platform/switches/install.ts";
 import { switchesRoutes } from "./platform/switches/routes.ts";

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
-import { bearerToken, requireUser } from "../../platform/access/access.ts";
+import { requireUser } from "../../platform/access/access.ts";
+import { bearerToken } from "../../platform/auth/authenticate.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
+import { authenticate, type Caller, missingCredentials } from "../auth/authenticate.ts";
 import { isUuid } from "../db/ids.ts";
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors/app-error.ts";
 import { addRouteHook } from "../http/route-hooks.ts";
@@ -25,14 +26,6 @@ declare module "fastify" {
   }
 }
 
-const API_KEY_PREFIX = "rk_";
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
-
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  return header ? BEARER.exec(header)?.[1] : undefined;
-}
-
 /** The route's declaration, for the access matrix and the isolation test. */
 export function accessOf(route: { config?: unknown }): Access | undefined {
   return (route.config as { access?: Access } | undefined)?.access;
@@ -42,15 +35,7 @@ export function isTenantAccess(access: Access | undefined): access is { readonly
   return typeof access === "object";
 }
 
-const missingCredentials = () =>
-  new UnauthorizedError("auth.missing_token", "This endpoint requires a bearer access token or an API key.");
-const invalidToken = () => new UnauthorizedError("auth.invalid_token", "The access token is no longer valid.");
-const invalidApiKey = () =>
-  new UnauthorizedError("auth.invalid_api_key", "The API key is unknown, revoked or expired.");
 export const companyNotFound = () => new NotFoundError("company.not_found", "No such company.");
-
-/** Authentication's outcome for one request: a caller, nobody, or credentials that failed. */
-export type Caller = { readonly actor: Actor } | { readonly actor?: undefined; readonly failure?: UnauthorizedError };
 
 interface AccessState {
   caller?: Promise<Caller>;
@@ -58,8 +43,9 @@ interface AccessState {
 }
 
 /**
- * Resolves callers and tenants once per request: the rate limiter (which runs first, so
- * refused requests are counted too) and the access hook share the same lookups.
+ * Resolves callers (authentication: platform/auth/authenticate.ts) and tenants once per
+ * request: the rate limiter (which runs first, so refused requests are counted too) and the
+ * access hook share the same lookups.
  */
 export class AccessControl {
   readonly #resolvers: AccessResolvers;
@@ -82,26 +68,11 @@ export class AccessControl {
   caller(request: FastifyRequest): Promise<Caller> {
     const state = this.#stateOf(request);
     // A resolver may refuse a token with its own, more precise 401 (e.g. "expired").
-    state.caller ??= this.#authenticate(request).catch((error: unknown) => {
+    state.caller ??= authenticate(request, this.#resolvers).catch((error: unknown) => {
       if (error instanceof UnauthorizedError) return { failure: error };
       throw error;
     });
     return state.caller;
-  }
-
-  async #authenticate(request: FastifyRequest): Promise<Caller> {
-    const headerKey = request.headers["x-api-key"];
-    const presented = typeof headerKey === "string" ? headerKey : bearerToken(request);
-    if (presented === undefined) {
-      return request.headers.authorization || headerKey ? { failure: invalidToken() } : {};
-    }
-    if (presented.startsWith(API_KEY_PREFIX)) {
-      const actor = await this.#resolvers.authenticateApiKey(presented);
-      return actor ? { actor } : { failure: invalidApiKey() };
-    }
-    if (typeof headerKey === "string") return { failure: invalidApiKey() };
-    const actor = await this.#resolvers.authenticateAccessToken(presented);
-    return actor ? { actor } : { failure: invalidToken() };
   }
 
   /** The caller's access to the route's company; throws the problem the caller should see. */

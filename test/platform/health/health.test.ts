@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ReadinessCheck } from "../../src/platform/health/readiness.ts";
-import { buildTestApp } from "../helpers/app.ts";
+import type { ReadinessCheck } from "../../../src/platform/health/readiness.ts";
+import { buildTestApp } from "../../helpers/app.ts";
 
 const ok = (name: string, required = true): ReadinessCheck => ({ name, required, check: async () => {} });
 const failing = (name: string, required: boolean): ReadinessCheck => ({

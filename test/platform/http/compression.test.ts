@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { Type } from "@sinclair/typebox";
-import { negotiateEncoding } from "../../src/platform/http/compression.ts";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { negotiateEncoding } from "../../../src/platform/http/compression.ts";
+import { buildTestApp, type TestApp } from "../../helpers/app.ts";
 
 describe("response compression", () => {
   let t: TestApp;

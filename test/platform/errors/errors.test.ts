@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
-import { NotFoundError } from "../../src/platform/errors/app-error.ts";
-import { problemResponses } from "../../src/platform/openapi/problem-responses.ts";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { NotFoundError } from "../../../src/platform/errors/app-error.ts";
+import { problemResponses } from "../../../src/platform/openapi/problem-responses.ts";
+import { buildTestApp, type TestApp } from "../../helpers/app.ts";
 
 describe("errors are RFC 9457 problems", () => {
   let t: TestApp;

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
 import Fastify from "fastify";
 import { Registry } from "prom-client";
-import { installErrorHandling } from "../../src/platform/errors/error-handler.ts";
-import { createLogger } from "../../src/platform/logging/logger.ts";
-import { clientNetworkKey } from "../../src/platform/rate-limit/client-key.ts";
-import { installRateLimiting } from "../../src/platform/rate-limit/rate-limit.ts";
-import { buildTestApp, type TestApp, testConfig } from "../helpers/app.ts";
-import { LogCapture } from "../helpers/log-capture.ts";
-import { addTierRoutes, count, hit } from "../helpers/rate-limit.ts";
+import { installErrorHandling } from "../../../src/platform/errors/error-handler.ts";
+import { createLogger } from "../../../src/platform/logging/logger.ts";
+import { clientNetworkKey } from "../../../src/platform/rate-limit/client-key.ts";
+import { installRateLimiting } from "../../../src/platform/rate-limit/rate-limit.ts";
+import { buildTestApp, type TestApp, testConfig } from "../../helpers/app.ts";
+import { LogCapture } from "../../helpers/log-capture.ts";
+import { addTierRoutes, count, hit } from "../../helpers/rate-limit.ts";
 
 const MINUTE = 60_000;
 

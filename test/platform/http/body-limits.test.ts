@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
-import { openRaw, writeAll } from "../helpers/raw-socket.ts";
+import { buildTestApp, type TestApp } from "../../helpers/app.ts";
+import { openRaw, writeAll } from "../../helpers/raw-socket.ts";
 
 const MiB = 1024 * 1024;
 

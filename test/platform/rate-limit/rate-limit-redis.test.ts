@@ -4,15 +4,15 @@ import { once } from "node:events";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { buildApp } from "../../src/app.ts";
-import { createLogger } from "../../src/platform/logging/logger.ts";
-import { closeRedis, connectRedis, createRedisClient } from "../../src/platform/redis/connect.ts";
-import { createRuntimeDeps } from "../../src/platform/runtime-deps.ts";
-import { buildTestApp, type TestApp, testConfig } from "../helpers/app.ts";
-import { LogCapture } from "../helpers/log-capture.ts";
-import { addTierRoutes, hit } from "../helpers/rate-limit.ts";
-import { startServerProcess } from "../helpers/server-process.ts";
-import { redis } from "../helpers/services.ts";
+import { buildApp } from "../../../src/app.ts";
+import { createLogger } from "../../../src/platform/logging/logger.ts";
+import { closeRedis, connectRedis, createRedisClient } from "../../../src/platform/redis/connect.ts";
+import { createRuntimeDeps } from "../../../src/platform/runtime-deps.ts";
+import { buildTestApp, type TestApp, testConfig } from "../../helpers/app.ts";
+import { LogCapture } from "../../helpers/log-capture.ts";
+import { addTierRoutes, hit } from "../../helpers/rate-limit.ts";
+import { startServerProcess } from "../../helpers/server-process.ts";
+import { redis } from "../../helpers/services.ts";
 
 const service = await redis();
 

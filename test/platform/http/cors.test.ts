@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { ConfigError, loadConfig } from "../../src/config/load.ts";
-import { buildTestApp, type TestApp, testProductionSigningKey } from "../helpers/app.ts";
+import { ConfigError, loadConfig } from "../../../src/config/load.ts";
+import { buildTestApp, type TestApp, testProductionSigningKey } from "../../helpers/app.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../../../", import.meta.url).pathname;
 const APP = "https://app.example.com";
 const EVIL = "https://evil.example.net";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { buildTestApp, type TestApp } from "../../helpers/app.ts";
 
 const PROXY = "10.0.0.1";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Type } from "@sinclair/typebox";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { buildTestApp, type TestApp } from "../../helpers/app.ts";
 
 describe("logging", () => {
   let t: TestApp;

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { Registry } from "prom-client";
-import { cacheOptionsFrom, createCache } from "../../src/platform/cache/cache.ts";
-import { createLogger } from "../../src/platform/logging/logger.ts";
-import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "../../src/platform/redis/connect.ts";
-import { buildTestApp, testConfig } from "../helpers/app.ts";
-import { LogCapture } from "../helpers/log-capture.ts";
+import { cacheOptionsFrom, createCache } from "../../../src/platform/cache/cache.ts";
+import { createLogger } from "../../../src/platform/logging/logger.ts";
+import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "../../../src/platform/redis/connect.ts";
+import { buildTestApp, testConfig } from "../../helpers/app.ts";
+import { LogCapture } from "../../helpers/log-capture.ts";
 
 it("configured Redis that is down: /health/ready is 200 with redis degraded, and the cache still answers", async () => {
   const config = testConfig();

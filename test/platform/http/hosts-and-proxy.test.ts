@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
-import { ConfigError, loadConfig } from "../../src/config/load.ts";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { ConfigError, loadConfig } from "../../../src/config/load.ts";
+import { buildTestApp, type TestApp } from "../../helpers/app.ts";
 
 async function appWithIpRoute(env: Record<string, string>): Promise<TestApp> {
   const t = await buildTestApp(env);

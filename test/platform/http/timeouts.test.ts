@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadConfig } from "../../src/config/load.ts";
-import { buildTestApp } from "../helpers/app.ts";
-import { openRaw, writeAll } from "../helpers/raw-socket.ts";
+import { loadConfig } from "../../../src/config/load.ts";
+import { buildTestApp } from "../../helpers/app.ts";
+import { openRaw, writeAll } from "../../helpers/raw-socket.ts";
 
 describe("connection timeouts", () => {
   it("defaults: 30 s per request, 10 s for headers, keep-alive 72 s (longer than a load balancer's 60 s idle)", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
-import { buildTestApp, type TestApp } from "../helpers/app.ts";
+import { buildTestApp, type TestApp } from "../../helpers/app.ts";
 
 const EXPECTED = {
   "x-content-type-options": "nosniff",

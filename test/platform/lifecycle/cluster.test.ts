@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { MAX_CRASHES_IN_A_ROW } from "../../src/platform/lifecycle/supervisor.ts";
-import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
+import { MAX_CRASHES_IN_A_ROW } from "../../../src/platform/lifecycle/supervisor.ts";
+import { type ServerProcess, startServerProcess } from "../../helpers/server-process.ts";
 
 type Line = Record<string, unknown>;
 

@@ -3,9 +3,9 @@ import { Agent, request } from "node:http";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Type } from "@sinclair/typebox";
-import { createShutdown } from "../../src/platform/lifecycle/shutdown.ts";
-import { buildTestApp } from "../helpers/app.ts";
-import { startServerProcess } from "../helpers/server-process.ts";
+import { createShutdown } from "../../../src/platform/lifecycle/shutdown.ts";
+import { buildTestApp } from "../../helpers/app.ts";
+import { startServerProcess } from "../../helpers/server-process.ts";
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

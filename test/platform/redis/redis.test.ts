@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createLogger } from "../../src/platform/logging/logger.ts";
-import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "../../src/platform/redis/connect.ts";
-import { LogCapture } from "../helpers/log-capture.ts";
-import { redis } from "../helpers/services.ts";
+import { createLogger } from "../../../src/platform/logging/logger.ts";
+import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "../../../src/platform/redis/connect.ts";
+import { LogCapture } from "../../helpers/log-capture.ts";
+import { redis } from "../../helpers/services.ts";
 
 const service = await redis();
 

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import { commaList } from "./config/values/list.ts";
 import { accessResolvers } from "./modules/access-resolvers.ts";
 import { type ApiKeysDeps, apiKeyRoutes, keyIsLive } from "./modules/api-keys/index.ts";
 import { type AuditRouteOptions, auditRoutes, switchChangeRecorder } from "./modules/audit/index.ts";
@@ -36,7 +37,6 @@ import { healthRoutes } from "./platform/health/routes.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
 import { installStrictFormats } from "./platform/http/formats.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
-import { commaList } from "./platform/http/list.ts";
 import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";

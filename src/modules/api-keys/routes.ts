@@ -4,7 +4,7 @@ import { requireTenant, requireUser } from "../../platform/access/access.ts";
 import type { Permission } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { auditActorOf } from "../audit/index.ts";
-import { CompanyParams } from "../companies/schemas.ts";
+import { CompanyParams } from "../companies/index.ts";
 import * as schemas from "./schemas.ts";
 import * as apiKeys from "./service.ts";
 

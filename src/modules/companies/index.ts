@@ -7,8 +7,8 @@ export { type KeyLiveness, type LockedTenant, lockForChange } from "./locks.ts";
 export { addMember } from "./members.ts";
 export { membershipsPersonalData } from "./personal-data.ts";
 export { companyRoutes } from "./routes.ts";
-/** Shared with other modules' routes (Company, Role): registered once at the root. */
-export { companySchemas } from "./schemas.ts";
+/** Shared with other modules' routes (Company, Role): registered once at the root; the path and slug shapes too. */
+export { CompanyParams, companySchemas, Slug } from "./schemas.ts";
 export {
   type CompaniesDeps,
   type Company,

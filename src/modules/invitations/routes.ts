@@ -6,7 +6,7 @@ import type { Role } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { auditActorOf } from "../audit/index.ts";
-import { CompanyParams } from "../companies/schemas.ts";
+import { CompanyParams } from "../companies/index.ts";
 import * as schemas from "./schemas.ts";
 import * as invitations from "./service.ts";
 

@@ -5,7 +5,7 @@ import type { Permission } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { auditActorOf } from "../audit/index.ts";
-import { CompanyParams } from "../companies/schemas.ts";
+import { CompanyParams } from "../companies/index.ts";
 import * as schemas from "./schemas.ts";
 import * as partners from "./service.ts";
 

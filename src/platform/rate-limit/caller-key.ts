@@ -1,8 +1,8 @@
 import type { FastifyRequest } from "fastify";
+import type { TierName } from "../../config/values/tiers.ts";
 import { type Access, type AccessControl, accessOf, isTenantAccess } from "../access/access.ts";
 import { isCompanyAdminRole } from "../access/permissions.ts";
 import { clientNetworkKey, type RateLimitResolver, type RateLimitTarget } from "./client-key.ts";
-import type { TierName } from "./tiers.ts";
 
 /** Tiers that describe the route's cost rather than the caller: kept whoever calls. */
 const ROUTE_TIERS: ReadonlySet<TierName> = new Set(["auth", "ai", "webhook"]);

@@ -1,5 +1,5 @@
 import type { FastifyRequest, RouteOptions } from "fastify";
-import type { TierName } from "./tiers.ts";
+import type { TierName } from "../../config/values/tiers.ts";
 
 /** Whose budget a request spends, and which tier's limits apply. */
 export interface RateLimitTarget {

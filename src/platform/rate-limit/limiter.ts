@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { BURST_WINDOW_S, type TierLimits } from "../../config/values/tiers.ts";
 import { InsuranceMemoryLimiter, type RedisFallback } from "./redis-fallback.ts";
-import { BURST_WINDOW_S, type TierLimits } from "./tiers.ts";
 
 /** One window of a tier, as the RateLimit headers describe it. */
 export interface WindowState {

@@ -3,7 +3,12 @@ import { it } from "node:test";
 import { Registry } from "prom-client";
 import { cacheOptionsFrom, createCache } from "../../../src/platform/cache/cache.ts";
 import { createLogger } from "../../../src/platform/logging/logger.ts";
-import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "../../../src/platform/redis/connect.ts";
+import {
+  closeRedis,
+  connectRedis,
+  createRedisClient,
+  redisReadinessCheck,
+} from "../../../src/platform/redis/connect.ts";
 import { buildTestApp, testConfig } from "../../helpers/app.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
 

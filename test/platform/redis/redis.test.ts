@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createLogger } from "../../../src/platform/logging/logger.ts";
-import { closeRedis, connectRedis, createRedisClient, redisReadinessCheck } from "../../../src/platform/redis/connect.ts";
+import {
+  closeRedis,
+  connectRedis,
+  createRedisClient,
+  redisReadinessCheck,
+} from "../../../src/platform/redis/connect.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
 import { redis } from "../../helpers/services.ts";
 

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
-import { buildApp } from "../../app.ts";
-import { loadConfig } from "../../config/load.ts";
-import { loadSigningKeys } from "../auth/signing-keys.ts";
-import { cacheOptionsFrom, createCache } from "../cache/cache.ts";
-import { systemClock } from "../clock.ts";
-import { openDatabase } from "../db/connect.ts";
-import { createLogger } from "../logging/logger.ts";
-import { createMailer } from "../mail/mailer.ts";
+import { buildApp } from "../app.ts";
+import { loadConfig } from "../config/load.ts";
+import { loadSigningKeys } from "../platform/auth/signing-keys.ts";
+import { cacheOptionsFrom, createCache } from "../platform/cache/cache.ts";
+import { systemClock } from "../platform/clock.ts";
+import { openDatabase } from "../platform/db/connect.ts";
+import { createLogger } from "../platform/logging/logger.ts";
+import { createMailer } from "../platform/mail/mailer.ts";
 
 /**
  * The settings the committed openapi.json is generated with: fixed here rather than read

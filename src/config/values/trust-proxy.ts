@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { ConfigProblem } from "../../config/setting.ts";
+import type { ConfigProblem } from "../setting.ts";
 import { commaList } from "./list.ts";
 
 /** What Fastify's `trustProxy` accepts: nobody, everybody, the nearest hops, or proxy addresses/CIDRs. */

@@ -1,13 +1,13 @@
 import cluster from "node:cluster";
-import type { Env } from "../../config/load.ts";
-import { loadConfigReporting } from "../../config/load-reporting.ts";
-import type { Config } from "../../config/settings/index.ts";
-import { createLogger } from "../logging/logger.ts";
-import { startTracingIfConfigured } from "../observability/start-tracing.ts";
-import type { RuntimeDeps } from "../runtime-deps.ts";
-import { createShutdown, installSignalHandlers } from "./shutdown.ts";
-import { EXIT_CONFIG, exitOnStartupFailure } from "./startup-failure.ts";
-import { workerCount } from "./worker-count.ts";
+import type { Env } from "./config/load.ts";
+import { loadConfigReporting } from "./config/load-reporting.ts";
+import type { Config } from "./config/settings/index.ts";
+import { workerCount } from "./config/values/worker-count.ts";
+import { createShutdown, installSignalHandlers } from "./platform/lifecycle/shutdown.ts";
+import { EXIT_CONFIG, exitOnStartupFailure } from "./platform/lifecycle/startup-failure.ts";
+import { createLogger } from "./platform/logging/logger.ts";
+import { startTracingIfConfigured } from "./platform/observability/start-tracing.ts";
+import type { RuntimeDeps } from "./platform/runtime-deps.ts";
 
 /** Reads and validates the configuration; on failure prints every problem and exits 78. */
 export function loadConfigOrExit(env: Env, stderr: NodeJS.WritableStream = process.stderr): Config {
@@ -26,7 +26,7 @@ export async function runServer(env: Env): Promise<void> {
   const workers = workerCount(config.WORKERS);
   if (workers > 1 && cluster.isPrimary) {
     // Imported only here: it loads pg, which must load after tracing's hooks in a worker.
-    const { superviseWorkers } = await import("./supervisor.ts");
+    const { superviseWorkers } = await import("./platform/lifecycle/supervisor.ts");
     // Straight to process.stdout (synchronous for pipes and files on Linux), the stream the
     // workers' lines are relayed to, so the supervisor's own lines never split theirs.
     const logger = createLogger(config, process.stdout).child({ role: "supervisor" });
@@ -36,8 +36,8 @@ export async function runServer(env: Env): Promise<void> {
   const worker = cluster.worker;
   const tracing = await startTracingIfConfigured(config);
   // Imported only now: tracing's module hooks must be in place before fastify, ioredis and pg load.
-  const { buildApp } = await import("../../app.ts");
-  const { createRuntimeDeps } = await import("../runtime-deps.ts");
+  const { buildApp } = await import("./app.ts");
+  const { createRuntimeDeps } = await import("./platform/runtime-deps.ts");
   const processLogger = createLogger(config, undefined, tracing?.logFields);
   // Every line of a cluster worker says which one it is.
   const logger = worker ? processLogger.child({ worker: worker.id }) : processLogger;

@@ -1,5 +1,5 @@
 import type { ApiKeyActor, TenantAccess, UserActor } from "../../platform/access/actor.ts";
-import { API_KEY_SCOPES, type Permission } from "../../platform/access/permissions.ts";
+import { API_KEY_SCOPES, isScopeIn, type Permission } from "../../platform/access/permissions.ts";
 import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
@@ -79,12 +79,13 @@ export async function createApiKey(
   deps: ApiKeysDeps,
   tenant: TenantAccess,
   actor: UserActor,
-  input: { name: string; scopes: Permission[]; expiresAt?: string },
+  input: { name: string; scopes: readonly string[]; expiresAt?: string },
   who: AuditActor,
 ): Promise<ApiKey & { key: string }> {
-  const scopes = [...new Set(input.scopes)];
-  const notForKeys = scopes.filter((scope) => !API_KEY_SCOPES.includes(scope));
+  const requested = [...new Set(input.scopes)];
+  const notForKeys = requested.filter((scope) => !isScopeIn(API_KEY_SCOPES, scope));
   if (notForKeys.length > 0) throw apiKeyErrors.scopeNotAllowed(notForKeys);
+  const scopes = requested.filter((scope) => isScopeIn(API_KEY_SCOPES, scope));
   const beyondCreator = scopes.filter((scope) => !tenant.permissions.has(scope));
   if (beyondCreator.length > 0) throw apiKeyErrors.scopeExceedsCreator(beyondCreator);
   const now = deps.clock.now();

@@ -8,7 +8,7 @@ export { addMember } from "./members.ts";
 export { membershipsPersonalData } from "./personal-data.ts";
 export { companyRoutes } from "./routes.ts";
 /** Shared with other modules' routes (Company, Role): registered once at the root; the path and slug shapes too. */
-export { CompanyParams, companySchemas, Slug } from "./schemas.ts";
+export { CompanyParams, companySchemas, RoleSchema, Slug } from "./schemas.ts";
 export {
   type CompaniesDeps,
   type Company,

@@ -4,6 +4,7 @@ import { requireTenant, requireUser, requireVerifiedUser } from "../../platform/
 import type { Role } from "../../platform/access/permissions.ts";
 import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
 import * as lifecycle from "./lifecycle.ts";
 import * as members from "./members.ts";
@@ -28,12 +29,12 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         operationId: "createCompany",
         tags,
         summary: "Create a company; the caller becomes its owner",
-        body: Type.Ref("CreateCompanyRequest"),
+        body: schemaRef(schemas.CreateCompanyBody),
         response: { 201: Type.Ref("Company"), ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const body = request.body as { name: string; slug: string };
+      const body = request.body;
       return reply
         .code(201)
         .send(await lifecycle.createCompany(deps, requireVerifiedUser(request), body, auditActorOf(request)));
@@ -52,7 +53,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("CompanyPage") },
       },
     },
-    async (request) => lifecycle.listMyCompanies(deps, requireUser(request), request.query as PageQuery),
+    async (request) => lifecycle.listMyCompanies(deps, requireUser(request), request.query),
   );
 
   app.get(
@@ -79,17 +80,11 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         tags,
         summary: "Rename a company or change its slug",
         params: schemas.CompanyParams,
-        body: Type.Ref("UpdateCompanyRequest"),
+        body: schemaRef(schemas.UpdateCompanyBody),
         response: { 200: Type.Ref("Company"), ...problemResponses(409) },
       },
     },
-    async (request) =>
-      lifecycle.updateCompany(
-        deps,
-        requireTenant(request),
-        request.body as { name?: string; slug?: string },
-        auditActorOf(request),
-      ),
+    async (request) => lifecycle.updateCompany(deps, requireTenant(request), request.body, auditActorOf(request)),
   );
 
   app.delete(
@@ -123,7 +118,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("MemberPage") },
       },
     },
-    async (request) => members.listMembers(deps, profiles, requireTenant(request), request.query as PageQuery),
+    async (request) => members.listMembers(deps, profiles, requireTenant(request), request.query),
   );
 
   app.patch(
@@ -135,13 +130,13 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         tags,
         summary: "Change a member's role (never above your own; a company keeps at least one owner)",
         params: schemas.MemberParams,
-        body: Type.Ref("ChangeRoleRequest"),
+        body: schemaRef(schemas.ChangeRoleBody),
         response: { 204: noContent, ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const { userId } = request.params as { userId: string };
-      const { role } = request.body as { role: Role };
+      const { userId } = request.params;
+      const { role } = request.body;
       await members.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
       return reply.code(204).send(null);
     },
@@ -160,7 +155,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      const { userId } = request.params as { userId: string };
+      const { userId } = request.params;
       await members.removeMember(deps, requireTenant(request), userId, auditActorOf(request));
       return reply.code(204).send(null);
     },
@@ -193,12 +188,12 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         tags,
         summary: "Make another member owner; you stay on as admin",
         params: schemas.CompanyParams,
-        body: Type.Ref("TransferOwnershipRequest"),
+        body: schemaRef(schemas.TransferOwnershipBody),
         response: { 204: noContent },
       },
     },
     async (request, reply) => {
-      const { userId } = request.body as { userId: string };
+      const { userId } = request.body;
       await members.transferOwnership(
         deps,
         requireTenant(request),

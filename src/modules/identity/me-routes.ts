@@ -1,9 +1,11 @@
 import { Type } from "@sinclair/typebox";
 import { requireUser } from "../../platform/access/access.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { deleteMe, exportMe, getMe, updateMe } from "./account.ts";
 import { clearRefreshCookie } from "./cookies.ts";
 import { bearer, contextOf, type IdentityApp, type IdentityRouteOptions, noContent } from "./route-support.ts";
+import * as schemas from "./schemas.ts";
 
 /** The signed-in user's own account: profile, deletion and export (account.ts). */
 export function registerMeRoutes(app: IdentityApp, { deps }: IdentityRouteOptions): void {
@@ -31,11 +33,11 @@ export function registerMeRoutes(app: IdentityApp, { deps }: IdentityRouteOption
         tags: ["users"],
         summary: "Change the signed-in user's name",
         security: bearer,
-        body: Type.Ref("UpdateMeRequest"),
+        body: schemaRef(schemas.UpdateMeBody),
         response: { 200: Type.Ref("User"), ...problemResponses(401) },
       },
     },
-    async (request) => updateMe(deps, requireUser(request), request.body as { name: string }),
+    async (request) => updateMe(deps, requireUser(request), request.body),
   );
 
   app.delete(
@@ -50,12 +52,12 @@ export function registerMeRoutes(app: IdentityApp, { deps }: IdentityRouteOption
         description:
           "Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.",
         security: bearer,
-        body: Type.Ref("DeleteMeRequest"),
+        body: schemaRef(schemas.DeleteMeBody),
         response: { 204: noContent, ...problemResponses(401, 409) },
       },
     },
     async (request, reply) => {
-      await deleteMe(deps, requireUser(request), request.body as { password: string }, contextOf(request));
+      await deleteMe(deps, requireUser(request), request.body, contextOf(request));
       clearRefreshCookie(reply, deps.config);
       return reply.code(204).send(null);
     },

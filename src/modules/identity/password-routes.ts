@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { requireUser } from "../../platform/access/access.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { changePassword } from "./account.ts";
 import { forgotPassword, resetPassword } from "./password-reset.ts";
 import {
@@ -12,6 +13,7 @@ import {
   noContent,
   perAccountRoute,
 } from "./route-support.ts";
+import * as schemas from "./schemas.ts";
 
 /** Forgotten and changed passwords (password-reset.ts; the change is the account's, account.ts). */
 export function registerPasswordRoutes(app: IdentityApp, { deps }: IdentityRouteOptions): void {
@@ -24,12 +26,12 @@ export function registerPasswordRoutes(app: IdentityApp, { deps }: IdentityRoute
         tags: ["auth"],
         summary: "Mail a password reset link (always 202)",
         security: [],
-        body: Type.Ref("EmailRequest"),
+        body: schemaRef(schemas.EmailBody),
         response: { 202: Type.Ref("Accepted") },
       },
     },
     async (request, reply) => {
-      await forgotPassword(deps, (request.body as { email: string }).email);
+      await forgotPassword(deps, request.body.email);
       return reply.code(202).send({ status: "accepted" as const });
     },
   );
@@ -43,12 +45,12 @@ export function registerPasswordRoutes(app: IdentityApp, { deps }: IdentityRoute
         tags: ["auth"],
         summary: "Set a new password with the token from the reset mail; ends every session",
         security: [],
-        body: Type.Ref("ResetPasswordRequest"),
+        body: schemaRef(schemas.ResetPasswordBody),
         response: { 204: noContent },
       },
     },
     async (request, reply) => {
-      await resetPassword(deps, request.body as { token: string; password: string }, contextOf(request));
+      await resetPassword(deps, request.body, contextOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -63,17 +65,12 @@ export function registerPasswordRoutes(app: IdentityApp, { deps }: IdentityRoute
         tags: ["auth"],
         summary: "Change the password; ends every other session",
         security: bearer,
-        body: Type.Ref("ChangePasswordRequest"),
+        body: schemaRef(schemas.ChangePasswordBody),
         response: { 204: noContent, ...problemResponses(401) },
       },
     },
     async (request, reply) => {
-      await changePassword(
-        deps,
-        requireUser(request),
-        request.body as { currentPassword: string; newPassword: string },
-        contextOf(request),
-      );
+      await changePassword(deps, requireUser(request), request.body, contextOf(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,8 +1,10 @@
 import { Type } from "@sinclair/typebox";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { resendVerification, verifyEmail } from "./email-verification.ts";
 import { type RegisterInput, register } from "./registration.ts";
 import { authRoute, contextOf, type IdentityApp, type IdentityRouteOptions, perAccountRoute } from "./route-support.ts";
+import * as schemas from "./schemas.ts";
 
 /** Registration and the address verification it mails (registration.ts, email-verification.ts). */
 export function registerRegistrationRoutes(app: IdentityApp, { deps }: IdentityRouteOptions): void {
@@ -17,12 +19,12 @@ export function registerRegistrationRoutes(app: IdentityApp, { deps }: IdentityR
         tags: ["auth"],
         summary: "Create an account; the same answer whether or not the address is already registered",
         security: [],
-        body: Type.Ref("RegisterRequest"),
+        body: schemaRef(schemas.RegisterBody),
         response: { 201: Type.Ref("RegisterResponse"), ...problemResponses(403) },
       },
     },
     async (request, reply) => {
-      const { email } = await register(deps, request.body as RegisterInput, contextOf(request));
+      const { email } = await register(deps, request.body, contextOf(request));
       return reply.code(201).send({ email, status: "verification_sent" as const });
     },
   );
@@ -36,11 +38,11 @@ export function registerRegistrationRoutes(app: IdentityApp, { deps }: IdentityR
         tags: ["auth"],
         summary: "Confirm an email address with the token from the verification mail",
         security: [],
-        body: Type.Ref("TokenRequest"),
+        body: schemaRef(schemas.TokenBody),
         response: { 200: Type.Ref("User") },
       },
     },
-    async (request) => verifyEmail(deps, (request.body as { token: string }).token),
+    async (request) => verifyEmail(deps, request.body.token),
   );
 
   app.post(
@@ -52,12 +54,12 @@ export function registerRegistrationRoutes(app: IdentityApp, { deps }: IdentityR
         tags: ["auth"],
         summary: "Send the verification mail again (always 202)",
         security: [],
-        body: Type.Ref("EmailRequest"),
+        body: schemaRef(schemas.EmailBody),
         response: { 202: Type.Ref("Accepted") },
       },
     },
     async (request, reply) => {
-      await resendVerification(deps, (request.body as { email: string }).email);
+      await resendVerification(deps, request.body.email);
       return reply.code(202).send({ status: "accepted" as const });
     },
   );

@@ -33,7 +33,18 @@ export function authRoute(deps: IdentityDeps) {
 }
 
 // Login and the mail-sending routes also have a budget per target address, whatever the client IP.
-const emailOf = (request: FastifyRequest) => normalizeEmail((request.body as { email: string }).email);
+const emailOf = (request: FastifyRequest) => normalizeEmail(bodyString(request, "email") ?? "");
+
+/**
+ * A string field of the request's (validated) JSON body, for the hooks that run on every
+ * route alike and so see the body untyped: the per-account rate-limit keys.
+ */
+export function bodyString(request: FastifyRequest, field: string): string | undefined {
+  const body = request.body;
+  if (typeof body !== "object" || body === null) return undefined;
+  const value: unknown = Reflect.get(body, field);
+  return typeof value === "string" ? value : undefined;
+}
 
 export function perAccountRoute(deps: IdentityDeps, scope: string) {
   const auth = authRoute(deps);

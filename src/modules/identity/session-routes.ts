@@ -3,11 +3,13 @@ import type { FastifyRequest } from "fastify";
 import { requireUser } from "../../platform/access/access.ts";
 import { bearerToken } from "../../platform/auth/authenticate.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";
 import {
   authRoute,
   bearer,
+  bodyString,
   contextOf,
   type IdentityApp,
   type IdentityRouteOptions,
@@ -30,7 +32,7 @@ import {
 /** Login, refresh-token rotation, logout and the signed-in user's sessions (sessions.ts). */
 export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }: IdentityRouteOptions): void {
   const presentedRefreshToken = (request: FastifyRequest) =>
-    (request.body as { refreshToken?: string } | undefined)?.refreshToken ?? request.cookies[REFRESH_COOKIE];
+    bodyString(request, "refreshToken") ?? request.cookies[REFRESH_COOKIE];
   const sessionOfPresented = async (request: FastifyRequest) => {
     const presented = presentedRefreshToken(request);
     return presented ? sessionOfRefreshToken(deps, presented) : undefined;
@@ -45,12 +47,12 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
         tags: ["auth"],
         summary: "Sign in with email and password",
         security: [],
-        body: Type.Ref("LoginRequest"),
+        body: schemaRef(schemas.LoginBody),
         response: { 200: Type.Ref("TokenResponse"), ...problemResponses(401, 403) },
       },
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password: string; clientType?: "browser" | "native" };
+      const body = request.body;
       const result = await login(deps, body, contextOf(request));
       const native = body.clientType === "native";
       if (!native) setRefreshCookie(reply, deps.config, result.refreshToken);
@@ -84,12 +86,12 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
         tags: ["auth"],
         summary: "Exchange a refresh token (cookie or body) for a new access token and a rotated refresh token",
         security: [],
-        body: Type.Ref("RefreshRequest"),
+        body: schemaRef(schemas.RefreshBody),
         response: { 200: Type.Ref("TokenResponse"), ...problemResponses(401, 403) },
       },
     },
     async (request, reply) => {
-      const fromBody = (request.body as { refreshToken?: string } | undefined)?.refreshToken;
+      const fromBody = request.body?.refreshToken;
       const presented = presentedRefreshToken(request);
       if (!presented) throw identityErrors.invalidRefreshToken();
       if (!fromBody) assertAllowedOrigin(request, allowedOrigins);
@@ -187,7 +189,7 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
       },
     },
     async (request, reply) => {
-      await revokeOwnSession(deps, requireUser(request), (request.params as { id: string }).id);
+      await revokeOwnSession(deps, requireUser(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,5 +1,5 @@
 import type { TenantAccess, TenantLookup } from "../../platform/access/actor.ts";
-import { PARTNER_SCOPES, type Permission, permissionsOf } from "../../platform/access/permissions.ts";
+import { isScopeIn, PARTNER_SCOPES, type Permission, permissionsOf } from "../../platform/access/permissions.ts";
 import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
@@ -97,12 +97,13 @@ export async function requestPartnership(
   deps: PartnersDeps,
   tenant: TenantAccess,
   by: ActingUser,
-  input: { partnerSlug: string; scopes: Permission[] },
+  input: { partnerSlug: string; scopes: readonly string[] },
   who: AuditActor,
 ): Promise<Partnership> {
-  const scopes = [...new Set(input.scopes)];
-  const notForPartners = scopes.filter((scope) => !PARTNER_SCOPES.includes(scope));
+  const requested = [...new Set(input.scopes)];
+  const notForPartners = requested.filter((scope) => !isScopeIn(PARTNER_SCOPES, scope));
   if (notForPartners.length > 0) throw partnerErrors.scopeNotAllowed(notForPartners);
+  const scopes = requested.filter((scope) => isScopeIn(PARTNER_SCOPES, scope));
   const partner = await companies.findCompanyBySlug(deps, input.partnerSlug);
   if (!partner) throw partnerErrors.partnerNotFound();
   if (partner.id === tenant.companyId) throw partnerErrors.self();

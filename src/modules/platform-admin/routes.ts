@@ -37,7 +37,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         response: { 200: Type.Ref("AdminUserPage") },
       },
     },
-    async (request) => identity.listUsers(options.identity, request.query as PageQuery),
+    async (request) => identity.listUsers(options.identity, request.query),
   );
 
   for (const suspended of [true, false]) {
@@ -56,7 +56,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         },
       },
       async (request) => {
-        const { id } = request.params as { id: string };
+        const { id } = request.params;
         if (suspended && id === requireUser(request).userId) {
           throw new ConflictError("admin.self_suspension", "You cannot suspend your own account.");
         }
@@ -77,7 +77,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         response: { 200: Type.Ref("CompanyPage") },
       },
     },
-    async (request) => companies.listAllCompanies(options.companies, request.query as PageQuery),
+    async (request) => companies.listAllCompanies(options.companies, request.query),
   );
 
   for (const suspended of [true, false]) {
@@ -96,7 +96,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         },
       },
       async (request) => {
-        const { id } = request.params as { id: string };
+        const { id } = request.params;
         // Existence and status are checked on the locked row: a deleted company stays deleted.
         const status = suspended ? "suspended" : "active";
         return companies.setCompanyStatus(options.companies, id, status, operatorActorOf(request));

@@ -111,7 +111,7 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
       accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
     },
     companies: { ...deps, ...liveness },
-    apiKeys: { ...deps, ...liveness },
+    apiKeys: { ...deps, ...liveness, lastTouched: new Map() },
     // An invitation is accepted only while its grantor could still send it (creator-rights.ts).
     invitations: {
       ...deps,

@@ -23,6 +23,8 @@ export interface ApiKeysDeps {
   readonly cache: Cache;
   readonly logger: Logger;
   readonly keyIsLive?: KeyLiveness;
+  /** When each key's last use was last written (key id → ms), per app: see touch(). */
+  readonly lastTouched: Map<string, number>;
 }
 
 export interface ApiKey {
@@ -55,7 +57,6 @@ const KEY_TTL_S = 300;
 const TOUCH_INTERVAL_MS = 60_000;
 
 const keysByPrefix = namespaceOf<CachedKey | null>({ name: "api-key", version: 2 });
-const lastTouched = new Map<string, number>();
 
 function isExpired(expiresAt: string | null, now: Date): boolean {
   return expiresAt !== null && new Date(expiresAt).getTime() <= now.getTime();
@@ -144,9 +145,7 @@ export async function revokeApiKey(
 ): Promise<void> {
   const prefix = await inLockedTransaction(deps.database.db, async (trx) => {
     await lockForChange(deps, trx, tenant, who, "api_keys:manage");
-    const revoked = isUuid(id)
-      ? await repo.revokeApiKey(trx, tenant.companyId, id, deps.clock.now().toISOString())
-      : undefined;
+    const revoked = isUuid(id) ? await repo.revokeApiKey(trx, tenant.companyId, id, deps.clock.nowIso()) : undefined;
     if (revoked === undefined) throw apiKeyErrors.notFound();
     await recordAuditEvent(trx, deps.clock, {
       ...who,
@@ -201,7 +200,7 @@ export async function authenticateApiKey(deps: ApiKeysDeps, presented: string): 
  * it sent needs to know when it is accepted. Undefined otherwise.
  */
 export async function liveApiKey(
-  deps: ApiKeysDeps,
+  deps: Pick<ApiKeysDeps, "database" | "clock">,
   companyId: string,
   id: string,
 ): Promise<{ createdBy: string | null; scopes: Permission[] } | undefined> {
@@ -211,9 +210,9 @@ export async function liveApiKey(
 }
 
 function touch(deps: ApiKeysDeps, id: string, now: Date): void {
-  const last = lastTouched.get(id);
+  const last = deps.lastTouched.get(id);
   if (last !== undefined && now.getTime() - last < TOUCH_INTERVAL_MS) return;
-  lastTouched.set(id, now.getTime());
+  deps.lastTouched.set(id, now.getTime());
   // Off the request path: a failed hint must not fail the call it describes.
   repo.touchApiKey(deps.database.db, id, now.toISOString()).catch((error: unknown) => {
     deps.logger.warn({ err: error, apiKeyId: id }, "could not record an API key's last use");

@@ -62,7 +62,7 @@ export async function recordAuditEvent(executor: Executor, clock: Clock, event: 
       id: newId(),
       stream,
       seq: head.lastSeq + 1,
-      occurred_at: clock.now().toISOString(),
+      occurred_at: clock.nowIso(),
       actor_type: event.actorType,
       actor_id: event.actorId,
       company_id: companyId,

@@ -9,7 +9,7 @@ import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
 import { companyErrors } from "./errors.ts";
 import { lockForChange } from "./locks.ts";
 import * as repo from "./repository.ts";
-import { type CompaniesDeps, type Company, forgetMembership, forgetStatus, nowIso, toCompany } from "./service.ts";
+import { type CompaniesDeps, type Company, forgetMembership, forgetStatus, toCompany } from "./service.ts";
 import type { CompaniesTable, CompanyStatus } from "./tables.ts";
 
 // ---- companies ---------------------------------------------------------------------------
@@ -20,7 +20,7 @@ export async function createCompany(
   input: { name: string; slug: string },
   who: AuditActor,
 ): Promise<Company> {
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const row: CompaniesTable = {
     id: newId(),
     name: input.name.trim(),
@@ -90,7 +90,7 @@ export async function updateCompany(
   try {
     await inLockedTransaction(deps.database.db, async (trx) => {
       const { company: before } = await lockForChange(deps, trx, tenant, who, "company:update");
-      await repo.updateCompany(trx, tenant.companyId, { ...patch, updated_at: nowIso(deps) });
+      await repo.updateCompany(trx, tenant.companyId, { ...patch, updated_at: deps.clock.nowIso() });
       const changed = Object.keys(patch) as (keyof typeof patch)[];
       await recordCompanyChange(
         trx,
@@ -157,7 +157,7 @@ async function writeStatus(
   who: AuditActor,
 ): Promise<CompaniesTable> {
   const companyId = before.id;
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const patch = { status, updated_at: now, ...(status === "deleted" ? { deleted_at: now } : {}) };
   if (!(await repo.updateCompanyStatus(trx, companyId, patch))) throw companyNotFound();
   await recordCompanyChange(

@@ -9,7 +9,7 @@ import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
 import { companyErrors } from "./errors.ts";
 import { lockForChange } from "./locks.ts";
 import * as repo from "./repository.ts";
-import { type CompaniesDeps, forgetMembership, type Member, nowIso, type UserProfiles } from "./service.ts";
+import { type CompaniesDeps, forgetMembership, type Member, type UserProfiles } from "./service.ts";
 import type { MembershipsTable } from "./tables.ts";
 
 // ---- members -----------------------------------------------------------------------------
@@ -78,7 +78,7 @@ export async function changeMemberRole(
     const member = existingMember(locked.members, userId);
     assertMayActOn(locked.access.role, member.role, role);
     if (member.role === "owner" && role !== "owner") await assertOwnerRemains(trx, tenant.companyId, userId);
-    if (!(await repo.updateMembershipRole(trx, tenant.companyId, userId, role, nowIso(deps))))
+    if (!(await repo.updateMembershipRole(trx, tenant.companyId, userId, role, deps.clock.nowIso())))
       throw companyErrors.memberNotFound();
     await recordCompanyChange(
       trx,
@@ -163,7 +163,7 @@ export async function transferOwnership(
   await inLockedTransaction(deps.database.db, async (trx) => {
     const locked = await lockForChange(deps, trx, tenant, who, "company:transfer", targetIds(userId));
     const member = existingMember(locked.members, userId);
-    const now = nowIso(deps);
+    const now = deps.clock.nowIso();
     const promoted = await repo.updateMembershipRole(trx, tenant.companyId, userId, "owner", now);
     const stepped = await repo.updateMembershipRole(trx, tenant.companyId, actor.userId, "admin", now);
     // Both rows are locked, so neither can be missing; a miss means the rule broke: undo all.
@@ -192,6 +192,6 @@ export async function addMember(
   role: Role,
 ): Promise<void> {
   if (await repo.findMembership(trx, companyId, userId)) throw companyErrors.alreadyMember();
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   await repo.insertMembership(trx, { company_id: companyId, user_id: userId, role, created_at: now, updated_at: now });
 }

@@ -51,10 +51,6 @@ export function toCompany(row: CompaniesTable, myRole?: Role): Company {
   };
 }
 
-export function nowIso(deps: CompaniesDeps): string {
-  return deps.clock.now().toISOString();
-}
-
 export async function forgetMembership(deps: CompaniesDeps, companyId: string, userId: string): Promise<void> {
   await memberships(deps.cache).delete(membershipKey(companyId, userId));
 }

@@ -8,7 +8,6 @@ import {
   assertPassword,
   auditContext,
   type IdentityDeps,
-  nowIso,
   type PublicUser,
   type RequestContext,
   securityEvent,
@@ -31,7 +30,7 @@ export async function changePassword(
   await assertCurrentPassword(deps, user, input.currentPassword, "/body/currentPassword");
   assertPassword(input.newPassword, user.email, "/body/newPassword");
   const passwordHash = await deps.passwords.hash(input.newPassword);
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const revoked = await inLockedTransaction(deps.database.db, async (trx) => {
     // The user row first: logins racing this change either made their session before it
     // (revoked here) or find the credential changed when they insert theirs.
@@ -68,7 +67,7 @@ export async function getMe(deps: IdentityDeps, actor: UserActor): Promise<Publi
 }
 
 export async function updateMe(deps: IdentityDeps, actor: UserActor, input: { name: string }): Promise<PublicUser> {
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   await repo.updateUser(deps.database.db, actor.userId, { name: input.name.trim(), updated_at: now });
   return getMe(deps, actor);
 }
@@ -81,7 +80,7 @@ export async function updateMe(deps: IdentityDeps, actor: UserActor, input: { na
 export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { password: string }, ctx: RequestContext) {
   const user = await requireUser(deps, actor);
   await assertCurrentPassword(deps, user, input.password, "/body/password");
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const { revoked, afterCommit } = await inLockedTransaction(deps.database.db, async (trx) => {
     // First: refuses the last owner of a company (409) before anything changes; its company
     // and membership locks come before the user's, as the locking discipline orders them.
@@ -116,5 +115,5 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
 export async function exportMe(deps: IdentityDeps, actor: UserActor) {
   const user = await requireUser(deps, actor);
   const categories = await collectPersonalData(deps.database.db, allSources(deps.personalData), personOf(user));
-  return { user: toPublicUser(user), exportedAt: nowIso(deps), ...categories };
+  return { user: toPublicUser(user), exportedAt: deps.clock.nowIso(), ...categories };
 }

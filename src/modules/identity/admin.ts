@@ -40,7 +40,7 @@ export async function setUserSuspended(
   who: AuditActor,
 ): Promise<AdminUserView> {
   if (!isUuid(userId)) throw identityErrors.userNotFound();
-  const now = deps.clock.now().toISOString();
+  const now = deps.clock.nowIso();
   const status = suspended ? "suspended" : "active";
   const { user, revoked } = await inLockedTransaction(deps.database.db, async (trx) => {
     // The operator and the account, locked in id order: two admins suspending each other
@@ -88,7 +88,7 @@ export async function createOrPromoteAdmin(
   input: { email: string; name?: string; password: string; passwordFromOperator: boolean },
 ): Promise<AdminPromotion> {
   const email = normalizeEmail(input.email);
-  const now = deps.clock.now().toISOString();
+  const now = deps.clock.nowIso();
   const existing = await repo.findUserByEmail(deps.database.db, email);
   if (existing) {
     if (input.passwordFromOperator) {

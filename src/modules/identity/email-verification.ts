@@ -2,7 +2,7 @@ import { identityErrors } from "./errors.ts";
 import { MAIL_REQUESTS } from "./mail.ts";
 import * as repo from "./repository.ts";
 import { hashToken, normalizeEmail } from "./secrets.ts";
-import { type IdentityDeps, nowIso, type PublicUser, toPublicUser } from "./service.ts";
+import { type IdentityDeps, type PublicUser, toPublicUser } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
 import type { EmailTokenPurpose } from "./tables.ts";
 
@@ -17,7 +17,7 @@ export async function resendVerification(deps: IdentityDeps, emailInput: string)
 /** Consumes a single-use email token of `purpose`; throws the same 422 for unknown, expired and used tokens. */
 async function consumeToken(deps: IdentityDeps, token: string, purpose: EmailTokenPurpose) {
   const row = await repo.findEmailToken(deps.database.db, hashToken(token), purpose);
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   if (!row || row.used_at !== null || row.expires_at <= now) throw identityErrors.invalidEmailToken();
   if (!(await repo.consumeEmailToken(deps.database.db, row.id, now))) throw identityErrors.invalidEmailToken();
   const user = await repo.findUserById(deps.database.db, row.user_id);
@@ -27,7 +27,7 @@ async function consumeToken(deps: IdentityDeps, token: string, purpose: EmailTok
 
 export async function verifyEmail(deps: IdentityDeps, token: string): Promise<PublicUser> {
   const user = await consumeToken(deps, token, "verify_email");
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   await repo.updateUser(deps.database.db, user.id, {
     email_verified_at: user.email_verified_at ?? now,
     updated_at: now,

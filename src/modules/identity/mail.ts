@@ -4,7 +4,7 @@ import type { MailMessage } from "../../platform/mail/mailer.ts";
 import { buildActionUrl, type IdentityMailKind, renderMail } from "./mail-templates.ts";
 import * as repo from "./repository.ts";
 import { hashToken, newOpaqueToken } from "./secrets.ts";
-import { type IdentityDeps, nowIso, plusSeconds } from "./service.ts";
+import { type IdentityDeps, plusSeconds } from "./service.ts";
 import type { EmailTokenPurpose, UsersTable } from "./tables.ts";
 
 // Identity's mails: the single-use links they carry, their rendering, and the mail requests
@@ -17,7 +17,7 @@ export async function issueEmailToken(
   ttlSeconds: number,
 ) {
   const token = newOpaqueToken();
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   await inLockedTransaction(deps.database.db, async (trx) => {
     // Issuers for one account take turns on its row, so each expires the link issued before
     // it: only the latest link works, however many requests arrive at once.

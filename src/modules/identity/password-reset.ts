@@ -4,7 +4,7 @@ import { identityErrors } from "./errors.ts";
 import { MAIL_REQUESTS, sendIdentityMail } from "./mail.ts";
 import * as repo from "./repository.ts";
 import { hashToken, normalizeEmail } from "./secrets.ts";
-import { assertPassword, type IdentityDeps, nowIso, type RequestContext, securityEvent, userEvent } from "./service.ts";
+import { assertPassword, type IdentityDeps, type RequestContext, securityEvent, userEvent } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
 
 /** Enumeration-safe by timing too: one queued request for any address (see resendVerification). */
@@ -29,7 +29,7 @@ export async function resetPassword(
   if (!link || !owner || !usableLink(deps, link)) throw identityErrors.invalidEmailToken();
   assertPassword(input.password, owner.email, "/body/password");
   const passwordHash = await deps.passwords.hash(input.password);
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const { user, revoked } = await inLockedTransaction(deps.database.db, async (trx) => {
     const user = await repo.lockUser(trx, owner.id);
     if (!user || user.status !== "active") throw identityErrors.invalidEmailToken();
@@ -55,5 +55,5 @@ export async function resetPassword(
 }
 
 function usableLink(deps: IdentityDeps, link: { used_at: string | null; expires_at: string }): boolean {
-  return link.used_at === null && link.expires_at > nowIso(deps);
+  return link.used_at === null && link.expires_at > deps.clock.nowIso();
 }

@@ -5,7 +5,7 @@ import { recordAuditEvent } from "../audit/index.ts";
 import { sendIdentityMail, sendVerification } from "./mail.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
-import { assertPassword, type IdentityDeps, nowIso, type RequestContext, userEvent } from "./service.ts";
+import { assertPassword, type IdentityDeps, type RequestContext, userEvent } from "./service.ts";
 import type { UsersTable } from "./tables.ts";
 
 /**
@@ -28,7 +28,7 @@ export async function register(deps: IdentityDeps, input: RegisterInput, ctx: Re
     await sendIdentityMail(deps, "existing-account", existing, { path: "/forgot-password" });
     return { email };
   }
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const user: UsersTable = {
     id: newId(),
     email,

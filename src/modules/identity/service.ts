@@ -76,10 +76,6 @@ export function toPublicUser(user: UsersTable): PublicUser {
   };
 }
 
-export function nowIso(deps: IdentityDeps): string {
-  return deps.clock.now().toISOString();
-}
-
 export function plusSeconds(deps: IdentityDeps, seconds: number): string {
   return new Date(deps.clock.now().getTime() + seconds * 1000).toISOString();
 }

@@ -9,7 +9,6 @@ import * as repo from "./repository.ts";
 import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from "./secrets.ts";
 import {
   type IdentityDeps,
-  nowIso,
   type PublicUser,
   plusSeconds,
   type RequestContext,
@@ -64,7 +63,7 @@ async function startSession(
   verifiedHash: string,
   rehashed?: string,
 ): Promise<TokenPair> {
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const session: SessionsTable = {
     id: newId(),
     user_id: user.id,
@@ -258,7 +257,7 @@ export async function authenticateAccessToken(deps: IdentityDeps, token: string)
 }
 
 export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {
-  await repo.revokeSession(deps.database.db, actor.sessionId, "logout", nowIso(deps));
+  await repo.revokeSession(deps.database.db, actor.sessionId, "logout", deps.clock.nowIso());
   await forgetSessions(deps, [actor.sessionId]);
 }
 
@@ -266,18 +265,18 @@ export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void
 export async function logoutByRefreshToken(deps: IdentityDeps, presented: string): Promise<void> {
   const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
   if (!row) return;
-  await repo.revokeSession(deps.database.db, row.session_id, "logout", nowIso(deps));
+  await repo.revokeSession(deps.database.db, row.session_id, "logout", deps.clock.nowIso());
   await forgetSessions(deps, [row.session_id]);
 }
 
 export async function logoutAll(deps: IdentityDeps, actor: UserActor): Promise<number> {
-  const revoked = await repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", nowIso(deps));
+  const revoked = await repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", deps.clock.nowIso());
   await forgetSessions(deps, revoked);
   return revoked.length;
 }
 
 export async function listSessions(deps: IdentityDeps, actor: UserActor) {
-  const sessions = await repo.listActiveSessions(deps.database.db, actor.userId, nowIso(deps));
+  const sessions = await repo.listActiveSessions(deps.database.db, actor.userId, deps.clock.nowIso());
   return sessions.map((s) => ({
     id: s.id,
     current: s.id === actor.sessionId,
@@ -294,6 +293,6 @@ export async function revokeOwnSession(deps: IdentityDeps, actor: UserActor, ses
   // Another user's session answers exactly like a missing one.
   if (!session || session.user_id !== actor.userId || session.revoked_at !== null)
     throw identityErrors.sessionNotFound();
-  await repo.revokeSession(deps.database.db, sessionId, "revoked_by_user", nowIso(deps));
+  await repo.revokeSession(deps.database.db, sessionId, "revoked_by_user", deps.clock.nowIso());
   await forgetSessions(deps, [sessionId]);
 }

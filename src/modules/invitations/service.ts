@@ -181,7 +181,7 @@ export async function listInvitations(
   query: PageQuery,
 ): Promise<Page<Invitation>> {
   const page = pageRequest(query, isUuid);
-  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.now().toISOString(), page);
+  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.nowIso(), page);
   return toPage(rows, page, (row) => row.id, toInvitation);
 }
 
@@ -193,8 +193,7 @@ export async function revokeInvitation(
 ): Promise<void> {
   await inLockedTransaction(deps.database.db, async (trx) => {
     await companies.lockForChange(deps, trx, tenant, who, "members:invite");
-    const revoked =
-      isUuid(id) && (await repo.revokeInvitation(trx, tenant.companyId, id, deps.clock.now().toISOString()));
+    const revoked = isUuid(id) && (await repo.revokeInvitation(trx, tenant.companyId, id, deps.clock.nowIso()));
     if (!revoked) throw invitationErrors.notFound();
     await recordCompanyChange(trx, deps.clock, who, {
       companyId: tenant.companyId,

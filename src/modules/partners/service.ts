@@ -55,10 +55,6 @@ async function forgetPartners(
   await cache.delete(row.partner_company_id);
 }
 
-function nowIso(deps: PartnersDeps): string {
-  return deps.clock.now().toISOString();
-}
-
 function otherSide(row: Pick<PartnershipsTable, "requester_company_id" | "partner_company_id">, companyId: string) {
   return row.requester_company_id === companyId ? row.partner_company_id : row.requester_company_id;
 }
@@ -107,7 +103,7 @@ export async function requestPartnership(
   const partner = await companies.findCompanyBySlug(deps, input.partnerSlug);
   if (!partner) throw partnerErrors.partnerNotFound();
   if (partner.id === tenant.companyId) throw partnerErrors.self();
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   const row: PartnershipsTable = {
     id: newId(),
     requester_company_id: tenant.companyId,
@@ -159,7 +155,7 @@ export async function decidePartnership(
 ): Promise<Partnership> {
   const row = await existingPartnership(deps, tenant.companyId, id);
   if (row.partner_company_id !== tenant.companyId) throw partnerErrors.requesterCannotDecide();
-  const now = nowIso(deps);
+  const now = deps.clock.nowIso();
   await withTransaction(deps.database.db, async (trx) => {
     const changed = await repo.changeStatus(trx, tenant.companyId, id, { from: ["pending"], to: decision, by, now });
     if (!changed) throw partnerErrors.notPending();
@@ -190,7 +186,7 @@ export async function revokePartnership(
       from: ["pending", "active"],
       to: "revoked",
       by,
-      now: nowIso(deps),
+      now: deps.clock.nowIso(),
     });
     if (!changed) throw partnerErrors.ended();
     await recordCompanyChange(

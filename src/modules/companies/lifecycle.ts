@@ -1,5 +1,5 @@
-import { companyNotFound } from "../../platform/access/access.ts";
 import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
+import { accessErrors } from "../../platform/access/errors.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
@@ -73,7 +73,7 @@ export async function listMyCompanies(deps: CompaniesDeps, actor: UserActor, que
 export async function getCompany(deps: CompaniesDeps, tenant: TenantAccess): Promise<Company> {
   const row = await repo.findCompany(deps.database.db, tenant.companyId);
   // The access layer found the company a moment ago; a concurrent delete is the only way here.
-  if (!row) throw companyNotFound();
+  if (!row) throw accessErrors.companyNotFound();
   return toCompany(row, tenant.role);
 }
 
@@ -141,7 +141,7 @@ export async function setCompanyStatus(
 ): Promise<Company> {
   const company = await inLockedTransaction(deps.database.db, async (trx) => {
     const row = isUuid(companyId) ? await repo.lockCompany(trx, companyId) : undefined;
-    if (!row || row.status === "deleted") throw companyNotFound();
+    if (!row || row.status === "deleted") throw accessErrors.companyNotFound();
     return writeStatus(deps, trx, row, status, who);
   });
   await forgetStatus(deps, companyId);
@@ -159,7 +159,7 @@ async function writeStatus(
   const companyId = before.id;
   const now = deps.clock.nowIso();
   const patch = { status, updated_at: now, ...(status === "deleted" ? { deleted_at: now } : {}) };
-  if (!(await repo.updateCompanyStatus(trx, companyId, patch))) throw companyNotFound();
+  if (!(await repo.updateCompanyStatus(trx, companyId, patch))) throw accessErrors.companyNotFound();
   await recordCompanyChange(
     trx,
     deps.clock,

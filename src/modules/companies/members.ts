@@ -1,5 +1,5 @@
-import { companyNotFound } from "../../platform/access/access.ts";
 import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
+import { accessErrors } from "../../platform/access/errors.ts";
 import { isStronger, type Role } from "../../platform/access/permissions.ts";
 import { isUuid } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
@@ -133,7 +133,7 @@ export async function leaveCompany(
     // The role the member holds now, not the one cached when the request arrived.
     const { access } = await lockForChange(deps, trx, tenant, who, "membership:leave");
     if (access.role === "owner") await assertOwnerRemains(trx, tenant.companyId, actor.userId);
-    if (!(await repo.deleteMembership(trx, tenant.companyId, actor.userId))) throw companyNotFound();
+    if (!(await repo.deleteMembership(trx, tenant.companyId, actor.userId))) throw accessErrors.companyNotFound();
     await recordCompanyChange(
       trx,
       deps.clock,

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
-import type { Role } from "../../platform/access/permissions.ts";
-import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";

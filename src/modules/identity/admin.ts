@@ -1,7 +1,7 @@
+import { accessErrors } from "../../platform/access/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
-import { ForbiddenError } from "../../platform/errors/app-error.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, recordAuditEvent, systemActor } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
@@ -49,7 +49,7 @@ export async function setUserSuspended(
     const users = await repo.lockUsers(trx, operatorId ? [userId, operatorId] : [userId]);
     const operator = operatorId ? users.get(operatorId) : undefined;
     if (operatorId && (operator?.status !== "active" || operator.platform_role !== "admin")) {
-      throw new ForbiddenError("access.platform_admin_required", "This endpoint is for platform administrators.");
+      throw accessErrors.platformAdminRequired();
     }
     const user = users.get(userId);
     // Deleted is terminal: never suspended or unsuspended, even when deleted a moment ago.

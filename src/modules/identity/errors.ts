@@ -1,4 +1,10 @@
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../../platform/errors/app-error.ts";
+import {
+  type FieldError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from "../../platform/errors/app-error.ts";
 
 /** Stable codes of the identity module; listed in docs/errors.md. */
 export const identityErrors = {
@@ -27,6 +33,8 @@ export const identityErrors = {
       "The password is incorrect.",
       "auth.wrong_password",
     ),
+  weakPassword: (errors: FieldError[]) =>
+    new ValidationError(errors, "The password does not meet the password rules.", "auth.weak_password"),
   sessionNotFound: () => new NotFoundError("session.not_found", "No such session."),
   userNotFound: () => new NotFoundError("user.not_found", "No such user."),
   originRejected: () =>

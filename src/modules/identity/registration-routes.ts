@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { resendVerification, verifyEmail } from "./email-verification.ts";
-import { type RegisterInput, register } from "./registration.ts";
+import { register } from "./registration.ts";
 import { authRoute, contextOf, type IdentityApp, type IdentityRouteOptions, perAccountRoute } from "./route-support.ts";
 import * as schemas from "./schemas.ts";
 

@@ -5,10 +5,10 @@ import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import type { PersonalDataSource } from "../../platform/db/personal-data.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
-import { ValidationError } from "../../platform/errors/app-error.ts";
 import type { Logger } from "../../platform/logging/logger.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
 import type { AuditActor, AuditEventInput } from "../audit/index.ts";
+import { identityErrors } from "./errors.ts";
 import { checkPasswordPolicy, type PasswordHasher } from "./passwords.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
@@ -114,8 +114,7 @@ export function securityEvent(deps: IdentityDeps, action: string, ctx: RequestCo
 
 export function assertPassword(password: string, email: string, path: string): void {
   const errors = checkPasswordPolicy(password, { email, path });
-  if (errors.length > 0)
-    throw new ValidationError(errors, "The password does not meet the password rules.", "auth.weak_password");
+  if (errors.length > 0) throw identityErrors.weakPassword(errors);
 }
 
 /** Names and addresses of users, for other modules' listings (e.g. a company's members). */

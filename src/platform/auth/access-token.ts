@@ -3,6 +3,7 @@ import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../../config/settings/index.ts";
 import type { Clock } from "../clock.ts";
 import { UnauthorizedError } from "../errors/app-error.ts";
+import { authErrors } from "./errors.ts";
 import { CLOCK_TOLERANCE_S, type SigningKeys, type VerificationKey } from "./signing-keys.ts";
 
 /** RFC 9068's media type for JWT access tokens: a token of another type (an ID token, a JWE) is not accepted as one. */
@@ -44,14 +45,6 @@ export async function issueAccessToken(
 const INVALID = "The access token is invalid.";
 const EXPIRED = "The access token has expired.";
 
-/** RFC 6750 §3: the challenge names the error so a client knows to refresh rather than re-prompt. */
-function invalidToken(detail: string, cause?: unknown): UnauthorizedError {
-  return new UnauthorizedError("auth.invalid_token", detail, {
-    cause,
-    headers: { "www-authenticate": `Bearer realm="rampart", error="invalid_token", error_description="${detail}"` },
-  });
-}
-
 /**
  * Verifies an access token and returns its claims. Everything about the token is pinned
  * to what we issue: the algorithm of the key its kid names (so `alg: none` and HS256
@@ -83,25 +76,26 @@ export async function verifyAccessToken(
     });
     const { sub, sid, jti, iat, exp } = payload;
     // jose checks iat only with maxTokenAge; a token issued in the future is as invalid as one with a future nbf.
-    if (typeof iat !== "number" || iat > now.getTime() / 1000 + CLOCK_TOLERANCE_S) throw invalidToken(INVALID);
+    if (typeof iat !== "number" || iat > now.getTime() / 1000 + CLOCK_TOLERANCE_S)
+      throw authErrors.invalidAccessToken(INVALID);
     if (typeof sub !== "string" || typeof sid !== "string" || typeof jti !== "string" || typeof exp !== "number") {
-      throw invalidToken(INVALID);
+      throw authErrors.invalidAccessToken(INVALID);
     }
     // jose has checked iss and aud against exactly these values.
     return { sub, sid, jti, iat, exp, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE };
   } catch (error) {
     if (error instanceof UnauthorizedError) throw error;
-    throw invalidToken(error instanceof errors.JWTExpired ? EXPIRED : INVALID, error);
+    throw authErrors.invalidAccessToken(error instanceof errors.JWTExpired ? EXPIRED : INVALID, error);
   }
 }
 
 /** The key the token's header names, if it is one of ours and still valid; anything else is an invalid token. */
 async function keyForToken(keys: SigningKeys, token: string): Promise<VerificationKey> {
   // A JWE has five parts; only a compact JWS (three) can be one of our access tokens.
-  if (typeof token !== "string" || token.split(".").length !== 3) throw invalidToken(INVALID);
+  if (typeof token !== "string" || token.split(".").length !== 3) throw authErrors.invalidAccessToken(INVALID);
   const header = decodeProtectedHeader(token);
-  if (typeof header.kid !== "string" || header.kid === "") throw invalidToken(INVALID);
+  if (typeof header.kid !== "string" || header.kid === "") throw authErrors.invalidAccessToken(INVALID);
   const key = await keys.verificationKey(header.kid);
-  if (!key || header.alg !== key.alg) throw invalidToken(INVALID);
+  if (!key || header.alg !== key.alg) throw authErrors.invalidAccessToken(INVALID);
   return key;
 }

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { AccessResolvers, Actor } from "../access/actor.ts";
-import { UnauthorizedError } from "../errors/app-error.ts";
+import type { UnauthorizedError } from "../errors/app-error.ts";
+import { authErrors } from "./errors.ts";
 
 // Authentication: which credential a request presents (a bearer access token or an API key,
 // by header), and who that credential is (the actor). What the actor may do is access's
@@ -14,12 +15,6 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   return header ? BEARER.exec(header)?.[1] : undefined;
 }
-
-export const missingCredentials = () =>
-  new UnauthorizedError("auth.missing_token", "This endpoint requires a bearer access token or an API key.");
-const invalidToken = () => new UnauthorizedError("auth.invalid_token", "The access token is no longer valid.");
-const invalidApiKey = () =>
-  new UnauthorizedError("auth.invalid_api_key", "The API key is unknown, revoked or expired.");
 
 /** Authentication's outcome for one request: a caller, nobody, or credentials that failed. */
 export type Caller = { readonly actor: Actor } | { readonly actor?: undefined; readonly failure?: UnauthorizedError };
@@ -35,13 +30,13 @@ export async function authenticate(request: FastifyRequest, authenticators: Auth
   const headerKey = request.headers["x-api-key"];
   const presented = typeof headerKey === "string" ? headerKey : bearerToken(request);
   if (presented === undefined) {
-    return request.headers.authorization || headerKey ? { failure: invalidToken() } : {};
+    return request.headers.authorization || headerKey ? { failure: authErrors.tokenNoLongerValid() } : {};
   }
   if (presented.startsWith(API_KEY_PREFIX)) {
     const actor = await authenticators.authenticateApiKey(presented);
-    return actor ? { actor } : { failure: invalidApiKey() };
+    return actor ? { actor } : { failure: authErrors.invalidApiKey() };
   }
-  if (typeof headerKey === "string") return { failure: invalidApiKey() };
+  if (typeof headerKey === "string") return { failure: authErrors.invalidApiKey() };
   const actor = await authenticators.authenticateAccessToken(presented);
-  return actor ? { actor } : { failure: invalidToken() };
+  return actor ? { actor } : { failure: authErrors.tokenNoLongerValid() };
 }

@@ -1,6 +1,5 @@
 import cors from "@fastify/cors";
 import type { FastifyInstance } from "fastify";
-import { commaList } from "../../config/values/list.ts";
 
 export interface CorsOptions {
   /** Exact origins (scheme://host[:port]) or the single entry "*". */

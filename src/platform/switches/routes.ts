@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { requireUser } from "../access/access.ts";
-import { ValidationError } from "../errors/app-error.ts";
 import { problemResponses } from "../openapi/problem-responses.ts";
 import { schemaRef } from "../openapi/schema-ref.ts";
 import { type ControlDeps, killSwitchChangeProblem, readSnapshot, setFlag, setKillSwitch } from "./control.ts";
@@ -59,7 +58,7 @@ export const switchesRoutes: FastifyPluginAsyncTypebox<SwitchesRouteOptions> = a
       const by = changedBy(request);
       const body = request.body;
       const problem = killSwitchChangeProblem(body);
-      if (problem) throw new ValidationError([{ path: `/body/${problem.field}`, message: problem.message }]);
+      if (problem) throw switchErrors.invalidChange(problem);
       const { state } = await setKillSwitch(control, body, by);
       await switchboard.refresh();
       request.log.warn({ killSwitch: { enabled: state.enabled, reason: state.reason, by } }, "kill switch changed");

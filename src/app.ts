@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import { commaList } from "./config/values/list.ts";
 import { accessResolvers } from "./modules/access-resolvers.ts";
 import { type ApiKeysDeps, apiKeyRoutes, keyIsLive } from "./modules/api-keys/index.ts";
 import { type AuditRouteOptions, auditRoutes, switchChangeRecorder } from "./modules/audit/index.ts";
@@ -31,7 +32,6 @@ import {
   webhookRoutes,
 } from "./modules/webhooks/index.ts";
 import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
-import { byCaller } from "./platform/access/rate-limit-key.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
 import { createDiskFullMonitor } from "./platform/db/disk-full.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
@@ -46,7 +46,6 @@ import { installHttpEdge } from "./platform/http/edge.ts";
 import { installStrictFormats } from "./platform/http/formats.ts";
 import { lazySchemaCompilers } from "./platform/http/lazy-schema-compilers.ts";
 import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
-import { commaList } from "./platform/http/list.ts";
 import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
@@ -59,6 +58,7 @@ import { registerMailQueueMetrics } from "./platform/mail/metrics.ts";
 import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
 import { installAccountRateLimiting } from "./platform/rate-limit/account-limit.ts";
+import { byCaller } from "./platform/rate-limit/caller-key.ts";
 import { installRateLimiting } from "./platform/rate-limit/rate-limit.ts";
 import { installSwitches, type Switches } from "./platform/switches/install.ts";
 import { switchesRoutes } from "./platform/switches/routes.ts";
@@ -123,7 +123,7 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
       accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
     },
     companies: { ...deps, ...liveness },
-    apiKeys: { ...deps, ...liveness },
+    apiKeys: { ...deps, ...liveness, lastTouched: new Map() },
     // An invitation is accepted only while its grantor could still send it (creator-rights.ts).
     invitations: {
       ...deps,

@@ -6,6 +6,6 @@ import { enableCompileCache } from "node:module";
 // neither re-strips nor re-parses ~200 modules: start to ready and idle memory both drop
 // (docs/benchmarks.md). Enabled before the application is imported, hence the dynamic import.
 enableCompileCache();
-const { runServer } = await import("./platform/lifecycle/run-server.ts");
+const { runServer } = await import("./server.ts");
 
 await runServer(process.env);

@@ -19,26 +19,26 @@ export const AREAS: readonly Area[] = [
     mutate: ["src/modules/identity/login-throttle.ts"],
     tests: [
       "test/modules/identity/login-throttle.test.ts",
-      "test/modules/identity/auth-flows.test.ts",
+      "test/modules/identity/sessions.test.ts",
       "test/modules/audit/identity-events.test.ts",
     ],
     namePattern: "^locks|lockout",
   },
   {
     name: "owner-rule",
-    // assertMayActOn … transferOwnership: rank checks and "an owner remains".
-    mutate: ["src/modules/companies/service.ts:307-455"],
+    // Roles, removal, leaving and ownership transfer: rank checks and "an owner remains".
+    mutate: ["src/modules/companies/members.ts"],
     tests: ["test/modules/invariants/last-owner.test.ts", "test/modules/companies/companies.test.ts"],
   },
   {
     name: "api-key-scopes",
     // createApiKey's scope checks, and authenticateApiKey (revoked, wrong secret, expired).
-    mutate: ["src/modules/api-keys/service.ts:78-92", "src/modules/api-keys/service.ts:175-195"],
+    mutate: ["src/modules/api-keys/service.ts:86-94", "src/modules/api-keys/service.ts:175-200"],
     tests: ["test/modules/api-keys/api-keys.test.ts", "test/modules/api-keys/unknown-keys.test.ts"],
   },
   {
     name: "token-verification",
-    mutate: ["src/platform/auth/access-token.ts"],
+    mutate: ["src/platform/auth/access-token.ts", "src/platform/auth/compact-jws.ts"],
     tests: ["test/platform/auth/access-token.test.ts", "test/platform/auth/access-token-claims.test.ts"],
   },
   {
@@ -57,14 +57,15 @@ export const AREAS: readonly Area[] = [
   },
   {
     name: "refresh-rotation",
-    mutate: ["src/modules/identity/service.ts:420-500"],
-    tests: ["test/modules/identity/auth-flows.test.ts", "test/modules/identity/token-lifetimes.test.ts"],
+    // rotateRefreshToken: rotation, the grace window and reuse detection.
+    mutate: ["src/modules/identity/sessions.ts:164-241"],
+    tests: ["test/modules/identity/sessions.test.ts", "test/modules/identity/token-lifetimes.test.ts"],
     namePattern: "refresh|rotat|replay|token lifetimes|^the server",
   },
   {
     name: "rate-limiting",
     mutate: ["src/platform/rate-limit/limiter.ts", "src/platform/rate-limit/client-key.ts"],
-    tests: ["test/platform/rate-limit.test.ts"],
+    tests: ["test/platform/rate-limit/rate-limit.test.ts"],
   },
   {
     name: "access-control",

@@ -18,7 +18,7 @@ import type { GrantorRights } from "./invitations/index.ts";
 export interface CreatorRightsDeps {
   readonly identity: Pick<IdentityDeps, "database">;
   readonly companies: companies.CompaniesDeps;
-  readonly apiKeys: ApiKeysDeps;
+  readonly apiKeys: Pick<ApiKeysDeps, "database" | "clock">;
 }
 
 /** What a user may do in a company on their own account right now: their role, or null. */

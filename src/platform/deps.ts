@@ -7,7 +7,7 @@ import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";
 import type { Logger } from "./logging/logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
-import type { Tracing } from "./observability/start-tracing.ts";
+import type { Tracing } from "./observability/tracing-api.ts";
 
 /**
  * Everything the app needs from the outside world, passed in rather than imported as

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { OPENAPI_SNAPSHOT_ENV } from "../../src/platform/openapi/snapshot.ts";
+import { OPENAPI_SNAPSHOT_ENV } from "../../src/cli/openapi-snapshot.ts";
 import { buildTestApp } from "../helpers/app.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -8,6 +8,10 @@ export class TestClock implements Clock {
     return new Date(Date.now() + this.#offsetMs);
   }
 
+  nowIso(): string {
+    return this.now().toISOString();
+  }
+
   advance(seconds: number): void {
     this.#offsetMs += seconds * 1000;
   }

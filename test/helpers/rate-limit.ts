@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { App } from "../../src/app.ts";
-import { TIER_NAMES } from "../../src/platform/rate-limit/tiers.ts";
+import { TIER_NAMES } from "../../src/config/values/tiers.ts";
 
 /** Adds `GET /test/<tier>` for every rate-limit tier, each declaring its tier in route options. */
 export function addTierRoutes(app: App): void {

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { operationsOf, renderAccessMatrix } from "../../platform/access/matrix.ts";
-import { buildOpenapiDocument } from "../../platform/openapi/snapshot.ts";
 import type { CliCommand } from "../command.ts";
+import { buildOpenapiDocument } from "../openapi-snapshot.ts";
 
 export const accessMatrixCommand: CliCommand = {
   name: "access-matrix",

@@ -8,7 +8,7 @@ export const serveCommand: CliCommand = {
   name: "serve",
   summary: "Start the HTTP server (the default command)",
   async run(_args, io) {
-    const { runServer } = await import("../../platform/lifecycle/run-server.ts");
+    const { runServer } = await import("../../server.ts");
     await runServer(io.env);
     // The server keeps the process alive; its shutdown handler decides the exit code.
     return new Promise<number>(() => {});

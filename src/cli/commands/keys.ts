@@ -1,5 +1,6 @@
 import type { Config } from "../../config/settings/index.ts";
-import { addKey, keysDirectory, readKeyDirectory, removeKey } from "../../platform/auth/keyset-store.ts";
+import { keysDirectory } from "../../config/values/keys-directory.ts";
+import { addKey, readKeyDirectory, removeKey } from "../../platform/auth/keyset-store.ts";
 import { retirementSchedule } from "../../platform/auth/signing-keys.ts";
 import { systemClock } from "../../platform/clock.ts";
 import { createLogger } from "../../platform/logging/logger.ts";

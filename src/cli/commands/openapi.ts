@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
-import { buildOpenapiDocument, renderOpenapiDocument } from "../../platform/openapi/snapshot.ts";
 import type { CliCommand } from "../command.ts";
+import { buildOpenapiDocument, renderOpenapiDocument } from "../openapi-snapshot.ts";
 
 export const openapiCommand: CliCommand = {
   name: "openapi",

@@ -1,8 +1,8 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { Type } from "@sinclair/typebox";
-import { KeyMaterialError, parsePrivateKeyPem } from "../../platform/auth/key-material.ts";
-import { keysDirectory } from "../../platform/auth/keyset-store.ts";
 import type { ConfigProblem, ConfigRule, SettingGroup } from "../setting.ts";
+import { keysDirectory } from "../values/keys-directory.ts";
+import { KeyMaterialError, parsePrivateKeyPem } from "../values/private-key.ts";
 
 export const authSettings = {
   JWT_ALG: {

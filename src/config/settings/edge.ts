@@ -1,8 +1,8 @@
 import { Type } from "@sinclair/typebox";
-import { corsOriginProblems } from "../../platform/http/cors.ts";
-import { commaList } from "../../platform/http/list.ts";
-import { trustProxyProblems } from "../../platform/http/trust-proxy.ts";
 import type { ConfigRule, SettingGroup } from "../setting.ts";
+import { corsOriginProblems } from "../values/cors-origins.ts";
+import { commaList } from "../values/list.ts";
+import { trustProxyProblems } from "../values/trust-proxy.ts";
 
 const LIST = { description: "a comma-separated list" };
 

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { TRACES_SAMPLERS } from "../../platform/observability/traces-samplers.ts";
 import type { ConfigRule, SettingGroup } from "../setting.ts";
+import { TRACES_SAMPLERS } from "../values/traces-samplers.ts";
 
 export const observabilitySettings = {
   ENABLE_METRICS: {

@@ -1,12 +1,12 @@
 import { type TString, Type } from "@sinclair/typebox";
+import type { ConfigRule, SettingGroup, SettingSpec } from "../setting.ts";
 import {
   ACCOUNT_LIMIT_SPEC,
   DEFAULT_TIER_SPECS,
   parseTierSpec,
   REFRESH_SESSION_SPEC,
   TIER_SPEC_PATTERN,
-} from "../../platform/rate-limit/tiers.ts";
-import type { ConfigRule, SettingGroup, SettingSpec } from "../setting.ts";
+} from "../values/tiers.ts";
 
 function tier(
   name: string,

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { mayRunSeveralWorkers, WORKERS_PATTERN } from "../../platform/lifecycle/worker-count.ts";
 import type { ConfigProblem, ConfigRule, SettingGroup } from "../setting.ts";
+import { mayRunSeveralWorkers, WORKERS_PATTERN } from "../values/worker-count.ts";
 
 export const serverSettings = {
   APP_ENV: {

@@ -1,3 +1,4 @@
+import { keysetPage } from "../../platform/db/keyset.ts";
 import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
@@ -11,15 +12,12 @@ export async function insertApiKey(db: Executor, key: ApiKeysTable): Promise<voi
 }
 
 export function pageOfApiKeys(db: Executor, companyId: string, page: PageRequest): Promise<ApiKeysTable[]> {
-  let query = db
+  const query = db
     .selectFrom("api_keys")
     .selectAll()
     .where("company_id", "=", companyId)
-    .where("revoked_at", "is", null)
-    .orderBy("id")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query.execute();
+    .where("revoked_at", "is", null);
+  return keysetPage(query, "id", page).execute();
 }
 
 /** Revokes the key if it belongs to the company and is not revoked yet; returns its prefix. */

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireTenant, requireUser } from "../../platform/access/access.ts";
-import type { Permission } from "../../platform/access/permissions.ts";
-import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema } from "../../platform/http/pagination.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
-import { CompanyParams } from "../companies/schemas.ts";
+import { CompanyParams } from "../companies/index.ts";
 import * as schemas from "./schemas.ts";
 import * as apiKeys from "./service.ts";
 
@@ -25,12 +25,12 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRouteOptions> = async
         tags,
         summary: "Create an API key; its secret is in this response only",
         params: CompanyParams,
-        body: Type.Ref("CreateApiKeyRequest"),
+        body: schemaRef(schemas.CreateApiKeyBody),
         response: { 201: Type.Ref("CreatedApiKey") },
       },
     },
     async (request, reply) => {
-      const body = request.body as { name: string; scopes: Permission[]; expiresAt?: string };
+      const body = request.body;
       const created = await apiKeys.createApiKey(
         deps,
         requireTenant(request),
@@ -55,7 +55,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRouteOptions> = async
         response: { 200: Type.Ref("ApiKeyPage") },
       },
     },
-    async (request) => apiKeys.listApiKeys(deps, requireTenant(request), request.query as PageQuery),
+    async (request) => apiKeys.listApiKeys(deps, requireTenant(request), request.query),
   );
 
   app.delete(
@@ -71,7 +71,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRouteOptions> = async
       },
     },
     async (request, reply) => {
-      const { keyId } = request.params as { keyId: string };
+      const { keyId } = request.params;
       await apiKeys.revokeApiKey(deps, requireTenant(request), keyId, auditActorOf(request));
       return reply.code(204).send(null);
     },

@@ -1,5 +1,5 @@
 import type { ApiKeyActor, TenantAccess, UserActor } from "../../platform/access/actor.ts";
-import { API_KEY_SCOPES, type Permission } from "../../platform/access/permissions.ts";
+import { API_KEY_SCOPES, isScopeIn, type Permission } from "../../platform/access/permissions.ts";
 import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
@@ -23,6 +23,8 @@ export interface ApiKeysDeps {
   readonly cache: Cache;
   readonly logger: Logger;
   readonly keyIsLive?: KeyLiveness;
+  /** When each key's last use was last written (key id → ms), per app: see touch(). */
+  readonly lastTouched: Map<string, number>;
 }
 
 export interface ApiKey {
@@ -55,7 +57,6 @@ const KEY_TTL_S = 300;
 const TOUCH_INTERVAL_MS = 60_000;
 
 const keysByPrefix = namespaceOf<CachedKey | null>({ name: "api-key", version: 2 });
-const lastTouched = new Map<string, number>();
 
 function isExpired(expiresAt: string | null, now: Date): boolean {
   return expiresAt !== null && new Date(expiresAt).getTime() <= now.getTime();
@@ -79,12 +80,13 @@ export async function createApiKey(
   deps: ApiKeysDeps,
   tenant: TenantAccess,
   actor: UserActor,
-  input: { name: string; scopes: Permission[]; expiresAt?: string },
+  input: { name: string; scopes: readonly string[]; expiresAt?: string },
   who: AuditActor,
 ): Promise<ApiKey & { key: string }> {
-  const scopes = [...new Set(input.scopes)];
-  const notForKeys = scopes.filter((scope) => !API_KEY_SCOPES.includes(scope));
+  const requested = [...new Set(input.scopes)];
+  const notForKeys = requested.filter((scope) => !isScopeIn(API_KEY_SCOPES, scope));
   if (notForKeys.length > 0) throw apiKeyErrors.scopeNotAllowed(notForKeys);
+  const scopes = requested.filter((scope) => isScopeIn(API_KEY_SCOPES, scope));
   const beyondCreator = scopes.filter((scope) => !tenant.permissions.has(scope));
   if (beyondCreator.length > 0) throw apiKeyErrors.scopeExceedsCreator(beyondCreator);
   const now = deps.clock.now();
@@ -143,9 +145,7 @@ export async function revokeApiKey(
 ): Promise<void> {
   const prefix = await inLockedTransaction(deps.database.db, async (trx) => {
     await lockForChange(deps, trx, tenant, who, "api_keys:manage");
-    const revoked = isUuid(id)
-      ? await repo.revokeApiKey(trx, tenant.companyId, id, deps.clock.now().toISOString())
-      : undefined;
+    const revoked = isUuid(id) ? await repo.revokeApiKey(trx, tenant.companyId, id, deps.clock.nowIso()) : undefined;
     if (revoked === undefined) throw apiKeyErrors.notFound();
     await recordAuditEvent(trx, deps.clock, {
       ...who,
@@ -200,7 +200,7 @@ export async function authenticateApiKey(deps: ApiKeysDeps, presented: string): 
  * it sent needs to know when it is accepted. Undefined otherwise.
  */
 export async function liveApiKey(
-  deps: ApiKeysDeps,
+  deps: Pick<ApiKeysDeps, "database" | "clock">,
   companyId: string,
   id: string,
 ): Promise<{ createdBy: string | null; scopes: Permission[] } | undefined> {
@@ -210,9 +210,9 @@ export async function liveApiKey(
 }
 
 function touch(deps: ApiKeysDeps, id: string, now: Date): void {
-  const last = lastTouched.get(id);
+  const last = deps.lastTouched.get(id);
   if (last !== undefined && now.getTime() - last < TOUCH_INTERVAL_MS) return;
-  lastTouched.set(id, now.getTime());
+  deps.lastTouched.set(id, now.getTime());
   // Off the request path: a failed hint must not fail the call it describes.
   repo.touchApiKey(deps.database.db, id, now.toISOString()).catch((error: unknown) => {
     deps.logger.warn({ err: error, apiKeyId: id }, "could not record an API key's last use");

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import type { AuditEventInput } from "./service.ts";
+import type { AuditEventInput } from "./event-input.ts";
 
 /**
  * Who did it and from where: the part of an audit event every change of a request shares.

@@ -6,27 +6,10 @@ import { type PageQuery, pageRequest, toPage } from "../../platform/http/paginat
 import { type AuditActor, OPERATOR_BY_ROLE } from "./actor.ts";
 import { canonicalJson, eventHash, newPersonalSalt, personalDigest, streamOf } from "./chain.ts";
 import { keyString, parseKey } from "./cursor.ts";
+import type { AuditEventInput } from "./event-input.ts";
 import { redactSecrets } from "./redact.ts";
 import * as repo from "./repository.ts";
 import type { AuditActorType, AuditEventsTable } from "./tables.ts";
-
-/** What a module records. Secrets and tokens never belong in `metadata` (they are stripped regardless). */
-export interface AuditEventInput {
-  /** `<area>.<what happened>`, e.g. `auth.login_failed`, `member.role_changed`. */
-  readonly action: string;
-  readonly actorType: AuditActorType;
-  /** The user, API key or system component; null when unknown (a failed login). */
-  readonly actorId: string | null;
-  /** The company whose stream the event joins; null/absent for the platform stream. */
-  readonly companyId?: string | null;
-  readonly targetType?: string | null;
-  readonly targetId?: string | null;
-  readonly ip?: string | null;
-  readonly userAgent?: string | null;
-  readonly requestId?: string | null;
-  /** Before/after values and other context. */
-  readonly metadata?: Readonly<Record<string, unknown>>;
-}
 
 const USER_AGENT_MAX = 512;
 
@@ -80,7 +63,7 @@ export async function recordAuditEvent(executor: Executor, clock: Clock, event: 
       id: newId(),
       stream,
       seq: head.lastSeq + 1,
-      occurred_at: clock.now().toISOString(),
+      occurred_at: clock.nowIso(),
       actor_type: event.actorType,
       actor_id: event.actorId,
       company_id: companyId,

@@ -140,7 +140,7 @@ export async function pruneAuditEvents(db: Executor, clock: Clock, retentionDays
         const anchorHash = await repo.findEventHashAt(trx, stream, upTo);
         if (anchorHash === undefined) throw new Error(`audit event ${stream}#${upTo} vanished during prune`);
         const deleted = await repo.deleteStreamEventsUpTo(trx, stream, upTo);
-        await repo.moveChainAnchor(trx, stream, upTo, anchorHash, clock.now().toISOString());
+        await repo.moveChainAnchor(trx, stream, upTo, anchorHash, clock.nowIso());
         return deleted;
       });
       if (upTo >= pruneTo) break;

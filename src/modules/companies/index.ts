@@ -2,24 +2,23 @@
 
 export { leaveEverythingForDeletion } from "./account-deletion.ts";
 export { allCompanyIds } from "./all-ids.ts";
+export { listAllCompanies, setCompanyStatus } from "./lifecycle.ts";
 export { type KeyLiveness, type LockedTenant, lockForChange } from "./locks.ts";
+export { addMember } from "./members.ts";
 export { membershipsPersonalData } from "./personal-data.ts";
 export { companyRoutes } from "./routes.ts";
-/** Shared with other modules' routes (Company, Role): registered once at the root. */
-export { companySchemas } from "./schemas.ts";
+/** Shared with other modules' routes (Company, Role): registered once at the root; the path and slug shapes too. */
+export { CompanyParams, companySchemas, RoleSchema, Slug } from "./schemas.ts";
 export {
-  addMember,
   type CompaniesDeps,
   type Company,
   companiesById,
   findCompanyById,
   findCompanyBySlug,
   forgetMembership,
-  listAllCompanies,
   lockCompanyToJoin,
   membershipsOf,
   roleOf,
-  setCompanyStatus,
   statusOf,
   type UserProfiles,
 } from "./service.ts";

@@ -1,8 +1,8 @@
-import { companyNotFound } from "../../platform/access/access.ts";
 import type { TenantAccess } from "../../platform/access/actor.ts";
+import { accessErrors } from "../../platform/access/errors.ts";
 import { type Permission, permissionsOf } from "../../platform/access/permissions.ts";
+import { authErrors } from "../../platform/auth/errors.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
-import { ForbiddenError, UnauthorizedError } from "../../platform/errors/app-error.ts";
 import type { AuditActor } from "../audit/index.ts";
 import * as repo from "./repository.ts";
 import type { CompaniesTable, MembershipsTable } from "./tables.ts";
@@ -20,9 +20,6 @@ export interface LockedTenant {
   /** The caller's access as the locked rows say it is now (role and permissions re-read). */
   readonly access: TenantAccess;
 }
-
-export const suspendedCompany = () =>
-  new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
 
 /**
  * The first step of every change to a company's state, inside its transaction: locks the
@@ -42,22 +39,22 @@ export async function lockForChange(
   others: readonly string[] = [],
 ): Promise<LockedTenant> {
   const company = await repo.lockCompany(trx, tenant.companyId);
-  if (!company || company.status === "deleted") throw companyNotFound();
-  if (company.status === "suspended") throw suspendedCompany();
+  if (!company || company.status === "deleted") throw accessErrors.companyNotFound();
+  if (company.status === "suspended") throw accessErrors.companySuspended();
   const actorId = tenant.via === "membership" && who.actorType === "user" ? who.actorId : null;
   const ids = [...new Set([...(actorId ? [actorId] : []), ...others])].sort();
   const members = await repo.lockMemberships(trx, tenant.companyId, ids);
   if (tenant.via === "membership") {
     const role = actorId ? members.get(actorId)?.role : undefined;
-    if (role === undefined) throw companyNotFound();
+    if (role === undefined) throw accessErrors.companyNotFound();
     const permissions = permissionsOf(role);
     if (!permissions.has(permission)) {
-      throw new ForbiddenError("access.denied", `This action requires the ${permission} permission.`);
+      throw accessErrors.denied(permission);
     }
     return { company, members, access: { ...tenant, role, permissions } };
   }
   if (tenant.via === "api_key" && deps.keyIsLive && who.actorId && !(await deps.keyIsLive(trx, who.actorId))) {
-    throw new UnauthorizedError("auth.invalid_api_key", "The API key is unknown, revoked or expired.");
+    throw authErrors.invalidApiKey();
   }
   return { company, members, access: tenant };
 }

@@ -1,4 +1,5 @@
 import type { Role } from "../../platform/access/permissions.ts";
+import { keysetPage } from "../../platform/db/keyset.ts";
 import { forNoKeyUpdate, forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
@@ -41,28 +42,20 @@ export function companyStatus(db: Executor, companyId: string): Promise<{ status
 
 /** Every company, for platform administration. */
 export function pageOfCompanies(db: Executor, page: PageRequest): Promise<CompaniesTable[]> {
-  let query = db
-    .selectFrom("companies")
-    .selectAll()
-    .orderBy("id")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query.execute();
+  const query = db.selectFrom("companies").selectAll();
+  return keysetPage(query, "id", page).execute();
 }
 
 /** The user's companies that are not deleted, with their role. */
 export function pageOfUserCompanies(db: Executor, userId: string, page: PageRequest) {
-  let query = db
+  const query = db
     .selectFrom("memberships")
     .innerJoin("companies", "companies.id", "memberships.company_id")
     .selectAll("companies")
     .select("memberships.role")
     .where("memberships.user_id", "=", userId)
-    .where("companies.status", "!=", "deleted")
-    .orderBy("companies.id")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("companies.id", ">", page.after);
-  return query.execute();
+    .where("companies.status", "!=", "deleted");
+  return keysetPage(query, "companies.id", page).execute();
 }
 
 export async function insertMembership(db: Executor, membership: MembershipsTable): Promise<void> {
@@ -87,14 +80,8 @@ export function membershipsOfUser(
 }
 
 export function pageOfMembers(db: Executor, companyId: string, page: PageRequest): Promise<MembershipsTable[]> {
-  let query = db
-    .selectFrom("memberships")
-    .selectAll()
-    .where("company_id", "=", companyId)
-    .orderBy("user_id")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("user_id", ">", page.after);
-  return query.execute();
+  const query = db.selectFrom("memberships").selectAll().where("company_id", "=", companyId);
+  return keysetPage(query, "user_id", page).execute();
 }
 
 /** Sets the member's role; returns whether a membership was changed. */

@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
-import type { Role } from "../../platform/access/permissions.ts";
-import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
+import * as lifecycle from "./lifecycle.ts";
+import * as members from "./members.ts";
 import * as schemas from "./schemas.ts";
-import * as companies from "./service.ts";
+import type * as companies from "./service.ts";
 
 export interface CompanyRouteOptions {
   readonly deps: companies.CompaniesDeps;
@@ -26,15 +28,15 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         operationId: "createCompany",
         tags,
         summary: "Create a company; the caller becomes its owner",
-        body: Type.Ref("CreateCompanyRequest"),
+        body: schemaRef(schemas.CreateCompanyBody),
         response: { 201: Type.Ref("Company"), ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const body = request.body as { name: string; slug: string };
+      const body = request.body;
       return reply
         .code(201)
-        .send(await companies.createCompany(deps, requireVerifiedUser(request), body, auditActorOf(request)));
+        .send(await lifecycle.createCompany(deps, requireVerifiedUser(request), body, auditActorOf(request)));
     },
   );
 
@@ -50,7 +52,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("CompanyPage") },
       },
     },
-    async (request) => companies.listMyCompanies(deps, requireUser(request), request.query as PageQuery),
+    async (request) => lifecycle.listMyCompanies(deps, requireUser(request), request.query),
   );
 
   app.get(
@@ -65,7 +67,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("Company") },
       },
     },
-    async (request) => companies.getCompany(deps, requireTenant(request)),
+    async (request) => lifecycle.getCompany(deps, requireTenant(request)),
   );
 
   app.patch(
@@ -77,17 +79,11 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         tags,
         summary: "Rename a company or change its slug",
         params: schemas.CompanyParams,
-        body: Type.Ref("UpdateCompanyRequest"),
+        body: schemaRef(schemas.UpdateCompanyBody),
         response: { 200: Type.Ref("Company"), ...problemResponses(409) },
       },
     },
-    async (request) =>
-      companies.updateCompany(
-        deps,
-        requireTenant(request),
-        request.body as { name?: string; slug?: string },
-        auditActorOf(request),
-      ),
+    async (request) => lifecycle.updateCompany(deps, requireTenant(request), request.body, auditActorOf(request)),
   );
 
   app.delete(
@@ -103,7 +99,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      await companies.deleteCompany(deps, requireTenant(request), auditActorOf(request));
+      await lifecycle.deleteCompany(deps, requireTenant(request), auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -121,7 +117,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         response: { 200: Type.Ref("MemberPage") },
       },
     },
-    async (request) => companies.listMembers(deps, profiles, requireTenant(request), request.query as PageQuery),
+    async (request) => members.listMembers(deps, profiles, requireTenant(request), request.query),
   );
 
   app.patch(
@@ -133,14 +129,14 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         tags,
         summary: "Change a member's role (never above your own; a company keeps at least one owner)",
         params: schemas.MemberParams,
-        body: Type.Ref("ChangeRoleRequest"),
+        body: schemaRef(schemas.ChangeRoleBody),
         response: { 204: noContent, ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const { userId } = request.params as { userId: string };
-      const { role } = request.body as { role: Role };
-      await companies.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
+      const { userId } = request.params;
+      const { role } = request.body;
+      await members.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -158,8 +154,8 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      const { userId } = request.params as { userId: string };
-      await companies.removeMember(deps, requireTenant(request), userId, auditActorOf(request));
+      const { userId } = request.params;
+      await members.removeMember(deps, requireTenant(request), userId, auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -177,7 +173,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      await companies.leaveCompany(deps, requireTenant(request), requireUser(request), auditActorOf(request));
+      await members.leaveCompany(deps, requireTenant(request), requireUser(request), auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -191,13 +187,13 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
         tags,
         summary: "Make another member owner; you stay on as admin",
         params: schemas.CompanyParams,
-        body: Type.Ref("TransferOwnershipRequest"),
+        body: schemaRef(schemas.TransferOwnershipBody),
         response: { 204: noContent },
       },
     },
     async (request, reply) => {
-      const { userId } = request.body as { userId: string };
-      await companies.transferOwnership(
+      const { userId } = request.body;
+      await members.transferOwnership(
         deps,
         requireTenant(request),
         requireUser(request),

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { ROLES } from "../../platform/access/permissions.ts";
 import { pageSchema } from "../../platform/http/pagination.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 
 export const SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$";
 
@@ -59,7 +60,7 @@ export const MemberPage = Type.Object(pageSchema(Type.Ref("Member"), "A page of 
   additionalProperties: false,
 });
 export const ChangeRoleBody = Type.Object(
-  { role: Type.Ref("Role") },
+  { role: schemaRef(RoleSchema) },
   { $id: "ChangeRoleRequest", additionalProperties: false },
 );
 export const TransferOwnershipBody = Type.Object(

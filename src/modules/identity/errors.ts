@@ -1,4 +1,10 @@
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../../platform/errors/app-error.ts";
+import {
+  type FieldError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  ValidationError,
+} from "../../platform/errors/app-error.ts";
 
 /** Stable codes of the identity module; listed in docs/errors.md. */
 export const identityErrors = {
@@ -32,6 +38,8 @@ export const identityErrors = {
     new UnauthorizedError("auth.invalid_token", "The account behind this session is no longer active.", {
       headers: { "www-authenticate": 'Bearer realm="rampart", error="invalid_token"' },
     }),
+  weakPassword: (errors: FieldError[]) =>
+    new ValidationError(errors, "The password does not meet the password rules.", "auth.weak_password"),
   sessionNotFound: () => new NotFoundError("session.not_found", "No such session."),
   userNotFound: () => new NotFoundError("user.not_found", "No such user."),
   originRejected: () =>

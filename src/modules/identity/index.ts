@@ -1,6 +1,15 @@
 // What other modules may use of identity: its service functions and public types, nothing else.
 
+export { getMe } from "./account.ts";
 export { lockLiveAccount } from "./account-lock.ts";
+export {
+  type AdminPromotion,
+  type AdminUserView,
+  countPlatformAdmins,
+  createOrPromoteAdmin,
+  listUsers,
+  setUserSuspended,
+} from "./admin.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { createPasswordHasher } from "./passwords.ts";
 export { identityRoutes } from "./routes.ts";
@@ -8,20 +17,13 @@ export { identityRoutes } from "./routes.ts";
 export { hashToken, newOpaqueToken, normalizeEmail } from "./secrets.ts";
 export {
   type AccountDeletionHook,
-  type AdminPromotion,
-  type AdminUserView,
-  authenticateAccessToken,
-  countPlatformAdmins,
-  createOrPromoteAdmin,
   emailOf,
   findUserIdByEmail,
-  getMe,
   type IdentityDeps,
   isActiveAccount,
-  listUsers,
   type PublicUser,
   type RequestContext,
-  setUserSuspended,
   type UserActor,
   userProfiles,
 } from "./service.ts";
+export { authenticateAccessToken } from "./sessions.ts";

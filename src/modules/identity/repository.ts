@@ -1,4 +1,5 @@
 import { toCount } from "../../platform/db/dialect.ts";
+import { keysetPage } from "../../platform/db/keyset.ts";
 import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
@@ -25,14 +26,8 @@ export function findUsersByIds(db: Executor, ids: readonly string[]): Promise<Us
 }
 
 export function pageOfUsers(db: Executor, page: PageRequest): Promise<UsersTable[]> {
-  let query = db
-    .selectFrom("users")
-    .selectAll()
-    .where("status", "!=", "deleted")
-    .orderBy("id")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query.execute();
+  const query = db.selectFrom("users").selectAll().where("status", "!=", "deleted");
+  return keysetPage(query, "id", page).execute();
 }
 
 export async function countAdmins(db: Executor): Promise<number> {

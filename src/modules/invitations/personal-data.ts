@@ -77,7 +77,7 @@ export const invitationsPersonalData: readonly PersonalDataSource[] = [
       return rows.map(toItem);
     },
     async erase(trx, person, clock) {
-      const now = clock.now().toISOString();
+      const now = clock.nowIso();
       const pending = await trx
         .selectFrom("invitations")
         .select("id")
@@ -108,7 +108,7 @@ export const invitationsPersonalData: readonly PersonalDataSource[] = [
       return rows.map(toItem);
     },
     async erase(trx: Executor, person, clock) {
-      const now = clock.now().toISOString();
+      const now = clock.nowIso();
       const rows = await trx
         .selectFrom("invitations")
         .select(["id", "status"])

@@ -1,3 +1,4 @@
+import { keysetPage } from "../../platform/db/keyset.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { InvitationsTable } from "./tables.ts";
@@ -42,16 +43,13 @@ export function pageOfPending(
   now: string,
   page: PageRequest,
 ): Promise<InvitationsTable[]> {
-  let query = db
+  const query = db
     .selectFrom("invitations")
     .selectAll()
     .where("company_id", "=", companyId)
     .where("status", "=", "pending")
-    .where("expires_at", ">", now)
-    .orderBy("id")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query.execute();
+    .where("expires_at", ">", now);
+  return keysetPage(query, "id", page).execute();
 }
 
 /** Revokes a pending invitation of the company; false when there is none to revoke. */

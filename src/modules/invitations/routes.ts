@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { actingUserId, requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
-import type { Role } from "../../platform/access/permissions.ts";
-import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
-import { CompanyParams } from "../companies/schemas.ts";
+import { CompanyParams } from "../companies/index.ts";
 import * as schemas from "./schemas.ts";
 import * as invitations from "./service.ts";
 
@@ -34,12 +34,12 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
         tags,
         summary: "Invite someone by email, as a role no stronger than your own; the link works for 7 days",
         params: CompanyParams,
-        body: Type.Ref("CreateInvitationRequest"),
+        body: schemaRef(schemas.CreateInvitationBody),
         response: { 201: Type.Ref("Invitation"), ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const body = request.body as { email: string; role: Role };
+      const body = request.body;
       return reply
         .code(201)
         .send(
@@ -67,7 +67,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
         response: { 200: Type.Ref("InvitationPage") },
       },
     },
-    async (request) => invitations.listInvitations(deps, requireTenant(request), request.query as PageQuery),
+    async (request) => invitations.listInvitations(deps, requireTenant(request), request.query),
   );
 
   app.delete(
@@ -83,7 +83,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
       },
     },
     async (request, reply) => {
-      const { invitationId } = request.params as { invitationId: string };
+      const { invitationId } = request.params;
       await invitations.revokeInvitation(deps, requireTenant(request), invitationId, auditActorOf(request));
       return reply.code(204).send(null);
     },
@@ -97,12 +97,12 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
         operationId: "acceptInvitation",
         tags,
         summary: "Join the company of an invitation sent to the signed-in user's (verified) address",
-        body: Type.Ref("AcceptInvitationRequest"),
+        body: schemaRef(schemas.AcceptInvitationBody),
         response: { 200: Type.Ref("Company"), ...problemResponses(404, 409, 410) },
       },
     },
     async (request) => {
-      const { token } = request.body as { token: string };
+      const { token } = request.body;
       return invitations.acceptInvitation(deps, requireUser(request), token, auditActorOf(request));
     },
   );

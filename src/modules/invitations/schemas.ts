@@ -1,5 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { pageSchema } from "../../platform/http/pagination.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
+import { RoleSchema } from "../companies/index.ts";
 
 export const Invitation = Type.Object(
   {
@@ -25,7 +27,7 @@ export const InvitationPage = Type.Object(
 export const CreateInvitationBody = Type.Object(
   {
     email: Type.String({ format: "email", maxLength: 254 }),
-    role: Type.Ref("Role"),
+    role: schemaRef(RoleSchema),
   },
   { $id: "CreateInvitationRequest", additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import type { Config } from "../../config/settings/index.ts";
-import { companyNotFound } from "../../platform/access/access.ts";
 import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
+import { accessErrors } from "../../platform/access/errors.ts";
 import { isStronger, type Permission, type Role } from "../../platform/access/permissions.ts";
 import type { Cache } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
@@ -8,7 +8,6 @@ import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
-import { ForbiddenError } from "../../platform/errors/app-error.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
 import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
@@ -90,7 +89,7 @@ async function assertGrantorStillMay(deps: InvitationsDeps, invitation: Invitati
 
 function assertJoinable(status: string | null | undefined): void {
   if (status === "suspended") {
-    throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
+    throw accessErrors.companySuspended();
   }
   if (status !== "active") throw invitationErrors.notFound();
 }
@@ -118,7 +117,7 @@ export async function createInvitation(
     throw invitationErrors.alreadyMember();
   }
   const company = await companies.findCompanyById(deps, tenant.companyId);
-  if (!company) throw companyNotFound();
+  if (!company) throw accessErrors.companyNotFound();
 
   const token = identity.newOpaqueToken();
   const now = deps.clock.now();
@@ -181,7 +180,7 @@ export async function listInvitations(
   query: PageQuery,
 ): Promise<Page<Invitation>> {
   const page = pageRequest(query, isUuid);
-  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.now().toISOString(), page);
+  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.nowIso(), page);
   return toPage(rows, page, (row) => row.id, toInvitation);
 }
 
@@ -193,8 +192,7 @@ export async function revokeInvitation(
 ): Promise<void> {
   await inLockedTransaction(deps.database.db, async (trx) => {
     await companies.lockForChange(deps, trx, tenant, who, "members:invite");
-    const revoked =
-      isUuid(id) && (await repo.revokeInvitation(trx, tenant.companyId, id, deps.clock.now().toISOString()));
+    const revoked = isUuid(id) && (await repo.revokeInvitation(trx, tenant.companyId, id, deps.clock.nowIso()));
     if (!revoked) throw invitationErrors.notFound();
     await recordCompanyChange(trx, deps.clock, who, {
       companyId: tenant.companyId,

@@ -1,3 +1,4 @@
+import { keysetPage } from "../../platform/db/keyset.ts";
 import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
@@ -63,14 +64,11 @@ export async function changeStatus(
 }
 
 export function pageOfPartnerships(db: Executor, companyId: string, page: PageRequest): Promise<PartnershipsTable[]> {
-  let query = db
+  const query = db
     .selectFrom("partnerships")
     .selectAll()
-    .where((eb) => eb.or([eb("requester_company_id", "=", companyId), eb("partner_company_id", "=", companyId)]))
-    .orderBy("id")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query.execute();
+    .where((eb) => eb.or([eb("requester_company_id", "=", companyId), eb("partner_company_id", "=", companyId)]));
+  return keysetPage(query, "id", page).execute();
 }
 
 /** The active partnerships of a company, either direction: what partner access is computed from. */

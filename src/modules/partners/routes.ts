@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { actingUserId, requireTenant } from "../../platform/access/access.ts";
-import type { Permission } from "../../platform/access/permissions.ts";
-import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
-import { CompanyParams } from "../companies/schemas.ts";
+import { CompanyParams } from "../companies/index.ts";
 import * as schemas from "./schemas.ts";
 import * as partners from "./service.ts";
 
@@ -26,12 +26,12 @@ export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = asy
         tags,
         summary: "Ask another company (by slug) to become a partner with the given scopes",
         params: CompanyParams,
-        body: Type.Ref("CreatePartnershipRequest"),
+        body: schemaRef(schemas.CreatePartnershipBody),
         response: { 201: Type.Ref("Partnership"), ...problemResponses(409) },
       },
     },
     async (request, reply) => {
-      const body = request.body as { partnerSlug: string; scopes: Permission[] };
+      const body = request.body;
       const created = await partners.requestPartnership(
         deps,
         requireTenant(request),
@@ -56,7 +56,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = asy
         response: { 200: Type.Ref("PartnershipPage") },
       },
     },
-    async (request) => partners.listPartnerships(deps, requireTenant(request), request.query as PageQuery),
+    async (request) => partners.listPartnerships(deps, requireTenant(request), request.query),
   );
 
   for (const [action, decision, summary] of [
@@ -77,7 +77,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = asy
         },
       },
       async (request) => {
-        const { partnershipId } = request.params as { partnershipId: string };
+        const { partnershipId } = request.params;
         const tenant = requireTenant(request);
         return partners.decidePartnership(
           deps,
@@ -104,7 +104,7 @@ export const partnerRoutes: FastifyPluginAsyncTypebox<PartnerRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      const { partnershipId } = request.params as { partnershipId: string };
+      const { partnershipId } = request.params;
       const by = actingUserId(request);
       await partners.revokePartnership(deps, requireTenant(request), by, partnershipId, auditActorOf(request));
       return reply.code(204).send(null);

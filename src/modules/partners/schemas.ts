@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { PARTNER_SCOPES } from "../../platform/access/permissions.ts";
 import { pageSchema } from "../../platform/http/pagination.ts";
-import { Slug } from "../companies/schemas.ts";
+import { Slug } from "../companies/index.ts";
 
 const Scope = Type.Union(
   PARTNER_SCOPES.map((scope) => Type.Literal(scope)),

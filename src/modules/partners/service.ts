@@ -1,5 +1,5 @@
 import type { TenantAccess, TenantLookup } from "../../platform/access/actor.ts";
-import { PARTNER_SCOPES, type Permission, permissionsOf } from "../../platform/access/permissions.ts";
+import { isScopeIn, PARTNER_SCOPES, type Permission, permissionsOf } from "../../platform/access/permissions.ts";
 import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
@@ -56,10 +56,6 @@ async function forgetPartners(
   const cache = activePartnersCache(deps.cache);
   await cache.delete(row.requester_company_id);
   await cache.delete(row.partner_company_id);
-}
-
-function nowIso(deps: PartnersDeps): string {
-  return deps.clock.now().toISOString();
 }
 
 function otherSide(row: Pick<PartnershipsTable, "requester_company_id" | "partner_company_id">, companyId: string) {
@@ -127,12 +123,13 @@ export async function requestPartnership(
   deps: PartnersDeps,
   tenant: TenantAccess,
   by: ActingUser,
-  input: { partnerSlug: string; scopes: Permission[] },
+  input: { partnerSlug: string; scopes: readonly string[] },
   who: AuditActor,
 ): Promise<Partnership> {
-  const scopes = [...new Set(input.scopes)];
-  const notForPartners = scopes.filter((scope) => !PARTNER_SCOPES.includes(scope));
+  const requested = [...new Set(input.scopes)];
+  const notForPartners = requested.filter((scope) => !isScopeIn(PARTNER_SCOPES, scope));
   if (notForPartners.length > 0) throw partnerErrors.scopeNotAllowed(notForPartners);
+  const scopes = requested.filter((scope) => isScopeIn(PARTNER_SCOPES, scope));
   const found = await companies.findCompanyBySlug(deps, input.partnerSlug);
   if (!found) throw partnerErrors.partnerNotFound();
   if (found.id === tenant.companyId) throw partnerErrors.self();
@@ -141,7 +138,7 @@ export async function requestPartnership(
     const partner = await lockBothSides(deps, trx, tenant, who, found.id);
     if (!partner || partner.status === "deleted") throw partnerErrors.partnerNotFound();
     if (await repo.findLiveBetween(trx, tenant.companyId, partner.id)) throw partnerErrors.exists();
-    const now = nowIso(deps);
+    const now = deps.clock.nowIso();
     const inserted: PartnershipsTable = {
       id: newId(),
       requester_company_id: tenant.companyId,
@@ -196,7 +193,7 @@ export async function decidePartnership(
     const row = await lockedPartnership(trx, tenant.companyId, id);
     if (row.status !== "pending") throw partnerErrors.notPending();
     if (decision === "active" && (!requester || requester.status === "deleted")) throw partnerErrors.notPending();
-    const now = nowIso(deps);
+    const now = deps.clock.nowIso();
     const changed = await repo.changeStatus(trx, tenant.companyId, id, { from: ["pending"], to: decision, by, now });
     if (!changed) throw partnerErrors.notPending();
     const action = decision === "active" ? "partnership.accepted" : "partnership.rejected";
@@ -234,7 +231,7 @@ export async function revokePartnership(
       from: [locked.status],
       to: "revoked",
       by,
-      now: nowIso(deps),
+      now: deps.clock.nowIso(),
     });
     if (!changed) throw partnerErrors.ended();
     await recordCompanyChange(

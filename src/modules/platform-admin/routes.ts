@@ -1,18 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireUser } from "../../platform/access/access.ts";
-import { ConflictError } from "../../platform/errors/app-error.ts";
-import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { auditActorOf, operatorActorOf } from "../audit/index.ts";
-import * as companies from "../companies/index.ts";
-import * as identity from "../identity/index.ts";
 import * as schemas from "./schemas.ts";
+import { type AdminDeps, listCompanies, listUsers, setCompanySuspended, setUserSuspended } from "./service.ts";
 
-export interface AdminRouteOptions {
-  readonly identity: identity.IdentityDeps;
-  readonly companies: companies.CompaniesDeps;
-}
+export type AdminRouteOptions = AdminDeps;
 
 const IdParams = Type.Object({ id: Type.String({ format: "uuid" }) });
 
@@ -37,7 +32,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         response: { 200: Type.Ref("AdminUserPage") },
       },
     },
-    async (request) => identity.listUsers(options.identity, request.query as PageQuery),
+    async (request) => listUsers(options, request.query),
   );
 
   for (const suspended of [true, false]) {
@@ -56,11 +51,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         },
       },
       async (request) => {
-        const { id } = request.params as { id: string };
-        if (suspended && id === requireUser(request).userId) {
-          throw new ConflictError("admin.self_suspension", "You cannot suspend your own account.");
-        }
-        return identity.setUserSuspended(options.identity, id, suspended, auditActorOf(request));
+        const operatorId = requireUser(request).userId;
+        return setUserSuspended(options, operatorId, request.params.id, suspended, auditActorOf(request));
       },
     );
   }
@@ -77,7 +69,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         response: { 200: Type.Ref("CompanyPage") },
       },
     },
-    async (request) => companies.listAllCompanies(options.companies, request.query as PageQuery),
+    async (request) => listCompanies(options, request.query),
   );
 
   for (const suspended of [true, false]) {
@@ -95,12 +87,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
           response: { 200: Type.Ref("Company"), ...problemResponses(404) },
         },
       },
-      async (request) => {
-        const { id } = request.params as { id: string };
-        // Existence and status are checked on the locked row: a deleted company stays deleted.
-        const status = suspended ? "suspended" : "active";
-        return companies.setCompanyStatus(options.companies, id, status, operatorActorOf(request));
-      },
+      async (request) => setCompanySuspended(options, request.params.id, suspended, operatorActorOf(request)),
     );
   }
 };

@@ -1,17 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireTenant, requireUser } from "../../platform/access/access.ts";
-import { type PageQuery, PageQuerySchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema } from "../../platform/http/pagination.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
-import { CompanyParams } from "../companies/schemas.ts";
+import { CompanyParams } from "../companies/index.ts";
 import * as schemas from "./schemas.ts";
 import * as webhooks from "./service.ts";
 
 export interface WebhookRouteOptions {
   readonly deps: webhooks.WebhooksDeps;
 }
-
-type Params = { endpointId: string };
 
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = async (app, { deps }) => {
   for (const schema of schemas.webhookSchemas) app.addSchema(schema);
@@ -28,12 +27,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         tags,
         summary: "Add a webhook endpoint; its signing secret is in this response only",
         params: CompanyParams,
-        body: Type.Ref("CreateWebhookEndpointRequest"),
+        body: schemaRef(schemas.CreateWebhookEndpointBody),
         response: { 201: Type.Ref("WebhookEndpointWithSecret") },
       },
     },
     async (request, reply) => {
-      const body = request.body as { url: string; description?: string; eventTypes: string[] };
+      const body = request.body;
       const created = await webhooks.createEndpoint(
         deps,
         requireTenant(request),
@@ -58,7 +57,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         response: { 200: Type.Ref("WebhookEndpointPage") },
       },
     },
-    async (request) => webhooks.listEndpoints(deps, requireTenant(request), request.query as PageQuery),
+    async (request) => webhooks.listEndpoints(deps, requireTenant(request), request.query),
   );
 
   app.get(
@@ -73,7 +72,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         response: { 200: Type.Ref("WebhookEndpoint") },
       },
     },
-    async (request) => webhooks.getEndpoint(deps, requireTenant(request), (request.params as Params).endpointId),
+    async (request) => webhooks.getEndpoint(deps, requireTenant(request), request.params.endpointId),
   );
 
   app.patch(
@@ -85,7 +84,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         tags,
         summary: "Change an endpoint's URL, description or events, or disable / re-enable it",
         params: schemas.EndpointParams,
-        body: Type.Ref("UpdateWebhookEndpointRequest"),
+        body: schemaRef(schemas.UpdateWebhookEndpointBody),
         response: { 200: Type.Ref("WebhookEndpoint") },
       },
     },
@@ -93,8 +92,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
       webhooks.updateEndpoint(
         deps,
         requireTenant(request),
-        (request.params as Params).endpointId,
-        request.body as webhooks.EndpointInput,
+        request.params.endpointId,
+        request.body,
         auditActorOf(request),
       ),
   );
@@ -112,12 +111,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      await webhooks.deleteEndpoint(
-        deps,
-        requireTenant(request),
-        (request.params as Params).endpointId,
-        auditActorOf(request),
-      );
+      await webhooks.deleteEndpoint(deps, requireTenant(request), request.params.endpointId, auditActorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -135,7 +129,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
       },
     },
     async (request) =>
-      webhooks.rotateSecret(deps, requireTenant(request), (request.params as Params).endpointId, auditActorOf(request)),
+      webhooks.rotateSecret(deps, requireTenant(request), request.params.endpointId, auditActorOf(request)),
   );
 
   app.get(
@@ -151,13 +145,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         response: { 200: Type.Ref("WebhookDeliveryPage") },
       },
     },
-    async (request) =>
-      webhooks.listDeliveries(
-        deps,
-        requireTenant(request),
-        (request.params as Params).endpointId,
-        request.query as PageQuery,
-      ),
+    async (request) => webhooks.listDeliveries(deps, requireTenant(request), request.params.endpointId, request.query),
   );
 
   app.post(
@@ -173,7 +161,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      const { endpointId, deliveryId } = request.params as { endpointId: string; deliveryId: string };
+      const { endpointId, deliveryId } = request.params;
       const delivery = await webhooks.redeliver(
         deps,
         requireTenant(request),

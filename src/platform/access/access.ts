@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
+import { authenticate, type Caller } from "../auth/authenticate.ts";
+import { authErrors } from "../auth/errors.ts";
 import { isUuid } from "../db/ids.ts";
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors/app-error.ts";
+import { ForbiddenError, UnauthorizedError } from "../errors/app-error.ts";
 import { addRouteHook } from "../http/route-hooks.ts";
 import type { AccessDenial, AccessResolvers, Actor, TenantAccess } from "./actor.ts";
+import { accessErrors } from "./errors.ts";
 import type { Permission } from "./permissions.ts";
 
 /**
@@ -25,14 +28,6 @@ declare module "fastify" {
   }
 }
 
-const API_KEY_PREFIX = "rk_";
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
-
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  return header ? BEARER.exec(header)?.[1] : undefined;
-}
-
 /** The route's declaration, for the access matrix and the isolation test. */
 export function accessOf(route: { config?: unknown }): Access | undefined {
   return (route.config as { access?: Access } | undefined)?.access;
@@ -42,24 +37,15 @@ export function isTenantAccess(access: Access | undefined): access is { readonly
   return typeof access === "object";
 }
 
-const missingCredentials = () =>
-  new UnauthorizedError("auth.missing_token", "This endpoint requires a bearer access token or an API key.");
-const invalidToken = () => new UnauthorizedError("auth.invalid_token", "The access token is no longer valid.");
-const invalidApiKey = () =>
-  new UnauthorizedError("auth.invalid_api_key", "The API key is unknown, revoked or expired.");
-export const companyNotFound = () => new NotFoundError("company.not_found", "No such company.");
-
-/** Authentication's outcome for one request: a caller, nobody, or credentials that failed. */
-export type Caller = { readonly actor: Actor } | { readonly actor?: undefined; readonly failure?: UnauthorizedError };
-
 interface AccessState {
   caller?: Promise<Caller>;
   tenant?: Promise<TenantAccess>;
 }
 
 /**
- * Resolves callers and tenants once per request: the rate limiter (which runs first, so
- * refused requests are counted too) and the access hook share the same lookups.
+ * Resolves callers (authentication: platform/auth/authenticate.ts) and tenants once per
+ * request: the rate limiter (which runs first, so refused requests are counted too) and the
+ * access hook share the same lookups.
  */
 export class AccessControl {
   readonly #resolvers: AccessResolvers;
@@ -82,26 +68,11 @@ export class AccessControl {
   caller(request: FastifyRequest): Promise<Caller> {
     const state = this.#stateOf(request);
     // A resolver may refuse a token with its own, more precise 401 (e.g. "expired").
-    state.caller ??= this.#authenticate(request).catch((error: unknown) => {
+    state.caller ??= authenticate(request, this.#resolvers).catch((error: unknown) => {
       if (error instanceof UnauthorizedError) return { failure: error };
       throw error;
     });
     return state.caller;
-  }
-
-  async #authenticate(request: FastifyRequest): Promise<Caller> {
-    const headerKey = request.headers["x-api-key"];
-    const presented = typeof headerKey === "string" ? headerKey : bearerToken(request);
-    if (presented === undefined) {
-      return request.headers.authorization || headerKey ? { failure: invalidToken() } : {};
-    }
-    if (presented.startsWith(API_KEY_PREFIX)) {
-      const actor = await this.#resolvers.authenticateApiKey(presented);
-      return actor ? { actor } : { failure: invalidApiKey() };
-    }
-    if (typeof headerKey === "string") return { failure: invalidApiKey() };
-    const actor = await this.#resolvers.authenticateAccessToken(presented);
-    return actor ? { actor } : { failure: invalidToken() };
   }
 
   /** The caller's access to the route's company; throws the problem the caller should see. */
@@ -115,14 +86,14 @@ export class AccessControl {
     const companyId = (request.params as Record<string, string | undefined>).companyId;
     // An id in upper case is refused like every other UUID field (422), not "not found".
     if (companyId !== undefined && isUuid(companyId.toLowerCase()) && !isUuid(companyId)) {
-      throw new ValidationError([{ path: "/params/companyId", message: "must be a UUID in lower case" }]);
+      throw accessErrors.companyIdNotLowerCase();
     }
     // A malformed id can name no company: the same 404 as a missing one, without a query.
-    if (companyId === undefined || !isUuid(companyId)) throw companyNotFound();
+    if (companyId === undefined || !isUuid(companyId)) throw accessErrors.companyNotFound();
     const lookup = await this.#resolvers.tenantAccess(actor, companyId);
-    if (lookup.kind === "not_found") throw companyNotFound();
+    if (lookup.kind === "not_found") throw accessErrors.companyNotFound();
     if (lookup.kind === "suspended") {
-      throw new ForbiddenError("company.suspended", "This company is suspended; its resources are unavailable.");
+      throw accessErrors.companySuspended();
     }
     return lookup.access;
   }
@@ -135,15 +106,15 @@ export class AccessControl {
   /** Enforces a non-public declaration; sets `request.actor` and, for company routes, `request.tenant`. */
   async enforce(request: FastifyRequest, access: Exclude<Access, "public">): Promise<void> {
     const caller = await this.caller(request);
-    if (!caller.actor) throw caller.failure ?? missingCredentials();
+    if (!caller.actor) throw caller.failure ?? authErrors.missingToken();
     const actor = caller.actor;
     request.actor = actor;
     if (access === "user" || access === "platform_admin") {
       if (actor.kind !== "user") {
-        throw new ForbiddenError("access.user_required", "API keys cannot call this endpoint; sign in as a user.");
+        throw accessErrors.userRequired();
       }
       if (access === "platform_admin" && actor.platformRole !== "admin") {
-        throw new ForbiddenError("access.platform_admin_required", "This endpoint is for platform administrators.");
+        throw accessErrors.platformAdminRequired();
       }
       return;
     }
@@ -158,7 +129,7 @@ export class AccessControl {
     }
     if (!tenant.permissions.has(access.permission)) {
       await this.#recordDenial(request, "permission", access.permission);
-      throw new ForbiddenError("access.denied", `This action requires the ${access.permission} permission.`);
+      throw accessErrors.denied(access.permission);
     }
     request.tenant = tenant;
   }
@@ -197,7 +168,7 @@ export function installAccessControl(app: FastifyInstance, control: AccessContro
 
 export function requireUser(request: FastifyRequest) {
   const actor = request.actor;
-  if (actor?.kind !== "user") throw missingCredentials();
+  if (actor?.kind !== "user") throw authErrors.missingToken();
   return actor;
 }
 
@@ -211,8 +182,7 @@ export function requireVerifiedUser(request: FastifyRequest) {
   return actor;
 }
 
-export const emailUnverified = () =>
-  new ForbiddenError("auth.email_unverified", "Confirm your email address first: open the link in the mail we sent.");
+export const emailUnverified = accessErrors.emailUnverified;
 
 /** The signed-in user acting, or null when an API key acts (changes it makes are the key's, with no user). */
 export function actingUserId(request: FastifyRequest): string | null {

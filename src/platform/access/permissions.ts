@@ -64,6 +64,11 @@ export const API_KEY_SCOPES: readonly Permission[] = [
 /** What a partnership may grant to the partner company's members: a read-only view. */
 export const PARTNER_SCOPES: readonly Permission[] = ["company:read", "members:read"];
 
+/** Whether a requested scope (request bodies carry plain strings) is one of `allowed`. */
+export function isScopeIn(allowed: readonly Permission[], scope: string): scope is Permission {
+  return (allowed as readonly string[]).includes(scope);
+}
+
 export function permissionsOf(role: Role): ReadonlySet<Permission> {
   return new Set(ROLE_PERMISSIONS[role]);
 }

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import type { Config } from "../../config/settings/index.ts";
 import type { Clock } from "../clock.ts";
-import { UnauthorizedError } from "../errors/app-error.ts";
 import { decodeJwsHeader, verifyCompactJws } from "./compact-jws.ts";
+import { authErrors } from "./errors.ts";
 import { CLOCK_TOLERANCE_S, type SigningKeys } from "./signing-keys.ts";
 
 /** RFC 9068's media type for JWT access tokens: a token of another type (an ID token, a JWE) is not accepted as one. */
@@ -45,14 +45,6 @@ export async function issueAccessToken(
 const INVALID = "The access token is invalid.";
 const EXPIRED = "The access token has expired.";
 
-/** RFC 6750 §3: the challenge names the error so a client knows to refresh rather than re-prompt. */
-function invalidToken(detail: string, cause?: unknown): UnauthorizedError {
-  return new UnauthorizedError("auth.invalid_token", detail, {
-    cause,
-    headers: { "www-authenticate": `Bearer realm="rampart", error="invalid_token", error_description="${detail}"` },
-  });
-}
-
 /** RFC 9068 §4: `typ` compared as a media type — case-insensitive, with or without the `application/` prefix. */
 function isAccessTokenType(typ: unknown): boolean {
   if (typeof typ !== "string") return false;
@@ -81,35 +73,36 @@ export async function verifyAccessToken(
   clock: Clock,
   token: string,
 ): Promise<AccessTokenClaims> {
-  if (typeof token !== "string") throw invalidToken(INVALID);
+  if (typeof token !== "string") throw authErrors.invalidAccessToken(INVALID);
   let header: Record<string, unknown>;
   try {
     header = decodeJwsHeader(token);
   } catch (error) {
-    throw invalidToken(INVALID, error);
+    throw authErrors.invalidAccessToken(INVALID, error);
   }
-  if (typeof header.kid !== "string" || header.kid === "") throw invalidToken(INVALID);
+  if (typeof header.kid !== "string" || header.kid === "") throw authErrors.invalidAccessToken(INVALID);
   const key = await keys.verificationKey(header.kid);
-  if (!key) throw invalidToken(INVALID);
+  if (!key) throw authErrors.invalidAccessToken(INVALID);
   let payload: Record<string, unknown>;
   try {
     ({ payload } = verifyCompactJws(token, key.alg, key.publicKey));
   } catch (error) {
-    throw invalidToken(INVALID, error);
+    throw authErrors.invalidAccessToken(INVALID, error);
   }
-  if (!isAccessTokenType(header.typ)) throw invalidToken(INVALID);
+  if (!isAccessTokenType(header.typ)) throw authErrors.invalidAccessToken(INVALID);
   const { sub, sid, jti, iat, exp, nbf, iss, aud } = payload;
-  if (iss !== config.JWT_ISSUER) throw invalidToken(INVALID);
+  if (iss !== config.JWT_ISSUER) throw authErrors.invalidAccessToken(INVALID);
   if (aud !== config.JWT_AUDIENCE && !(Array.isArray(aud) && aud.includes(config.JWT_AUDIENCE))) {
-    throw invalidToken(INVALID);
+    throw authErrors.invalidAccessToken(INVALID);
   }
-  if (typeof sub !== "string" || typeof sid !== "string" || typeof jti !== "string") throw invalidToken(INVALID);
-  if (typeof iat !== "number" || typeof exp !== "number") throw invalidToken(INVALID);
-  if (nbf !== undefined && typeof nbf !== "number") throw invalidToken(INVALID);
+  if (typeof sub !== "string" || typeof sid !== "string" || typeof jti !== "string")
+    throw authErrors.invalidAccessToken(INVALID);
+  if (typeof iat !== "number" || typeof exp !== "number") throw authErrors.invalidAccessToken(INVALID);
+  if (nbf !== undefined && typeof nbf !== "number") throw authErrors.invalidAccessToken(INVALID);
   const now = Math.floor(clock.now().getTime() / 1000);
-  if (exp <= now - CLOCK_TOLERANCE_S) throw invalidToken(EXPIRED);
+  if (exp <= now - CLOCK_TOLERANCE_S) throw authErrors.invalidAccessToken(EXPIRED);
   if (iat > now + CLOCK_TOLERANCE_S || (nbf !== undefined && nbf > now + CLOCK_TOLERANCE_S)) {
-    throw invalidToken(INVALID);
+    throw authErrors.invalidAccessToken(INVALID);
   }
   return { sub, sid, jti, iat, exp, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE };
 }

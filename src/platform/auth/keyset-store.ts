@@ -37,10 +37,6 @@ const FORMAT_VERSION = 1;
 const KEY_FILE = /^key\.[A-Za-z0-9_-]{43}\.json$/;
 const keyFileName = (kid: string) => `key.${kid}.json`;
 
-export function keysDirectory(dataDir: string): string {
-  return join(dataDir, "keys");
-}
-
 /** Creates the directory owner-only; warns when an existing one is readable by others. */
 export async function ensureKeysDirectory(dir: string, logger: Logger): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { JWK } from "jose";
 import type { Config } from "../../config/settings/index.ts";
+import { keysDirectory } from "../../config/values/keys-directory.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logging/logger.ts";
 import {
@@ -11,7 +12,7 @@ import {
   publicJwkOf,
   type SigningAlgorithm,
 } from "./key-material.ts";
-import { addKey, ensureKeysDirectory, keysDirectory, readKeyDirectory, type StoredKey } from "./keyset-store.ts";
+import { addKey, ensureKeysDirectory, readKeyDirectory, type StoredKey } from "./keyset-store.ts";
 
 /**
  * Seconds of clock skew tolerated between instances (and other verifiers) when checking

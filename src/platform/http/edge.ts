@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config/settings/index.ts";
+import { commaList } from "../../config/values/list.ts";
 import { drainRefusedBodies } from "./client-errors.ts";
 import { installCompression } from "./compression.ts";
 import { installCors } from "./cors.ts";
-import { commaList } from "./list.ts";
 import { processPipelinedRequestsInOrder } from "./pipelining.ts";
 import { installRequestFramingChecks } from "./request-framing.ts";
 import { installSecurityHeaders } from "./security-headers.ts";

@@ -1,9 +1,9 @@
 import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../../config/settings/index.ts";
+import { parseTrustProxy, type TrustProxy } from "../../config/values/trust-proxy.ts";
 import { sendFrameworkError } from "../errors/error-handler.ts";
 import { handleClientError } from "./client-errors.ts";
-import { parseTrustProxy, type TrustProxy } from "./trust-proxy.ts";
 
 export interface EdgeServerOptions {
   readonly trustProxy: TrustProxy;

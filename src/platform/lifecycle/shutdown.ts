@@ -1,10 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { App } from "../../app.ts";
 import { exitAfterFlush } from "../logging/exit.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+
+/** What shutdown needs of the app (app.ts's App): its drain flag, and closing it. */
+export interface ClosableApp {
+  readonly lifecycle: Lifecycle;
+  close(): Promise<unknown>;
+}
 
 export interface ShutdownOptions {
-  readonly app: App;
+  readonly app: ClosableApp;
   readonly logger: Logger;
   readonly timeoutMs: number;
   readonly drainDelayMs: number;

@@ -10,7 +10,7 @@ import {
   type SpanProcessor,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace";
-import type { TracesSamplerName } from "./traces-samplers.ts";
+import type { TracesSamplerName } from "../../config/values/traces-samplers.ts";
 
 /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (the ratio of the traceidratio samplers). */
 export function samplerFromSettings(name: TracesSamplerName, ratio: number): Sampler {

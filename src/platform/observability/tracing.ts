@@ -18,9 +18,9 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { register as registerModuleHooks } from "import-in-the-middle/register-hooks.mjs";
-import type { Tracing } from "./start-tracing.ts";
+import type { TracesSamplerName } from "../../config/values/traces-samplers.ts";
 import { redisCommandOnly, samplerFromSettings, stripQueryStrings } from "./trace-policy.ts";
-import type { TracesSamplerName } from "./traces-samplers.ts";
+import type { Tracing } from "./tracing-api.ts";
 
 export interface TracingOptions {
   readonly serviceName: string;

@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import { Counter } from "prom-client";
 import type { Config } from "../../config/settings/index.ts";
+import { parseTierSpec } from "../../config/values/tiers.ts";
 import { RateLimitedError } from "../errors/app-error.ts";
 import { addRouteHook } from "../http/route-hooks.ts";
 import { rateLimitHeader, rateLimitPolicyHeader } from "./headers.ts";
 import { createTierLimiter } from "./limiter.ts";
 import type { RateLimitDeps } from "./rate-limit.ts";
 import { RedisFallback } from "./redis-fallback.ts";
-import { parseTierSpec } from "./tiers.ts";
 
 interface AccountRateLimit {
   readonly scope: string;

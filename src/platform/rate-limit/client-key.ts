@@ -1,5 +1,5 @@
 import type { FastifyRequest, RouteOptions } from "fastify";
-import type { TierName } from "./tiers.ts";
+import type { TierName } from "../../config/values/tiers.ts";
 
 /** Whose budget a request spends, and which tier's limits apply. */
 export interface RateLimitTarget {
@@ -13,7 +13,7 @@ export type RequestBudget = (request: FastifyRequest) => RateLimitTarget | Promi
 /**
  * Decides, once per route when it is registered, how its requests choose their budget, or
  * undefined for an unlimited route (which then costs its requests nothing). Pluggable: the
- * access layer keys by user, API key or role (src/platform/access/rate-limit-key.ts).
+ * access layer keys by user, API key or role (caller-key.ts).
  */
 export type RateLimitResolver = (route: RouteOptions) => RequestBudget | undefined;
 

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { BURST_WINDOW_S, type TierLimits } from "../../config/values/tiers.ts";
 import type { RedisFallback } from "./redis-fallback.ts";
 import { consumeTierInRedis } from "./tier-script.ts";
-import { BURST_WINDOW_S, type TierLimits } from "./tiers.ts";
 
 /** One window of a tier, as the RateLimit headers describe it. */
 export interface WindowState {

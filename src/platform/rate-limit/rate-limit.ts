@@ -2,15 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
 import type { Config } from "../../config/settings/index.ts";
+import { commaList } from "../../config/values/list.ts";
+import { parseTierSpec, TIER_NAMES, type TierLimits, type TierName } from "../../config/values/tiers.ts";
 import { RateLimitedError } from "../errors/app-error.ts";
-import { commaList } from "../http/list.ts";
 import { addRouteHook } from "../http/route-hooks.ts";
 import type { Logger } from "../logging/logger.ts";
 import { byClientIp, type RateLimitResolver, type RateLimitTarget, type RequestBudget } from "./client-key.ts";
 import { rateLimitHeader, rateLimitPolicyHeader } from "./headers.ts";
 import { createTierLimiter, type TierLimiter } from "./limiter.ts";
 import { RedisFallback } from "./redis-fallback.ts";
-import { parseTierSpec, TIER_NAMES, type TierLimits, type TierName } from "./tiers.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {

@@ -93,7 +93,7 @@ export async function setKillSwitch(
     await writeStateRow(trx, {
       key: KILL_SWITCH_KEY,
       value,
-      updatedAt: deps.clock.now().toISOString(),
+      updatedAt: deps.clock.nowIso(),
       updatedBy: by,
     });
     const action = change.enabled ? "kill_switch.enabled" : "kill_switch.disabled";
@@ -114,7 +114,7 @@ export async function setFlag(
     await writeStateRow(trx, {
       key: flagKey(name),
       value,
-      updatedAt: deps.clock.now().toISOString(),
+      updatedAt: deps.clock.nowIso(),
       updatedBy: by,
     });
     await deps.record(trx, {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { commaList } from "../http/list.ts";
+import { commaList } from "../../config/values/list.ts";
 import { addRouteHook } from "../http/route-hooks.ts";
 import { switchErrors } from "./errors.ts";
 import type { FlagName } from "./feature-flags.ts";

@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, UnavailableError } from "../errors/app-error.ts";
+import { ForbiddenError, NotFoundError, UnavailableError, ValidationError } from "../errors/app-error.ts";
 import type { KillSwitchState } from "./state.ts";
 
 export const switchErrors = {
@@ -14,5 +14,8 @@ export const switchErrors = {
     new ForbiddenError("feature.disabled", `This feature (${name}) is currently disabled.`, {
       extensions: { feature: name },
     }),
+  /** A kill-switch change whose fields contradict each other (the schema checks them one by one). */
+  invalidChange: (problem: { field: string; message: string }) =>
+    new ValidationError([{ path: `/body/${problem.field}`, message: problem.message }]),
   unknownFlag: (name: string) => new NotFoundError("feature.unknown", `There is no feature flag named "${name}".`),
 };

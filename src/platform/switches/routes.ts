@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { requireUser } from "../access/access.ts";
-import { ValidationError } from "../errors/app-error.ts";
 import { problemResponses } from "../openapi/problem-responses.ts";
+import { schemaRef } from "../openapi/schema-ref.ts";
 import { type ControlDeps, killSwitchChangeProblem, readSnapshot, setFlag, setKillSwitch } from "./control.ts";
 import { switchErrors } from "./errors.ts";
 import { FLAG_NAMES, isFlagName } from "./feature-flags.ts";
@@ -50,15 +50,15 @@ export const switchesRoutes: FastifyPluginAsyncTypebox<SwitchesRouteOptions> = a
         operationId: "setKillSwitch",
         tags: ["admin"],
         summary: "Turn the kill switch on (with a public reason) or off; every instance follows within 2 s",
-        body: Type.Ref("KillSwitchUpdate"),
+        body: schemaRef(schemas.KillSwitchUpdateSchema),
         response: { 200: Type.Ref("KillSwitch") },
       },
     },
     async (request) => {
       const by = changedBy(request);
-      const body = request.body as { enabled: boolean; reason?: string; retryAfterSeconds?: number };
+      const body = request.body;
       const problem = killSwitchChangeProblem(body);
-      if (problem) throw new ValidationError([{ path: `/body/${problem.field}`, message: problem.message }]);
+      if (problem) throw switchErrors.invalidChange(problem);
       const { state } = await setKillSwitch(control, body, by);
       await switchboard.refresh();
       request.log.warn({ killSwitch: { enabled: state.enabled, reason: state.reason, by } }, "kill switch changed");
@@ -92,15 +92,15 @@ export const switchesRoutes: FastifyPluginAsyncTypebox<SwitchesRouteOptions> = a
         tags: ["admin"],
         summary: "Turn a feature flag on or off; every instance follows within 2 s",
         params: schemas.FlagParams,
-        body: Type.Ref("FeatureFlagUpdate"),
+        body: schemaRef(schemas.FeatureFlagUpdateSchema),
         response: { 200: Type.Ref("FeatureFlag"), ...problemResponses(404) },
       },
     },
     async (request) => {
       const by = changedBy(request);
-      const { name } = request.params as { name: string };
+      const { name } = request.params;
       if (!isFlagName(name)) throw switchErrors.unknownFlag(name);
-      const { state } = await setFlag(control, name, (request.body as { enabled: boolean }).enabled, by);
+      const { state } = await setFlag(control, name, request.body.enabled, by);
       await switchboard.refresh();
       request.log.info({ flag: { name, enabled: state.enabled, by } }, "feature flag changed");
       return state;

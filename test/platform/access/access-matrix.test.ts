@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
+import { buildOpenapiDocument } from "../../../src/cli/openapi-snapshot.ts";
 import { isAllowed, operationsOf, renderAccessMatrix } from "../../../src/platform/access/matrix.ts";
-import { buildOpenapiDocument } from "../../../src/platform/openapi/snapshot.ts";
 import { buildTestApp } from "../../helpers/app.ts";
 
 describe("access declarations", () => {

@@ -18,6 +18,7 @@ export function manualClock(start = new Date("2026-01-01T00:00:00Z")): ManualClo
   let ms = start.getTime();
   return {
     now: () => new Date(ms),
+    nowIso: () => new Date(ms).toISOString(),
     advance: (seconds) => {
       ms += seconds * 1000;
     },

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { keysDirectory } from "../../../src/config/values/keys-directory.ts";
 import { issueAccessToken } from "../../../src/platform/auth/access-token.ts";
-import { addKey, keysDirectory } from "../../../src/platform/auth/keyset-store.ts";
+import { addKey } from "../../../src/platform/auth/keyset-store.ts";
 import { loadSigningKeys, type SigningKeys } from "../../../src/platform/auth/signing-keys.ts";
 import { systemClock } from "../../../src/platform/clock.ts";
 import { buildTestApp } from "../../helpers/app.ts";

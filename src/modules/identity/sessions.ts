@@ -1,0 +1,298 @@
+import { type AccessTokenClaims, issueAccessToken, verifyAccessToken } from "../../platform/auth/access-token.ts";
+import { newId } from "../../platform/db/ids.ts";
+import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
+import { withTransaction } from "../../platform/db/transaction.ts";
+import { recordAuditEvent } from "../audit/index.ts";
+import { identityErrors } from "./errors.ts";
+import { claimLoginAttempt } from "./login-throttle.ts";
+import * as repo from "./repository.ts";
+import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from "./secrets.ts";
+import {
+  type IdentityDeps,
+  type PublicUser,
+  plusSeconds,
+  type RequestContext,
+  securityEvent,
+  type TokenPair,
+  toPublicUser,
+  type UserActor,
+  userEvent,
+} from "./service.ts";
+import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
+import type { SessionsTable, UsersTable } from "./tables.ts";
+
+// Sessions: login (with its throttle and lockout), the refresh-token family a login starts and
+// its rotation, the access token that authenticates each request, and ending sessions.
+
+/** A failed verification, in the platform's trail (the count was claimed before verifying). */
+async function recordLoginFailure(
+  deps: IdentityDeps,
+  emailHash: string,
+  ctx: RequestContext,
+  userId: string | undefined,
+  lockSeconds: number | undefined,
+): Promise<void> {
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    // The caller is unauthenticated (actor unknown); the account tried, if it exists, is the target.
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.login_failed", ctx, null, userId, { emailHash, reason: "invalid_credentials" }),
+    );
+    if (lockSeconds) {
+      securityEvent(deps, "auth.account_locked", ctx, { emailHash, lockSeconds });
+      await recordAuditEvent(
+        trx,
+        deps.clock,
+        userEvent("auth.account_locked", ctx, null, userId, { emailHash, lockSeconds }),
+      );
+    }
+  });
+}
+
+/**
+ * Creates a session for a user whose password was just verified against `verifiedHash` —
+ * only if that is still the user's credential when the session is inserted. The user row is
+ * locked first, as password changes, resets and suspensions lock it: a session either exists
+ * before such a change (and is revoked by it) or is refused after it, never slips between.
+ */
+async function startSession(
+  deps: IdentityDeps,
+  user: UsersTable,
+  ctx: RequestContext,
+  verifiedHash: string,
+  rehashed?: string,
+): Promise<TokenPair> {
+  const now = deps.clock.nowIso();
+  const session: SessionsTable = {
+    id: newId(),
+    user_id: user.id,
+    user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+    ip: ctx.ip,
+    created_at: now,
+    last_used_at: now,
+    expires_at: plusSeconds(deps, deps.config.REFRESH_TOKEN_TTL_S),
+    revoked_at: null,
+    revoked_reason: null,
+  };
+  const refreshToken = newOpaqueToken();
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    const current = await repo.lockUser(trx, user.id);
+    if (current?.status === "suspended") throw identityErrors.accountSuspended();
+    if (current?.status !== "active" || current.password_hash !== verifiedHash)
+      throw identityErrors.invalidCredentials();
+    // Upgrade bcrypt or outdated argon2 parameters now that the plaintext was verified.
+    if (rehashed) await repo.updateUser(trx, user.id, { password_hash: rehashed });
+    await repo.insertSession(trx, session);
+    await repo.insertRefreshToken(trx, {
+      id: newId(),
+      session_id: session.id,
+      token_hash: hashToken(refreshToken),
+      created_at: now,
+      expires_at: session.expires_at,
+      rotated_at: null,
+      successor_sealed: null,
+    });
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id }),
+    );
+  });
+  return { ...(await accessTokenFor(deps, user.id, session.id)), refreshToken, sessionId: session.id };
+}
+
+async function accessTokenFor(deps: IdentityDeps, userId: string, sessionId: string) {
+  const { accessToken, expiresIn } = await issueAccessToken(deps.signingKeys, deps.config, deps.clock, {
+    userId,
+    sessionId,
+  });
+  return { accessToken, tokenType: "Bearer" as const, expiresIn };
+}
+
+export async function login(
+  deps: IdentityDeps,
+  input: { email: string; password: string },
+  ctx: RequestContext,
+): Promise<TokenPair & { user: PublicUser }> {
+  const email = normalizeEmail(input.email);
+  const emailHash = hashToken(`login:${email}`);
+  const attempt = await claimLoginAttempt(deps, emailHash);
+  if (!attempt.allowed) {
+    securityEvent(deps, "auth.login_locked", ctx, { emailHash });
+    await recordAuditEvent(
+      deps.database.db,
+      deps.clock,
+      userEvent("auth.login_failed", ctx, null, undefined, {
+        emailHash,
+        reason: "locked",
+        retryAfterSeconds: attempt.retryAfterSeconds,
+      }),
+    );
+    throw identityErrors.invalidCredentials(attempt.retryAfterSeconds);
+  }
+  const user = await repo.findUserByEmail(deps.database.db, email);
+  let verdict = { ok: false, needsRehash: false };
+  if (user?.password_hash) verdict = await deps.passwords.verify(user.password_hash, input.password);
+  else await deps.passwords.verifyDummy(input.password);
+  if (!user?.password_hash || !verdict.ok || user.status === "deleted") {
+    securityEvent(deps, "auth.login_failed", ctx, { emailHash, userId: user?.id });
+    await recordLoginFailure(deps, emailHash, ctx, user?.id, attempt.lockSeconds);
+    throw identityErrors.invalidCredentials(attempt.lockSeconds);
+  }
+  await repo.clearLoginThrottle(deps.database.db, emailHash);
+  if (user.status === "suspended") {
+    securityEvent(deps, "auth.suspended_login", ctx, { userId: user.id });
+    await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
+    throw identityErrors.accountSuspended();
+  }
+  const rehashed = verdict.needsRehash ? await deps.passwords.hash(input.password) : undefined;
+  const pair = await startSession(deps, user, ctx, user.password_hash, rehashed);
+  return { ...pair, user: toPublicUser(user) };
+}
+
+/** The session (refresh-token family) a presented refresh token belongs to: refresh's rate-limit key. */
+export async function sessionOfRefreshToken(deps: IdentityDeps, presented: string): Promise<string | undefined> {
+  return (await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented)))?.session_id;
+}
+
+/**
+ * Rotates a refresh token. A token already rotated is either a second tab within the
+ * reuse grace (it gets the same successor) or a replay of a stolen token: then the whole
+ * session is revoked and a security event recorded.
+ */
+export async function rotateRefreshToken(
+  deps: IdentityDeps,
+  presented: string,
+  ctx: RequestContext,
+): Promise<TokenPair> {
+  const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
+  if (!row) throw identityErrors.invalidRefreshToken();
+  const now = deps.clock.now();
+  const session = await repo.findSessionWithUser(deps.database.db, row.session_id);
+  if (
+    !session ||
+    session.revoked_at !== null ||
+    session.expires_at <= now.toISOString() ||
+    row.expires_at <= now.toISOString()
+  ) {
+    throw identityErrors.invalidRefreshToken();
+  }
+  if (session.status !== "active") throw identityErrors.invalidRefreshToken();
+
+  const successor = newOpaqueToken();
+  const won =
+    row.rotated_at === null &&
+    (await inLockedTransaction(deps.database.db, async (trx) => {
+      // A revocation (logout, password reset, suspension) that committed first wins: no
+      // successor is issued for a session it ended.
+      const live = await repo.lockSession(trx, row.session_id);
+      if (!live || live.revoked_at !== null) throw identityErrors.invalidRefreshToken();
+      if (!(await repo.markRefreshTokenRotated(trx, row.id, now.toISOString(), sealWith(presented, successor))))
+        return false;
+      await repo.insertRefreshToken(trx, {
+        id: newId(),
+        session_id: row.session_id,
+        token_hash: hashToken(successor),
+        created_at: now.toISOString(),
+        expires_at: session.expires_at,
+        rotated_at: null,
+        successor_sealed: null,
+      });
+      await repo.touchSession(trx, row.session_id, now.toISOString(), ctx.ip, ctx.userAgent?.slice(0, 512) ?? null);
+      return true;
+    }));
+  if (won)
+    return {
+      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      refreshToken: successor,
+      sessionId: session.session_id,
+    };
+
+  // Already rotated (earlier, or by a concurrent request a moment ago).
+  const rotated = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
+  const rotatedAt = rotated?.rotated_at ? Date.parse(rotated.rotated_at) : 0;
+  const withinGrace = now.getTime() - rotatedAt <= deps.config.REFRESH_REUSE_INTERVAL_S * 1000;
+  const previous =
+    withinGrace && rotated?.successor_sealed ? unsealWith(presented, rotated.successor_sealed) : undefined;
+  if (previous) {
+    return {
+      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      refreshToken: previous,
+      sessionId: session.session_id,
+    };
+  }
+  await withTransaction(deps.database.db, async (trx) => {
+    await repo.revokeSession(trx, session.session_id, "refresh_token_reused", now.toISOString());
+    // The presenter may be a thief, so the actor is unknown; the session's owner is the target.
+    await recordAuditEvent(
+      trx,
+      deps.clock,
+      userEvent("auth.refresh_token_reused", ctx, null, session.user_id, {
+        sessionId: session.session_id,
+        outcome: "session_revoked",
+      }),
+    );
+  });
+  await forgetSessions(deps, [session.session_id]);
+  securityEvent(deps, "auth.refresh_token_reused", ctx, { userId: session.user_id, sessionId: session.session_id });
+  throw identityErrors.refreshTokenReused();
+}
+
+/** Resolves a bearer access token to the current user; suspended users and revoked sessions stop at once. */
+export async function authenticateAccessToken(deps: IdentityDeps, token: string): Promise<UserActor | undefined> {
+  const claims: AccessTokenClaims = await verifyAccessToken(deps.signingKeys, deps.config, deps.clock, token);
+  const session = await sessionLookups(deps.cache).getOrLoad(claims.sid, SESSION_TTL_S, async () => {
+    const row = await repo.findSessionWithUser(deps.database.db, claims.sid);
+    return row ? toCachedSession(row) : null;
+  });
+  if (!session || session.userId !== claims.sub || !session.active) return undefined;
+  return {
+    kind: "user",
+    userId: session.userId,
+    sessionId: claims.sid,
+    platformRole: session.platformRole,
+    emailVerified: session.emailVerified,
+  };
+}
+
+export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {
+  await repo.revokeSession(deps.database.db, actor.sessionId, "logout", deps.clock.nowIso());
+  await forgetSessions(deps, [actor.sessionId]);
+}
+
+/** Revokes the session a refresh token belongs to (cookie logout without an access token). */
+export async function logoutByRefreshToken(deps: IdentityDeps, presented: string): Promise<void> {
+  const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
+  if (!row) return;
+  await repo.revokeSession(deps.database.db, row.session_id, "logout", deps.clock.nowIso());
+  await forgetSessions(deps, [row.session_id]);
+}
+
+export async function logoutAll(deps: IdentityDeps, actor: UserActor): Promise<number> {
+  const revoked = await repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", deps.clock.nowIso());
+  await forgetSessions(deps, revoked);
+  return revoked.length;
+}
+
+export async function listSessions(deps: IdentityDeps, actor: UserActor) {
+  const sessions = await repo.listActiveSessions(deps.database.db, actor.userId, deps.clock.nowIso());
+  return sessions.map((s) => ({
+    id: s.id,
+    current: s.id === actor.sessionId,
+    device: s.user_agent,
+    ip: s.ip,
+    createdAt: s.created_at,
+    lastUsedAt: s.last_used_at,
+    expiresAt: s.expires_at,
+  }));
+}
+
+export async function revokeOwnSession(deps: IdentityDeps, actor: UserActor, sessionId: string): Promise<void> {
+  const session = await repo.findSession(deps.database.db, sessionId);
+  // Another user's session answers exactly like a missing one.
+  if (!session || session.user_id !== actor.userId || session.revoked_at !== null)
+    throw identityErrors.sessionNotFound();
+  await repo.revokeSession(deps.database.db, sessionId, "revoked_by_user", deps.clock.nowIso());
+  await forgetSessions(deps, [sessionId]);
+}

@@ -1,0 +1,38 @@
+import type { PageQuery } from "../../platform/http/pagination.ts";
+import type { AuditActor } from "../audit/index.ts";
+import * as companies from "../companies/index.ts";
+import * as identity from "../identity/index.ts";
+import { adminErrors } from "./errors.ts";
+
+// Platform administration's rules. It owns no tables: it acts across tenants through the
+// identity and companies modules' own service functions.
+
+export interface AdminDeps {
+  readonly identity: identity.IdentityDeps;
+  readonly companies: companies.CompaniesDeps;
+}
+
+export function listUsers(deps: AdminDeps, query: PageQuery) {
+  return identity.listUsers(deps.identity, query);
+}
+
+/** An admin never suspends their own account (nobody would be left to lift it). */
+export function setUserSuspended(
+  deps: AdminDeps,
+  operatorId: string,
+  userId: string,
+  suspended: boolean,
+  who: AuditActor,
+) {
+  if (suspended && userId === operatorId) throw adminErrors.selfSuspension();
+  return identity.setUserSuspended(deps.identity, userId, suspended, who);
+}
+
+export function listCompanies(deps: AdminDeps, query: PageQuery) {
+  return companies.listAllCompanies(deps.companies, query);
+}
+
+/** Existence and status are checked on the locked row: a deleted company stays deleted. */
+export function setCompanySuspended(deps: AdminDeps, companyId: string, suspended: boolean, who: AuditActor) {
+  return companies.setCompanyStatus(deps.companies, companyId, suspended ? "suspended" : "active", who);
+}

@@ -48,6 +48,7 @@ describe("SQL built from values", () => {
     assert.equal(unboundSql("const q = sql`select * from users where id = ${id}`;").length, 0, "a tag binds");
     assert.equal(unboundSql("db.selectFrom('users').where('name', '=', name)").length, 0, "the builder binds");
     assert.equal(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: SQL source text as a sample
       unboundSql('sql`${sql.ref("d.seq")} > ${seq}`').length,
       0,
       "a column named in the code is an identifier",
@@ -57,6 +58,7 @@ describe("SQL built from values", () => {
       "sql`select ${sql.raw(name)}`",
       "sql.lit(name)",
       "sql.ref(column)",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: SQL source text as a sample
       "sql.ref(`d.${column}`)",
       "sql.id<string>(table)",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: SQL source text as a sample

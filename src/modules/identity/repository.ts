@@ -238,11 +238,18 @@ export function lockSession(db: Executor, id: string) {
  * for the same address cannot both start counting from zero.
  */
 export async function lockLoginThrottle(db: Executor, emailHash: string, now: string): Promise<LoginThrottlesTable> {
-  await db
-    .insertInto("login_throttles")
-    .values({ email_hash: emailHash, failures: 0, lockouts: 0, locked_until: null, updated_at: now })
-    .onConflict((oc) => oc.column("email_hash").doNothing())
-    .execute();
-  const query = db.selectFrom("login_throttles").selectAll().where("email_hash", "=", emailHash);
-  return forUpdate(db, query).executeTakeFirstOrThrow();
+  // The row can vanish while this waits for its lock: a successful login or a password reset
+  // deletes it, and under READ COMMITTED the locked read then finds nothing. Creating it
+  // again is the right answer (the count starts afresh), so insert-then-lock is retried.
+  for (let attempt = 1; ; attempt++) {
+    await db
+      .insertInto("login_throttles")
+      .values({ email_hash: emailHash, failures: 0, lockouts: 0, locked_until: null, updated_at: now })
+      .onConflict((oc) => oc.column("email_hash").doNothing())
+      .execute();
+    const query = db.selectFrom("login_throttles").selectAll().where("email_hash", "=", emailHash);
+    const row = await forUpdate(db, query).executeTakeFirst();
+    if (row !== undefined) return row;
+    if (attempt >= 3) throw new Error("login throttle row deleted three times while waiting for its lock");
+  }
 }

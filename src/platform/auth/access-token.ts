@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import type { Config } from "../../config/settings/index.ts";
 import type { Clock } from "../clock.ts";
-import { decodeJwsHeader, verifyCompactJws } from "./compact-jws.ts";
+import { type ParsedJws, parseCompactJws, verifyJws } from "./compact-jws.ts";
 import { authErrors } from "./errors.ts";
 import { CLOCK_TOLERANCE_S, type SigningKeys } from "./signing-keys.ts";
 
@@ -74,18 +74,19 @@ export async function verifyAccessToken(
   token: string,
 ): Promise<AccessTokenClaims> {
   if (typeof token !== "string") throw authErrors.invalidAccessToken(INVALID);
-  let header: Record<string, unknown>;
+  let jws: ParsedJws;
   try {
-    header = decodeJwsHeader(token);
+    jws = parseCompactJws(token);
   } catch (error) {
     throw authErrors.invalidAccessToken(INVALID, error);
   }
+  const { header } = jws;
   if (typeof header.kid !== "string" || header.kid === "") throw authErrors.invalidAccessToken(INVALID);
   const key = await keys.verificationKey(header.kid);
   if (!key) throw authErrors.invalidAccessToken(INVALID);
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = verifyCompactJws(token, key.alg, key.publicKey));
+    payload = verifyJws(jws, key.alg, key.publicKey);
   } catch (error) {
     throw authErrors.invalidAccessToken(INVALID, error);
   }

@@ -4,9 +4,12 @@ import type { SigningAlgorithm } from "./key-material.ts";
 /** Why a compact JWS was refused; the caller turns every one of these into the same 401. */
 export class InvalidJwsError extends Error {}
 
-export interface VerifiedJws {
+/** A compact JWS split and its header decoded, once: what choosing the key and verifying need. */
+export interface ParsedJws {
   readonly header: Record<string, unknown>;
-  readonly payload: Record<string, unknown>;
+  readonly signingInput: string;
+  readonly encodedPayload: string;
+  readonly signature: Buffer;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -18,44 +21,48 @@ const VERIFY_ALGORITHMS: Record<SigningAlgorithm, { digest: string | null; dsaEn
   EdDSA: { digest: null },
 };
 
-/** The header of a compact JWS, decoded without verifying anything (to pick the key by kid). */
-export function decodeJwsHeader(token: string): Record<string, unknown> {
-  const end = token.indexOf(".");
-  if (end <= 0) throw new InvalidJwsError("no header");
-  return decodeJsonObject(token.slice(0, end));
-}
-
 /**
- * Verifies a compact JWS (RFC 7515 §7.1) signed with `alg` by `key`, synchronously, with
- * the KeyObject the keyset already holds: no WebCrypto job, no promise, no key import per
- * call — the cost that dominated token verification on every authenticated request.
- *
- * Strict where a lenient parser would accept a token we never issued: exactly three parts,
- * every part base64url with no padding or foreign characters (Node's decoder would skip
- * them), the header's `alg` equal to the key's, no `crit` extensions (we issue none, and an
- * unknown critical one must be refused), header and payload JSON objects. The signature is
- * checked over the token's own bytes before the payload is parsed.
+ * Splits a compact JWS (RFC 7515 §7.1) and decodes its header, verifying nothing yet (the
+ * header's kid picks the key). Strict where a lenient parser would accept a token we never
+ * issued: exactly three parts, every part base64url with no padding or foreign characters
+ * (Node's decoder would skip them), the header a JSON object.
  */
-export function verifyCompactJws(token: string, alg: SigningAlgorithm, key: KeyObject): VerifiedJws {
+export function parseCompactJws(token: string): ParsedJws {
   const parts = token.split(".");
   if (parts.length !== 3) throw new InvalidJwsError("not a compact JWS");
   const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = parts;
   if (!BASE64URL.test(encodedHeader) || !BASE64URL.test(encodedPayload) || !BASE64URL.test(encodedSignature)) {
     throw new InvalidJwsError("not base64url");
   }
-  const header = decodeJsonObject(encodedHeader);
-  if (header.alg !== alg) throw new InvalidJwsError("algorithm is not the key's");
-  if (header.crit !== undefined) throw new InvalidJwsError("critical extensions are not supported");
-  const { digest, dsaEncoding } = VERIFY_ALGORITHMS[alg];
-  const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "ascii");
-  const signature = Buffer.from(encodedSignature, "base64url");
-  const valid = verify(digest, signingInput, dsaEncoding ? { key, dsaEncoding } : key, signature);
-  if (!valid) throw new InvalidJwsError("signature does not verify");
-  return { header, payload: decodeJsonObject(encodedPayload) };
+  return {
+    header: decodeJsonObject(encodedHeader),
+    signingInput: `${encodedHeader}.${encodedPayload}`,
+    encodedPayload,
+    signature: Buffer.from(encodedSignature, "base64url"),
+  };
 }
 
+/**
+ * Verifies a parsed JWS signed with `alg` by `key`, synchronously, with the KeyObject the
+ * keyset already holds: no WebCrypto job, no promise, no key import per call — the cost that
+ * dominated token verification on every authenticated request. The header's `alg` must be
+ * the key's, and no `crit` extension is accepted (we issue none, and an unknown critical one
+ * must be refused). The signature is checked over the token's own bytes before the payload
+ * is parsed; returns the payload, a JSON object.
+ */
+export function verifyJws(jws: ParsedJws, alg: SigningAlgorithm, key: KeyObject): Record<string, unknown> {
+  if (jws.header.alg !== alg) throw new InvalidJwsError("algorithm is not the key's");
+  if (jws.header.crit !== undefined) throw new InvalidJwsError("critical extensions are not supported");
+  const { digest, dsaEncoding } = VERIFY_ALGORITHMS[alg];
+  const signingInput = Buffer.from(jws.signingInput, "ascii");
+  const valid = verify(digest, signingInput, dsaEncoding ? { key, dsaEncoding } : key, jws.signature);
+  if (!valid) throw new InvalidJwsError("signature does not verify");
+  return decodeJsonObject(jws.encodedPayload);
+}
+
+/** A non-empty part already checked to be base64url, decoded to a JSON object. */
 function decodeJsonObject(part: string): Record<string, unknown> {
-  if (part === "" || !BASE64URL.test(part)) throw new InvalidJwsError("not base64url");
+  if (part === "") throw new InvalidJwsError("an empty part");
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));

@@ -1,4 +1,5 @@
 import { toCount } from "../../platform/db/dialect.ts";
+import { contentionError } from "../../platform/db/errors.ts";
 import { keysetPage } from "../../platform/db/keyset.ts";
 import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
@@ -250,6 +251,7 @@ export async function lockLoginThrottle(db: Executor, emailHash: string, now: st
     const query = db.selectFrom("login_throttles").selectAll().where("email_hash", "=", emailHash);
     const row = await forUpdate(db, query).executeTakeFirst();
     if (row !== undefined) return row;
-    if (attempt >= 3) throw new Error("login throttle row deleted three times while waiting for its lock");
+    // Deleted under us three times running: contention, answered as every exhausted retry is (503).
+    if (attempt >= 3) throw contentionError();
   }
 }

@@ -25,7 +25,6 @@ import { personalDataSources } from "./modules/personal-data-sources.ts";
 import { adminRoutes } from "./modules/platform-admin/index.ts";
 import {
   createWebhookWorker,
-  secretSealer,
   systemResolver,
   type WebhooksDeps,
   type WebhookWorker,
@@ -33,6 +32,7 @@ import {
 } from "./modules/webhooks/index.ts";
 import { AccessControl, installAccessControl, requireAccessDeclarations } from "./platform/access/access.ts";
 import { jwksRoute } from "./platform/auth/jwks-route.ts";
+import { secretSealer } from "./platform/crypto/secret-sealer.ts";
 import { createDiskFullMonitor } from "./platform/db/disk-full.ts";
 import { translateDatabaseError } from "./platform/db/errors.ts";
 import { registerDatabaseMetrics } from "./platform/db/metrics.ts";
@@ -148,7 +148,10 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
         pollMs: config.WEBHOOKS_POLL_MS,
         leaseMs: config.WEBHOOKS_LEASE_MS,
       },
-      sealer: secretSealer(config.ENCRYPTION_KEY),
+      sealer: secretSealer(
+        config.ENCRYPTION_KEY === undefined ? undefined : [config.ENCRYPTION_KEY],
+        "webhook-secrets",
+      ),
       resolve: systemResolver,
       // An endpoint receives only while its creator could still manage it (creator-rights.ts).
       creatorMayReceive: webhookCreatorRights({ identity: deps, companies: deps, apiKeys: deps }),

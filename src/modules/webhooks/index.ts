@@ -2,7 +2,6 @@
 
 export { webhooksPersonalData } from "./personal-data.ts";
 export { webhookRoutes } from "./routes.ts";
-export { secretSealer } from "./secret.ts";
 export type { WebhookSettings, WebhooksDeps } from "./service.ts";
 export { verifySignature } from "./signature.ts";
 export { systemResolver } from "./ssrf.ts";

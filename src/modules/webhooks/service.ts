@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
 import type { Clock } from "../../platform/clock.ts";
+import type { SecretSealer } from "../../platform/crypto/secret-sealer.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUuid, newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
@@ -10,7 +11,6 @@ import { type AuditActor, recordAuditEvent } from "../audit/index.ts";
 import { type KeyLiveness, lockForChange } from "../companies/index.ts";
 import { webhookErrors } from "./errors.ts";
 import * as repo from "./repository.ts";
-import type { SecretSealer } from "./secret.ts";
 import { newWebhookSecret } from "./signature.ts";
 import { checkUrlForm, hostOf, isBlockedAddress, type Resolver, TargetRefused } from "./ssrf.ts";
 import type { WebhookEndpointsTable } from "./tables.ts";

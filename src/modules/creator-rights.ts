@@ -16,7 +16,7 @@ import type { GrantorRights } from "./invitations/index.ts";
  */
 
 export interface CreatorRightsDeps {
-  readonly identity: Pick<IdentityDeps, "database">;
+  readonly identity: Pick<IdentityDeps, "database" | "cache">;
   readonly companies: companies.CompaniesDeps;
   readonly apiKeys: Pick<ApiKeysDeps, "database" | "clock">;
 }

@@ -17,6 +17,7 @@ import {
 } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
 import type { UsersTable } from "./tables.ts";
+import { cachedUser, forgetUsers } from "./user-cache.ts";
 
 // The signed-in user's own account: profile, password change, export and deletion.
 
@@ -46,6 +47,7 @@ export async function changePassword(
     return sessions;
   });
   await forgetSessions(deps, revoked);
+  await forgetUsers(deps, [user.id]);
   securityEvent(deps, "auth.password_changed", ctx, { userId: user.id });
   await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
 }
@@ -63,12 +65,16 @@ async function requireUser(deps: IdentityDeps, actor: UserActor): Promise<UsersT
 }
 
 export async function getMe(deps: IdentityDeps, actor: UserActor): Promise<PublicUser> {
-  return toPublicUser(await requireUser(deps, actor));
+  const user = await cachedUser(deps, actor.userId);
+  if (!user) throw identityErrors.invalidRefreshToken();
+  const { status: _status, ...shown } = user;
+  return shown;
 }
 
 export async function updateMe(deps: IdentityDeps, actor: UserActor, input: { name: string }): Promise<PublicUser> {
   const now = deps.clock.nowIso();
   await repo.updateUser(deps.database.db, actor.userId, { name: input.name.trim(), updated_at: now });
+  await forgetUsers(deps, [actor.userId]);
   return getMe(deps, actor);
 }
 
@@ -107,6 +113,7 @@ export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { pa
     return { revoked: sessions, afterCommit: [afterCommit, ...erased] };
   });
   await forgetSessions(deps, revoked);
+  await forgetUsers(deps, [user.id]);
   for (const evict of afterCommit) await evict();
   securityEvent(deps, "user.deleted", ctx, { userId: user.id });
 }

@@ -10,6 +10,7 @@ import { normalizeEmail } from "./secrets.ts";
 import { assertPassword, type IdentityDeps, type PublicUser, toPublicUser } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
 import type { UsersTable } from "./tables.ts";
+import { forgetUsers } from "./user-cache.ts";
 
 // Platform administration of accounts: the admin listing, suspension, and the CLI's create-admin.
 
@@ -66,6 +67,7 @@ export async function setUserSuspended(
     return { user, revoked: sessions };
   });
   await forgetSessions(deps, revoked);
+  await forgetUsers(deps, [userId]);
   return { ...toPublicUser(user), status };
 }
 
@@ -118,6 +120,8 @@ export async function createOrPromoteAdmin(
       });
       return revoked;
     });
+    // No cache to evict from in the CLI: running instances show the new role within USER_TTL_S
+    // (user-cache.ts) and SESSION_TTL_S; the revoked sessions must sign in again anyway.
     return { outcome: "promoted", userId: existing.id, sessionsRevoked: sessions.length };
   }
   assertPassword(input.password, email, "password");

@@ -5,6 +5,7 @@ import { hashToken, normalizeEmail } from "./secrets.ts";
 import { type IdentityDeps, type PublicUser, toPublicUser } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
 import type { EmailTokenPurpose } from "./tables.ts";
+import { forgetUsers } from "./user-cache.ts";
 
 /**
  * Enumeration-safe by timing too: the awaited work is one queued request whether or not the
@@ -32,6 +33,7 @@ export async function verifyEmail(deps: IdentityDeps, token: string): Promise<Pu
     email_verified_at: user.email_verified_at ?? now,
     updated_at: now,
   });
+  await forgetUsers(deps, [user.id]);
   // Signed-in sessions may create companies and invite from the next request on.
   const sessions = await repo.listActiveSessions(deps.database.db, user.id, now);
   await forgetSessions(

@@ -6,6 +6,7 @@ import * as repo from "./repository.ts";
 import { hashToken, normalizeEmail } from "./secrets.ts";
 import { assertPassword, type IdentityDeps, type RequestContext, securityEvent, userEvent } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
+import { forgetUsers } from "./user-cache.ts";
 
 /** Enumeration-safe by timing too: one queued request for any address (see resendVerification). */
 export async function forgotPassword(deps: IdentityDeps, emailInput: string): Promise<void> {
@@ -50,6 +51,7 @@ export async function resetPassword(
     return { user, revoked };
   });
   await forgetSessions(deps, revoked);
+  await forgetUsers(deps, [user.id]);
   securityEvent(deps, "auth.password_reset", ctx, { userId: user.id });
   await sendIdentityMail(deps, "password-changed", user, { path: "/forgot-password" });
 }

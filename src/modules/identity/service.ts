@@ -13,6 +13,7 @@ import { checkPasswordPolicy, type PasswordHasher } from "./passwords.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
 import type { PlatformRole, UsersTable } from "./tables.ts";
+import { cachedUser } from "./user-cache.ts";
 
 // What every use case of identity shares (registration.ts, email-verification.ts, sessions.ts,
 // password-reset.ts, account.ts, admin.ts): the deps, the public shapes, the audit and
@@ -139,9 +140,11 @@ export async function findUserIdByEmail(
  * Whether the account may act at all (not suspended, not deleted): rights others received
  * from this user (API keys, invitations) are only as good as this (docs/security.md).
  */
-export async function isActiveAccount(deps: Pick<IdentityDeps, "database">, userId: string): Promise<boolean> {
-  const user = await repo.findUserById(deps.database.db, userId);
-  return user?.status === "active";
+export async function isActiveAccount(
+  deps: Pick<IdentityDeps, "database" | "cache">,
+  userId: string,
+): Promise<boolean> {
+  return (await cachedUser(deps, userId))?.status === "active";
 }
 
 /** A user's address and whether they proved they own it (invitations must go to a verified mailbox). */

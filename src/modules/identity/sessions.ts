@@ -20,6 +20,7 @@ import {
 } from "./service.ts";
 import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
 import type { SessionsTable, UsersTable } from "./tables.ts";
+import { forgetUsers } from "./user-cache.ts";
 
 // Sessions: login (with its throttle and lockout), the refresh-token family a login starts and
 // its rotation, the access token that authenticates each request, and ending sessions.
@@ -99,6 +100,8 @@ async function startSession(
       userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id }),
     );
   });
+  // The cached row holds no hash, but every writer of the users table evicts (user-cache.ts).
+  if (rehashed) await forgetUsers(deps, [user.id]);
   return { ...(await accessTokenFor(deps, user.id, session.id)), refreshToken, sessionId: session.id };
 }
 

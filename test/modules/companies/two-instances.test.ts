@@ -165,4 +165,44 @@ describe("authorization changes reach every instance (PostgreSQL + Redis)", { sk
     });
     await seenOnTwo(me, 401);
   });
+  it("a new name and a suspension of a key's creator are seen by the other instance within 1 s, though it had the user row cached", async () => {
+    const person = await newUser(one, "renamed");
+    const nameOnTwo = async () =>
+      (await two.app.inject({ url: "/api/v1/users/me", headers: person.headers })).json().name as string;
+    const meOnTwo = async () => (await two.app.inject({ url: "/api/v1/users/me", headers: person.headers })).statusCode;
+    await warmOnTwo(meOnTwo, "user", 200);
+    const renamed = await one.app.inject({
+      method: "PATCH",
+      url: "/api/v1/users/me",
+      headers: person.headers,
+      payload: { name: "Name After" },
+    });
+    assert.equal(renamed.statusCode, 200, renamed.body);
+    const started = performance.now();
+    while ((await nameOnTwo()) !== "Name After") {
+      assert.ok(performance.now() - started < 1000, "instance two still shows the old name after 1 s");
+      await sleep(20);
+    }
+
+    // An API key acts only while its creator's account is active (creator-rights.ts), read from the cached row.
+    const company = await createCompany(one.app, person, "two-key-creator");
+    const created = await one.app.inject({
+      method: "POST",
+      url: `/api/v1/companies/${company.id}/api-keys`,
+      headers: person.headers,
+      payload: { name: "ci", scopes: ["company:read"] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const keyHeaders = { "x-api-key": created.json().key as string };
+    const readByKey = async () =>
+      (await two.app.inject({ url: `/api/v1/companies/${company.id}`, headers: keyHeaders })).statusCode;
+    await warmOnTwo(readByKey, "user", 200);
+    const suspended = await one.app.inject({
+      method: "POST",
+      url: `/api/v1/admin/users/${person.userId}/suspend`,
+      headers: admin.headers,
+    });
+    assert.equal(suspended.statusCode, 200, suspended.body);
+    await seenOnTwo(readByKey, 403);
+  });
 });

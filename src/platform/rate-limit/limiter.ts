@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { BURST_WINDOW_S, type TierLimits } from "../../config/values/tiers.ts";
+import { createLeaseBook, LEASE_FLOOR, LEASE_SIZE } from "./lease.ts";
 import type { RedisFallback } from "./redis-fallback.ts";
 import { consumeTierInRedis } from "./tier-script.ts";
 
@@ -80,7 +81,8 @@ interface TierOutcome {
  * while refused does not also burn its hourly quota.
  *
  * With Redis the three are counted in one round trip by a script (tier-script.ts), shared
- * by every instance. When Redis fails or is slower than its command timeout, the request
+ * by every instance; a client far from its limit is counted a lease of requests at a time
+ * (lease.ts), so most of its requests need no round trip at all. When Redis fails or is slower than its command timeout, the request
  * is counted in process memory instead and, for the fallback's cool-down, the following
  * ones too, so requests do not each wait out a Redis timeout: limits stay on and nothing
  * fails.
@@ -118,14 +120,40 @@ export function createTierLimiter(tier: string, limits: TierLimits, store: Limit
     return { minute, hour: await take(memory.hour, key) };
   }
 
+  const leases = createLeaseBook();
+  const leaseCalls = new Map<string, Promise<void>>();
+  const lease = { size: LEASE_SIZE, floor: LEASE_FLOOR };
+
   async function inRedis(redis: NonNullable<LimiterStore["redis"]>, key: string): Promise<TierOutcome> {
     if (redis.fallback.active()) return inMemory(key);
+    // Concurrent requests of one key wait for the lease already being counted rather than
+    // each counting a lease of its own — unless the key is near its limit, where every
+    // request is counted alone and waiting would only queue them.
+    for (;;) {
+      const leased = leases.take(key, Date.now());
+      if (leased !== undefined) {
+        return { minute: counted(spec.minute.points, leased.minute), hour: counted(spec.hour.points, leased.hour) };
+      }
+      const pending = leaseCalls.get(key);
+      if (pending === undefined || leases.nearLimit(key)) break;
+      await pending;
+    }
+    const now = Date.now();
+    const call = consumeTierInRedis(redis.client, key, spec, lease);
+    const settled = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (!leaseCalls.has(key)) leaseCalls.set(key, settled);
     let counts: Awaited<ReturnType<typeof consumeTierInRedis>>;
     try {
-      counts = await consumeTierInRedis(redis.client, key, spec);
+      counts = leases.keep(key, await call, now);
     } catch {
       redis.fallback.tripped();
+      leases.clear();
       return inMemory(key);
+    } finally {
+      if (leaseCalls.get(key) === settled) leaseCalls.delete(key);
     }
     return {
       minute: counted(spec.minute.points, counts.minute),

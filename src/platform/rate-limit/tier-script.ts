@@ -9,8 +9,12 @@ import type { Redis } from "ioredis";
  * key names, so counters carry over from the previous implementation and across versions
  * in a rolling upgrade.
  *
- * Returns six integers: consumed and PTTL of the minute, burst and hour windows, -1 for a
- * window not consulted.
+ * Returns seven integers: consumed and PTTL of the minute, burst and hour windows (-1 for a
+ * window not consulted), then how many requests the call counted. That is 1, unless the
+ * caller asked for a lease (`ARGV[7]` > 1) and both the minute and the hour window are far
+ * from spent (at least `ARGV[8]` left in each): then up to `ARGV[7]` requests, never more
+ * than an eighth of what is left, are counted at once and the caller serves them from
+ * memory (lease.ts). Counting ahead never lets more requests through than the limit.
  */
 const TIER_CONSUME_LUA = `
 local function take(key, duration)
@@ -18,7 +22,23 @@ local function take(key, duration)
   local consumed = redis.call('incrby', key, 1)
   return consumed, redis.call('pttl', key)
 end
-local result = {-1, -1, -1, -1, -1, -1}
+local want = tonumber(ARGV[7] or '1')
+if want > 1 then
+  local floor = tonumber(ARGV[8])
+  local leftMinute = tonumber(ARGV[1]) - tonumber(redis.call('get', KEYS[1]) or '0')
+  local leftHour = tonumber(ARGV[5]) - tonumber(redis.call('get', KEYS[3]) or '0')
+  if leftMinute >= floor and leftHour >= floor then
+    local n = math.min(want, math.floor(math.min(leftMinute, leftHour) / 8))
+    if n > 1 then
+      redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+      redis.call('set', KEYS[3], 0, 'EX', ARGV[6], 'NX')
+      local minute = redis.call('incrby', KEYS[1], n)
+      local hour = redis.call('incrby', KEYS[3], n)
+      return {minute, redis.call('pttl', KEYS[1]), -1, -1, hour, redis.call('pttl', KEYS[3]), n}
+    end
+  end
+end
+local result = {-1, -1, -1, -1, -1, -1, 1}
 local minute, minuteTtl = take(KEYS[1], ARGV[2])
 result[1] = minute
 result[2] = minuteTtl
@@ -47,6 +67,14 @@ export interface TierCounts {
   readonly minute: { consumed: number; ttlMs: number };
   readonly burst?: { consumed: number; ttlMs: number };
   readonly hour?: { consumed: number; ttlMs: number };
+  /** Requests counted by this call: 1, or a lease's size (the counts are then after all of them). */
+  readonly counted: number;
+}
+
+/** A lease request: up to `size` requests at once, when at least `floor` are left in both windows. */
+export interface LeaseRequest {
+  readonly size: number;
+  readonly floor: number;
 }
 
 type ScriptedRedis = Redis & {
@@ -58,13 +86,14 @@ export async function consumeTierInRedis(
   client: Redis,
   key: string,
   windows: { minute: WindowSpec; burst: WindowSpec | undefined; hour: WindowSpec },
+  lease: LeaseRequest = { size: 1, floor: 0 },
 ): Promise<TierCounts> {
   const scripted = client as ScriptedRedis;
   // EVALSHA with a transparent EVAL on NOSCRIPT (ioredis); defined once per client.
   if (typeof scripted[COMMAND] !== "function")
     client.defineCommand(COMMAND, { numberOfKeys: 3, lua: TIER_CONSUME_LUA });
   const { minute, burst, hour } = windows;
-  const [m = -1, mt = -1, b = -1, bt = -1, h = -1, ht = -1] = await scripted[COMMAND](
+  const [m = -1, mt = -1, b = -1, bt = -1, h = -1, ht = -1, n = 1] = await scripted[COMMAND](
     `${minute.keyPrefix}:${key}`,
     `${(burst ?? minute).keyPrefix}:${key}`,
     `${hour.keyPrefix}:${key}`,
@@ -74,8 +103,11 @@ export async function consumeTierInRedis(
     burst?.durationSeconds ?? 1,
     hour.points,
     hour.durationSeconds,
+    lease.size,
+    lease.floor,
   );
   return {
+    counted: n,
     minute: { consumed: m, ttlMs: mt },
     ...(b >= 0 ? { burst: { consumed: b, ttlMs: bt } } : {}),
     ...(h >= 0 ? { hour: { consumed: h, ttlMs: ht } } : {}),

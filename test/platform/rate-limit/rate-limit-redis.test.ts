@@ -6,6 +6,7 @@ import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { buildApp } from "../../../src/app.ts";
 import { createLogger } from "../../../src/platform/logging/logger.ts";
+import { LEASE_FLOOR, LEASE_SIZE } from "../../../src/platform/rate-limit/lease.ts";
 import { closeRedis, connectRedis, createRedisClient } from "../../../src/platform/redis/connect.ts";
 import { createRuntimeDeps } from "../../../src/platform/runtime-deps.ts";
 import { buildTestApp, type TestApp, testConfig } from "../../helpers/app.ts";
@@ -45,6 +46,17 @@ async function closeAll(...apps: (TestApp & { client: Redis })[]) {
 
 const allAnswered = (statuses: number[]) => statuses.every((s) => s === 200 || s === 429);
 
+/** The names of the commands the client sends from now on. */
+function recordCommands(client: Redis): string[] {
+  const sent: string[] = [];
+  const original = client.sendCommand.bind(client);
+  client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+    sent.push(command.name);
+    return (original as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as typeof client.sendCommand;
+  return sent;
+}
+
 describe("rate limits shared in Redis", { skip: service.skip }, () => {
   const url = String(service.url);
   const admin = service.skip ? undefined : new Redis(url);
@@ -80,20 +92,72 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
   });
 
   it("counts a request's minute, burst and hour windows in one Redis round trip", async () => {
-    const env = { RATE_LIMIT_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_PUBLIC: "min=100,hour=1000,burst=100" };
+    // Fewer than LEASE_FLOOR requests left: each request is counted in Redis on its own.
+    const env = {
+      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
+      RATE_LIMIT_PUBLIC: `min=${LEASE_FLOOR - 1},hour=1000,burst=100`,
+    };
     const t = await appOnRedis(url, env);
     try {
       await hit(t.app, "/test/public", 1); // loads the script
-      const sent: string[] = [];
-      const original = t.client.sendCommand.bind(t.client);
-      t.client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-        sent.push(command.name);
-        return (original as (...args: unknown[]) => unknown)(command, ...rest);
-      }) as typeof t.client.sendCommand;
+      const sent = recordCommands(t.client);
       await hit(t.app, "/test/public", 3);
       assert.deepEqual(sent, ["evalsha", "evalsha", "evalsha"]);
     } finally {
       await closeAll(t);
+    }
+  });
+
+  it("far from its limit, a client is counted a lease at a time: one round trip per LEASE_SIZE requests, remaining still exact", async () => {
+    const env = { RATE_LIMIT_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_PUBLIC: "min=10000,hour=100000,burst=10000" };
+    const t = await appOnRedis(url, env);
+    try {
+      await hit(t.app, "/test/public", 1); // loads the script, takes a lease
+      const sent = recordCommands(t.client);
+      const remaining: number[] = [];
+      for (let i = 0; i < 2 * LEASE_SIZE; i++) {
+        const res = await t.app.inject({ method: "GET", url: "/test/public" });
+        assert.equal(res.statusCode, 200);
+        remaining.push(Number(/"public-min";r=(\d+);/.exec(String(res.headers.ratelimit))?.[1]));
+      }
+      assert.deepEqual(sent, ["evalsha", "evalsha"], "the rest of the first lease, then two leases");
+      assert.deepEqual(
+        remaining,
+        remaining.map((_, i) => 10000 - 2 - i),
+        "each request sees the count it would have seen alone",
+      );
+    } finally {
+      await closeAll(t);
+    }
+  });
+
+  it("leases never let more than the limit through, across instances and concurrent requests", async () => {
+    const prefix = uniquePrefix();
+    const env = {
+      RATE_LIMIT_KEY_PREFIX: prefix,
+      RATE_LIMIT_PUBLIC: `min=${LEASE_FLOOR * 2},hour=100000,burst=${LEASE_FLOOR * 2}`,
+    };
+    const a = await appOnRedis(url, env);
+    const b = await appOnRedis(url, env);
+    try {
+      const sentA = recordCommands(a.client);
+      const statuses = await Promise.all(
+        Array.from({ length: LEASE_FLOOR * 3 }, (_, i) =>
+          (i % 2 === 0 ? a : b).app.inject({ method: "GET", url: "/test/public" }).then((res) => res.statusCode),
+        ),
+      );
+      assert.ok(allAnswered(statuses), statuses.join(","));
+      const allowed = statuses.filter((s) => s === 200).length;
+      assert.ok(allowed <= LEASE_FLOOR * 2, `${allowed} allowed with a limit of ${LEASE_FLOOR * 2}`);
+      // Unused leases are the only loss: at most one per instance.
+      assert.ok(allowed >= LEASE_FLOOR * 2 - 2 * LEASE_SIZE, `only ${allowed} allowed`);
+      // 96 concurrent requests on A shared leases instead of each taking one.
+      assert.ok(
+        sentA.length < (LEASE_FLOOR * 3) / 2,
+        `${sentA.length} round trips for ${(LEASE_FLOOR * 3) / 2} requests`,
+      );
+    } finally {
+      await closeAll(a, b);
     }
   });
 

@@ -13,7 +13,7 @@ import { checkPasswordPolicy, type PasswordHasher } from "./passwords.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
 import type { PlatformRole, UsersTable } from "./tables.ts";
-import { cachedUser } from "./user-cache.ts";
+import { cachedUser, cachedUsers } from "./user-cache.ts";
 
 // What every use case of identity shares (registration.ts, email-verification.ts, sessions.ts,
 // password-reset.ts, account.ts, admin.ts): the deps, the public shapes, the audit and
@@ -120,11 +120,11 @@ export function assertPassword(password: string, email: string, path: string): v
 
 /** Names and addresses of users, for other modules' listings (e.g. a company's members). */
 export async function userProfiles(
-  deps: Pick<IdentityDeps, "database">,
+  deps: Pick<IdentityDeps, "database" | "cache">,
   ids: readonly string[],
 ): Promise<Map<string, { email: string; name: string }>> {
-  const users = await repo.findUsersByIds(deps.database.db, ids);
-  return new Map(users.map((user) => [user.id, { email: user.email, name: user.name }]));
+  const users = await cachedUsers(deps, ids);
+  return new Map([...users.values()].map((user) => [user.id, { email: user.email, name: user.name }]));
 }
 
 /** The id of the account using this address, if any (invitations: "is this person already a member?"). */

@@ -49,6 +49,20 @@ export function cachedUser(deps: { cache: Cache; database: { db: Executor } }, u
   });
 }
 
+/** Several users (a page of a company's members): cached ones without a query, the rest in one. */
+export async function cachedUsers(
+  deps: { cache: Cache; database: { db: Executor } },
+  userIds: readonly string[],
+): Promise<Map<string, CachedUser>> {
+  const found = await userRows(deps.cache).getOrLoadMany(userIds, USER_TTL_S, async (missing) => {
+    const rows = new Map((await repo.findUsersByIds(deps.database.db, missing)).map((row) => [row.id, row]));
+    return new Map(missing.map((id) => [id, rows.has(id) ? toCachedUser(rows.get(id) as UsersTable) : null]));
+  });
+  const users = new Map<string, CachedUser>();
+  for (const [id, user] of found) if (user !== null) users.set(id, user);
+  return users;
+}
+
 /** After a write to these users' rows has committed: every instance reads them afresh. */
 export async function forgetUsers(deps: { cache: Cache }, userIds: readonly string[]): Promise<void> {
   const users = userRows(deps.cache);

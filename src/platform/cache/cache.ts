@@ -33,6 +33,16 @@ export interface CacheNamespace<T> {
   deleteByPrefix(prefix: string): Promise<void>;
   /** The cached value, or the loader's; concurrent calls for one key in this process share one load. */
   getOrLoad(key: string, ttlSeconds: number, loader: () => Promise<T>): Promise<T>;
+  /**
+   * Several keys at once: local hits, then the rest from Redis in one round trip, then what is
+   * still missing from one call of `loader` (which returns a value per key it found; a key it
+   * leaves out is absent from the result and not cached — map it to null to cache absence).
+   */
+  getOrLoadMany(
+    keys: readonly string[],
+    ttlSeconds: number,
+    loader: (missing: readonly string[]) => Promise<ReadonlyMap<string, T>>,
+  ): Promise<Map<string, T>>;
 }
 
 export interface Cache {
@@ -277,6 +287,50 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
       },
       async deleteByPrefix(prefix) {
         if (options.enabled) await invalidate(invalidation(prefix, true), true);
+      },
+      async getOrLoadMany(keys, ttlSeconds, loader) {
+        const found = new Map<string, T>();
+        if (!options.enabled) {
+          for (const [key, value] of await loader(keys)) found.set(key, JSON.parse(JSON.stringify(value)) as T);
+          return found;
+        }
+        const seq = invalidationSeq;
+        let missing: string[] = [];
+        for (const key of new Set(keys)) {
+          const cached = local.get(fullKey(spec, key));
+          if (cached === undefined) missing.push(key);
+          else {
+            metrics.hits.inc({ ...labels, layer: "local" });
+            found.set(key, JSON.parse(cached) as T);
+          }
+        }
+        if (missing.length > 0 && store) {
+          const remote = await store.getMany(missing.map((key) => fullKey(spec, key)));
+          const stillMissing: string[] = [];
+          missing.forEach((key, i) => {
+            const json = remote[i];
+            if (json === undefined) return void stillMissing.push(key);
+            metrics.hits.inc({ ...labels, layer: "redis" });
+            if (seq === invalidationSeq) local.set(fullKey(spec, key), json, { ttl: localTtl(ttlSeconds) });
+            found.set(key, JSON.parse(json) as T);
+          });
+          missing = stillMissing;
+        }
+        if (missing.length === 0) return found;
+        metrics.misses.inc(labels, missing.length);
+        const loaded = await loader(missing);
+        for (const key of missing) {
+          const value = loaded.get(key);
+          if (value === undefined) continue;
+          const json = JSON.stringify(value);
+          // As in load(): a load that overlapped an invalidation is returned, not cached.
+          if (seq === invalidationSeq) {
+            local.set(fullKey(spec, key), json, { ttl: localTtl(ttlSeconds) });
+            void store?.set(fullKey(spec, key), json, ttlSeconds * 1000);
+          }
+          found.set(key, JSON.parse(json) as T);
+        }
+        return found;
       },
       async getOrLoad(key, ttlSeconds, loader) {
         if (!options.enabled) {

@@ -15,6 +15,8 @@ export type RedisCacheOperation = "get" | "set" | "delete" | "publish";
 export interface RedisStore {
   /** The stored JSON, or undefined when absent or when Redis failed. */
   get(key: string): Promise<string | undefined>;
+  /** Several keys in one round trip (MGET): the stored JSON of each, undefined when absent or when Redis failed. */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   set(key: string, json: string, ttlMs: number): Promise<boolean>;
   /** Writes the key and announces it on `channel` in one MULTI, so no instance sees one without the other. */
   setAndPublish(key: string, json: string, ttlMs: number, channel: string, message: string): Promise<boolean>;
@@ -72,6 +74,10 @@ export function createRedisStore(
     async get(key) {
       const result = await guarded("get", () => client.get(key));
       return result.ok ? (result.value ?? undefined) : undefined;
+    },
+    async getMany(keys) {
+      const result = await guarded("get", () => client.mget(...keys));
+      return result.ok ? result.value.map((value) => value ?? undefined) : keys.map(() => undefined);
     },
     async set(key, json, ttlMs) {
       return (await guarded("set", () => client.set(key, json, "PX", Math.max(1, Math.round(ttlMs))))).ok;

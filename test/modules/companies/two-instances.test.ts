@@ -167,10 +167,18 @@ describe("authorization changes reach every instance (PostgreSQL + Redis)", { sk
   });
   it("a new name and a suspension of a key's creator are seen by the other instance within 1 s, though it had the user row cached", async () => {
     const person = await newUser(one, "renamed");
+    const company = await createCompany(one.app, person, "two-key-creator");
     const nameOnTwo = async () =>
       (await two.app.inject({ url: "/api/v1/users/me", headers: person.headers })).json().name as string;
+    const listedOnTwo = async () => {
+      const page = await two.app.inject({ url: `/api/v1/companies/${company.id}/members`, headers: person.headers });
+      return (page.json().items as { userId: string; name: string }[]).find((m) => m.userId === person.userId)?.name;
+    };
     const meOnTwo = async () => (await two.app.inject({ url: "/api/v1/users/me", headers: person.headers })).statusCode;
+    const membersOnTwo = async () =>
+      (await two.app.inject({ url: `/api/v1/companies/${company.id}/members`, headers: person.headers })).statusCode;
     await warmOnTwo(meOnTwo, "user", 200);
+    await warmOnTwo(membersOnTwo, "user", 200);
     const renamed = await one.app.inject({
       method: "PATCH",
       url: "/api/v1/users/me",
@@ -179,13 +187,12 @@ describe("authorization changes reach every instance (PostgreSQL + Redis)", { sk
     });
     assert.equal(renamed.statusCode, 200, renamed.body);
     const started = performance.now();
-    while ((await nameOnTwo()) !== "Name After") {
+    while ((await nameOnTwo()) !== "Name After" || (await listedOnTwo()) !== "Name After") {
       assert.ok(performance.now() - started < 1000, "instance two still shows the old name after 1 s");
       await sleep(20);
     }
 
     // An API key acts only while its creator's account is active (creator-rights.ts), read from the cached row.
-    const company = await createCompany(one.app, person, "two-key-creator");
     const created = await one.app.inject({
       method: "POST",
       url: `/api/v1/companies/${company.id}/api-keys`,

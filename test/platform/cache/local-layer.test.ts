@@ -36,6 +36,34 @@ describe("cache without Redis (in-process layer)", () => {
     assert.equal(calls, 1);
   });
 
+  it("getOrLoadMany: hits need no load, the misses load in one call, null is cached and a key left out is not", async () => {
+    const { cache, metrics } = await memoryCache();
+    const users = cache.namespace<{ name: string } | null>({ name: "user", version: 1 });
+    const asked: string[][] = [];
+    const rows = new Map([
+      ["u1", { name: "Ada" }],
+      ["u2", { name: "Grace" }],
+    ]);
+    const loader = async (missing: readonly string[]) => {
+      asked.push([...missing]);
+      // u3 does not exist (null: cached); u4 is left out (not cached: asked again next time).
+      return new Map<string, { name: string } | null>(
+        missing.filter((id) => id !== "u4").map((id) => [id, rows.get(id) ?? null]),
+      );
+    };
+    await users.getOrLoad("u1", 60, async () => ({ name: "Ada" }));
+    const first = await users.getOrLoadMany(["u1", "u2", "u3", "u4", "u2"], 60, loader);
+    assert.deepEqual(asked, [["u2", "u3", "u4"]], "one load, for the misses only, each once");
+    assert.deepEqual(Object.fromEntries(first), { u1: { name: "Ada" }, u2: { name: "Grace" }, u3: null });
+    rows.set("u2", { name: "changed in the database" });
+    const second = await users.getOrLoadMany(["u1", "u2", "u3", "u4"], 60, loader);
+    assert.deepEqual(asked, [["u2", "u3", "u4"], ["u4"]]);
+    assert.deepEqual(second.get("u2"), { name: "Grace" }, "a hit until evicted");
+    await users.delete("u2");
+    assert.deepEqual((await users.getOrLoadMany(["u2"], 60, loader)).get("u2"), { name: "changed in the database" });
+    assert.equal(await counterValue(metrics, "rampart_cache_misses_total", { namespace: "user" }), 6);
+  });
+
   it("a failing loader fails every waiter and caches nothing", async () => {
     const { cache } = await memoryCache();
     const members = cache.namespace<Membership>({ name: "membership", version: 1 });

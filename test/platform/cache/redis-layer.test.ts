@@ -103,6 +103,33 @@ describe("cache with Redis", { skip: service.skip }, () => {
     assert.equal(await counterValue(b.metrics, "rampart_cache_hits_total", { layer: "redis" }), 1);
   });
 
+  it("getOrLoadMany reads what another instance stored from Redis, and loads only the rest", async () => {
+    const [a, b] = await pair();
+    const spec = { name: "user", version: 1 };
+    await a.cache.namespace<{ name: string }>(spec).getOrLoadMany(["u1", "u2"], 60, async (missing) => {
+      return new Map(missing.map((id) => [id, { name: `name of ${id}` }]));
+    });
+    await eventually(async () => {
+      const values = await b.cache
+        .namespace<{ name: string }>(spec)
+        .getOrLoadMany(["u1", "u2"], 60, async () => new Map());
+      return values.size === 2;
+    }, 1000);
+    const asked: string[][] = [];
+    const values = await b.cache
+      .namespace<{ name: string }>(spec)
+      .getOrLoadMany(["u1", "u2", "u3"], 60, async (missing) => {
+        asked.push([...missing]);
+        return new Map(missing.map((id) => [id, { name: `loaded ${id}` }]));
+      });
+    assert.deepEqual(asked, [["u3"]]);
+    assert.deepEqual(Object.fromEntries(values), {
+      u1: { name: "name of u1" },
+      u2: { name: "name of u2" },
+      u3: { name: "loaded u3" },
+    });
+  });
+
   it("a deploy with a new value shape (version) never reads the old entries", async () => {
     const [a, b, { keyPrefix }] = await pair();
     await a.cache.namespace<{ role: string }>({ name: "membership", version: 1 }).set("c1:u1", { role: "owner" }, 60);

@@ -1,4 +1,5 @@
-import { type AccessTokenClaims, issueAccessToken, verifyAccessToken } from "../../platform/auth/access-token.ts";
+import { type AccessTokenClaims, issueAccessToken } from "../../platform/auth/access-token.ts";
+import { verifyAccessTokenOnce } from "../../platform/auth/verified-tokens.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
@@ -244,7 +245,7 @@ export async function rotateRefreshToken(
 
 /** Resolves a bearer access token to the current user; suspended users and revoked sessions stop at once. */
 export async function authenticateAccessToken(deps: IdentityDeps, token: string): Promise<UserActor | undefined> {
-  const claims: AccessTokenClaims = await verifyAccessToken(deps.signingKeys, deps.config, deps.clock, token);
+  const claims: AccessTokenClaims = await verifyAccessTokenOnce(deps.signingKeys, deps.config, deps.clock, token);
   const session = await sessionLookups(deps.cache).getOrLoad(claims.sid, SESSION_TTL_S, async () => {
     const row = await repo.findSessionWithUser(deps.database.db, claims.sid);
     return row ? toCachedSession(row) : null;

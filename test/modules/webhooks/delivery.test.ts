@@ -276,6 +276,39 @@ for (const engine of await enginesUnderTest()) {
       }
     });
 
+    it("a receiver that never answers: the attempt times out after WEBHOOKS_TIMEOUT_MS and is retried, then delivered", async () => {
+      const receiver = new WebhookReceiver();
+      const url = await receiver.listen();
+      receiver.answer = (n) => (n === 1 ? "hang" : { status: 200 });
+      try {
+        const company = await createCompany(h.app, owner, `timeout-${Date.now()}`);
+        const endpoint = await addEndpoint(company.id, url, ["company.updated"]);
+        receiver.trust(endpoint.secret);
+        await h.app.inject({
+          method: "PATCH",
+          url: `/api/v1/companies/${company.id}`,
+          headers: owner.headers,
+          payload: { name: "Slow receiver" },
+        });
+        await waitFor(() => receiver.requests.length >= 1, 15_000, "the event after the timeout");
+        const [hung, answered] = receiver.attempts;
+        assert.ok(hung && answered);
+        assert.equal(hung.id, answered.id, "the same message again");
+        const gap = answered.at - hung.at;
+        // The timeout (2 s) and then at least the first backoff.
+        assert.ok(gap >= 2000 + BASE_MS - 25, `retried ${gap} ms after the hung attempt`);
+        const deliveries = () =>
+          h.app.inject({
+            url: `/api/v1/companies/${company.id}/webhooks/${endpoint.id}/deliveries`,
+            headers: owner.headers,
+          });
+        await waitFor(async () => (await deliveries()).json().items[0]?.status === "succeeded", 10_000, "recorded");
+        assert.equal((await deliveries()).json().items[0]?.attempts, 2);
+      } finally {
+        await receiver.close();
+      }
+    });
+
     it("receiver never up: the message fails after the window, the endpoint is disabled, with an audit event", async () => {
       const company = await createCompany(h.app, owner, `down-${Date.now()}`);
       const endpoint = await addEndpoint(company.id, `http://127.0.0.1:${await closedPort()}/hooks`, [

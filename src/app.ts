@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Config } from "./config/settings/index.ts";
+import { encryptionKeys } from "./config/values/encryption-keys.ts";
 import { commaList } from "./config/values/list.ts";
 import { accessResolvers } from "./modules/access-resolvers.ts";
 import { type ApiKeysDeps, apiKeyRoutes, keyIsLive } from "./modules/api-keys/index.ts";
@@ -26,6 +27,7 @@ import { adminRoutes } from "./modules/platform-admin/index.ts";
 import {
   createWebhookWorker,
   systemResolver,
+  WEBHOOK_SECRETS_PURPOSE,
   type WebhooksDeps,
   type WebhookWorker,
   webhookRoutes,
@@ -138,7 +140,6 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
       ...liveness,
       settings: {
         allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE,
-        production: config.APP_ENV === "production",
         timeoutMs: config.WEBHOOKS_TIMEOUT_MS,
         retryBaseMs: config.WEBHOOKS_RETRY_BASE_MS,
         retryMaxDelayMs: config.WEBHOOKS_RETRY_MAX_DELAY_MS,
@@ -148,10 +149,7 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
         pollMs: config.WEBHOOKS_POLL_MS,
         leaseMs: config.WEBHOOKS_LEASE_MS,
       },
-      sealer: secretSealer(
-        config.ENCRYPTION_KEY === undefined ? undefined : [config.ENCRYPTION_KEY],
-        "webhook-secrets",
-      ),
+      sealer: secretSealer(encryptionKeys(config), WEBHOOK_SECRETS_PURPOSE),
       resolve: systemResolver,
       // An endpoint receives only while its creator could still manage it (creator-rights.ts).
       creatorMayReceive: webhookCreatorRights({ identity: deps, companies: deps, apiKeys: deps }),

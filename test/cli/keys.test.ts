@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { keysDirectory } from "../../src/config/values/keys-directory.ts";
 import { addKey } from "../../src/platform/auth/keyset-store.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
+import { TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
 import { startServerProcess } from "../helpers/server-process.ts";
 import { tempDataDir } from "../platform/auth/fixtures.ts";
 
@@ -72,6 +73,7 @@ describe("rampart keys", () => {
     const result = rampart(["keys", "rotate"], {
       DATA_DIR: tempDataDir(),
       APP_ENV: "production",
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       JWT_ALG: "EdDSA",
       JWT_PRIVATE_KEY: String(pem),
     });

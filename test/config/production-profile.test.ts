@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { configProblems } from "../helpers/config.ts";
+import { configProblems, TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** A production configuration that passes every rule; each test breaks one thing. */
 const SAFE: Record<string, string> = {
   APP_ENV: "production",
+  ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
   JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt-private-key.pem",
   DATABASE_URL: "postgres://rampart:secret@db:5432/rampart",
   CORS_ORIGINS: "https://app.example.com",
@@ -85,6 +86,7 @@ describe("production profile", () => {
   it("lists every problem in one run: bad values and the cross-setting and production rules on what parsed", () => {
     const problems = configProblems({
       APP_ENV: "production",
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       // Three values that do not parse…
       LOG_LEVEL: "loud",
       DB_POOL_MAX: "0",
@@ -135,6 +137,7 @@ describe("production profile", () => {
       env: {
         PATH: process.env.PATH,
         APP_ENV: "production",
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         PORT: "0",
         CORS_ORIGINS: "*",
         CORS_CREDENTIALS: "false",

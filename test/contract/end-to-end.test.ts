@@ -154,6 +154,14 @@ describe("end to end through the generated client against a real server", () => 
     assert.match(keyed.data.key, /^rk_/);
     assert.ok(keyed.data.key.startsWith(keyed.data.prefix));
 
+    // A retried create with the Idempotency-Key the document declares: one key, the same answer.
+    const retrying = { ...asAda, headers: { "Idempotency-Key": '"e2e-create-reporting-2"' } };
+    const first = await createApiKey(company.id, { name: "retried", scopes: ["company:read"] }, retrying);
+    const retried = await createApiKey(company.id, { name: "retried", scopes: ["company:read"] }, retrying);
+    assert.equal(first.status, 201, JSON.stringify(first.data));
+    assert.equal(retried.status, 201);
+    assert.deepEqual(retried.data, first.data, "the stored answer, the same key");
+
     // The key alone (no bearer token) reads its company.
     const asKey = { ...base, apiKey: keyed.data.key };
     const read = await getCompany(company.id, asKey);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { composeRampartEnv } from "../helpers/compose.ts";
+import { TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
 import { createPostgresSchema } from "../helpers/database.ts";
 import { doctorJson } from "../helpers/doctor.ts";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
@@ -40,7 +41,10 @@ describe(
       const key = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
       writeFileSync(keyFile, key.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
       const prefix = `compose-${randomBytes(4).toString("hex")}`;
-      const rendered = composeRampartEnv({ SMTP_URL: "smtps://rampart:change-me@smtp.example.com:465" });
+      const rendered = composeRampartEnv({
+        SMTP_URL: "smtps://rampart:change-me@smtp.example.com:465",
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      });
       env = {
         ...rendered,
         PATH: process.env.PATH ?? "",
@@ -73,12 +77,16 @@ describe(
       await schema?.dropSchema();
     });
 
-    it("sets the trusted hosts, a metrics port and a mail relay", () => {
-      const rendered = composeRampartEnv({ SMTP_URL: "smtp://relay:25" });
+    it("sets the trusted hosts, a metrics port, a mail relay and an encryption key", () => {
+      const rendered = composeRampartEnv({ SMTP_URL: "smtp://relay:25", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
       assert.equal(rendered.TRUSTED_HOSTS, "127.0.0.1,localhost");
       assert.equal(rendered.METRICS_PORT, "9464");
       assert.equal(rendered.SMTP_URL, "smtp://relay:25");
-      assert.throws(() => composeRampartEnv(), /compose\.yaml requires SMTP_URL/);
+      assert.throws(
+        () => composeRampartEnv({ ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }),
+        /compose\.yaml requires SMTP_URL/,
+      );
+      assert.throws(() => composeRampartEnv({ SMTP_URL: "smtp://relay:25" }), /compose\.yaml requires ENCRYPTION_KEY/);
     });
 
     it("passes every check of rampart doctor --production, and its metrics port serves Prometheus", async () => {

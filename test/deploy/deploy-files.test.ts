@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import { settings } from "../../src/config/settings/index.ts";
 import { compose, composeRampartEnv } from "../helpers/compose.ts";
+import { TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
 import { renderDeployedNginx } from "../scale/nginx.ts";
 
 // There is no Docker engine here: these tests hold the deployment files to what the code
@@ -50,7 +51,10 @@ describe("Dockerfile", () => {
 });
 
 /** What an operator exports before `docker compose up` (compose.yaml's header says so). */
-const OPERATOR = { SMTP_URL: "smtps://rampart:change-me@smtp.example.com:465" };
+const OPERATOR = {
+  SMTP_URL: "smtps://rampart:change-me@smtp.example.com:465",
+  ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+};
 
 describe("compose.yaml", () => {
   it("runs PostgreSQL, Redis, a migration step, two Rampart instances and nginx", () => {

@@ -58,6 +58,8 @@ const env: Record<string, string> = {
   SMTP_TIMEOUT_MS: "2000",
   JWT_ALG: "ES256",
   JWT_PRIVATE_KEY_FILE: keyFile,
+  // Production refuses to start without one; a fresh random key per run.
+  ENCRYPTION_KEY: randomBytes(36).toString("base64url"),
   INSTANCE_COUNT: "2",
   TRUST_PROXY: "127.0.0.1",
   DB_POOL_MAX: "5",

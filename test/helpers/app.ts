@@ -15,6 +15,7 @@ import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
 import { createMailer } from "../../src/platform/mail/mailer.ts";
+import { TEST_ENCRYPTION_KEY } from "./config.ts";
 import { withContractValidation } from "./contract.ts";
 import { LogCapture } from "./log-capture.ts";
 
@@ -35,12 +36,14 @@ export function testProductionSigningKey(): string {
  */
 export function testConfig(env: Env = {}): Config {
   const needsKey = env.APP_ENV === "production" && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE;
+  const needsEncryptionKey = env.APP_ENV === "production" && !env.ENCRYPTION_KEY;
   return loadConfig({
     APP_ENV: "test",
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
     DATA_DIR: testKeysDataDir(),
     ...(needsKey ? { JWT_PRIVATE_KEY: testProductionSigningKey() } : {}),
+    ...(needsEncryptionKey ? { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY } : {}),
     ...env,
   });
 }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { ConfigError, formatConfigProblems, loadConfig } from "../../src/config/load.ts";
 
+/**
+ * Production refuses to start without ENCRYPTION_KEY; tests of the production profile use this
+ * one (random-looking, not the documented example). Tests only: it is in the source code.
+ */
+export const TEST_ENCRYPTION_KEY = "tK8vQ2mZr5Lw9XcN3bHj7YpF4sDg6aE1-test-only-sealing-key";
+
 /** The problems loading `env` reports, formatted as the process prints them; fails if it loads. */
 export function configProblems(env: Record<string, string>): string {
   try {

@@ -57,6 +57,8 @@ const env: Record<string, string> = {
   PLATFORM_STATE_CHANNEL: `${prefix}:platform-state`,
   JWT_ALG: "ES256",
   JWT_PRIVATE_KEY_FILE: keyFile,
+  // Production refuses to start without one; a fresh random key per run.
+  ENCRYPTION_KEY: randomBytes(36).toString("base64url"),
   INSTANCE_COUNT: "2",
   // nginx connects from 127.0.0.1; X-Forwarded-For names the client (the load binds 127.x.y.z addresses).
   TRUST_PROXY: "127.0.0.1",

@@ -4,6 +4,7 @@ import { auditPruneCommand, auditVerifyCommand } from "./audit.ts";
 import { backupCommand, restoreCommand } from "./backup.ts";
 import { configCheckCommand, configExampleCommand, serveCommand, versionCommand } from "./core.ts";
 import { doctorCommand } from "./doctor.ts";
+import { keysRotateEncryptionCommand } from "./encryption.ts";
 import { keysListCommand, keysRotateCommand } from "./keys.ts";
 import { migrateDownCommand, migrateStatusCommand, migrateUpCommand } from "./migrate.ts";
 import { openapiCommand } from "./openapi.ts";
@@ -29,6 +30,7 @@ export const commands: readonly CliCommand[] = [
   openapiCommand,
   keysRotateCommand,
   keysListCommand,
+  keysRotateEncryptionCommand,
   killSwitchStatusCommand,
   killSwitchEnableCommand,
   killSwitchDisableCommand,

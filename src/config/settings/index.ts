@@ -5,6 +5,7 @@ import { authRules, authSettings } from "./auth.ts";
 import { cacheSettings } from "./cache.ts";
 import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
+import { encryptionRules, encryptionSettings } from "./encryption.ts";
 import { identityRules, identitySettings } from "./identity.ts";
 import { mailSettings } from "./mail.ts";
 import { observabilityRules, observabilitySettings } from "./observability.ts";
@@ -29,6 +30,7 @@ export const settings = {
   ...identitySettings,
   ...switchesSettings,
   ...auditSettings,
+  ...encryptionSettings,
   ...webhooksSettings,
 } satisfies SettingGroup;
 
@@ -40,6 +42,7 @@ export const configRules: readonly ConfigRule[] = [
   ...authRules,
   ...identityRules,
   ...observabilityRules,
+  ...encryptionRules,
   ...webhooksRules,
 ];
 

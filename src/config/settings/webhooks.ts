@@ -1,15 +1,8 @@
 import { Type } from "@sinclair/typebox";
 import type { ConfigRule, SettingGroup } from "../setting.ts";
 
-/** Outgoing webhooks (docs/webhooks.md) and the one server-side key they need. */
+/** Outgoing webhooks (docs/webhooks.md); their secrets are sealed with ENCRYPTION_KEY (encryption.ts). */
 export const webhooksSettings = {
-  ENCRYPTION_KEY: {
-    schema: Type.String({ minLength: 32, description: "at least 32 characters" }),
-    description:
-      "Seals the webhook signing secrets Rampart must read back to sign (AES-256-GCM). Required in production before a webhook endpoint can be created; at least 32 random characters.",
-    example: "change-me-to-32-or-more-random-characters",
-    secret: true,
-  },
   WEBHOOKS_ALLOW_PRIVATE: {
     schema: Type.Boolean(),
     default: "false",

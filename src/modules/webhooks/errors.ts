@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from "../../platform/errors/app-error.ts";
+import { NotFoundError, ValidationError } from "../../platform/errors/app-error.ts";
 
 /** Stable codes of the webhooks module; listed in docs/errors.md. */
 export const webhookErrors = {
@@ -6,9 +6,4 @@ export const webhookErrors = {
   deliveryNotFound: () => new NotFoundError("webhook.delivery_not_found", "No such delivery for this endpoint."),
   invalidUrl: (message: string) =>
     new ValidationError([{ path: "/body/url", message }], "The endpoint URL is not usable.", "webhook.invalid_url"),
-  noEncryptionKey: () =>
-    new ConflictError(
-      "webhook.encryption_key_missing",
-      "Webhook endpoints need ENCRYPTION_KEY to be configured on the server (production).",
-    ),
 };

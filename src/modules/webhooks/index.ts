@@ -2,6 +2,7 @@
 
 export { webhooksPersonalData } from "./personal-data.ts";
 export { webhookRoutes } from "./routes.ts";
+export { WEBHOOK_SECRETS_PURPOSE, webhooksSealedColumns } from "./sealed-columns.ts";
 export type { WebhookSettings, WebhooksDeps } from "./service.ts";
 export { verifySignature } from "./signature.ts";
 export { systemResolver } from "./ssrf.ts";

@@ -18,7 +18,6 @@ import { toDelivery, toEndpoint, type WebhookDelivery, type WebhookEndpoint } fr
 
 export interface WebhookSettings {
   readonly allowPrivate: boolean;
-  readonly production: boolean;
   readonly timeoutMs: number;
   readonly retryBaseMs: number;
   readonly retryMaxDelayMs: number;
@@ -71,7 +70,6 @@ export async function createEndpoint(
   input: Required<Pick<EndpointInput, "url" | "eventTypes">> & { description?: string },
   who: AuditActor,
 ): Promise<WebhookEndpoint & { secret: string }> {
-  if (deps.settings.production && !deps.sealer.configured) throw webhookErrors.noEncryptionKey();
   const url = checkedUrl(deps, input.url);
   const secret = newWebhookSecret();
   const now = deps.clock.now().toISOString();

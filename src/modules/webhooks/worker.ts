@@ -29,6 +29,10 @@ export interface WebhookWorker {
   wake(): void;
 }
 
+/** What a delivery shows (lastError) while the server cannot open the endpoint's signing secret. */
+const UNOPENED_SECRET =
+  "the server cannot open this endpoint's signing secret (ENCRYPTION_KEY configuration); retrying";
+
 /** The wait before attempt `attempt + 1`: exponential from the base, capped, plus up to 20% jitter. */
 export function backoffMs(settings: WebhooksDeps["settings"], attempt: number, retryAfterMs?: number): number {
   const exponential = Math.min(settings.retryMaxDelayMs, settings.retryBaseMs * 2 ** Math.max(0, attempt - 1));
@@ -216,6 +220,23 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
     });
   }
 
+  /** The secrets that sign now (the previous one during its overlap); undefined when no configured key opens them. */
+  function openSecrets(endpoint: WebhookEndpointsTable, now: Date): string[] | undefined {
+    try {
+      const secrets = [deps.sealer.unseal(endpoint.secret_sealed)];
+      if (
+        endpoint.previous_secret_sealed !== null &&
+        endpoint.previous_secret_until !== null &&
+        new Date(endpoint.previous_secret_until).getTime() > now.getTime()
+      ) {
+        secrets.push(deps.sealer.unseal(endpoint.previous_secret_sealed));
+      }
+      return secrets;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function deliver(row: WebhookDeliveriesTable, token: string): Promise<void> {
     const endpoint = await db
       .selectFrom("webhook_endpoints")
@@ -229,13 +250,17 @@ export function createWebhookWorker(deps: WebhooksDeps): WebhookWorker {
       return;
     }
     const now = new Date();
-    const secrets = [deps.sealer.unseal(endpoint.secret_sealed)];
-    if (
-      endpoint.previous_secret_sealed !== null &&
-      endpoint.previous_secret_until !== null &&
-      new Date(endpoint.previous_secret_until).getTime() > now.getTime()
-    ) {
-      secrets.push(deps.sealer.unseal(endpoint.previous_secret_sealed));
+    const secrets = openSecrets(endpoint, now);
+    if (secrets === undefined) {
+      // The key that sealed the secret is not configured (dropped from ENCRYPTION_KEYS_PREVIOUS
+      // before `rampart keys rotate-encryption` ran): an attempt that retries on the schedule,
+      // so the message neither stalls under a lease for ever nor goes out unsigned.
+      logger.error(
+        { endpointId: endpoint.id, deliveryId: row.id },
+        "webhook signing secret opens with no configured ENCRYPTION_KEY; see docs/security.md, Secrets at rest",
+      );
+      await record(row, token, { kind: "retry", status: null, latencyMs: 0, error: UNOPENED_SECRET });
+      return;
     }
     const body = JSON.stringify({
       type: event.type,

@@ -23,6 +23,7 @@ export function commonProblemStatuses(
   method: string,
   schema: FastifySchema & { security?: unknown },
   access?: Access,
+  config?: unknown,
 ): number[] {
   const statuses = new Set([400, 429, 500, 503]);
   const validates = [schema.body, schema.params, schema.querystring, schema.headers].some((s) => s !== undefined);
@@ -38,7 +39,7 @@ export function commonProblemStatuses(
     statuses.add(403);
     if (typeof access === "object") statuses.add(404);
   }
-  if (acceptsIdempotencyKey(method, access)) {
+  if (acceptsIdempotencyKey(method, access, config)) {
     statuses.add(409);
     statuses.add(422);
   }

@@ -3,6 +3,8 @@ import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import type { FastifySchema, RouteOptions } from "fastify";
 import { accessOf } from "../access/access.ts";
 import { LEGACY_RESPONSE_HEADERS } from "../http/legacy-routes.ts";
+import { withIdempotencyKeyHeader } from "../idempotency/openapi.ts";
+import { acceptsIdempotencyKey } from "../idempotency/plugin.ts";
 import { RAMPART_VERSION } from "../version.ts";
 import { commonProblemStatuses, securityFor } from "./common-problems.ts";
 import { problemResponse } from "./problem-responses.ts";
@@ -70,7 +72,8 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
   }
   const access = accessOf(route);
   const security = (schema as { security?: Record<string, string[]>[] }).security ?? securityFor(access);
-  for (const status of commonProblemStatuses(method, { ...schema, security }, access)) {
+  const idempotent = acceptsIdempotencyKey(route.method, access, route.config);
+  for (const status of commonProblemStatuses(method, { ...schema, security }, access, route.config)) {
     responses[status] ??= problemResponse(status);
   }
   if (route.config?.legacyRoute !== undefined) {
@@ -85,7 +88,9 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
       : typeof access === "object"
         ? { "x-rampart-access": "company", "x-rampart-permission": access.permission }
         : { "x-rampart-access": access };
-  return { ...schema, ...(security !== undefined ? { security } : {}), ...declared, response: responses };
+  // The header a client passes to retry safely, so generated clients can send it.
+  const headers = idempotent ? { headers: withIdempotencyKeyHeader(schema.headers) } : {};
+  return { ...schema, ...headers, ...(security !== undefined ? { security } : {}), ...declared, response: responses };
 }
 
 /** OpenAPI requires a description per response; a bare schema gets its status text. */

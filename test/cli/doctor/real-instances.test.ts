@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildTestApp, type TestApp, testProductionSigningKey } from "../../helpers/app.ts";
+import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { doctorJson, listen } from "../../helpers/doctor.ts";
 import { type ServerProcess, startServerProcess } from "../../helpers/server-process.ts";
 import { waitFor } from "../../helpers/wait.ts";
@@ -72,6 +73,7 @@ describe("rampart doctor against a real production instance whose kill switch is
       DATA_DIR: dir,
       DATABASE_URL: `sqlite:${join(dir, "rampart.db")}`,
       JWT_PRIVATE_KEY: testProductionSigningKey(),
+      ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       TRUSTED_HOSTS: "127.0.0.1,localhost",
       CORS_ORIGINS: FRONT_END,
       PLATFORM_STATE_POLL_MS: "100",

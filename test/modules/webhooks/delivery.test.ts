@@ -225,6 +225,90 @@ for (const engine of await enginesUnderTest()) {
       }
     });
 
+    it("receiver really down (connections refused), then 429 with a Retry-After longer than the backoff, then up: Retry-After decides the wait", async () => {
+      // Nothing listens on the endpoint's port at first: the attempts are refused, as for a
+      // receiver that is down (the test above drops accepted connections instead).
+      const port = await closedPort();
+      const company = await createCompany(h.app, owner, `down-then-up-${Date.now()}`);
+      const endpoint = await addEndpoint(company.id, `http://127.0.0.1:${port}/hooks`, ["company.updated"]);
+      const row = () =>
+        h.database.handle.db
+          .selectFrom("webhook_deliveries")
+          .selectAll()
+          .where("endpoint_id", "=", endpoint.id)
+          .executeTakeFirst();
+      await h.app.inject({
+        method: "PATCH",
+        url: `/api/v1/companies/${company.id}`,
+        headers: owner.headers,
+        payload: { name: "Down, then up" },
+      });
+      // Two attempts made and their outcomes recorded (none in flight, which could still connect).
+      await waitFor(
+        async () => {
+          const current = await row();
+          return (current?.attempts ?? 0) >= 2 && current?.claim_token === null;
+        },
+        10_000,
+        "two refused attempts",
+      );
+      const refused = await row();
+      assert.match(refused?.last_error ?? "", /ECONNREFUSED/);
+      assert.equal(refused?.status, "pending", "still retried");
+
+      const receiver = new WebhookReceiver();
+      receiver.trust(endpoint.secret);
+      // Retry-After: 2 s, while the backoff after this attempt is at most BASE_MS·2^3·1.2 ≈ 1.9 s.
+      receiver.answer = (n) => (n === 1 ? { status: 429, headers: { "retry-after": "2" } } : { status: 200 });
+      await receiver.listen(port);
+      try {
+        await waitFor(() => receiver.requests.length >= 1, 15_000, "the event once the receiver is up");
+        const [limited, accepted] = receiver.attempts;
+        assert.ok(limited && accepted);
+        assert.deepEqual([limited.answer, accepted.answer], ["429", "200"]);
+        const gap = accepted.at - limited.at;
+        assert.ok(gap >= 2000 - 25, `waited ${gap} ms after Retry-After: 2`);
+        await waitFor(async () => (await row())?.status === "succeeded", 10_000, "recorded as succeeded");
+        assert.ok(((await row())?.attempts ?? 0) >= 4, "the refused attempts count too");
+        assert.deepEqual(receiver.badSignatures, []);
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it("a receiver that never answers: the attempt times out after WEBHOOKS_TIMEOUT_MS and is retried, then delivered", async () => {
+      const receiver = new WebhookReceiver();
+      const url = await receiver.listen();
+      receiver.answer = (n) => (n === 1 ? "hang" : { status: 200 });
+      try {
+        const company = await createCompany(h.app, owner, `timeout-${Date.now()}`);
+        const endpoint = await addEndpoint(company.id, url, ["company.updated"]);
+        receiver.trust(endpoint.secret);
+        await h.app.inject({
+          method: "PATCH",
+          url: `/api/v1/companies/${company.id}`,
+          headers: owner.headers,
+          payload: { name: "Slow receiver" },
+        });
+        await waitFor(() => receiver.requests.length >= 1, 15_000, "the event after the timeout");
+        const [hung, answered] = receiver.attempts;
+        assert.ok(hung && answered);
+        assert.equal(hung.id, answered.id, "the same message again");
+        const gap = answered.at - hung.at;
+        // The timeout (2 s) and then at least the first backoff.
+        assert.ok(gap >= 2000 + BASE_MS - 25, `retried ${gap} ms after the hung attempt`);
+        const deliveries = () =>
+          h.app.inject({
+            url: `/api/v1/companies/${company.id}/webhooks/${endpoint.id}/deliveries`,
+            headers: owner.headers,
+          });
+        await waitFor(async () => (await deliveries()).json().items[0]?.status === "succeeded", 10_000, "recorded");
+        assert.equal((await deliveries()).json().items[0]?.attempts, 2);
+      } finally {
+        await receiver.close();
+      }
+    });
+
     it("receiver never up: the message fails after the window, the endpoint is disabled, with an audit event", async () => {
       const company = await createCompany(h.app, owner, `down-${Date.now()}`);
       const endpoint = await addEndpoint(company.id, `http://127.0.0.1:${await closedPort()}/hooks`, [

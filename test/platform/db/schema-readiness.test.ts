@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { migrationNames } from "../../../src/platform/db/migrator.ts";
 import { testProductionSigningKey } from "../../helpers/app.ts";
+import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { createPostgresSchema } from "../../helpers/database.ts";
 import { doctorJson } from "../../helpers/doctor.ts";
 import { type ServerProcess, startServerProcess } from "../../helpers/server-process.ts";
@@ -26,6 +27,7 @@ function productionEnv(databaseUrl: string, dataDir: string): Record<string, str
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     JWT_PRIVATE_KEY: testProductionSigningKey(),
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     CORS_ORIGINS: "https://app.example.com",
     TRUSTED_HOSTS: "127.0.0.1,localhost",
     // Production is ready only with mail that reaches users (mail-settings-readiness.test.ts).

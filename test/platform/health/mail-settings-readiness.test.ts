@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { testProductionSigningKey } from "../../helpers/app.ts";
+import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { doctorJson } from "../../helpers/doctor.ts";
 import { startServerProcess } from "../../helpers/server-process.ts";
 
@@ -21,6 +22,7 @@ describe("production mail settings and readiness", () => {
     DATABASE_URL: `sqlite:${join(dir, "rampart.db")}`,
     MIGRATE_ON_START: "true",
     JWT_PRIVATE_KEY: testProductionSigningKey(),
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     CORS_ORIGINS: "https://app.example.com",
     TRUSTED_HOSTS: "127.0.0.1,localhost",
   };

@@ -172,6 +172,29 @@ describe("Idempotency-Key across two instances on one PostgreSQL", { skip: postg
     assert.equal(rows.length, 1);
   });
 
+  it("a key used on one instance with another body on the other is a 422 problem, and creates nothing", async () => {
+    const first = await createKey(h.app, "x-4");
+    assert.equal(first.statusCode, 201, first.body);
+    const other = await second.inject({
+      method: "POST",
+      url: `/api/v1/companies/${company.id}/api-keys`,
+      headers: { ...owner.headers, "idempotency-key": "x-4" },
+      payload: { name: "two-x-4-other", scopes: ["company:read"] },
+    });
+    assert.equal(other.statusCode, 422, other.body);
+    assert.equal(other.json().code, "idempotency.key_reused");
+    assert.match(String(other.headers["content-type"]), /^application\/problem\+json/);
+    const rows = await h.database.handle.db
+      .selectFrom("api_keys")
+      .select("name")
+      .where("name", "in", ["two-x-4", "two-x-4-other"])
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.name),
+      ["two-x-4"],
+    );
+  });
+
   it("a concurrent pair on one instance: exactly one 409, one row", async () => {
     const { concurrent, done } = await pairWhileInFlight(h.app, h.app, "x-3");
     assert.deepEqual([done.statusCode, concurrent.statusCode], [201, 409]);

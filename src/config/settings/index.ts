@@ -12,6 +12,7 @@ import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 import { switchesSettings } from "./switches.ts";
+import { webauthnRules, webauthnSettings } from "./webauthn.ts";
 import { webhooksRules, webhooksSettings } from "./webhooks.ts";
 
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
@@ -30,6 +31,7 @@ export const settings = {
   ...switchesSettings,
   ...auditSettings,
   ...webhooksSettings,
+  ...webauthnSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [
@@ -41,6 +43,7 @@ export const configRules: readonly ConfigRule[] = [
   ...identityRules,
   ...observabilityRules,
   ...webhooksRules,
+  ...webauthnRules,
 ];
 
 export type Config = ConfigOf<typeof settings>;

@@ -80,7 +80,8 @@ async function reportRegressedCounter(
   presentedCounter: number,
   ctx: RequestContext,
 ): Promise<void> {
-  const details = { passkeyId: passkey.id, storedCounter, presentedCounter };
+  // `factorId`, not `passkeyId`: audit metadata drops keys that look like a password's ("pass…").
+  const details = { factorId: passkey.id, storedCounter, presentedCounter };
   securityEvent(deps, "passkey.counter_regressed", ctx, { userId: passkey.user_id, ...details });
   // The presenter may not be the owner: the actor is unknown, the passkey's owner the target.
   await recordAuditEvent(

@@ -25,7 +25,7 @@ export async function renameOwnPasskey(
     await recordAuditEvent(
       trx,
       deps.clock,
-      userEvent("passkey.renamed", ctx, actor.userId, actor.userId, { passkeyId: id, name: row.name }),
+      userEvent("passkey.renamed", ctx, actor.userId, actor.userId, { factorId: id, name: row.name }),
     );
     return toPasskeyView(row);
   });
@@ -42,7 +42,7 @@ export async function removeOwnPasskey(
     await recordAuditEvent(
       trx,
       deps.clock,
-      userEvent("passkey.removed", ctx, actor.userId, actor.userId, { passkeyId: id }),
+      userEvent("passkey.removed", ctx, actor.userId, actor.userId, { factorId: id }),
     );
   });
 }

@@ -85,7 +85,7 @@ export async function registerPasskey(
       await recordAuditEvent(
         trx,
         deps.clock,
-        userEvent("passkey.registered", ctx, actor.userId, actor.userId, { passkeyId: row.id, name }),
+        userEvent("passkey.registered", ctx, actor.userId, actor.userId, { factorId: row.id, name }),
       );
     });
   } catch (error) {

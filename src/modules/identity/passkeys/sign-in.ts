@@ -68,7 +68,7 @@ export async function signInWithPasskey(
     await recordAuditEvent(
       trx,
       deps.clock,
-      userEvent("auth.passkey_used", ctx, user.id, user.id, { passkeyId: passkey.id, purpose: "sign_in" }),
+      userEvent("auth.passkey_used", ctx, user.id, user.id, { factorId: passkey.id, purpose: "sign_in" }),
     );
     return true;
   });
@@ -128,7 +128,7 @@ export async function verifyPasskeyAssertionForUser(
   await recordAuditEvent(
     deps.database.db,
     deps.clock,
-    userEvent("auth.passkey_used", ctx, userId, userId, { passkeyId: passkey.id, purpose: "second_factor" }),
+    userEvent("auth.passkey_used", ctx, userId, userId, { factorId: passkey.id, purpose: "second_factor" }),
   );
   return {
     passed: true,

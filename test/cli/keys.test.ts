@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { keysDirectory } from "../../src/config/values/keys-directory.ts";
 import { addKey } from "../../src/platform/auth/keyset-store.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
+import { PRODUCTION_WEBAUTHN } from "../helpers/config.ts";
 import { startServerProcess } from "../helpers/server-process.ts";
 import { tempDataDir } from "../platform/auth/fixtures.ts";
 
@@ -72,6 +73,7 @@ describe("rampart keys", () => {
     const result = rampart(["keys", "rotate"], {
       DATA_DIR: tempDataDir(),
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       JWT_ALG: "EdDSA",
       JWT_PRIVATE_KEY: String(pem),
     });
@@ -81,7 +83,11 @@ describe("rampart keys", () => {
   });
 
   it("an invalid configuration exits 78 like every other command", () => {
-    const result = rampart(["keys", "rotate"], { DATA_DIR: tempDataDir(), APP_ENV: "production" });
+    const result = rampart(["keys", "rotate"], {
+      DATA_DIR: tempDataDir(),
+      APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
+    });
     assert.equal(result.status, 78);
     assert.match(result.stderr, /JWT_PRIVATE_KEY: is required in production/);
   });

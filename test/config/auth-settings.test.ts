@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { configProblems } from "../helpers/config.ts";
+import { configProblems, PRODUCTION_WEBAUTHN } from "../helpers/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
@@ -28,11 +28,12 @@ describe("auth settings", () => {
 
   it("production without a signing key is a config error naming both ways to give one", () => {
     assert.match(
-      configProblems({ APP_ENV: "production" }),
+      configProblems({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN }),
       /JWT_PRIVATE_KEY: is required in production: a PEM private key .*, or its file, e\.g\. JWT_PRIVATE_KEY_FILE=/,
     );
     assert.equal(
-      loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt.pem" }).APP_ENV,
+      loadConfig({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt.pem" })
+        .APP_ENV,
       "production",
     );
   });
@@ -40,17 +41,19 @@ describe("auth settings", () => {
   it("an inline key that is not a PEM key, too weak, or of another algorithm is refused without echoing it", () => {
     const garbage = configProblems({
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       JWT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----",
     });
     assert.match(garbage, /JWT_PRIVATE_KEY: is not a PEM private key/);
     assert.doesNotMatch(garbage, /c2VjcmV0/);
-    const weak = configProblems({ APP_ENV: "production", JWT_PRIVATE_KEY: String(smallRsa) });
+    const weak = configProblems({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_PRIVATE_KEY: String(smallRsa) });
     assert.match(weak, /JWT_PRIVATE_KEY: must be an RSA \(≥ 2048 bits\), EC P-256 or Ed25519 key/);
-    const mismatch = configProblems({ APP_ENV: "production", JWT_PRIVATE_KEY: String(ecKey) });
+    const mismatch = configProblems({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_PRIVATE_KEY: String(ecKey) });
     assert.match(mismatch, /JWT_ALG: is RS256 but JWT_PRIVATE_KEY is a ES256 key/);
     assert.doesNotMatch(mismatch + weak, /PRIVATE KEY-----/);
     assert.equal(
-      loadConfig({ APP_ENV: "production", JWT_ALG: "ES256", JWT_PRIVATE_KEY: String(ecKey) }).JWT_ALG,
+      loadConfig({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_ALG: "ES256", JWT_PRIVATE_KEY: String(ecKey) })
+        .JWT_ALG,
       "ES256",
     );
   });
@@ -58,7 +61,10 @@ describe("auth settings", () => {
   it("a PEM passed on one line with literal \\n sequences (docker -e, CI secrets) is accepted", () => {
     const oneLine = String(ecKey).trim().replaceAll("\n", "\\n");
     assert.doesNotMatch(oneLine, /\n/);
-    assert.equal(loadConfig({ APP_ENV: "production", JWT_ALG: "ES256", JWT_PRIVATE_KEY: oneLine }).JWT_ALG, "ES256");
+    assert.equal(
+      loadConfig({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_ALG: "ES256", JWT_PRIVATE_KEY: oneLine }).JWT_ALG,
+      "ES256",
+    );
   });
 
   it("a key given both inline and as a file is ambiguous", () => {
@@ -84,7 +90,7 @@ describe("auth settings", () => {
   it("the server started in production without a key exits 78 before listening", () => {
     const result = spawnSync(process.execPath, ["src/main.ts"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, APP_ENV: "production", PORT: "0" },
+      env: { PATH: process.env.PATH, APP_ENV: "production", ...PRODUCTION_WEBAUTHN, PORT: "0" },
       encoding: "utf8",
       timeout: 15_000,
     });
@@ -95,7 +101,7 @@ describe("auth settings", () => {
   it("the missing-key message gives a working example: the _FILE variable under its own name", () => {
     const result = spawnSync(process.execPath, ["src/main.ts"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, APP_ENV: "production", PORT: "0" },
+      env: { PATH: process.env.PATH, APP_ENV: "production", ...PRODUCTION_WEBAUTHN, PORT: "0" },
       encoding: "utf8",
       timeout: 15_000,
     });
@@ -144,7 +150,14 @@ describe("auth settings", () => {
       it(name, () => {
         const result = spawnSync(process.execPath, ["src/main.ts"], {
           cwd: ROOT,
-          env: { PATH: process.env.PATH, APP_ENV: "production", PORT: "0", DATABASE_URL: "sqlite::memory:", ...env() },
+          env: {
+            PATH: process.env.PATH,
+            APP_ENV: "production",
+            ...PRODUCTION_WEBAUTHN,
+            PORT: "0",
+            DATABASE_URL: "sqlite::memory:",
+            ...env(),
+          },
           encoding: "utf8",
           timeout: 15_000,
         });

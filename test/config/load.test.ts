@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { ConfigError, describeConfig, formatConfigProblems, loadConfig } from "../../src/config/load.ts";
 import type { SettingGroup } from "../../src/config/setting.ts";
+import { PRODUCTION_WEBAUTHN } from "../helpers/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -21,10 +22,18 @@ describe("configuration", () => {
 
   it("derives LOG_FORMAT from APP_ENV unless set", () => {
     assert.equal(loadConfig({ APP_ENV: "development" }).LOG_FORMAT, "pretty");
-    assert.equal(loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/k.pem" }).LOG_FORMAT, "json");
+    assert.equal(
+      loadConfig({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_PRIVATE_KEY_FILE: "/k.pem" }).LOG_FORMAT,
+      "json",
+    );
     assert.equal(loadConfig({ APP_ENV: "test" }).LOG_FORMAT, "json");
     assert.equal(
-      loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/k.pem", LOG_FORMAT: "pretty" }).LOG_FORMAT,
+      loadConfig({
+        APP_ENV: "production",
+        ...PRODUCTION_WEBAUTHN,
+        JWT_PRIVATE_KEY_FILE: "/k.pem",
+        LOG_FORMAT: "pretty",
+      }).LOG_FORMAT,
       "pretty",
     );
   });

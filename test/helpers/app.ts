@@ -15,6 +15,7 @@ import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
 import { createMailer } from "../../src/platform/mail/mailer.ts";
+import { PRODUCTION_WEBAUTHN } from "./config.ts";
 import { withContractValidation } from "./contract.ts";
 import { LogCapture } from "./log-capture.ts";
 
@@ -34,13 +35,15 @@ export function testProductionSigningKey(): string {
  * developer's own runs may have migrated with other versions of the migrations).
  */
 export function testConfig(env: Env = {}): Config {
-  const needsKey = env.APP_ENV === "production" && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE;
+  const production = env.APP_ENV === "production";
+  const needsKey = production && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE;
   return loadConfig({
     APP_ENV: "test",
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
     DATA_DIR: testKeysDataDir(),
     ...(needsKey ? { JWT_PRIVATE_KEY: testProductionSigningKey() } : {}),
+    ...(production ? PRODUCTION_WEBAUTHN : {}),
     ...env,
   });
 }

@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { loadConfig } from "../../../src/config/load.ts";
 import { resolveDatabaseLocation } from "../../../src/platform/db/connect.ts";
+import { PRODUCTION_WEBAUTHN } from "../../helpers/config.ts";
 import { createPostgresSchema } from "../../helpers/database.ts";
 import { startServerProcess } from "../../helpers/server-process.ts";
 import { postgres } from "../../helpers/services.ts";
@@ -66,7 +67,12 @@ describe("migrate CLI on SQLite", () => {
   });
 
   it("down refuses in production without --force", () => {
-    const result = rampart(["migrate", "down"], { ...env, APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/k.pem" });
+    const result = rampart(["migrate", "down"], {
+      ...env,
+      APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
+      JWT_PRIVATE_KEY_FILE: "/k.pem",
+    });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /needs --force/);
   });

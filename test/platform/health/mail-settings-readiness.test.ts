@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { testProductionSigningKey } from "../../helpers/app.ts";
+import { PRODUCTION_WEBAUTHN } from "../../helpers/config.ts";
 import { doctorJson } from "../../helpers/doctor.ts";
 import { startServerProcess } from "../../helpers/server-process.ts";
 
@@ -17,6 +18,7 @@ describe("production mail settings and readiness", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const base = {
     APP_ENV: "production",
+    ...PRODUCTION_WEBAUTHN,
     DATA_DIR: dir,
     DATABASE_URL: `sqlite:${join(dir, "rampart.db")}`,
     MIGRATE_ON_START: "true",

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../../src/config/load.ts";
 import { buildTestApp, type TestApp, testProductionSigningKey } from "../../helpers/app.ts";
+import { PRODUCTION_WEBAUTHN } from "../../helpers/config.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const APP = "https://app.example.com";
@@ -69,7 +70,11 @@ describe("CORS defaults and configuration", () => {
   it("allows http://localhost:3000 in development only", () => {
     assert.equal(loadConfig({ APP_ENV: "development" }).CORS_ORIGINS, "http://localhost:3000");
     assert.equal(loadConfig({ APP_ENV: "test" }).CORS_ORIGINS, "");
-    assert.equal(loadConfig({ APP_ENV: "production", JWT_PRIVATE_KEY: testProductionSigningKey() }).CORS_ORIGINS, "");
+    assert.equal(
+      loadConfig({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_PRIVATE_KEY: testProductionSigningKey() })
+        .CORS_ORIGINS,
+      "",
+    );
   });
 
   it("with no origins configured, sends no CORS header to anyone", async () => {

@@ -1,7 +1,6 @@
 import type { ApiKeysTables } from "../../modules/api-keys/tables.ts";
 import type { AuditTables } from "../../modules/audit/tables.ts";
 import type { CompaniesTables } from "../../modules/companies/tables.ts";
-import type { PasskeyTables } from "../../modules/identity/passkeys/tables.ts";
 import type { IdentityTables } from "../../modules/identity/tables.ts";
 import type { InvitationsTables } from "../../modules/invitations/tables.ts";
 import type { PartnersTables } from "../../modules/partners/tables.ts";
@@ -45,7 +44,6 @@ export interface MailQueueTable {
 
 export interface Database
   extends IdentityTables,
-    PasskeyTables,
     CompaniesTables,
     InvitationsTables,
     PartnersTables,

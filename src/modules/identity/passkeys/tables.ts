@@ -1,4 +1,4 @@
-/** A registered passkey (migrations/0013_passkeys.ts). */
+/** A registered passkey (migrations/0013_passkeys.ts); listed in ../tables.ts with identity's other tables. */
 export interface PasskeysTable {
   id: string;
   user_id: string;
@@ -27,9 +27,4 @@ export interface WebauthnChallengesTable {
   user_id: string | null;
   created_at: string;
   expires_at: string;
-}
-
-export interface PasskeyTables {
-  passkeys: PasskeysTable;
-  webauthn_challenges: WebauthnChallengesTable;
 }

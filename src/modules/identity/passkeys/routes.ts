@@ -31,7 +31,7 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
       ...user,
       schema: {
         operationId: "passkeyRegistrationOptions",
-        tags: ["passkeys"],
+        tags: ["auth"],
         summary: "Options (with a single-use challenge) for creating a passkey on the signed-in account",
         security: bearer,
         response: { 200: Type.Ref("PasskeyCreationOptions"), ...problemResponses(401) },
@@ -46,7 +46,7 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
       ...user,
       schema: {
         operationId: "registerPasskey",
-        tags: ["passkeys"],
+        tags: ["auth"],
         summary: "Keep the passkey the authenticator created for the options' challenge",
         security: bearer,
         body: schemaRef(schemas.RegisterPasskeyBody),
@@ -65,7 +65,7 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
       ...user,
       schema: {
         operationId: "listPasskeys",
-        tags: ["passkeys"],
+        tags: ["auth"],
         summary: "The signed-in user's passkeys",
         security: bearer,
         response: { 200: Type.Ref("PasskeyList"), ...problemResponses(401) },
@@ -80,7 +80,7 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
       ...user,
       schema: {
         operationId: "renamePasskey",
-        tags: ["passkeys"],
+        tags: ["auth"],
         summary: "Rename one of the signed-in user's passkeys",
         security: bearer,
         params: schemas.PasskeyParams,
@@ -98,7 +98,7 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
       ...user,
       schema: {
         operationId: "removePasskey",
-        tags: ["passkeys"],
+        tags: ["auth"],
         summary: "Remove one of the signed-in user's passkeys",
         security: bearer,
         params: schemas.PasskeyParams,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { stripTypeScriptTypes } from "node:module";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium } from "playwright-core";
 import { enginesUnderTest } from "../../helpers/database.ts";
@@ -21,30 +22,35 @@ function chromiumAvailability(): { skip: false | string } {
   return { skip: reason };
 }
 
-/** The test page: the browser half of the flow, as a front end would write it (docs/frontend.md). */
+/**
+ * The page runs docs/frontend/passkeys-browser.ts as the documentation shows it (types
+ * stripped, as a bundler would): what docs/frontend.md tells a front end to do is what works.
+ */
+const DOCUMENTED = stripTypeScriptTypes(
+  readFileSync(new URL("../../../docs/frontend/passkeys-browser.ts", import.meta.url), "utf8"),
+);
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>passkeys</title></head><body>
-<script>
-async function api(path, body, token) {
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = "Bearer " + token;
-  const res = await fetch("/api/v1" + path, { method: body === undefined ? "GET" : "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+<script type="module">
+import { addPasskey, passkeyAssertion } from "/passkeys-browser.js";
+const api = "/api/v1";
+window.registerPasskey = async (token) => {
+  const res = await addPasskey(api, token, "Chromium");
   return { status: res.status, body: await res.json() };
-}
-async function registerPasskey(token) {
-  const options = await api("/auth/passkeys/registration/options", {}, token);
-  if (options.status !== 200) return options;
-  const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.body) });
-  return api("/auth/passkeys/registration/verify", { name: "Chromium", credential: credential.toJSON() }, token);
-}
-async function signInWithPasskey() {
-  const options = await api("/auth/passkeys/sign-in/options", {});
-  const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.body) });
-  const signedIn = await api("/auth/passkeys/sign-in/verify", { credential: credential.toJSON(), clientType: "native" });
-  if (signedIn.status !== 200) return { signedIn };
-  const me = await api("/users/me", undefined, signedIn.body.accessToken);
-  return { signedIn, me };
-}
+};
+window.signInWithPasskey = async () => {
+  const credential = JSON.parse(await passkeyAssertion(api));
+  const post = await fetch(api + "/auth/passkeys/sign-in/verify", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ credential, clientType: "native" }),
+  });
+  const signedIn = { status: post.status, body: await post.json() };
+  if (post.status !== 200) return { signedIn };
+  const me = await fetch(api + "/users/me", { headers: { authorization: "Bearer " + signedIn.body.accessToken } });
+  return { signedIn, me: { status: me.status, body: await me.json() } };
+};
+window.ready = true;
 </script></body></html>`;
 
 const [sqlite] = await enginesUnderTest();
@@ -86,6 +92,9 @@ describe("passkeys in headless Chromium with a virtual authenticator", chromiumA
     await page.route(`${origin}/passkeys.html`, (route) =>
       route.fulfill({ status: 200, contentType: "text/html", body: PAGE }),
     );
+    await page.route(`${origin}/passkeys-browser.js`, (route) =>
+      route.fulfill({ status: 200, contentType: "text/javascript", body: DOCUMENTED }),
+    );
     const cdp = await context.newCDPSession(page);
     await cdp.send("WebAuthn.enable", { enableUI: false });
     const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
@@ -99,6 +108,7 @@ describe("passkeys in headless Chromium with a virtual authenticator", chromiumA
       },
     });
     await page.goto(`${origin}/passkeys.html`);
+    await page.waitForFunction(() => Reflect.get(globalThis, "ready") === true);
 
     const registered = await page.evaluate(
       (token) => Reflect.get(globalThis, "registerPasskey")(token),

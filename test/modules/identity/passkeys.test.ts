@@ -8,7 +8,14 @@ import {
   verifyPasskeyAssertionForUser,
 } from "../../../src/modules/identity/index.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
-import { bearer, type IdentityHarness, identityHarness, ORIGIN, signedInUser } from "../../helpers/identity.ts";
+import {
+  bearer,
+  type IdentityHarness,
+  identityHarness,
+  ORIGIN,
+  STRONG_PASSWORD,
+  signedInUser,
+} from "../../helpers/identity.ts";
 import {
   type CeremonyOverrides,
   type CreationOptionsLike,
@@ -324,6 +331,42 @@ for (const engine of await enginesUnderTest()) {
       );
       const list = await h.app.inject({ method: "GET", url: API, headers: bearer(ada.accessToken) });
       assert.equal(list.json().items.length, 1);
+    });
+
+    it("of two sign-ins carrying the same counter at once, one starts a session", async () => {
+      const ada = await userWithPasskey("pk-race@example.com");
+      const [first, second] = await Promise.all([signInOptions(), signInOptions()]);
+      assert.ok(first && second);
+      const responses = await Promise.all(
+        [first, second].map((options) =>
+          post(`${API}/sign-in/verify`, { credential: ada.authenticator.assert(options, { counter: 10 }) }),
+        ),
+      );
+      assert.deepEqual(responses.map((r) => r.statusCode).sort(), [200, 401], responses.map((r) => r.body).join("\n"));
+      const sessions = await h.database.handle.db
+        .selectFrom("sessions")
+        .select("id")
+        .where("user_id", "=", ada.userId)
+        .execute();
+      assert.equal(sessions.length, 1 + 1, "the password login of the setup, and one passkey session");
+    });
+
+    it("deleting the account erases its passkeys: they sign in no more", async () => {
+      const ada = await userWithPasskey("pk-deleted@example.com");
+      const deleted = await h.app.inject({
+        method: "DELETE",
+        url: "/api/v1/users/me",
+        headers: bearer(ada.accessToken),
+        payload: { password: STRONG_PASSWORD },
+      });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      const rows = await h.database.handle.db
+        .selectFrom("passkeys")
+        .select("id")
+        .where("user_id", "=", ada.userId)
+        .execute();
+      assert.deepEqual(rows, []);
+      assertProblem(await signIn(ada.authenticator), 401, "passkey.unknown_credential");
     });
 
     it("a passkey as a second factor: this account's passkeys only, hwk for a device-bound key and swk for a synced one", async () => {

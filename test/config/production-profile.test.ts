@@ -99,13 +99,18 @@ describe("production profile", () => {
     );
     assert.match(
       configProblems({ ...SAFE, WEBAUTHN_ORIGINS: "https://app.example.com/login" }),
-      /WEBAUTHN_ORIGINS: entries must be exact origins/,
+      /WEBAUTHN_ORIGINS: entries must be origins exactly as browsers send them/,
     );
+    // The client data carries the browser's serialisation: anything else could never match.
+    for (const origin of ["https://App.example.com", "https://app.example.com:443", "https://app.example.com."])
+      assert.match(configProblems({ ...SAFE, WEBAUTHN_ORIGINS: origin }), /WEBAUTHN_ORIGINS: entries must be origins/);
     assert.match(configProblems({ ...SAFE, WEBAUTHN_RP_ID: "https://example.com" }), /WEBAUTHN_RP_ID: must be/);
     // Outside production: localhost, the development front end and this server.
     const development = loadConfig({ PORT: "8123" });
     assert.equal(development.WEBAUTHN_RP_ID, "localhost");
     assert.equal(development.WEBAUTHN_ORIGINS, "http://localhost:3000,http://localhost:8123");
+    // A PORT that did not parse is reported alone, without a derived origin built on it.
+    assert.doesNotMatch(configProblems({ PORT: "x" }), /WEBAUTHN/);
   });
 
   it("refuses a malformed WORKERS", () => {

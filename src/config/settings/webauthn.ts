@@ -6,7 +6,17 @@ import { commaList } from "../values/list.ts";
 // ever: an RP ID picked by accident (a default) in production would strand every passkey
 // the day it is corrected, so production names both the RP ID and the allowed origins.
 
-const ORIGIN = /^https?:\/\/[^/?#\s]+$/;
+/** Exactly an origin: what the browser puts in the client data, compared byte for byte. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === "https:" || url.protocol === "http:") && url.origin === value && !url.hostname.endsWith(".")
+    );
+  } catch {
+    return false;
+  }
+}
 const RP_ID = /^$|^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 const notProduction = (resolved: Readonly<Record<string, unknown>>) => resolved.APP_ENV !== "production";
@@ -27,8 +37,13 @@ export const webauthnSettings = {
   },
   WEBAUTHN_ORIGINS: {
     schema: Type.String(),
-    defaultFrom: (resolved) =>
-      notProduction(resolved) ? `http://localhost:3000,http://localhost:${String(resolved.PORT)}` : "",
+    defaultFrom: (resolved) => {
+      if (!notProduction(resolved)) return "";
+      // PORT is absent when it did not parse (reported on its own): the front end alone then.
+      return resolved.PORT === undefined
+        ? "http://localhost:3000"
+        : `http://localhost:3000,http://localhost:${String(resolved.PORT)}`;
+    },
     description:
       "Origins (comma list, scheme://host[:port]) whose pages may create and use passkeys; each host must be the RP ID or below it. Required in production; default the development front end and this server on localhost elsewhere.",
     example: "https://app.example.com,https://admin.example.com",
@@ -68,11 +83,11 @@ const webauthnRule: ConfigRule = (c) => {
       message: "is required in production: the exact origins of the pages that use passkeys",
       example: webauthnSettings.WEBAUTHN_ORIGINS.example,
     });
-  const malformed = origins.filter((o) => !ORIGIN.test(o) || o.endsWith("."));
+  const malformed = origins.filter((o) => !isOrigin(o));
   if (malformed.length > 0) {
     problems.push({
       name: "WEBAUTHN_ORIGINS",
-      message: `entries must be exact origins like scheme://host[:port] without path (got ${malformed.join(", ")})`,
+      message: `entries must be origins exactly as browsers send them: scheme://host[:port], lower case, no default port, no path (got ${malformed.join(", ")})`,
       example: webauthnSettings.WEBAUTHN_ORIGINS.example,
     });
     return problems;

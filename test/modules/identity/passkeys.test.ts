@@ -183,6 +183,27 @@ for (const engine of await enginesUnderTest()) {
       assert.equal((await signIn(ada.authenticator, { counter: 6 })).statusCode, 200, "the genuine one goes on");
     });
 
+    it("garbage in the binary fields is a 4xx problem, never a 500", async () => {
+      const user = await signedInUser(h, "pk-garbage@example.com");
+      const authenticator = localAuthenticator();
+      for (const attestationObject of ["", "AAAA", Buffer.from("not cbor at all").toString("base64url")]) {
+        const credential = authenticator.register(await registrationOptions(user.accessToken));
+        credential.response = { ...credential.response, attestationObject };
+        const res = await post(`${PASSKEYS_API}/registration/verify`, { credential }, user.accessToken);
+        assertProblem(res, 400, "passkey.verification_failed");
+      }
+      const ada = await userWithPasskey("pk-garbage-signin@example.com");
+      for (const field of ["authenticatorData", "signature"] as const) {
+        for (const value of ["", "AAAA"]) {
+          const credential = ada.authenticator.assert(await signInOptions());
+          credential.response = { ...credential.response, [field]: value };
+          const res = await post(`${PASSKEYS_API}/sign-in/verify`, { credential });
+          assert.ok([401, 422].includes(res.statusCode), `${field}=${value}: ${res.body}`);
+          assert.match(String(res.headers["content-type"]), /application\/problem\+json/);
+        }
+      }
+    });
+
     it("an unknown credential, a malformed response and a suspended account are refused", async () => {
       const stranger = localAuthenticator();
       stranger.register({ challenge: "x", rp: {}, user: { id: "bm9ib2R5" } });

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { keysDirectory } from "../../src/config/values/keys-directory.ts";
 import { addKey } from "../../src/platform/auth/keyset-store.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
-import { TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
 import { startServerProcess } from "../helpers/server-process.ts";
 import { tempDataDir } from "../platform/auth/fixtures.ts";
 
@@ -74,6 +74,7 @@ describe("rampart keys", () => {
       DATA_DIR: tempDataDir(),
       APP_ENV: "production",
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      ...PRODUCTION_WEBAUTHN,
       JWT_ALG: "EdDSA",
       JWT_PRIVATE_KEY: String(pem),
     });
@@ -83,7 +84,11 @@ describe("rampart keys", () => {
   });
 
   it("an invalid configuration exits 78 like every other command", () => {
-    const result = rampart(["keys", "rotate"], { DATA_DIR: tempDataDir(), APP_ENV: "production" });
+    const result = rampart(["keys", "rotate"], {
+      DATA_DIR: tempDataDir(),
+      APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
+    });
     assert.equal(result.status, 78);
     assert.match(result.stderr, /JWT_PRIVATE_KEY: is required in production/);
   });

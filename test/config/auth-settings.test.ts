@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
-import { configProblems, TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
+import { configProblems, PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ecKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
@@ -28,13 +28,14 @@ describe("auth settings", () => {
 
   it("production without a signing key is a config error naming both ways to give one", () => {
     assert.match(
-      configProblems({ APP_ENV: "production" }),
+      configProblems({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN }),
       /JWT_PRIVATE_KEY: is required in production: a PEM private key .*, or its file, e\.g\. JWT_PRIVATE_KEY_FILE=/,
     );
     assert.equal(
       loadConfig({
         APP_ENV: "production",
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
         JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt.pem",
       }).APP_ENV,
       "production",
@@ -45,6 +46,7 @@ describe("auth settings", () => {
     const garbage = configProblems({
       APP_ENV: "production",
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      ...PRODUCTION_WEBAUTHN,
       JWT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----",
     });
     assert.match(garbage, /JWT_PRIVATE_KEY: is not a PEM private key/);
@@ -52,12 +54,14 @@ describe("auth settings", () => {
     const weak = configProblems({
       APP_ENV: "production",
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      ...PRODUCTION_WEBAUTHN,
       JWT_PRIVATE_KEY: String(smallRsa),
     });
     assert.match(weak, /JWT_PRIVATE_KEY: must be an RSA \(≥ 2048 bits\), EC P-256 or Ed25519 key/);
     const mismatch = configProblems({
       APP_ENV: "production",
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      ...PRODUCTION_WEBAUTHN,
       JWT_PRIVATE_KEY: String(ecKey),
     });
     assert.match(mismatch, /JWT_ALG: is RS256 but JWT_PRIVATE_KEY is a ES256 key/);
@@ -66,6 +70,7 @@ describe("auth settings", () => {
       loadConfig({
         APP_ENV: "production",
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
         JWT_ALG: "ES256",
         JWT_PRIVATE_KEY: String(ecKey),
       }).JWT_ALG,
@@ -80,6 +85,7 @@ describe("auth settings", () => {
       loadConfig({
         APP_ENV: "production",
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
         JWT_ALG: "ES256",
         JWT_PRIVATE_KEY: oneLine,
       }).JWT_ALG,
@@ -110,7 +116,13 @@ describe("auth settings", () => {
   it("the server started in production without a key exits 78 before listening", () => {
     const result = spawnSync(process.execPath, ["src/main.ts"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, APP_ENV: "production", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PORT: "0" },
+      env: {
+        PATH: process.env.PATH,
+        APP_ENV: "production",
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
+        PORT: "0",
+      },
       encoding: "utf8",
       timeout: 15_000,
     });
@@ -121,7 +133,13 @@ describe("auth settings", () => {
   it("the missing-key message gives a working example: the _FILE variable under its own name", () => {
     const result = spawnSync(process.execPath, ["src/main.ts"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, APP_ENV: "production", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, PORT: "0" },
+      env: {
+        PATH: process.env.PATH,
+        APP_ENV: "production",
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
+        PORT: "0",
+      },
       encoding: "utf8",
       timeout: 15_000,
     });
@@ -174,6 +192,7 @@ describe("auth settings", () => {
             PATH: process.env.PATH,
             APP_ENV: "production",
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+            ...PRODUCTION_WEBAUTHN,
             PORT: "0",
             DATABASE_URL: "sqlite::memory:",
             ...env(),

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import { ConfigError, describeConfig, formatConfigProblems, loadConfig } from "../../src/config/load.ts";
 import type { SettingGroup } from "../../src/config/setting.ts";
-import { TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../helpers/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -23,8 +23,12 @@ describe("configuration", () => {
   it("derives LOG_FORMAT from APP_ENV unless set", () => {
     assert.equal(loadConfig({ APP_ENV: "development" }).LOG_FORMAT, "pretty");
     assert.equal(
-      loadConfig({ APP_ENV: "production", ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, JWT_PRIVATE_KEY_FILE: "/k.pem" })
-        .LOG_FORMAT,
+      loadConfig({
+        APP_ENV: "production",
+        ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
+        JWT_PRIVATE_KEY_FILE: "/k.pem",
+      }).LOG_FORMAT,
       "json",
     );
     assert.equal(loadConfig({ APP_ENV: "test" }).LOG_FORMAT, "json");
@@ -32,6 +36,7 @@ describe("configuration", () => {
       loadConfig({
         APP_ENV: "production",
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
         JWT_PRIVATE_KEY_FILE: "/k.pem",
         LOG_FORMAT: "pretty",
       }).LOG_FORMAT,

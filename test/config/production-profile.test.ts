@@ -13,6 +13,8 @@ const SAFE: Record<string, string> = {
   JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt-private-key.pem",
   DATABASE_URL: "postgres://rampart:secret@db:5432/rampart",
   CORS_ORIGINS: "https://app.example.com",
+  WEBAUTHN_RP_ID: "example.com",
+  WEBAUTHN_ORIGINS: "https://app.example.com,https://admin.example.com",
 };
 
 describe("production profile", () => {
@@ -78,6 +80,40 @@ describe("production profile", () => {
     );
   });
 
+  it("refuses to start without the passkeys' RP ID and origins, and with origins passkeys could never use", () => {
+    const { WEBAUTHN_RP_ID: _, WEBAUTHN_ORIGINS: __, ...without } = SAFE;
+    const missing = configProblems(without);
+    assert.match(missing, /WEBAUTHN_RP_ID: is required in production: the domain passkeys are bound to/);
+    assert.match(missing, /WEBAUTHN_ORIGINS: is required in production: the exact origins/);
+    assert.match(
+      configProblems({ ...SAFE, WEBAUTHN_ORIGINS: "https://app.example.org" }),
+      /WEBAUTHN_ORIGINS: hosts must be WEBAUTHN_RP_ID \(example\.com\) or below it \(got https:\/\/app\.example\.org\)/,
+    );
+    // A look-alike suffix is not "below" the RP ID.
+    assert.match(
+      configProblems({ ...SAFE, WEBAUTHN_ORIGINS: "https://evilexample.com" }),
+      /hosts must be WEBAUTHN_RP_ID/,
+    );
+    assert.match(
+      configProblems({ ...SAFE, WEBAUTHN_ORIGINS: "http://app.example.com" }),
+      /WEBAUTHN_ORIGINS: must be https:\/\/ in production/,
+    );
+    assert.match(
+      configProblems({ ...SAFE, WEBAUTHN_ORIGINS: "https://app.example.com/login" }),
+      /WEBAUTHN_ORIGINS: entries must be origins exactly as browsers send them/,
+    );
+    // The client data carries the browser's serialisation: anything else could never match.
+    for (const origin of ["https://App.example.com", "https://app.example.com:443", "https://app.example.com."])
+      assert.match(configProblems({ ...SAFE, WEBAUTHN_ORIGINS: origin }), /WEBAUTHN_ORIGINS: entries must be origins/);
+    assert.match(configProblems({ ...SAFE, WEBAUTHN_RP_ID: "https://example.com" }), /WEBAUTHN_RP_ID: must be/);
+    // Outside production: localhost, the development front end and this server.
+    const development = loadConfig({ PORT: "8123" });
+    assert.equal(development.WEBAUTHN_RP_ID, "localhost");
+    assert.equal(development.WEBAUTHN_ORIGINS, "http://localhost:3000,http://localhost:8123");
+    // A PORT that did not parse is reported alone, without a derived origin built on it.
+    assert.doesNotMatch(configProblems({ PORT: "x" }), /WEBAUTHN/);
+  });
+
   it("refuses a malformed WORKERS", () => {
     assert.match(configProblems({ WORKERS: "0" }), /WORKERS: must be auto or a whole number from 1 to 999/);
     assert.match(configProblems({ WORKERS: "many" }), /WORKERS: must be auto or a whole number/);
@@ -112,9 +148,11 @@ describe("production profile", () => {
       /METRICS_PORT: must differ from PORT/,
       /JWT_PRIVATE_KEY: is required in production/,
       /RATE_LIMIT_USER: burst must be at least min/,
+      /WEBAUTHN_RP_ID: is required in production/,
+      /WEBAUTHN_ORIGINS: is required in production/,
     ];
     for (const pattern of expected) assert.match(problems, pattern);
-    assert.match(problems, /^Invalid configuration \(10 problems\):/);
+    assert.match(problems, /^Invalid configuration \(12 problems\):/);
   });
 
   it("skips only the rules that read a value which did not parse (no verdict on a guess)", () => {
@@ -149,7 +187,7 @@ describe("production profile", () => {
       timeout: 15_000,
     });
     assert.equal(result.status, 78, result.stderr);
-    for (const name of ["JWT_PRIVATE_KEY", "CORS_ORIGINS", "COOKIE_SECURE", "WORKERS"]) {
+    for (const name of ["JWT_PRIVATE_KEY", "CORS_ORIGINS", "COOKIE_SECURE", "WORKERS", "WEBAUTHN_RP_ID"]) {
       assert.match(result.stderr, new RegExp(`  - ${name}: `));
     }
     assert.doesNotMatch(result.stderr, /never-created/, "DATABASE_URL is a secret");

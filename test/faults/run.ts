@@ -53,6 +53,9 @@ const env: Record<string, string> = {
   MAIL_FROM: "Rampart <no-reply@example.test>",
   // Production readiness refuses mail links to localhost (health/mail-settings-readiness.ts).
   PUBLIC_APP_URL: "https://rampart.example.test",
+  // Production refuses to start without the passkeys' relying party (config/settings/webauthn.ts).
+  WEBAUTHN_RP_ID: "rampart.example.test",
+  WEBAUTHN_ORIGINS: "https://rampart.example.test",
   MAIL_RETRY_DELAY_MS: "250",
   MAIL_RETRY_ATTEMPTS: "10",
   SMTP_TIMEOUT_MS: "2000",

@@ -15,7 +15,7 @@ import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
 import { createMailer } from "../../src/platform/mail/mailer.ts";
-import { TEST_ENCRYPTION_KEY } from "./config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "./config.ts";
 import { withContractValidation } from "./contract.ts";
 import { LogCapture } from "./log-capture.ts";
 
@@ -35,8 +35,9 @@ export function testProductionSigningKey(): string {
  * developer's own runs may have migrated with other versions of the migrations).
  */
 export function testConfig(env: Env = {}): Config {
-  const needsKey = env.APP_ENV === "production" && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE;
-  const needsEncryptionKey = env.APP_ENV === "production" && !env.ENCRYPTION_KEY;
+  const production = env.APP_ENV === "production";
+  const needsKey = production && !env.JWT_PRIVATE_KEY && !env.JWT_PRIVATE_KEY_FILE;
+  const needsEncryptionKey = production && !env.ENCRYPTION_KEY;
   return loadConfig({
     APP_ENV: "test",
     LOG_FORMAT: "json",
@@ -44,6 +45,7 @@ export function testConfig(env: Env = {}): Config {
     DATA_DIR: testKeysDataDir(),
     ...(needsKey ? { JWT_PRIVATE_KEY: testProductionSigningKey() } : {}),
     ...(needsEncryptionKey ? { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY } : {}),
+    ...(production ? PRODUCTION_WEBAUTHN : {}),
     ...env,
   });
 }

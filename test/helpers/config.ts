@@ -17,3 +17,12 @@ export function configProblems(env: Record<string, string>): string {
   }
   assert.fail("expected a ConfigError");
 }
+
+/**
+ * Production refuses to start without a passkey RP ID and origins (src/config/settings/webauthn.ts):
+ * tests of other production rules give these.
+ */
+export const PRODUCTION_WEBAUTHN: Readonly<Record<string, string>> = {
+  WEBAUTHN_RP_ID: "example.com",
+  WEBAUTHN_ORIGINS: "https://app.example.com",
+};

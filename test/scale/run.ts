@@ -50,6 +50,9 @@ const env: Record<string, string> = {
   APP_ENV: "production",
   SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
   PUBLIC_APP_URL: "https://rampart.example.test",
+  // Production refuses to start without the passkeys' relying party (config/settings/webauthn.ts).
+  WEBAUTHN_RP_ID: "rampart.example.test",
+  WEBAUTHN_ORIGINS: "https://rampart.example.test",
   DATABASE_URL: schema.url,
   REDIS_URL: String(redisService.url),
   RATE_LIMIT_KEY_PREFIX: `${prefix}:rl`,

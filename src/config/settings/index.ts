@@ -13,6 +13,7 @@ import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
 import { switchesSettings } from "./switches.ts";
+import { webauthnRules, webauthnSettings } from "./webauthn.ts";
 import { webhooksRules, webhooksSettings } from "./webhooks.ts";
 
 /** Every setting Rampart reads. A new area adds its group here and nowhere else. */
@@ -32,6 +33,7 @@ export const settings = {
   ...auditSettings,
   ...encryptionSettings,
   ...webhooksSettings,
+  ...webauthnSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [
@@ -44,6 +46,7 @@ export const configRules: readonly ConfigRule[] = [
   ...observabilityRules,
   ...encryptionRules,
   ...webhooksRules,
+  ...webauthnRules,
 ];
 
 export type Config = ConfigOf<typeof settings>;

@@ -8,6 +8,7 @@ import {
   PLATFORM_TABLES,
 } from "../../platform/db/personal-data.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
+import { passkeysPersonalData } from "./passkeys/personal-data.ts";
 import { IDENTITY_COLUMNS, identityPersonalData } from "./personal-data.ts";
 import type { UsersTable } from "./tables.ts";
 
@@ -17,7 +18,7 @@ import type { UsersTable } from "./tables.ts";
  * categories and what erasure does to each are listed in docs/data.md.
  */
 export function allSources(injected: readonly PersonalDataSource[]): readonly PersonalDataSource[] {
-  return [...identityPersonalData, ...injected];
+  return [...identityPersonalData, passkeysPersonalData, ...injected];
 }
 
 /** table → column → decision for every table there is: the platform's, identity's and every source's. */

@@ -11,6 +11,14 @@ export {
   setUserSuspended,
 } from "./admin.ts";
 export { buildActionUrl } from "./mail-templates.ts";
+export { userHasPasskeys } from "./passkeys/management.ts";
+/** A passkey as a second factor, for the MFA flow (docs/security.md "Passkeys"). */
+export {
+  type PasskeyAmr,
+  type PasskeyFactorVerdict,
+  passkeyAssertionOptionsForUser,
+  verifyPasskeyAssertionForUser,
+} from "./passkeys/sign-in.ts";
 export { createPasswordHasher } from "./passwords.ts";
 export { identityRoutes } from "./routes.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */

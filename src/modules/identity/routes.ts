@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { allSources, userExportSchema } from "./account-data.ts";
 import { registerIdentityMailRequests } from "./mail.ts";
 import { registerMeRoutes } from "./me-routes.ts";
+import { registerPasskeyRoutes } from "./passkeys/routes.ts";
 import { registerPasswordRoutes } from "./password-routes.ts";
 import { registerRegistrationRoutes } from "./registration-routes.ts";
 import type { IdentityRouteOptions } from "./route-support.ts";
@@ -26,5 +27,6 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   registerRegistrationRoutes(app, options);
   registerSessionRoutes(app, options);
   registerPasswordRoutes(app, options);
+  registerPasskeyRoutes(app, options);
   registerMeRoutes(app, options);
 };

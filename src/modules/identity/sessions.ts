@@ -1,7 +1,9 @@
+import type { Transaction } from "kysely";
 import { type AccessTokenClaims, issueAccessToken } from "../../platform/auth/access-token.ts";
 import { verifyAccessTokenOnce } from "../../platform/auth/verified-tokens.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
+import type { Database } from "../../platform/db/schema.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import { recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
@@ -57,12 +59,14 @@ async function recordLoginFailure(
  * only if that is still the user's credential when the session is inserted. The user row is
  * locked first, as password changes, resets and suspensions lock it: a session either exists
  * before such a change (and is revoked by it) or is refused after it, never slips between.
+ * Another credential (a passkey) passes instead a check that runs under the same lock and
+ * says whether that credential still holds.
  */
-async function startSession(
+export async function startSession(
   deps: IdentityDeps,
   user: UsersTable,
   ctx: RequestContext,
-  verifiedHash: string,
+  verifiedHash: string | ((trx: Transaction<Database>) => Promise<boolean>),
   rehashed?: string,
 ): Promise<TokenPair> {
   const now = deps.clock.nowIso();
@@ -81,8 +85,8 @@ async function startSession(
   await inLockedTransaction(deps.database.db, async (trx) => {
     const current = await repo.lockUser(trx, user.id);
     if (current?.status === "suspended") throw identityErrors.accountSuspended();
-    if (current?.status !== "active" || current.password_hash !== verifiedHash)
-      throw identityErrors.invalidCredentials();
+    const holds = typeof verifiedHash === "string" ? current?.password_hash === verifiedHash : await verifiedHash(trx);
+    if (current?.status !== "active" || !holds) throw identityErrors.invalidCredentials();
     // Upgrade bcrypt or outdated argon2 parameters now that the plaintext was verified.
     if (rehashed) await repo.updateUser(trx, user.id, { password_hash: rehashed });
     await repo.insertSession(trx, session);

@@ -1,3 +1,5 @@
+import type { PasskeysTable, WebauthnChallengesTable } from "./passkeys/tables.ts";
+
 export type UserStatus = "active" | "suspended" | "deleted";
 export type PlatformRole = "user" | "admin";
 export type EmailTokenPurpose = "verify_email" | "reset_password";
@@ -62,4 +64,6 @@ export interface IdentityTables {
   refresh_tokens: RefreshTokensTable;
   email_tokens: EmailTokensTable;
   login_throttles: LoginThrottlesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -307,13 +307,16 @@ export async function createCache(options: CacheOptions, deps: CacheDeps): Promi
         if (missing.length > 0 && store) {
           const remote = await store.getMany(missing.map((key) => fullKey(spec, key)));
           const stillMissing: string[] = [];
-          missing.forEach((key, i) => {
+          for (const [i, key] of missing.entries()) {
             const json = remote[i];
-            if (json === undefined) return void stillMissing.push(key);
+            if (json === undefined) {
+              stillMissing.push(key);
+              continue;
+            }
             metrics.hits.inc({ ...labels, layer: "redis" });
             if (seq === invalidationSeq) local.set(fullKey(spec, key), json, { ttl: localTtl(ttlSeconds) });
             found.set(key, JSON.parse(json) as T);
-          });
+          }
           missing = stillMissing;
         }
         if (missing.length === 0) return found;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildTestApp, type TestApp, testProductionSigningKey } from "../../helpers/app.ts";
-import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { doctorJson, listen } from "../../helpers/doctor.ts";
 import { type ServerProcess, startServerProcess } from "../../helpers/server-process.ts";
 import { waitFor } from "../../helpers/wait.ts";
@@ -26,6 +26,7 @@ describe("rampart doctor --metrics-url against a real metrics listener", () => {
   before(async () => {
     built = await buildTestApp({
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       TRUSTED_HOSTS: "127.0.0.1,localhost",
       CORS_ORIGINS: FRONT_END,
       METRICS_PORT: "0",
@@ -69,6 +70,7 @@ describe("rampart doctor against a real production instance whose kill switch is
     env = {
       PATH: process.env.PATH ?? "",
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       LOG_FORMAT: "json",
       DATA_DIR: dir,
       DATABASE_URL: `sqlite:${join(dir, "rampart.db")}`,

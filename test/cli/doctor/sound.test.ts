@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildTestApp, type TestApp } from "../../helpers/app.ts";
+import { PRODUCTION_WEBAUTHN } from "../../helpers/config.ts";
 import { doctorJson, listen, runDoctor } from "../../helpers/doctor.ts";
 
 const FRONT_END = "https://app.example.com";
@@ -17,6 +18,7 @@ describe("rampart doctor against a sound production deployment", () => {
   before(async () => {
     built = await buildTestApp({
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       TRUSTED_HOSTS: "127.0.0.1,localhost",
       CORS_ORIGINS: FRONT_END,
     });

@@ -9,6 +9,7 @@ import { issueAccessToken, verifyAccessToken } from "../../../src/platform/auth/
 import { addKey } from "../../../src/platform/auth/keyset-store.ts";
 import { CLOCK_TOLERANCE_S, loadSigningKeys } from "../../../src/platform/auth/signing-keys.ts";
 import { UnauthorizedError } from "../../../src/platform/errors/app-error.ts";
+import { PRODUCTION_WEBAUTHN } from "../../helpers/config.ts";
 import { keyTestSetup, manualClock, tempDataDir } from "./fixtures.ts";
 
 const user = { userId: "user-1", sessionId: "session-1" };
@@ -184,13 +185,14 @@ describe("signing keys from the environment (production)", () => {
     const clock = manualClock();
     const old = pem("rsa");
     const current = pem("ec");
-    const oldSetup = keyTestSetup({ APP_ENV: "production", JWT_PRIVATE_KEY: old.privatePem });
+    const oldSetup = keyTestSetup({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_PRIVATE_KEY: old.privatePem });
     const oldKeys = await loadSigningKeys(oldSetup.config, oldSetup.logger, clock);
     const oldToken = await issueAccessToken(oldKeys, oldSetup.config, clock, user);
     oldKeys.close();
 
     const { config, logger, logs } = keyTestSetup({
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       JWT_ALG: "ES256",
       JWT_PRIVATE_KEY: current.privatePem,
       JWT_PREVIOUS_PUBLIC_KEYS: old.publicPem,
@@ -218,6 +220,7 @@ describe("signing keys from the environment (production)", () => {
     writeFileSync(previousFile, "");
     const { config, logger } = keyTestSetup({
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       JWT_ALG: "EdDSA",
       JWT_PRIVATE_KEY_FILE: keyFile,
       JWT_PREVIOUS_PUBLIC_KEYS_FILE: previousFile,
@@ -237,14 +240,18 @@ describe("signing keys from the environment (production)", () => {
   });
 
   it("an unreadable key file or a key of another algorithm fails the load with a message naming the setting, not the key", async () => {
-    const { config, logger } = keyTestSetup({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/nonexistent/jwt.pem" });
+    const { config, logger } = keyTestSetup({
+      APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
+      JWT_PRIVATE_KEY_FILE: "/nonexistent/jwt.pem",
+    });
     await assert.rejects(loadSigningKeys(config, logger, manualClock()), {
       message: "JWT_PRIVATE_KEY_FILE: cannot read /nonexistent/jwt.pem (ENOENT)",
     });
     const dir = tempDataDir();
     const keyFile = join(dir, "jwt.pem");
     writeFileSync(keyFile, pem("ec").privatePem);
-    const mismatch = keyTestSetup({ APP_ENV: "production", JWT_PRIVATE_KEY_FILE: keyFile });
+    const mismatch = keyTestSetup({ APP_ENV: "production", ...PRODUCTION_WEBAUTHN, JWT_PRIVATE_KEY_FILE: keyFile });
     await assert.rejects(loadSigningKeys(mismatch.config, mismatch.logger, manualClock()), (error: Error) => {
       assert.match(error.message, /JWT_ALG is RS256 but JWT_PRIVATE_KEY_FILE .* holds a ES256 key/);
       assert.doesNotMatch(error.message, /PRIVATE KEY-----/);
@@ -256,6 +263,7 @@ describe("signing keys from the environment (production)", () => {
     const key = pem("rsa");
     const { config, logger } = keyTestSetup({
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       JWT_PRIVATE_KEY: key.privatePem,
       JWT_PREVIOUS_PUBLIC_KEYS: key.privatePem,
     });
@@ -267,6 +275,7 @@ describe("signing keys from the environment (production)", () => {
     // The derived public key of the active key is accepted in the list (deduplicated).
     const same = keyTestSetup({
       APP_ENV: "production",
+      ...PRODUCTION_WEBAUTHN,
       JWT_PRIVATE_KEY: key.privatePem,
       JWT_PREVIOUS_PUBLIC_KEYS: createPublicKey(key.privatePem).export({ type: "spki", format: "pem" }) as string,
     });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { migrationNames } from "../../../src/platform/db/migrator.ts";
 import { testProductionSigningKey } from "../../helpers/app.ts";
-import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { createPostgresSchema } from "../../helpers/database.ts";
 import { doctorJson } from "../../helpers/doctor.ts";
 import { type ServerProcess, startServerProcess } from "../../helpers/server-process.ts";
@@ -22,6 +22,7 @@ function productionEnv(databaseUrl: string, dataDir: string): Record<string, str
   return {
     PATH: process.env.PATH ?? "",
     APP_ENV: "production",
+    ...PRODUCTION_WEBAUTHN,
     PORT: "0",
     LOG_FORMAT: "json",
     DATA_DIR: dataDir,

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { loadConfig } from "../../../src/config/load.ts";
 import { resolveDatabaseLocation } from "../../../src/platform/db/connect.ts";
-import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { createPostgresSchema } from "../../helpers/database.ts";
 import { startServerProcess } from "../../helpers/server-process.ts";
 import { postgres } from "../../helpers/services.ts";
@@ -72,6 +72,7 @@ describe("migrate CLI on SQLite", () => {
       APP_ENV: "production",
       JWT_PRIVATE_KEY_FILE: "/k.pem",
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      ...PRODUCTION_WEBAUTHN,
     });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /needs --force/);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { testProductionSigningKey } from "../../helpers/app.ts";
-import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { doctorJson } from "../../helpers/doctor.ts";
 import { startServerProcess } from "../../helpers/server-process.ts";
 
@@ -18,6 +18,7 @@ describe("production mail settings and readiness", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const base = {
     APP_ENV: "production",
+    ...PRODUCTION_WEBAUTHN,
     DATA_DIR: dir,
     DATABASE_URL: `sqlite:${join(dir, "rampart.db")}`,
     MIGRATE_ON_START: "true",

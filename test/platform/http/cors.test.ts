@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../../src/config/load.ts";
 import { buildTestApp, type TestApp, testProductionSigningKey } from "../../helpers/app.ts";
-import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
+import { PRODUCTION_WEBAUTHN, TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const APP = "https://app.example.com";
@@ -75,6 +75,7 @@ describe("CORS defaults and configuration", () => {
         APP_ENV: "production",
         JWT_PRIVATE_KEY: testProductionSigningKey(),
         ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        ...PRODUCTION_WEBAUTHN,
       }).CORS_ORIGINS,
       "",
     );

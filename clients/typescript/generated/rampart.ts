@@ -503,6 +503,253 @@ export interface PartnershipPage {
   nextCursor: string | null;
 }
 
+export const PasskeyDeviceType = {  singleDevice: 'singleDevice',
+  multiDevice: 'multiDevice',
+} as const
+export interface Passkey {
+  id: string;
+  name: string;
+  /** multiDevice: a synced passkey (backed up to a cloud keychain); singleDevice: bound to one authenticator */
+  deviceType: typeof PasskeyDeviceType[keyof typeof PasskeyDeviceType];
+  transports: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export type PasskeyAssertionCredentialType = typeof PasskeyAssertionCredentialType[keyof typeof PasskeyAssertionCredentialType];
+
+
+export const PasskeyAssertionCredentialType = {
+  'public-key': 'public-key',
+} as const;
+
+export type PasskeyAssertionCredentialClientExtensionResults = { [key: string]: unknown };
+
+export type PasskeyAssertionCredentialResponse = {
+  /**
+     * @maxLength 8192
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  clientDataJSON: string;
+  /**
+     * @maxLength 8192
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  authenticatorData: string;
+  /**
+     * @maxLength 2048
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  signature: string;
+  /**
+     * @maxLength 128
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  userHandle?: string;
+  [key: string]: unknown;
+ };
+
+/**
+ * The result of startAuthentication
+ */
+export interface PasskeyAssertionCredential {
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  id: string;
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  rawId: string;
+  type: PasskeyAssertionCredentialType;
+  /** @maxLength 32 */
+  authenticatorAttachment?: string;
+  clientExtensionResults?: PasskeyAssertionCredentialClientExtensionResults;
+  response: PasskeyAssertionCredentialResponse;
+  [key: string]: unknown;
+ }
+
+export type PasskeyCreationOptionsRp = {
+  id?: string;
+  name: string;
+  [key: string]: unknown;
+ };
+
+export type PasskeyCreationOptionsUser = {
+  /**
+     * @maxLength 128
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  id: string;
+  name: string;
+  displayName: string;
+  [key: string]: unknown;
+ };
+
+export type PasskeyCreationOptionsPubKeyCredParamsItemType = typeof PasskeyCreationOptionsPubKeyCredParamsItemType[keyof typeof PasskeyCreationOptionsPubKeyCredParamsItemType];
+
+
+export const PasskeyCreationOptionsPubKeyCredParamsItemType = {
+  'public-key': 'public-key',
+} as const;
+
+export type PasskeyCreationOptionsPubKeyCredParamsItem = {
+  type: PasskeyCreationOptionsPubKeyCredParamsItemType;
+  alg: number;
+  [key: string]: unknown;
+ };
+
+export type PasskeyCreationOptionsExcludeCredentialsItemType = typeof PasskeyCreationOptionsExcludeCredentialsItemType[keyof typeof PasskeyCreationOptionsExcludeCredentialsItemType];
+
+
+export const PasskeyCreationOptionsExcludeCredentialsItemType = {
+  'public-key': 'public-key',
+} as const;
+
+export type PasskeyCreationOptionsExcludeCredentialsItem = {
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  id: string;
+  type: PasskeyCreationOptionsExcludeCredentialsItemType;
+  transports?: string[];
+  [key: string]: unknown;
+ };
+
+export type PasskeyCreationOptionsAuthenticatorSelection = {
+  residentKey?: string;
+  requireResidentKey?: boolean;
+  userVerification?: string;
+  [key: string]: unknown;
+ };
+
+export type PasskeyCreationOptionsExtensions = { [key: string]: unknown };
+
+/**
+ * publicKey options for navigator.credentials.create (JSON form: pass to startRegistration)
+ */
+export interface PasskeyCreationOptions {
+  /**
+     * @maxLength 128
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  challenge: string;
+  rp: PasskeyCreationOptionsRp;
+  user: PasskeyCreationOptionsUser;
+  pubKeyCredParams: PasskeyCreationOptionsPubKeyCredParamsItem[];
+  timeout?: number;
+  excludeCredentials?: PasskeyCreationOptionsExcludeCredentialsItem[];
+  authenticatorSelection?: PasskeyCreationOptionsAuthenticatorSelection;
+  attestation?: string;
+  extensions?: PasskeyCreationOptionsExtensions;
+  hints?: string[];
+  [key: string]: unknown;
+ }
+
+export interface PasskeyList {
+  items: Passkey[];
+}
+
+export type PasskeyRegistrationCredentialType = typeof PasskeyRegistrationCredentialType[keyof typeof PasskeyRegistrationCredentialType];
+
+
+export const PasskeyRegistrationCredentialType = {
+  'public-key': 'public-key',
+} as const;
+
+export type PasskeyRegistrationCredentialClientExtensionResults = { [key: string]: unknown };
+
+export type PasskeyRegistrationCredentialResponse = {
+  /**
+     * @maxLength 8192
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  clientDataJSON: string;
+  /**
+     * @maxLength 65536
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  attestationObject: string;
+  /**
+     * @maxItems 16
+     * @items.maxLength 32
+     */
+  transports?: string[];
+  [key: string]: unknown;
+ };
+
+/**
+ * The result of startRegistration
+ */
+export interface PasskeyRegistrationCredential {
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  id: string;
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  rawId: string;
+  type: PasskeyRegistrationCredentialType;
+  /** @maxLength 32 */
+  authenticatorAttachment?: string;
+  clientExtensionResults?: PasskeyRegistrationCredentialClientExtensionResults;
+  response: PasskeyRegistrationCredentialResponse;
+  [key: string]: unknown;
+ }
+
+export type PasskeyRequestOptionsAllowCredentialsItemType = typeof PasskeyRequestOptionsAllowCredentialsItemType[keyof typeof PasskeyRequestOptionsAllowCredentialsItemType];
+
+
+export const PasskeyRequestOptionsAllowCredentialsItemType = {
+  'public-key': 'public-key',
+} as const;
+
+export type PasskeyRequestOptionsAllowCredentialsItem = {
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  id: string;
+  type: PasskeyRequestOptionsAllowCredentialsItemType;
+  transports?: string[];
+  [key: string]: unknown;
+ };
+
+export type PasskeyRequestOptionsExtensions = { [key: string]: unknown };
+
+/**
+ * publicKey options for navigator.credentials.get (JSON form: pass to startAuthentication)
+ */
+export interface PasskeyRequestOptions {
+  /**
+     * @maxLength 128
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  challenge: string;
+  rpId?: string;
+  timeout?: number;
+  allowCredentials?: PasskeyRequestOptionsAllowCredentialsItem[];
+  userVerification?: string;
+  extensions?: PasskeyRequestOptionsExtensions;
+  hints?: string[];
+  [key: string]: unknown;
+ }
+
+export const PasskeySignInRequestClientType = {  browser: 'browser',
+  native: 'native',
+} as const
+export interface PasskeySignInRequest {
+  credential: PasskeyAssertionCredential;
+  /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
+  clientType?: typeof PasskeySignInRequestClientType[keyof typeof PasskeySignInRequestClientType];
+}
+
 export interface Problem {
   /** URI identifying the problem type */
   type: string;
@@ -558,6 +805,16 @@ export interface RefreshRequest {
   refreshToken?: string;
 }
 
+export interface RegisterPasskeyRequest {
+  /**
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
+     */
+  name?: string;
+  credential: PasskeyRegistrationCredential;
+}
+
 export interface RegisterRequest {
   /**
      * Email address
@@ -590,6 +847,15 @@ export const RegisterResponseStatus = {
 export interface RegisterResponse {
   email: string;
   status: RegisterResponseStatus;
+}
+
+export interface RenamePasskeyRequest {
+  /**
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
+     */
+  name: string;
 }
 
 export interface ResetPasswordRequest {
@@ -730,6 +996,15 @@ export type UserExportLoginThrottleItem = {
   updatedAt: string;
 };
 
+export type UserExportPasskeysItem = {
+  id: string;
+  name: string;
+  deviceType: string;
+  transports: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+};
+
 export type UserExportMembershipsItem = {
   companyId: string;
   companyName: string;
@@ -818,6 +1093,8 @@ export interface UserExport {
   emailTokens: UserExportEmailTokensItem[];
   /** failed sign-ins counted against the address and any lockout in force */
   loginThrottle: UserExportLoginThrottleItem[];
+  /** registered passkeys: name, kind, transports, when created and last used (never the key itself) */
+  passkeys: UserExportPasskeysItem[];
   /** the companies the person belongs to, their role and since when */
   memberships: UserExportMembershipsItem[];
   /** invitations the person sent: company, invitee's address, role, status and dates */
@@ -3843,6 +4120,1251 @@ return rampartFetch<changePasswordResponse>(getChangePasswordUrl(),
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
     body: JSON.stringify(changePasswordRequest)
+  }
+);}
+
+
+
+export type passkeyRegistrationOptionsLegacyResponse200 = {
+  data: PasskeyCreationOptions
+  status: 200
+}
+
+export type passkeyRegistrationOptionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type passkeyRegistrationOptionsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type passkeyRegistrationOptionsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type passkeyRegistrationOptionsLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type passkeyRegistrationOptionsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type passkeyRegistrationOptionsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type passkeyRegistrationOptionsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type passkeyRegistrationOptionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type passkeyRegistrationOptionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type passkeyRegistrationOptionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type passkeyRegistrationOptionsLegacyResponseSuccess = (passkeyRegistrationOptionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type passkeyRegistrationOptionsLegacyResponseError = (passkeyRegistrationOptionsLegacyResponse400 | passkeyRegistrationOptionsLegacyResponse401 | passkeyRegistrationOptionsLegacyResponse403 | passkeyRegistrationOptionsLegacyResponse409 | passkeyRegistrationOptionsLegacyResponse413 | passkeyRegistrationOptionsLegacyResponse415 | passkeyRegistrationOptionsLegacyResponse422 | passkeyRegistrationOptionsLegacyResponse429 | passkeyRegistrationOptionsLegacyResponse500 | passkeyRegistrationOptionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type passkeyRegistrationOptionsLegacyResponse = (passkeyRegistrationOptionsLegacyResponseSuccess | passkeyRegistrationOptionsLegacyResponseError)
+
+export const getPasskeyRegistrationOptionsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/passkeys/registration/options`
+}
+
+/**
+ * @deprecated
+ * @summary Options (with a single-use challenge) for creating a passkey on the signed-in account
+ */
+export const passkeyRegistrationOptionsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<passkeyRegistrationOptionsLegacyResponse> => {
+
+  return rampartFetch<passkeyRegistrationOptionsLegacyResponse>(getPasskeyRegistrationOptionsLegacyUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type passkeyRegistrationOptionsResponse200 = {
+  data: PasskeyCreationOptions
+  status: 200
+}
+
+export type passkeyRegistrationOptionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type passkeyRegistrationOptionsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type passkeyRegistrationOptionsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type passkeyRegistrationOptionsResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type passkeyRegistrationOptionsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type passkeyRegistrationOptionsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type passkeyRegistrationOptionsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type passkeyRegistrationOptionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type passkeyRegistrationOptionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type passkeyRegistrationOptionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type passkeyRegistrationOptionsResponseSuccess = (passkeyRegistrationOptionsResponse200) & {
+  headers: Headers;
+};
+export type passkeyRegistrationOptionsResponseError = (passkeyRegistrationOptionsResponse400 | passkeyRegistrationOptionsResponse401 | passkeyRegistrationOptionsResponse403 | passkeyRegistrationOptionsResponse409 | passkeyRegistrationOptionsResponse413 | passkeyRegistrationOptionsResponse415 | passkeyRegistrationOptionsResponse422 | passkeyRegistrationOptionsResponse429 | passkeyRegistrationOptionsResponse500 | passkeyRegistrationOptionsResponse503) & {
+  headers: Headers;
+};
+
+export type passkeyRegistrationOptionsResponse = (passkeyRegistrationOptionsResponseSuccess | passkeyRegistrationOptionsResponseError)
+
+export const getPasskeyRegistrationOptionsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/passkeys/registration/options`
+}
+
+/**
+ * @summary Options (with a single-use challenge) for creating a passkey on the signed-in account
+ */
+export const passkeyRegistrationOptions = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<passkeyRegistrationOptionsResponse> => {
+
+  return rampartFetch<passkeyRegistrationOptionsResponse>(getPasskeyRegistrationOptionsUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type registerPasskeyLegacyResponse201 = {
+  data: Passkey
+  status: 201
+}
+
+export type registerPasskeyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type registerPasskeyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type registerPasskeyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type registerPasskeyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type registerPasskeyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type registerPasskeyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type registerPasskeyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type registerPasskeyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type registerPasskeyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type registerPasskeyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type registerPasskeyLegacyResponseSuccess = (registerPasskeyLegacyResponse201) & {
+  headers: Headers;
+};
+export type registerPasskeyLegacyResponseError = (registerPasskeyLegacyResponse400 | registerPasskeyLegacyResponse401 | registerPasskeyLegacyResponse403 | registerPasskeyLegacyResponse409 | registerPasskeyLegacyResponse413 | registerPasskeyLegacyResponse415 | registerPasskeyLegacyResponse422 | registerPasskeyLegacyResponse429 | registerPasskeyLegacyResponse500 | registerPasskeyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type registerPasskeyLegacyResponse = (registerPasskeyLegacyResponseSuccess | registerPasskeyLegacyResponseError)
+
+export const getRegisterPasskeyLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/passkeys/registration/verify`
+}
+
+/**
+ * @deprecated
+ * @summary Keep the passkey the authenticator created for the options' challenge
+ */
+export const registerPasskeyLegacy = async (registerPasskeyRequest: RegisterPasskeyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<registerPasskeyLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<registerPasskeyLegacyResponse>(getRegisterPasskeyLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(registerPasskeyRequest)
+  }
+);}
+
+
+
+export type registerPasskeyResponse201 = {
+  data: Passkey
+  status: 201
+}
+
+export type registerPasskeyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type registerPasskeyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type registerPasskeyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type registerPasskeyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type registerPasskeyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type registerPasskeyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type registerPasskeyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type registerPasskeyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type registerPasskeyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type registerPasskeyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type registerPasskeyResponseSuccess = (registerPasskeyResponse201) & {
+  headers: Headers;
+};
+export type registerPasskeyResponseError = (registerPasskeyResponse400 | registerPasskeyResponse401 | registerPasskeyResponse403 | registerPasskeyResponse409 | registerPasskeyResponse413 | registerPasskeyResponse415 | registerPasskeyResponse422 | registerPasskeyResponse429 | registerPasskeyResponse500 | registerPasskeyResponse503) & {
+  headers: Headers;
+};
+
+export type registerPasskeyResponse = (registerPasskeyResponseSuccess | registerPasskeyResponseError)
+
+export const getRegisterPasskeyUrl = () => {
+
+
+
+
+  return `/api/v1/auth/passkeys/registration/verify`
+}
+
+/**
+ * @summary Keep the passkey the authenticator created for the options' challenge
+ */
+export const registerPasskey = async (registerPasskeyRequest: RegisterPasskeyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<registerPasskeyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<registerPasskeyResponse>(getRegisterPasskeyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(registerPasskeyRequest)
+  }
+);}
+
+
+
+export type listPasskeysLegacyResponse200 = {
+  data: PasskeyList
+  status: 200
+}
+
+export type listPasskeysLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listPasskeysLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listPasskeysLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listPasskeysLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listPasskeysLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listPasskeysLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listPasskeysLegacyResponseSuccess = (listPasskeysLegacyResponse200) & {
+  headers: Headers;
+};
+export type listPasskeysLegacyResponseError = (listPasskeysLegacyResponse400 | listPasskeysLegacyResponse401 | listPasskeysLegacyResponse403 | listPasskeysLegacyResponse429 | listPasskeysLegacyResponse500 | listPasskeysLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listPasskeysLegacyResponse = (listPasskeysLegacyResponseSuccess | listPasskeysLegacyResponseError)
+
+export const getListPasskeysLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/passkeys`
+}
+
+/**
+ * @deprecated
+ * @summary The signed-in user's passkeys
+ */
+export const listPasskeysLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listPasskeysLegacyResponse> => {
+
+  return rampartFetch<listPasskeysLegacyResponse>(getListPasskeysLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listPasskeysResponse200 = {
+  data: PasskeyList
+  status: 200
+}
+
+export type listPasskeysResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listPasskeysResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listPasskeysResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listPasskeysResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listPasskeysResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listPasskeysResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listPasskeysResponseSuccess = (listPasskeysResponse200) & {
+  headers: Headers;
+};
+export type listPasskeysResponseError = (listPasskeysResponse400 | listPasskeysResponse401 | listPasskeysResponse403 | listPasskeysResponse429 | listPasskeysResponse500 | listPasskeysResponse503) & {
+  headers: Headers;
+};
+
+export type listPasskeysResponse = (listPasskeysResponseSuccess | listPasskeysResponseError)
+
+export const getListPasskeysUrl = () => {
+
+
+
+
+  return `/api/v1/auth/passkeys`
+}
+
+/**
+ * @summary The signed-in user's passkeys
+ */
+export const listPasskeys = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listPasskeysResponse> => {
+
+  return rampartFetch<listPasskeysResponse>(getListPasskeysUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type renamePasskeyLegacyResponse200 = {
+  data: Passkey
+  status: 200
+}
+
+export type renamePasskeyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type renamePasskeyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type renamePasskeyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type renamePasskeyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type renamePasskeyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type renamePasskeyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type renamePasskeyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type renamePasskeyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type renamePasskeyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type renamePasskeyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type renamePasskeyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type renamePasskeyLegacyResponseSuccess = (renamePasskeyLegacyResponse200) & {
+  headers: Headers;
+};
+export type renamePasskeyLegacyResponseError = (renamePasskeyLegacyResponse400 | renamePasskeyLegacyResponse401 | renamePasskeyLegacyResponse403 | renamePasskeyLegacyResponse404 | renamePasskeyLegacyResponse409 | renamePasskeyLegacyResponse413 | renamePasskeyLegacyResponse415 | renamePasskeyLegacyResponse422 | renamePasskeyLegacyResponse429 | renamePasskeyLegacyResponse500 | renamePasskeyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type renamePasskeyLegacyResponse = (renamePasskeyLegacyResponseSuccess | renamePasskeyLegacyResponseError)
+
+export const getRenamePasskeyLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/auth/passkeys/${id}`
+}
+
+/**
+ * @deprecated
+ * @summary Rename one of the signed-in user's passkeys
+ */
+export const renamePasskeyLegacy = async (id: string,
+    renamePasskeyRequest: RenamePasskeyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<renamePasskeyLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<renamePasskeyLegacyResponse>(getRenamePasskeyLegacyUrl(id),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(renamePasskeyRequest)
+  }
+);}
+
+
+
+export type removePasskeyLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removePasskeyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removePasskeyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removePasskeyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removePasskeyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removePasskeyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removePasskeyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removePasskeyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removePasskeyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removePasskeyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removePasskeyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removePasskeyLegacyResponseSuccess = (removePasskeyLegacyResponse204) & {
+  headers: Headers;
+};
+export type removePasskeyLegacyResponseError = (removePasskeyLegacyResponse400 | removePasskeyLegacyResponse401 | removePasskeyLegacyResponse403 | removePasskeyLegacyResponse404 | removePasskeyLegacyResponse413 | removePasskeyLegacyResponse415 | removePasskeyLegacyResponse422 | removePasskeyLegacyResponse429 | removePasskeyLegacyResponse500 | removePasskeyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type removePasskeyLegacyResponse = (removePasskeyLegacyResponseSuccess | removePasskeyLegacyResponseError)
+
+export const getRemovePasskeyLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/auth/passkeys/${id}`
+}
+
+/**
+ * @deprecated
+ * @summary Remove one of the signed-in user's passkeys
+ */
+export const removePasskeyLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removePasskeyLegacyResponse> => {
+
+  return rampartFetch<removePasskeyLegacyResponse>(getRemovePasskeyLegacyUrl(id),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type renamePasskeyResponse200 = {
+  data: Passkey
+  status: 200
+}
+
+export type renamePasskeyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type renamePasskeyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type renamePasskeyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type renamePasskeyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type renamePasskeyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type renamePasskeyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type renamePasskeyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type renamePasskeyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type renamePasskeyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type renamePasskeyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type renamePasskeyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type renamePasskeyResponseSuccess = (renamePasskeyResponse200) & {
+  headers: Headers;
+};
+export type renamePasskeyResponseError = (renamePasskeyResponse400 | renamePasskeyResponse401 | renamePasskeyResponse403 | renamePasskeyResponse404 | renamePasskeyResponse409 | renamePasskeyResponse413 | renamePasskeyResponse415 | renamePasskeyResponse422 | renamePasskeyResponse429 | renamePasskeyResponse500 | renamePasskeyResponse503) & {
+  headers: Headers;
+};
+
+export type renamePasskeyResponse = (renamePasskeyResponseSuccess | renamePasskeyResponseError)
+
+export const getRenamePasskeyUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/auth/passkeys/${id}`
+}
+
+/**
+ * @summary Rename one of the signed-in user's passkeys
+ */
+export const renamePasskey = async (id: string,
+    renamePasskeyRequest: RenamePasskeyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<renamePasskeyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<renamePasskeyResponse>(getRenamePasskeyUrl(id),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(renamePasskeyRequest)
+  }
+);}
+
+
+
+export type removePasskeyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removePasskeyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removePasskeyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removePasskeyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removePasskeyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removePasskeyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removePasskeyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removePasskeyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removePasskeyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removePasskeyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removePasskeyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removePasskeyResponseSuccess = (removePasskeyResponse204) & {
+  headers: Headers;
+};
+export type removePasskeyResponseError = (removePasskeyResponse400 | removePasskeyResponse401 | removePasskeyResponse403 | removePasskeyResponse404 | removePasskeyResponse413 | removePasskeyResponse415 | removePasskeyResponse422 | removePasskeyResponse429 | removePasskeyResponse500 | removePasskeyResponse503) & {
+  headers: Headers;
+};
+
+export type removePasskeyResponse = (removePasskeyResponseSuccess | removePasskeyResponseError)
+
+export const getRemovePasskeyUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/auth/passkeys/${id}`
+}
+
+/**
+ * @summary Remove one of the signed-in user's passkeys
+ */
+export const removePasskey = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removePasskeyResponse> => {
+
+  return rampartFetch<removePasskeyResponse>(getRemovePasskeyUrl(id),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type passkeySignInOptionsLegacyResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type passkeySignInOptionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type passkeySignInOptionsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type passkeySignInOptionsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type passkeySignInOptionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type passkeySignInOptionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type passkeySignInOptionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type passkeySignInOptionsLegacyResponseSuccess = (passkeySignInOptionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type passkeySignInOptionsLegacyResponseError = (passkeySignInOptionsLegacyResponse400 | passkeySignInOptionsLegacyResponse413 | passkeySignInOptionsLegacyResponse415 | passkeySignInOptionsLegacyResponse429 | passkeySignInOptionsLegacyResponse500 | passkeySignInOptionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type passkeySignInOptionsLegacyResponse = (passkeySignInOptionsLegacyResponseSuccess | passkeySignInOptionsLegacyResponseError)
+
+export const getPasskeySignInOptionsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/passkeys/sign-in/options`
+}
+
+/**
+ * @deprecated
+ * @summary Options (with a single-use challenge) for passwordless sign-in with a passkey
+ */
+export const passkeySignInOptionsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<passkeySignInOptionsLegacyResponse> => {
+
+  return rampartFetch<passkeySignInOptionsLegacyResponse>(getPasskeySignInOptionsLegacyUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type passkeySignInOptionsResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type passkeySignInOptionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type passkeySignInOptionsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type passkeySignInOptionsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type passkeySignInOptionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type passkeySignInOptionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type passkeySignInOptionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type passkeySignInOptionsResponseSuccess = (passkeySignInOptionsResponse200) & {
+  headers: Headers;
+};
+export type passkeySignInOptionsResponseError = (passkeySignInOptionsResponse400 | passkeySignInOptionsResponse413 | passkeySignInOptionsResponse415 | passkeySignInOptionsResponse429 | passkeySignInOptionsResponse500 | passkeySignInOptionsResponse503) & {
+  headers: Headers;
+};
+
+export type passkeySignInOptionsResponse = (passkeySignInOptionsResponseSuccess | passkeySignInOptionsResponseError)
+
+export const getPasskeySignInOptionsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/passkeys/sign-in/options`
+}
+
+/**
+ * @summary Options (with a single-use challenge) for passwordless sign-in with a passkey
+ */
+export const passkeySignInOptions = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<passkeySignInOptionsResponse> => {
+
+  return rampartFetch<passkeySignInOptionsResponse>(getPasskeySignInOptionsUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type passkeySignInLegacyResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type passkeySignInLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type passkeySignInLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type passkeySignInLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type passkeySignInLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type passkeySignInLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type passkeySignInLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type passkeySignInLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type passkeySignInLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type passkeySignInLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type passkeySignInLegacyResponseSuccess = (passkeySignInLegacyResponse200) & {
+  headers: Headers;
+};
+export type passkeySignInLegacyResponseError = (passkeySignInLegacyResponse400 | passkeySignInLegacyResponse401 | passkeySignInLegacyResponse403 | passkeySignInLegacyResponse413 | passkeySignInLegacyResponse415 | passkeySignInLegacyResponse422 | passkeySignInLegacyResponse429 | passkeySignInLegacyResponse500 | passkeySignInLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type passkeySignInLegacyResponse = (passkeySignInLegacyResponseSuccess | passkeySignInLegacyResponseError)
+
+export const getPasskeySignInLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/passkeys/sign-in/verify`
+}
+
+/**
+ * @deprecated
+ * @summary Sign in with a passkey (discoverable credential, user verification required)
+ */
+export const passkeySignInLegacy = async (passkeySignInRequest: PasskeySignInRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<passkeySignInLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<passkeySignInLegacyResponse>(getPasskeySignInLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(passkeySignInRequest)
+  }
+);}
+
+
+
+export type passkeySignInResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type passkeySignInResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type passkeySignInResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type passkeySignInResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type passkeySignInResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type passkeySignInResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type passkeySignInResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type passkeySignInResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type passkeySignInResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type passkeySignInResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type passkeySignInResponseSuccess = (passkeySignInResponse200) & {
+  headers: Headers;
+};
+export type passkeySignInResponseError = (passkeySignInResponse400 | passkeySignInResponse401 | passkeySignInResponse403 | passkeySignInResponse413 | passkeySignInResponse415 | passkeySignInResponse422 | passkeySignInResponse429 | passkeySignInResponse500 | passkeySignInResponse503) & {
+  headers: Headers;
+};
+
+export type passkeySignInResponse = (passkeySignInResponseSuccess | passkeySignInResponseError)
+
+export const getPasskeySignInUrl = () => {
+
+
+
+
+  return `/api/v1/auth/passkeys/sign-in/verify`
+}
+
+/**
+ * @summary Sign in with a passkey (discoverable credential, user verification required)
+ */
+export const passkeySignIn = async (passkeySignInRequest: PasskeySignInRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<passkeySignInResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<passkeySignInResponse>(getPasskeySignInUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(passkeySignInRequest)
   }
 );}
 

@@ -3,12 +3,12 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { ConfigError, describeConfig, loadConfig } from "../../src/config/load.ts";
 import { DOCUMENTED_ENCRYPTION_KEY_EXAMPLE, encryptionKeys } from "../../src/config/values/encryption-keys.ts";
-import { configProblems } from "../helpers/config.ts";
+import { configProblems, PRODUCTION_WEBAUTHN } from "../helpers/config.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CURRENT = "Vb7Qm2Xz9Lr4Tc8Nw1Hy6Pd3Kf5Gs0Ja-current";
 const OLD = "Ue4Rn7Wq1Zx8Mc5Lv2Ht9Bk6Yg3Dp0Sf-retired";
-const PRODUCTION = { APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt.pem" };
+const PRODUCTION = { APP_ENV: "production", JWT_PRIVATE_KEY_FILE: "/run/secrets/jwt.pem", ...PRODUCTION_WEBAUTHN };
 
 function problemsOf(env: Record<string, string>): { name: string; message: string }[] {
   try {

@@ -4,7 +4,7 @@ import { type ApiKeysDeps, authenticateApiKey } from "./api-keys/index.ts";
 import { auditActorOf, recordAuditEvent } from "./audit/index.ts";
 import * as companies from "./companies/index.ts";
 import { keyPermissions } from "./creator-rights.ts";
-import { authenticateAccessToken, type IdentityDeps } from "./identity/index.ts";
+import { authenticateAccessToken, hasConfirmedFactor, type IdentityDeps } from "./identity/index.ts";
 
 export interface AccessResolverDeps {
   readonly identity: IdentityDeps;
@@ -26,6 +26,7 @@ export function accessResolvers(deps: AccessResolverDeps): AccessResolvers {
   return {
     authenticateAccessToken: (token) => authenticateAccessToken(deps.identity, token),
     authenticateApiKey: (key) => authenticateApiKey(deps.apiKeys, key),
+    hasSecondFactor: (userId) => hasConfirmedFactor(deps.identity, userId),
     recordDenial: async (request, denial) => {
       const db = deps.companies.database.db;
       const actor = request.actor;

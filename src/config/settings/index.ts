@@ -7,6 +7,7 @@ import { databaseRules, databaseSettings } from "./database.ts";
 import { edgeRules, edgeSettings } from "./edge.ts";
 import { identityRules, identitySettings } from "./identity.ts";
 import { mailSettings } from "./mail.ts";
+import { mfaSettings } from "./mfa.ts";
 import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
@@ -27,6 +28,7 @@ export const settings = {
   ...authSettings,
   ...mailSettings,
   ...identitySettings,
+  ...mfaSettings,
   ...switchesSettings,
   ...auditSettings,
   ...webhooksSettings,

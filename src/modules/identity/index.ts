@@ -10,9 +10,11 @@ export {
   listUsers,
   setUserSuspended,
 } from "./admin.ts";
+export { hasConfirmedFactor } from "./factors.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { createPasswordHasher } from "./passwords.ts";
 export { identityRoutes } from "./routes.ts";
+export { SEALED_TOTP_SECRETS, type SealedColumn } from "./sealed-columns.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */
 export { hashToken, newOpaqueToken, normalizeEmail } from "./secrets.ts";
 export {

@@ -4,7 +4,7 @@ import { requireUser } from "../../platform/access/access.ts";
 import { bearerToken } from "../../platform/auth/authenticate.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
-import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
+import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setMfaCookie, setRefreshCookie } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";
 import {
   authRoute,
@@ -17,6 +17,7 @@ import {
   perAccountRoute,
 } from "./route-support.ts";
 import * as schemas from "./schemas.ts";
+import { newOpaqueToken } from "./secrets.ts";
 import {
   authenticateAccessToken,
   listSessions,
@@ -47,14 +48,31 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
         tags: ["auth"],
         summary: "Sign in with email and password",
         security: [],
+        description:
+          "An account with a second factor gets no tokens here: the answer is 200 with `mfaRequired: true` and a single-use ticket that `POST /auth/mfa/verify` completes (docs/frontend.md).",
         body: schemaRef(schemas.LoginBody),
-        response: { 200: Type.Ref("TokenResponse"), ...problemResponses(401, 403) },
+        response: {
+          200: Type.Union([Type.Ref("TokenResponse"), Type.Ref("MfaChallenge")]),
+          ...problemResponses(401, 403),
+        },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const result = await login(deps, body, contextOf(request));
       const native = body.clientType === "native";
+      // Browsers' tickets are also bound to a random cookie only the MFA endpoint receives.
+      const binding = native ? undefined : newOpaqueToken();
+      const client = { userAgent: request.headers["user-agent"] ?? null, binding };
+      const result = await login(deps, body, contextOf(request), client);
+      if (result.kind === "mfa_required") {
+        if (binding !== undefined) setMfaCookie(reply, deps.config, binding);
+        return {
+          mfaRequired: true as const,
+          ticket: result.ticket,
+          factors: result.factors,
+          expiresIn: result.expiresIn,
+        };
+      }
       if (!native) setRefreshCookie(reply, deps.config, result.refreshToken);
       return {
         accessToken: result.accessToken,

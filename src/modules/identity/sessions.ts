@@ -4,7 +4,9 @@ import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import { recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
+import { hasConfirmedFactor } from "./factors.ts";
 import { claimLoginAttempt } from "./login-throttle.ts";
+import { issueMfaTicket, type MfaClient } from "./mfa-tickets.ts";
 import * as repo from "./repository.ts";
 import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from "./secrets.ts";
 import {
@@ -56,12 +58,13 @@ async function recordLoginFailure(
  * locked first, as password changes, resets and suspensions lock it: a session either exists
  * before such a change (and is revoked by it) or is refused after it, never slips between.
  */
-async function startSession(
+export async function startSession(
   deps: IdentityDeps,
   user: UsersTable,
   ctx: RequestContext,
   verifiedHash: string,
   rehashed?: string,
+  amr: readonly string[] = ["pwd"],
 ): Promise<TokenPair> {
   const now = deps.clock.nowIso();
   const session: SessionsTable = {
@@ -74,6 +77,8 @@ async function startSession(
     expires_at: plusSeconds(deps, deps.config.REFRESH_TOKEN_TTL_S),
     revoked_at: null,
     revoked_reason: null,
+    amr: amr.join(","),
+    auth_time: now,
   };
   const refreshToken = newOpaqueToken();
   await inLockedTransaction(deps.database.db, async (trx) => {
@@ -96,25 +101,46 @@ async function startSession(
     await recordAuditEvent(
       trx,
       deps.clock,
-      userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id }),
+      userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id, amr }),
     );
   });
-  return { ...(await accessTokenFor(deps, user.id, session.id)), refreshToken, sessionId: session.id };
+  const authentication = sessionAuthentication(session);
+  return { ...(await accessTokenFor(deps, user.id, session.id, authentication)), refreshToken, sessionId: session.id };
 }
 
-async function accessTokenFor(deps: IdentityDeps, userId: string, sessionId: string) {
+/** How and when a session authenticated, as its tokens carry it (sessions created before #23: by password, at creation). */
+export function sessionAuthentication(row: { amr: string | null; auth_time: string | null; created_at: string }) {
+  return {
+    amr: (row.amr ?? "pwd").split(",").filter((m) => m !== ""),
+    authTime: Math.floor(Date.parse(row.auth_time ?? row.created_at) / 1000),
+  };
+}
+
+export async function accessTokenFor(
+  deps: IdentityDeps,
+  userId: string,
+  sessionId: string,
+  authentication: { amr: readonly string[]; authTime: number },
+) {
   const { accessToken, expiresIn } = await issueAccessToken(deps.signingKeys, deps.config, deps.clock, {
     userId,
     sessionId,
+    ...authentication,
   });
   return { accessToken, tokenType: "Bearer" as const, expiresIn };
 }
+
+/** A password sign-in either ends with tokens or, for an account with a second factor, with a ticket. */
+export type LoginOutcome =
+  | ({ readonly kind: "tokens"; readonly user: PublicUser } & TokenPair)
+  | { readonly kind: "mfa_required"; readonly ticket: string; readonly factors: string[]; readonly expiresIn: number };
 
 export async function login(
   deps: IdentityDeps,
   input: { email: string; password: string },
   ctx: RequestContext,
-): Promise<TokenPair & { user: PublicUser }> {
+  client: MfaClient,
+): Promise<LoginOutcome> {
   const email = normalizeEmail(input.email);
   const emailHash = hashToken(`login:${email}`);
   const attempt = await claimLoginAttempt(deps, emailHash);
@@ -146,9 +172,14 @@ export async function login(
     await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
     throw identityErrors.accountSuspended();
   }
+  if (await hasConfirmedFactor(deps, user.id)) {
+    // No session yet (and no rehash: that happens under the user lock when a session starts,
+    // and the ticket's completion no longer has the plaintext; the next factor-less login does it).
+    return { kind: "mfa_required", ...(await issueMfaTicket(deps, user, client, ctx)) };
+  }
   const rehashed = verdict.needsRehash ? await deps.passwords.hash(input.password) : undefined;
   const pair = await startSession(deps, user, ctx, user.password_hash, rehashed);
-  return { ...pair, user: toPublicUser(user) };
+  return { kind: "tokens", ...pair, user: toPublicUser(user) };
 }
 
 /** The session (refresh-token family) a presented refresh token belongs to: refresh's rate-limit key. */
@@ -202,9 +233,10 @@ export async function rotateRefreshToken(
       await repo.touchSession(trx, row.session_id, now.toISOString(), ctx.ip, ctx.userAgent?.slice(0, 512) ?? null);
       return true;
     }));
+  const authentication = sessionAuthentication(session);
   if (won)
     return {
-      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),
       refreshToken: successor,
       sessionId: session.session_id,
     };
@@ -217,7 +249,7 @@ export async function rotateRefreshToken(
     withinGrace && rotated?.successor_sealed ? unsealWith(presented, rotated.successor_sealed) : undefined;
   if (previous) {
     return {
-      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),
       refreshToken: previous,
       sessionId: session.session_id,
     };
@@ -253,6 +285,8 @@ export async function authenticateAccessToken(deps: IdentityDeps, token: string)
     sessionId: claims.sid,
     platformRole: session.platformRole,
     emailVerified: session.emailVerified,
+    amr: claims.amr ?? [],
+    ...(claims.auth_time === undefined ? {} : { authTime: claims.auth_time }),
   };
 }
 

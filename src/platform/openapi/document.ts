@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import type { FastifySchema, RouteOptions } from "fastify";
 import { accessOf } from "../access/access.ts";
+import { stepUpOf } from "../access/step-up.ts";
 import { LEGACY_RESPONSE_HEADERS } from "../http/legacy-routes.ts";
 import { RAMPART_VERSION } from "../version.ts";
 import { commonProblemStatuses, securityFor } from "./common-problems.ts";
@@ -85,7 +86,16 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
       : typeof access === "object"
         ? { "x-rampart-access": "company", "x-rampart-permission": access.permission }
         : { "x-rampart-access": access };
-  return { ...schema, ...(security !== undefined ? { security } : {}), ...declared, response: responses };
+  // Step-up (RFC 9470) is part of the contract too: a client must expect the challenge.
+  const stepUp = stepUpOf(route);
+  const stepUpDeclared = stepUp === undefined ? {} : { "x-rampart-step-up": stepUp === true ? "always" : stepUp.when };
+  return {
+    ...schema,
+    ...(security !== undefined ? { security } : {}),
+    ...declared,
+    ...stepUpDeclared,
+    response: responses,
+  };
 }
 
 /** OpenAPI requires a description per response; a bare schema gets its status text. */

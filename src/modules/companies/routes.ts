@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
+import { requireStepUp } from "../../platform/access/step-up.ts";
 import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
@@ -89,7 +90,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
   app.delete(
     "/companies/:companyId",
     {
-      config: { access: { permission: "company:delete" } },
+      config: { access: { permission: "company:delete" }, stepUp: true },
       schema: {
         operationId: "deleteCompany",
         tags,
@@ -123,7 +124,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
   app.patch(
     "/companies/:companyId/members/:userId",
     {
-      config: { access: { permission: "members:update" } },
+      config: { access: { permission: "members:update" }, stepUp: { when: "the new role is admin or owner" } },
       schema: {
         operationId: "changeMemberRole",
         tags,
@@ -136,6 +137,8 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
     async (request, reply) => {
       const { userId } = request.params;
       const { role } = request.body;
+      // Making someone admin or owner hands out the power to manage keys and members.
+      if (role === "admin" || role === "owner") await requireStepUp(request);
       await members.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
       return reply.code(204).send(null);
     },
@@ -181,7 +184,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
   app.post(
     "/companies/:companyId/transfer-ownership",
     {
-      config: { access: { permission: "company:transfer" } },
+      config: { access: { permission: "company:transfer" }, stepUp: true },
       schema: {
         operationId: "transferOwnership",
         tags,

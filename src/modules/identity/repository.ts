@@ -195,6 +195,16 @@ export async function saveLoginThrottle(db: Executor, row: LoginThrottlesTable):
     .execute();
 }
 
+/** Gives back one claimed attempt (a right password whose sign-in continues with a second factor). */
+export async function refundLoginAttempt(db: Executor, emailHash: string): Promise<void> {
+  await db
+    .updateTable("login_throttles")
+    .set((eb) => ({ failures: eb("failures", "-", 1) }))
+    .where("email_hash", "=", emailHash)
+    .where("failures", ">", 0)
+    .execute();
+}
+
 export async function clearLoginThrottle(db: Executor, emailHash: string): Promise<void> {
   await db.deleteFrom("login_throttles").where("email_hash", "=", emailHash).execute();
 }

@@ -166,13 +166,28 @@ export async function login(
     await recordLoginFailure(deps, emailHash, ctx, user?.id, attempt.lockSeconds);
     throw identityErrors.invalidCredentials(attempt.lockSeconds);
   }
-  await repo.clearLoginThrottle(deps.database.db, emailHash);
+  // With a second factor the sign-in is not over: the count is cleared only when the factor
+  // is proven (factors.ts), else a known password would reset the count of wrong codes at
+  // every new ticket. This attempt's own claim is given back, unless it started a lockout.
+  const hasFactor = await hasConfirmedFactor(deps, user.id);
+  if (!hasFactor) await repo.clearLoginThrottle(deps.database.db, emailHash);
+  else if (!attempt.lockSeconds) await repo.refundLoginAttempt(deps.database.db, emailHash);
+  else {
+    // Earlier wrong codes brought the count to this claim's lockout: it stands, and says so.
+    securityEvent(deps, "auth.account_locked", ctx, { emailHash, lockSeconds: attempt.lockSeconds });
+    await recordAuditEvent(
+      deps.database.db,
+      deps.clock,
+      userEvent("auth.account_locked", ctx, null, user.id, { emailHash, lockSeconds: attempt.lockSeconds }),
+    );
+    throw identityErrors.invalidCredentials(attempt.lockSeconds);
+  }
   if (user.status === "suspended") {
     securityEvent(deps, "auth.suspended_login", ctx, { userId: user.id });
     await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
     throw identityErrors.accountSuspended();
   }
-  if (await hasConfirmedFactor(deps, user.id)) {
+  if (hasFactor) {
     // No session yet (and no rehash: that happens under the user lock when a session starts,
     // and the ticket's completion no longer has the plaintext; the next factor-less login does it).
     return { kind: "mfa_required", ...(await issueMfaTicket(deps, user, client, ctx)) };

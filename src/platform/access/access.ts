@@ -165,6 +165,10 @@ export function requireAccessDeclarations(app: FastifyInstance): void {
     const where = `${String(route.method)} ${route.url}`;
     const access = accessOf(route);
     if (access === undefined) throw new Error(`route ${where} must declare config.access`);
+    // Every platform-admin write needs step-up, declared or not: a new admin action cannot forget it.
+    if (access === "platform_admin" && route.method !== "GET" && stepUpOf(route) === undefined) {
+      route.config = { ...route.config, stepUp: true };
+    }
     if (stepUpOf(route) !== undefined && access === "public") {
       throw new Error(`route ${where} declares stepUp but is public: step-up needs a signed-in caller`);
     }

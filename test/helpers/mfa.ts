@@ -34,7 +34,7 @@ export async function userWithTotp(h: IdentityHarness, email: string) {
   });
   assert.equal(confirm.statusCode, 200, confirm.body);
   const recoveryCodes = (confirm.json() as { recoveryCodes: string[] }).recoveryCodes;
-  return { ...user, factorId: id, secret, recoveryCodes };
+  return { ...user, email, factorId: id, secret, recoveryCodes };
 }
 
 /** A password sign-in of an account with a factor: the ticket (native client unless a cookie jar is wanted). */

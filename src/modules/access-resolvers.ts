@@ -67,6 +67,13 @@ async function grantOf(deps: AccessResolverDeps, actor: Actor, companyId: string
   }
   const role = await companies.roleOf(deps.companies, companyId, actor.userId);
   if (role !== null) {
+    // Company policy: a member without a second factor sees nothing of the company.
+    if (
+      (await companies.mfaRequiredBy(deps.companies, companyId)) &&
+      !(await hasConfirmedFactor(deps.identity, actor.userId))
+    ) {
+      return { kind: "mfa_enrollment_required" };
+    }
     return { kind: "granted", access: { companyId, via: "membership", role, permissions: permissionsOf(role) } };
   }
   return deps.partnerPermissions(companyId, actor.userId);

@@ -8,6 +8,7 @@ import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
 import * as lifecycle from "./lifecycle.ts";
 import * as members from "./members.ts";
+import { setMfaPolicy } from "./mfa-policy.ts";
 import * as schemas from "./schemas.ts";
 import type * as companies from "./service.ts";
 
@@ -103,6 +104,25 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       await lifecycle.deleteCompany(deps, requireTenant(request), auditActorOf(request));
       return reply.code(204).send(null);
     },
+  );
+
+  app.put(
+    "/companies/:companyId/mfa-policy",
+    {
+      config: { access: { permission: "company:security" }, stepUp: true },
+      schema: {
+        operationId: "setCompanyMfaPolicy",
+        tags,
+        summary: "Require (or stop requiring) a second factor of every member; members are mailed",
+        description:
+          "While required, a member without a confirmed second factor gets 403 mfa.enrollment_required on every route of the company, and can still enrol one (/auth/factors).",
+        params: schemas.CompanyParams,
+        body: schemaRef(schemas.MfaPolicyBody),
+        response: { 200: Type.Ref("MfaPolicy") },
+      },
+    },
+    async (request) =>
+      setMfaPolicy(deps, profiles, requireTenant(request), request.body.requireMfa, auditActorOf(request)),
   );
 
   app.get(

@@ -10,6 +10,7 @@ export {
   listUsers,
   setUserSuspended,
 } from "./admin.ts";
+export { resetUserFactors } from "./admin-factors.ts";
 export { hasConfirmedFactor } from "./factors.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { createPasswordHasher } from "./passwords.ts";

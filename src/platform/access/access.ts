@@ -109,6 +109,7 @@ export class AccessControl {
     if (lookup.kind === "suspended") {
       throw accessErrors.companySuspended();
     }
+    if (lookup.kind === "mfa_enrollment_required") throw accessErrors.mfaEnrollmentRequired();
     return lookup.access;
   }
 

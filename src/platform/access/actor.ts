@@ -43,7 +43,9 @@ export interface TenantAccess {
 export type TenantLookup =
   | { readonly kind: "granted"; readonly access: TenantAccess }
   | { readonly kind: "not_found" }
-  | { readonly kind: "suspended" };
+  | { readonly kind: "suspended" }
+  /** The company requires a second factor and the member has none (company policy, issue #23). */
+  | { readonly kind: "mfa_enrollment_required" };
 
 export interface AccessResolvers {
   /** A user's access token → the user, or undefined when invalid, expired, revoked or suspended. */

@@ -15,6 +15,13 @@ export const accessErrors = {
     new ForbiddenError("access.user_required", "API keys cannot call this endpoint; sign in as a user."),
   platformAdminRequired: () =>
     new ForbiddenError("access.platform_admin_required", "This endpoint is for platform administrators."),
+  /** The company's policy requires a second factor the member has not enrolled (extension `policy`). */
+  mfaEnrollmentRequired: () =>
+    new ForbiddenError(
+      "mfa.enrollment_required",
+      "This company requires a second factor: enrol one (POST /api/v1/auth/factors/totp) to reach its resources.",
+      { extensions: { policy: "company_require_mfa" } },
+    ),
   emailUnverified: () =>
     new ForbiddenError("auth.email_unverified", "Confirm your email address first: open the link in the mail we sent."),
 };

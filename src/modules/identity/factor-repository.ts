@@ -56,6 +56,30 @@ export async function claimTotpStep(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** The session that just proved a factor now counts as signed in with it (amr pwd+otp+mfa). */
+export async function upgradeSession(db: Executor, sessionId: string, now: string): Promise<void> {
+  await db.updateTable("sessions").set({ amr: "pwd,otp,mfa", auth_time: now }).where("id", "=", sessionId).execute();
+}
+
+/** Ends the user's other live sessions that never used a second factor; returns their ids. */
+export async function revokeSessionsWithoutMfa(
+  db: Executor,
+  userId: string,
+  exceptSessionId: string,
+  now: string,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable("sessions")
+    .set({ revoked_at: now, revoked_reason: "mfa_enrolled" })
+    .where("user_id", "=", userId)
+    .where("id", "!=", exceptSessionId)
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("amr", "is", null), eb("amr", "not like", "%mfa%")]))
+    .returning("id")
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 export async function deleteFactor(db: Executor, userId: string, id: string): Promise<boolean> {
   const result = await db
     .deleteFrom("user_factors")

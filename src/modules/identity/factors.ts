@@ -11,6 +11,7 @@ import { loginThrottleKey } from "./personal-data.ts";
 import * as repo from "./repository.ts";
 import { hashToken } from "./secrets.ts";
 import { type IdentityDeps, type RequestContext, securityEvent, type UserActor, userEvent } from "./service.ts";
+import { forgetSessions } from "./session-cache.ts";
 import type { UserFactorsTable, UsersTable } from "./tables.ts";
 import { matchingTotpStep, newTotpSecret, totpProvisioning } from "./totp.ts";
 
@@ -125,6 +126,11 @@ export async function confirmTotp(
   const now = deps.clock.nowIso();
   if (step === undefined || !(await factorRepo.claimTotpStep(deps.database.db, factor.id, step, now, true)))
     throw identityErrors.wrongCode("/body/code");
+  // This session just proved the factor; every other session that never used one ends (a
+  // session stolen before the enrolment must not outlive it).
+  await factorRepo.upgradeSession(deps.database.db, actor.sessionId, now);
+  const revoked = await factorRepo.revokeSessionsWithoutMfa(deps.database.db, actor.userId, actor.sessionId, now);
+  await forgetSessions(deps, revoked);
   const first = (await factorRepo.confirmedFactors(deps.database.db, actor.userId)).length === 1;
   const recoveryCodes = first ? await regenerateRecoveryCodes(deps, actor, ctx, false) : undefined;
   await recordAuditEvent(

@@ -1,8 +1,11 @@
 import { newId } from "../../platform/db/ids.ts";
+import { identityErrors } from "./errors.ts";
 import * as factorRepo from "./factor-repository.ts";
 import { availableFactors } from "./factors.ts";
+import * as repo from "./repository.ts";
 import { hashToken, newOpaqueToken } from "./secrets.ts";
 import { type IdentityDeps, plusSeconds, type RequestContext } from "./service.ts";
+import { forgetSessions } from "./session-cache.ts";
 import type { UsersTable } from "./tables.ts";
 
 // The second step of a sign-in: a password sign-in of an account with a second factor gets
@@ -43,4 +46,26 @@ export async function issueMfaTicket(deps: IdentityDeps, user: UsersTable, clien
     used_at: null,
   });
   return { ticket, factors: await availableFactors(deps, user.id), expiresIn: deps.config.MFA_TICKET_TTL_S };
+}
+
+export interface MfaRequired {
+  readonly kind: "mfa_required";
+  readonly ticket: string;
+  readonly factors: string[];
+  readonly expiresIn: number;
+}
+
+/** Ends a session that never used the account's second factor and asks for it (refresh). */
+export async function endForSecondFactor(
+  deps: IdentityDeps,
+  sessionId: string,
+  userId: string,
+  client: MfaClient,
+  ctx: RequestContext,
+): Promise<MfaRequired> {
+  const user = await repo.findUserById(deps.database.db, userId);
+  if (!user) throw identityErrors.invalidRefreshToken();
+  await repo.revokeSession(deps.database.db, sessionId, "mfa_required", deps.clock.nowIso());
+  await forgetSessions(deps, [sessionId]);
+  return { kind: "mfa_required", ...(await issueMfaTicket(deps, user, client, ctx)) };
 }

@@ -3,7 +3,7 @@ import { assertCurrentPassword, requireUser } from "./account.ts";
 import { identityErrors } from "./errors.ts";
 import { hasConfirmedFactor, proveSecondFactor } from "./factors.ts";
 import { type IdentityDeps, type RequestContext, type UserActor, userEvent } from "./service.ts";
-import { accessTokenFor } from "./sessions.ts";
+import { accessTokenFor } from "./session-tokens.ts";
 
 /** What `POST /auth/reauthenticate` takes: the password, a factor, or both (factor-schemas.ts). */
 export type ReauthenticateInput =

@@ -18,17 +18,8 @@ import {
 } from "./route-support.ts";
 import * as schemas from "./schemas.ts";
 import { newOpaqueToken } from "./secrets.ts";
-import {
-  authenticateAccessToken,
-  listSessions,
-  login,
-  logout,
-  logoutAll,
-  logoutByRefreshToken,
-  revokeOwnSession,
-  rotateRefreshToken,
-  sessionOfRefreshToken,
-} from "./sessions.ts";
+import { listSessions, logout, logoutAll, logoutByRefreshToken, revokeOwnSession } from "./session-list.ts";
+import { authenticateAccessToken, login, rotateRefreshToken, sessionOfRefreshToken } from "./sessions.ts";
 
 /** Login, refresh-token rotation, logout and the signed-in user's sessions (sessions.ts). */
 export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }: IdentityRouteOptions): void {
@@ -103,9 +94,14 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
         operationId: "refreshToken",
         tags: ["auth"],
         summary: "Exchange a refresh token (cookie or body) for a new access token and a rotated refresh token",
+        description:
+          "A session that never used the account's second factor (it predates the enrolment) ends here: the answer is an MfaChallenge, completed by POST /auth/mfa/verify.",
         security: [],
         body: schemaRef(schemas.RefreshBody),
-        response: { 200: Type.Ref("TokenResponse"), ...problemResponses(401, 403) },
+        response: {
+          200: Type.Union([Type.Ref("TokenResponse"), Type.Ref("MfaChallenge")]),
+          ...problemResponses(401, 403),
+        },
       },
     },
     async (request, reply) => {
@@ -114,7 +110,17 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
       if (!presented) throw identityErrors.invalidRefreshToken();
       if (!fromBody) assertAllowedOrigin(request, allowedOrigins);
       try {
-        const pair = await rotateRefreshToken(deps, presented, contextOf(request));
+        const binding = fromBody ? undefined : newOpaqueToken();
+        const client = { userAgent: request.headers["user-agent"] ?? null, binding };
+        const pair = await rotateRefreshToken(deps, presented, contextOf(request), client);
+        if ("kind" in pair) {
+          // The session predates the account's second factor: it ended; the factor starts a new one.
+          if (binding !== undefined) {
+            clearRefreshCookie(reply, deps.config);
+            setMfaCookie(reply, deps.config, binding);
+          }
+          return { mfaRequired: true as const, ticket: pair.ticket, factors: pair.factors, expiresIn: pair.expiresIn };
+        }
         if (!fromBody) setRefreshCookie(reply, deps.config, pair.refreshToken);
         return {
           accessToken: pair.accessToken,

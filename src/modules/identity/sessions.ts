@@ -1,4 +1,4 @@
-import { type AccessTokenClaims, issueAccessToken, verifyAccessToken } from "../../platform/auth/access-token.ts";
+import { type AccessTokenClaims, verifyAccessToken } from "../../platform/auth/access-token.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
@@ -6,7 +6,7 @@ import { recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
 import { hasConfirmedFactor } from "./factors.ts";
 import { claimLoginAttempt } from "./login-throttle.ts";
-import { issueMfaTicket, type MfaClient } from "./mfa-tickets.ts";
+import { endForSecondFactor, issueMfaTicket, type MfaClient, type MfaRequired } from "./mfa-tickets.ts";
 import * as repo from "./repository.ts";
 import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from "./secrets.ts";
 import {
@@ -21,6 +21,7 @@ import {
   userEvent,
 } from "./service.ts";
 import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
+import { accessTokenFor, sessionAuthentication } from "./session-tokens.ts";
 import type { SessionsTable, UsersTable } from "./tables.ts";
 
 // Sessions: login (with its throttle and lockout), the refresh-token family a login starts and
@@ -108,32 +109,8 @@ export async function startSession(
   return { ...(await accessTokenFor(deps, user.id, session.id, authentication)), refreshToken, sessionId: session.id };
 }
 
-/** How and when a session authenticated, as its tokens carry it (sessions created before #23: by password, at creation). */
-export function sessionAuthentication(row: { amr: string | null; auth_time: string | null; created_at: string }) {
-  return {
-    amr: (row.amr ?? "pwd").split(",").filter((m) => m !== ""),
-    authTime: Math.floor(Date.parse(row.auth_time ?? row.created_at) / 1000),
-  };
-}
-
-export async function accessTokenFor(
-  deps: IdentityDeps,
-  userId: string,
-  sessionId: string,
-  authentication: { amr: readonly string[]; authTime: number },
-) {
-  const { accessToken, expiresIn } = await issueAccessToken(deps.signingKeys, deps.config, deps.clock, {
-    userId,
-    sessionId,
-    ...authentication,
-  });
-  return { accessToken, tokenType: "Bearer" as const, expiresIn };
-}
-
 /** A password sign-in either ends with tokens or, for an account with a second factor, with a ticket. */
-export type LoginOutcome =
-  | ({ readonly kind: "tokens"; readonly user: PublicUser } & TokenPair)
-  | { readonly kind: "mfa_required"; readonly ticket: string; readonly factors: string[]; readonly expiresIn: number };
+export type LoginOutcome = ({ readonly kind: "tokens"; readonly user: PublicUser } & TokenPair) | MfaRequired;
 
 export async function login(
   deps: IdentityDeps,
@@ -211,7 +188,8 @@ export async function rotateRefreshToken(
   deps: IdentityDeps,
   presented: string,
   ctx: RequestContext,
-): Promise<TokenPair> {
+  client: MfaClient = { userAgent: ctx.userAgent },
+): Promise<TokenPair | MfaRequired> {
   const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
   if (!row) throw identityErrors.invalidRefreshToken();
   const now = deps.clock.now();
@@ -225,6 +203,12 @@ export async function rotateRefreshToken(
     throw identityErrors.invalidRefreshToken();
   }
   if (session.status !== "active") throw identityErrors.invalidRefreshToken();
+  const authentication = sessionAuthentication(session);
+  // A session that never used the account's second factor (it predates the enrolment) is
+  // not extended: it ends, and the client is asked for the factor like at sign-in.
+  if (!authentication.amr.includes("mfa") && (await hasConfirmedFactor(deps, session.user_id))) {
+    return endForSecondFactor(deps, session.session_id, session.user_id, client, ctx);
+  }
 
   const successor = newOpaqueToken();
   const won =
@@ -248,7 +232,6 @@ export async function rotateRefreshToken(
       await repo.touchSession(trx, row.session_id, now.toISOString(), ctx.ip, ctx.userAgent?.slice(0, 512) ?? null);
       return true;
     }));
-  const authentication = sessionAuthentication(session);
   if (won)
     return {
       ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),
@@ -303,45 +286,4 @@ export async function authenticateAccessToken(deps: IdentityDeps, token: string)
     amr: claims.amr ?? [],
     ...(claims.auth_time === undefined ? {} : { authTime: claims.auth_time }),
   };
-}
-
-export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {
-  await repo.revokeSession(deps.database.db, actor.sessionId, "logout", deps.clock.nowIso());
-  await forgetSessions(deps, [actor.sessionId]);
-}
-
-/** Revokes the session a refresh token belongs to (cookie logout without an access token). */
-export async function logoutByRefreshToken(deps: IdentityDeps, presented: string): Promise<void> {
-  const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
-  if (!row) return;
-  await repo.revokeSession(deps.database.db, row.session_id, "logout", deps.clock.nowIso());
-  await forgetSessions(deps, [row.session_id]);
-}
-
-export async function logoutAll(deps: IdentityDeps, actor: UserActor): Promise<number> {
-  const revoked = await repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", deps.clock.nowIso());
-  await forgetSessions(deps, revoked);
-  return revoked.length;
-}
-
-export async function listSessions(deps: IdentityDeps, actor: UserActor) {
-  const sessions = await repo.listActiveSessions(deps.database.db, actor.userId, deps.clock.nowIso());
-  return sessions.map((s) => ({
-    id: s.id,
-    current: s.id === actor.sessionId,
-    device: s.user_agent,
-    ip: s.ip,
-    createdAt: s.created_at,
-    lastUsedAt: s.last_used_at,
-    expiresAt: s.expires_at,
-  }));
-}
-
-export async function revokeOwnSession(deps: IdentityDeps, actor: UserActor, sessionId: string): Promise<void> {
-  const session = await repo.findSession(deps.database.db, sessionId);
-  // Another user's session answers exactly like a missing one.
-  if (!session || session.user_id !== actor.userId || session.revoked_at !== null)
-    throw identityErrors.sessionNotFound();
-  await repo.revokeSession(deps.database.db, sessionId, "revoked_by_user", deps.clock.nowIso());
-  await forgetSessions(deps, [sessionId]);
 }

@@ -98,7 +98,8 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(res.statusCode, 200, res.body);
       const claims = claimsOf(res.json().accessToken);
       assert.deepEqual(claims.amr, ["pwd", "otp", "mfa"]);
-      assert.equal(claims.auth_time, Math.floor(h.clock.now().getTime() / 1000));
+      const nowS = h.clock.now().getTime() / 1000;
+      assert.ok(typeof claims.auth_time === "number" && nowS - claims.auth_time < 5 && claims.auth_time <= nowS);
       const me = await h.app.inject({
         method: "GET",
         url: "/api/v1/users/me",
@@ -120,6 +121,76 @@ for (const engine of await enginesUnderTest()) {
       const after = claimsOf(refreshed.json().accessToken);
       assert.deepEqual(after.amr, ["pwd", "otp", "mfa"]);
       assert.equal(after.auth_time, claims.auth_time);
+    });
+
+    it("confirming a factor upgrades this session and ends every other session that never used one", async () => {
+      const email = "sessions-enrol@example.com";
+      const user = await userWithTotp(h, email);
+      const refreshed = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/refresh",
+        payload: { refreshToken: user.refreshToken },
+      });
+      assert.equal(refreshed.statusCode, 200, refreshed.body);
+      assert.deepEqual(claimsOf(refreshed.json().accessToken).amr, ["pwd", "otp", "mfa"], "upgraded by the proof");
+
+      const other = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        headers: { "user-agent": UA },
+        payload: { email, password: STRONG_PASSWORD, clientType: "native" },
+      });
+      assert.equal(other.json().mfaRequired, true, "the password alone no longer starts a session");
+
+      // A session from before second factors existed (no amr) is not extended by a refresh.
+      const sid = claimsOf(refreshed.json().accessToken).sid as string;
+      await h.database.handle.db.updateTable("sessions").set({ amr: null }).where("id", "=", sid).execute();
+      const challenged = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/refresh",
+        headers: { "user-agent": UA },
+        payload: { refreshToken: refreshed.json().refreshToken },
+      });
+      assert.equal(challenged.statusCode, 200, challenged.body);
+      assert.equal(challenged.json().mfaRequired, true);
+      const session = await h.database.handle.db
+        .selectFrom("sessions")
+        .selectAll()
+        .where("id", "=", sid)
+        .executeTakeFirstOrThrow();
+      assert.equal(session.revoked_reason, "mfa_required");
+      const done = await verifyMfa(h, { ticket: challenged.json().ticket, code: codeFor(h, user.secret) });
+      assert.equal(done.statusCode, 200, done.body);
+    });
+
+    it("enrolling ends the account's other sessions that never used the factor", async () => {
+      const email = "others-enrol@example.com";
+      const first = await signedInUser(h, email);
+      const second = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email, password: STRONG_PASSWORD, clientType: "native" },
+      });
+      const enrol = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/factors/totp",
+        headers: bearer(first.accessToken),
+        payload: {},
+      });
+      await h.app.inject({
+        method: "POST",
+        url: `/api/v1/auth/factors/totp/${enrol.json().id}/confirm`,
+        headers: bearer(first.accessToken),
+        payload: { code: codeFor(h, enrol.json().secret) },
+      });
+      const stolen = await h.app.inject({
+        method: "GET",
+        url: "/api/v1/users/me",
+        headers: bearer(second.json().accessToken),
+      });
+      assert.equal(stolen.statusCode, 401, "the other session ended at once");
+      const mine = await h.app.inject({ method: "GET", url: "/api/v1/users/me", headers: bearer(first.accessToken) });
+      assert.equal(mine.statusCode, 200);
     });
 
     it("a password-only session's token says amr [pwd] with its auth_time", async () => {

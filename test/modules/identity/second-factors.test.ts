@@ -262,6 +262,42 @@ for (const engine of await enginesUnderTest()) {
       assert.ok(String(withCookie.headers["set-cookie"]).includes("rampart_refresh="));
     });
 
+    it("one ticket, two concurrent completions (a code and a recovery code): one session", async () => {
+      const user = await userWithTotp(h, "one-ticket@example.com");
+      h.clock.advance(300);
+      const { ticket } = await ticketFor(h, "one-ticket@example.com");
+      const results = await Promise.all([
+        verifyMfa(h, { ticket, code: codeFor(h, user.secret) }),
+        verifyMfa(h, { ticket, recoveryCode: user.recoveryCodes[0] }),
+      ]);
+      assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 401]);
+      const sessions = await h.database.handle.db
+        .selectFrom("sessions")
+        .select("id")
+        .where("user_id", "=", user.userId)
+        .where("amr", "like", "%mfa%")
+        .execute();
+      assert.equal(sessions.length, 2, "the enrolling session and exactly one new one");
+    });
+
+    it("a password change between the two steps voids the ticket", async () => {
+      const user = await userWithTotp(h, "changed@example.com");
+      h.clock.advance(300);
+      const { ticket } = await ticketFor(h, "changed@example.com");
+      const other = await ticketFor(h, "changed@example.com");
+      const signedIn = await verifyMfa(h, { ticket: other.ticket, code: codeFor(h, user.secret) });
+      const change = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/password/change",
+        headers: bearer(signedIn.json().accessToken),
+        payload: { currentPassword: STRONG_PASSWORD, newPassword: "amber-tundra-quartz-77" },
+      });
+      assert.equal(change.statusCode, 204, change.body);
+      const res = await verifyMfa(h, { ticket, code: codeFor(h, user.secret, 1) });
+      assert.equal(res.statusCode, 401);
+      assert.equal(res.json().code, "mfa.invalid_ticket");
+    });
+
     it("an expired ticket is refused", async () => {
       const user = await userWithTotp(h, "expired@example.com");
       const { ticket } = await ticketFor(h, "expired@example.com");

@@ -49,7 +49,9 @@ export function registerFactorRoutes(app: IdentityApp, { deps }: IdentityRouteOp
     "/auth/factors/totp/:id/confirm",
     {
       bodyLimit,
-      config: userRoute,
+      // Step-up: a confirmed factor ends the account's other factor-less sessions and gates
+      // every later sign-in, so a stolen (old) session must not be able to add its own.
+      config: { ...userRoute, stepUp: true },
       schema: {
         operationId: "confirmTotp",
         tags: ["auth"],

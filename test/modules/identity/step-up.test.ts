@@ -155,6 +155,27 @@ for (const engine of await enginesUnderTest()) {
       );
     });
 
+    it("confirming a new factor (an old stolen session cannot add its own)", async () => {
+      const user = await newUser(h, "enrol-late");
+      const enrol = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/factors/totp",
+        headers: user.headers,
+        payload: {},
+      });
+      const { id, secret } = enrol.json() as { id: string; secret: string };
+      await staleThenReauthenticated(
+        user,
+        (token) => ({
+          method: "POST",
+          url: `/api/v1/auth/factors/totp/${id}/confirm`,
+          headers: bearer(token),
+          payload: { code: codeFor(h, secret) },
+        }),
+        200,
+      );
+    });
+
     it("a platform-admin write (suspending a user), not an admin read", async () => {
       const admin = await newUser(h, "admin");
       await makePlatformAdmin(h, admin.userId);

@@ -3,7 +3,8 @@ import { requireUser } from "../../platform/access/access.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import * as factorSchemas from "./factor-schemas.ts";
-import { confirmTotp, enrolTotp, listFactors, regenerateRecoveryCodes, removeFactor } from "./factors.ts";
+import { confirmTotp, enrolTotp, listFactors, removeFactor } from "./factors.ts";
+import { regenerateRecoveryCodes } from "./recovery-codes.ts";
 import { bearer, contextOf, type IdentityApp, type IdentityRouteOptions, noContent } from "./route-support.ts";
 
 /** The signed-in user's second factors and recovery codes (factors.ts). */
@@ -82,15 +83,7 @@ export function registerFactorRoutes(app: IdentityApp, { deps }: IdentityRouteOp
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const proof = "code" in body ? { code: body.code } : { recoveryCode: body.recoveryCode };
-      await removeFactor(
-        deps,
-        requireUser(request),
-        request.params.id,
-        { password: body.password, ...proof },
-        contextOf(request),
-      );
+      await removeFactor(deps, requireUser(request), request.params.id, request.body, contextOf(request));
       return reply.code(204).send(null);
     },
   );

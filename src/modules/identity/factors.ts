@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { recordAuditEvent } from "../audit/index.ts";
@@ -6,10 +5,9 @@ import { assertCurrentPassword, requireUser } from "./account.ts";
 import { identityErrors } from "./errors.ts";
 import * as factorRepo from "./factor-repository.ts";
 import { claimLoginAttempt } from "./login-throttle.ts";
-import { sendIdentityMail } from "./mail.ts";
 import { loginThrottleKey } from "./personal-data.ts";
+import { regenerateRecoveryCodes, useRecoveryCode } from "./recovery-codes.ts";
 import * as repo from "./repository.ts";
-import { hashToken } from "./secrets.ts";
 import { type IdentityDeps, type RequestContext, securityEvent, type UserActor, userEvent } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
 import type { UserFactorsTable, UsersTable } from "./tables.ts";
@@ -20,26 +18,38 @@ import { matchingTotpStep, newTotpSecret, totpProvisioning } from "./totp.ts";
 
 /** How many factors an account may hold (enrolments included). */
 const MAX_FACTORS = 5;
-const RECOVERY_CODE_COUNT = 10;
 
 /**
- * A proof of a second factor, as every route takes it: exactly one branch is present.
- * The passkeys work adds `{ webauthn }` here and a verifier in FACTOR_VERIFIERS.
+ * A proof of a second factor, as every route takes it (the request body, one branch per kind:
+ * factor-schemas.ts). Adding a kind (passkeys: `{ webauthn }`) means a branch here, one in
+ * MfaVerifyBody/ReauthenticateBody/RemoveFactorBody, a verifier in FACTOR_VERIFIERS and its
+ * case in `verify` below; the ticket, throttle, lockout and session code stay as they are.
  */
 export type SecondFactorProof = { readonly code: string } | { readonly recoveryCode: string };
 
 /** RFC 8176 method of a verified proof: TOTP and recovery codes are both one-time passwords. */
 export type FactorMethod = "otp" | "hwk" | "swk";
 
-type FactorVerifier<P> = (deps: IdentityDeps, user: UsersTable, proof: P, ctx: RequestContext) => Promise<boolean>;
+/** Checks one kind of proof and uses it up; the method it proves, or undefined when wrong. */
+type FactorVerifier<P> = (
+  deps: IdentityDeps,
+  user: UsersTable,
+  proof: P,
+  ctx: RequestContext,
+) => Promise<FactorMethod | undefined>;
 
 const FACTOR_VERIFIERS: {
   readonly code: FactorVerifier<string>;
   readonly recoveryCode: FactorVerifier<string>;
 } = {
-  code: (deps, user, code) => useTotpCode(deps, user.id, code),
-  recoveryCode: (deps, user, code, ctx) => useRecoveryCode(deps, user, code, ctx),
+  code: async (deps, user, code) => ((await useTotpCode(deps, user.id, code)) ? "otp" : undefined),
+  recoveryCode: async (deps, user, code, ctx) => ((await useRecoveryCode(deps, user, code, ctx)) ? "otp" : undefined),
 };
+
+function verify(deps: IdentityDeps, user: UsersTable, proof: SecondFactorProof, ctx: RequestContext) {
+  if ("code" in proof) return FACTOR_VERIFIERS.code(deps, user, proof.code, ctx);
+  return FACTOR_VERIFIERS.recoveryCode(deps, user, proof.recoveryCode, ctx);
+}
 
 export interface FactorView {
   id: string;
@@ -172,51 +182,6 @@ export async function removeFactor(
   securityEvent(deps, "mfa.factor_removed", ctx, { userId: user.id, factorId });
 }
 
-/** Recovery codes: 80 bits each, shown once as xxxx-xxxx-xxxx-xxxx, stored as a per-user SHA-256. */
-function newRecoveryCode(): string {
-  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i
-  const bytes = randomBytes(16);
-  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
-  return chars.match(/.{4}/g)?.join("-") ?? chars;
-}
-
-function recoveryCodeHash(userId: string, code: string): string {
-  return hashToken(`recovery:${userId}:${code.toLowerCase().replace(/[^a-z0-9]/g, "")}`);
-}
-
-/** A new set of ten codes; the old set stops working in the same transaction. */
-export async function regenerateRecoveryCodes(
-  deps: IdentityDeps,
-  actor: UserActor,
-  ctx: RequestContext,
-  audited = true,
-): Promise<string[]> {
-  if (!(await hasConfirmedFactor(deps, actor.userId))) throw identityErrors.noFactor();
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  const now = deps.clock.nowIso();
-  await inLockedTransaction(deps.database.db, async (trx) => {
-    await repo.lockUser(trx, actor.userId);
-    await factorRepo.replaceRecoveryCodes(
-      trx,
-      actor.userId,
-      codes.map((code) => ({
-        id: newId(),
-        user_id: actor.userId,
-        code_hash: recoveryCodeHash(actor.userId, code),
-        created_at: now,
-        used_at: null,
-      })),
-    );
-    if (audited)
-      await recordAuditEvent(
-        trx,
-        deps.clock,
-        userEvent("mfa.recovery_codes_regenerated", ctx, actor.userId, actor.userId),
-      );
-  });
-  return codes;
-}
-
 async function useTotpCode(deps: IdentityDeps, userId: string, code: string): Promise<boolean> {
   const nowMs = deps.clock.now().getTime();
   for (const factor of await factorRepo.confirmedFactors(deps.database.db, userId)) {
@@ -227,22 +192,6 @@ async function useTotpCode(deps: IdentityDeps, userId: string, code: string): Pr
     return factorRepo.claimTotpStep(deps.database.db, factor.id, step, new Date(nowMs).toISOString(), false);
   }
   return false;
-}
-
-async function useRecoveryCode(deps: IdentityDeps, user: UsersTable, code: string, ctx: RequestContext) {
-  if (
-    !(await factorRepo.useRecoveryCode(deps.database.db, user.id, recoveryCodeHash(user.id, code), deps.clock.nowIso()))
-  )
-    return false;
-  const remaining = await factorRepo.countUnusedRecoveryCodes(deps.database.db, user.id);
-  await recordAuditEvent(
-    deps.database.db,
-    deps.clock,
-    userEvent("mfa.recovery_code_used", ctx, user.id, user.id, { remaining }),
-  );
-  securityEvent(deps, "mfa.recovery_code_used", ctx, { userId: user.id, remaining });
-  await sendIdentityMail(deps, "recovery-code-used", user, { path: "/forgot-password" });
-  return true;
 }
 
 /**
@@ -265,13 +214,10 @@ export async function proveSecondFactor(
       ? identityErrors.invalidCode(attempt.retryAfterSeconds)
       : identityErrors.factorLocked(attempt.retryAfterSeconds);
   }
-  const ok =
-    "code" in proof
-      ? await FACTOR_VERIFIERS.code(deps, user, proof.code, ctx)
-      : await FACTOR_VERIFIERS.recoveryCode(deps, user, proof.recoveryCode, ctx);
-  if (ok) {
+  const method = await verify(deps, user, proof, ctx);
+  if (method !== undefined) {
     await repo.clearLoginThrottle(deps.database.db, emailHash);
-    return "otp";
+    return method;
   }
   securityEvent(deps, "mfa.code_failed", ctx, { userId: user.id });
   await inLockedTransaction(deps.database.db, async (trx) => {

@@ -29,8 +29,8 @@ export function registerMfaRoutes(app: IdentityApp, { deps }: IdentityRouteOptio
       const body = request.body;
       const native = body.clientType === "native";
       const client = { userAgent: request.headers["user-agent"] ?? null, binding: request.cookies[MFA_COOKIE] };
-      const proof = "code" in body ? { code: body.code } : { recoveryCode: body.recoveryCode };
-      const result = await completeMfaSignIn(deps, { ticket: body.ticket, ...proof }, client, contextOf(request));
+      // The body is the proof: one branch per factor kind (factor-schemas.ts, factors.ts FACTOR_VERIFIERS).
+      const result = await completeMfaSignIn(deps, body, client, contextOf(request));
       clearMfaCookie(reply, deps.config);
       if (!native) setRefreshCookie(reply, deps.config, result.refreshToken);
       return {

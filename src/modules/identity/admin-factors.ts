@@ -14,7 +14,11 @@ import type { IdentityDeps } from "./service.ts";
  * account as target, so it is also in the account's own history (its export's auditEvents);
  * the owner is mailed. Pending sign-in tickets go too; the password still works.
  */
-export async function resetUserFactors(deps: IdentityDeps, userId: string, who: AuditActor) {
+export async function resetUserFactors(
+  deps: Pick<IdentityDeps, "database" | "clock" | "config" | "mailer">,
+  userId: string,
+  who: AuditActor,
+) {
   if (!isUuid(userId)) throw identityErrors.userNotFound();
   const { user, removed } = await inLockedTransaction(deps.database.db, async (trx) => {
     const user = await repo.lockUser(trx, userId);

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Clock } from "../clock.ts";
-import { ForbiddenError, UnauthorizedError } from "../errors/app-error.ts";
 import type { UserActor } from "./actor.ts";
+import { accessErrors } from "./errors.ts";
 
 /**
  * Step-up (RFC 9470): a route declares `config.stepUp` when it needs a *recent* strong
@@ -38,41 +38,19 @@ export interface StepUpPolicy {
 /** The second-factor method references of RFC 8176 this server issues. */
 const SECOND_FACTOR = "mfa";
 
-export const stepUpErrors = {
-  /** RFC 9470 §3: the challenge says how recent (max_age) and, when a factor is needed, which level. */
-  insufficientAuthentication: (maxAgeS: number, needsFactor: boolean) => {
-    const detail = needsFactor
-      ? "This action needs a recent sign-in with your second factor: reauthenticate and retry."
-      : "This action needs a recent sign-in: reauthenticate and retry.";
-    const acr = needsFactor ? `, acr_values="mfa"` : "";
-    return new UnauthorizedError("auth.step_up_required", detail, {
-      headers: {
-        "www-authenticate": `Bearer realm="rampart", error="insufficient_user_authentication", error_description="${detail}", max_age=${maxAgeS}${acr}`,
-      },
-      extensions: { maxAge: maxAgeS, acrValues: needsFactor ? ["mfa"] : [] },
-    });
-  },
-  platformAdminMfaRequired: () =>
-    new ForbiddenError(
-      "mfa.enrollment_required",
-      "Platform administrators must sign in with a second factor: enrol one and sign in again.",
-      { extensions: { policy: "platform_admin" } },
-    ),
-};
-
 /** Throws the RFC 9470 challenge unless the user's authentication is recent (and strong when it can be). */
 export async function assertRecentAuthentication(policy: StepUpPolicy, actor: UserActor): Promise<void> {
   const now = Math.floor(policy.clock.now().getTime() / 1000);
   const needsFactor = await policy.hasSecondFactor(actor.userId);
   const recent = actor.authTime !== undefined && now - actor.authTime <= policy.maxAgeS;
   const strong = !needsFactor || (actor.amr ?? []).includes(SECOND_FACTOR);
-  if (!recent || !strong) throw stepUpErrors.insufficientAuthentication(policy.maxAgeS, needsFactor);
+  if (!recent || !strong) throw accessErrors.insufficientAuthentication(policy.maxAgeS, needsFactor);
 }
 
 /** A platform admin's session must have used a second factor (PLATFORM_ADMIN_REQUIRE_MFA). */
 export function assertPlatformAdminFactor(policy: StepUpPolicy, actor: UserActor): void {
   if (policy.platformAdminRequiresMfa && !(actor.amr ?? []).includes(SECOND_FACTOR))
-    throw stepUpErrors.platformAdminMfaRequired();
+    throw accessErrors.platformAdminMfaRequired();
 }
 
 const policies = new WeakMap<FastifyRequest, StepUpPolicy>();

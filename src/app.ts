@@ -18,6 +18,7 @@ import {
   createPasswordHasher,
   type IdentityDeps,
   identityRoutes,
+  TOTP_SECRETS_PURPOSE,
   userProfiles,
 } from "./modules/identity/index.ts";
 import { type InvitationsDeps, invitationRoutes } from "./modules/invitations/index.ts";
@@ -123,6 +124,8 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
       personalData: personalDataSources(deps),
       // The last owner of a company cannot delete their account; a deleted account is a member of nothing.
       accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
+      // TOTP seeds at rest; same key list as the webhook secrets' sealer below.
+      totpSealer: secretSealer(encryptionKeys(config), TOTP_SECRETS_PURPOSE),
     },
     companies: { ...deps, ...liveness },
     apiKeys: { ...deps, ...liveness, lastTouched: new Map() },
@@ -236,6 +239,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
       ...modules,
       partnerPermissions: (companyId, userId) => partnerPermissions(modules.partners, companyId, userId),
     }),
+    {
+      clock: deps.clock,
+      maxAgeS: config.STEP_UP_MAX_AGE_S,
+      platformAdminRequiresMfa: config.PLATFORM_ADMIN_REQUIRE_MFA,
+    },
   );
   installRateLimiting(app, config, deps, byCaller(access));
   installAccessControl(app, access);

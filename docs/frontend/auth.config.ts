@@ -70,6 +70,8 @@ export async function refreshRampartTokens(token: JWT): Promise<JWT | null> {
     return { ...token, error: "RefreshUnavailable" }; // network error
   }
   if (response.status === 200) {
+    // mfaRequired instead of tokens: a session from before the account's second factor ended.
+    if (!("accessToken" in response.data)) return null;
     const { error: _, ...rest } = token;
     return { ...rest, rampart: tokensOf(response.data) };
   }
@@ -85,7 +87,8 @@ export async function signInWithRampart(credentials: Partial<Record<"email" | "p
   if (typeof email !== "string" || typeof password !== "string") throw new RampartSignInError("invalid_credentials");
   const response = await login({ email, password, clientType: "native" });
   if (response.status === 429 || response.status >= 500) throw new RampartSignInError("try_later");
-  if (response.status !== 200 || response.data.user === undefined) {
+  // 200 without `user` is mfaRequired: see "Accounts with a second factor" in docs/frontend.md.
+  if (response.status !== 200 || !("user" in response.data) || response.data.user === undefined) {
     throw new RampartSignInError("invalid_credentials"); // 401, or 403 for a suspended account
   }
   const { user } = response.data;

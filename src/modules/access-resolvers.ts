@@ -4,7 +4,7 @@ import { type ApiKeysDeps, authenticateApiKey } from "./api-keys/index.ts";
 import { auditActorOf, recordAuditEvent } from "./audit/index.ts";
 import * as companies from "./companies/index.ts";
 import { keyPermissions } from "./creator-rights.ts";
-import { authenticateAccessToken, type IdentityDeps } from "./identity/index.ts";
+import { authenticateAccessToken, hasConfirmedFactor, type IdentityDeps } from "./identity/index.ts";
 
 export interface AccessResolverDeps {
   readonly identity: IdentityDeps;
@@ -26,6 +26,7 @@ export function accessResolvers(deps: AccessResolverDeps): AccessResolvers {
   return {
     authenticateAccessToken: (token) => authenticateAccessToken(deps.identity, token),
     authenticateApiKey: (key) => authenticateApiKey(deps.apiKeys, key),
+    hasSecondFactor: (userId) => hasConfirmedFactor(deps.identity, userId),
     recordDenial: async (request, denial) => {
       const db = deps.companies.database.db;
       const actor = request.actor;
@@ -66,6 +67,13 @@ async function grantOf(deps: AccessResolverDeps, actor: Actor, companyId: string
   }
   const role = await companies.roleOf(deps.companies, companyId, actor.userId);
   if (role !== null) {
+    // Company policy: a member without a second factor sees nothing of the company.
+    if (
+      (await companies.mfaRequiredBy(deps.companies, companyId)) &&
+      !(await hasConfirmedFactor(deps.identity, actor.userId))
+    ) {
+      return { kind: "mfa_enrollment_required" };
+    }
     return { kind: "granted", access: { companyId, via: "membership", role, permissions: permissionsOf(role) } };
   }
   return deps.partnerPermissions(companyId, actor.userId);

@@ -1,4 +1,5 @@
 import type { SealedColumn } from "../platform/crypto/sealed-columns.ts";
+import { identitySealedColumns } from "./identity/index.ts";
 import { webhooksSealedColumns } from "./webhooks/index.ts";
 
 /**
@@ -6,4 +7,4 @@ import { webhooksSealedColumns } from "./webhooks/index.ts";
  * sealed secret (TOTP seeds, SSO client secrets) exports its columns from its index.ts and
  * adds them here: one line.
  */
-export const sealedColumns: readonly SealedColumn[] = [...webhooksSealedColumns];
+export const sealedColumns: readonly SealedColumn[] = [...identitySealedColumns, ...webhooksSealedColumns];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -9,6 +9,7 @@ import { openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import { createLogger } from "../../src/platform/logging/logger.ts";
 import { type IdentityHarness, identityHarness, register, STRONG_PASSWORD, signedInUser } from "../helpers/identity.ts";
+import { userWithTotp } from "../helpers/mfa.ts";
 
 // Issue #20, finding 1: `rampart users create-admin` promotes only an account whose owner
 // proved the address, or the one it creates; promotion revokes the account's sessions; a
@@ -131,5 +132,51 @@ describe("rampart users create-admin", () => {
       payload: { email, password: OTHER_PASSWORD, clientType: "native" },
     });
     assert.equal(login.statusCode, 200, login.body);
+  });
+
+  it("users reset-factors removes an account's factors (lost device), recorded as the CLI, mailed; the password signs in again", async () => {
+    const email = "lost-device@example.com";
+    const owner = await userWithTotp(h, email);
+    const result = spawnSync(process.execPath, ["bin/rampart.js", "users", "reset-factors", "--email", email], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, APP_ENV: "test", LOG_FORMAT: "json", DATABASE_URL: url, DATA_DIR: dir },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /lost-device@example.com: 1 factor\(s\) and every recovery code removed/);
+    const events = await h.database.handle.db
+      .selectFrom("audit_events")
+      .select(["action", "actor_type"])
+      .where("target_id", "=", owner.userId)
+      .where("action", "=", "user.factors_reset")
+      .execute();
+    assert.deepEqual(
+      events.map((event) => [event.action, event.actor_type]),
+      [["user.factors_reset", "system"]],
+    );
+    const mails = readdirSync(join(dir, "outbox")).map((f) => readFileSync(join(dir, "outbox", f), "utf8"));
+    assert.ok(
+      mails.some((m) => m.includes(email) && m.includes("second factors")),
+      "the owner is mailed",
+    );
+    const login = await h.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email, password: STRONG_PASSWORD, clientType: "native" },
+    });
+    assert.ok(login.json().accessToken, login.body);
+    const unknown = spawnSync(
+      process.execPath,
+      ["bin/rampart.js", "users", "reset-factors", "--email", "nobody@example.com"],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, APP_ENV: "test", LOG_FORMAT: "json", DATABASE_URL: url, DATA_DIR: dir },
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no account uses nobody@example.com/);
   });
 });

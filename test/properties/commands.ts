@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { totpCodeAt } from "../../src/modules/identity/totp.ts";
 import {
   isStronger,
   PARTNER_SCOPES,
@@ -137,16 +138,33 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, World>
       (u) =>
         new Step(
           `login(user#${u})`,
-          (m) => hasUser(m, u),
+          (m) => hasUser(m, u) && (m.users[u]?.factor?.recoveryCodes.length ?? 1) > 0,
           async (m, w) => {
             const target = m.users[u];
             if (!target) return;
-            const res = await w.call(
+            let res = await w.call(
               "POST",
               "/api/v1/auth/login",
               {},
               { email: target.email, password: STRONG_PASSWORD, clientType: "native" },
             );
+            if (res.body.mfaRequired === true) {
+              // The second step: a recovery code (deterministic, unlike a time step that one
+              // run may already have used).
+              assert.ok(target.factor, "only an account with a factor is asked for one");
+              const recoveryCode = target.factor.recoveryCodes.shift();
+              res = await w.call(
+                "POST",
+                "/api/v1/auth/mfa/verify",
+                {},
+                { ticket: res.body.ticket, recoveryCode, clientType: "native" },
+              );
+              assert.equal(res.status, 200, "the ticket and an unused recovery code complete the sign-in");
+            } else
+              assert.ok(
+                !target.factor || !ok(res.status),
+                "an account with a factor gets no tokens for its password alone",
+              );
             assert.equal(
               ok(res.status),
               target.status === "active",
@@ -469,7 +487,78 @@ function grantCommands(): fc.Arbitrary<fc.AsyncCommand<Model, World>>[] {
         },
       );
     }),
+    ...factorArbitraries(),
   ];
+}
+
+/** Second factors (issue #23): enrol, a company's policy, an operator's reset. */
+export function factorArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, World>>[] {
+  return [
+    user.map((u) => enrolFactorStep(u)),
+    fc.tuple(company, fc.nat({ max: 5 }), fc.boolean()).map(([c, k, on]) => setMfaPolicyStep({ member: k }, c, on)),
+    user.map((u) => resetFactorsStep(u)),
+  ];
+}
+
+export function enrolFactorStep(u: number): Step {
+  return new Step(
+    `enrolFactor(user#${u})`,
+    (m) => signedIn(m, u) && !m.users[u]?.factor,
+    async (m, w) => {
+      const target = m.users[u];
+      const headers = headersOf(m, { user: u }) ?? {};
+      if (!target?.session) return;
+      const enrol = await w.call("POST", "/api/v1/auth/factors/totp", headers, {});
+      assert.equal(enrol.status, 201, "a signed-in account enrols");
+      const secret = String(enrol.body.secret);
+      const code = totpCodeAt(secret, w.h.clock.now().getTime());
+      const confirm = await w.call("POST", `/api/v1/auth/factors/totp/${enrol.body.id}/confirm`, headers, { code });
+      assert.equal(confirm.status, 200, "a current code confirms it");
+      const recoveryCodes = (confirm.body.recoveryCodes as string[] | undefined) ?? [];
+      assert.equal(recoveryCodes.length, 10);
+      target.factor = { secret, recoveryCodes };
+      // The session that proved the factor now carries it: its next token says so.
+      const refreshed = await w.call("POST", "/api/v1/auth/refresh", {}, { refreshToken: target.session.refreshToken });
+      assert.equal(refreshed.status, 200);
+      target.session = {
+        accessToken: String(refreshed.body.accessToken),
+        refreshToken: String(refreshed.body.refreshToken),
+      };
+    },
+  );
+}
+
+export function setMfaPolicyStep(sel: Who, c: number, on: boolean): Step {
+  return new Step(
+    (m) => `setMfaPolicy(user#${resolve(m, c, sel)}, company#${c}, ${on})`,
+    (m) => signedIn(m, resolve(m, c, sel)) && m.companies[c] !== undefined,
+    async (m, w) => {
+      const u = resolve(m, c, sel);
+      const res = await w.call("PUT", `${base(m, c)}/mfa-policy`, headersOf(m, { user: u }) ?? {}, { requireMfa: on });
+      const target = m.companies[c];
+      if (!ok(res.status) || !target) return;
+      if (!may(m, { user: u }, c, "company:security")) mustNot(res.status, "the actor lacks company:security");
+      target.requireMfa = on;
+    },
+  );
+}
+
+export function resetFactorsStep(u: number): Step {
+  return new Step(
+    `resetFactors(user#${u})`,
+    (m) => hasUser(m, u),
+    async (m, w) => {
+      const target = m.users[u];
+      if (!target) return;
+      const res = await w.call("POST", `/api/v1/admin/users/${target.id}/reset-factors`, w.operator);
+      assert.equal(
+        ok(res.status),
+        target.status !== "deleted",
+        `answered ${res.status} for a ${target.status} account`,
+      );
+      if (ok(res.status)) target.factor = null;
+    },
+  );
 }
 
 export function deleteAccountStep(u: number): Step {

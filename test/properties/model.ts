@@ -23,6 +23,8 @@ export interface ModelUser {
   verified: boolean;
   /** The signed-in session, if any. */
   session: { accessToken: string; refreshToken: string } | null;
+  /** A confirmed authenticator app (its seed) and the recovery codes not yet used (issue #23). */
+  factor?: { readonly secret: string; readonly recoveryCodes: string[] } | null;
 }
 
 export interface ModelCompany {
@@ -32,6 +34,8 @@ export interface ModelCompany {
   status: CompanyStatus;
   /** user index → role */
   readonly members: Map<number, Role>;
+  /** Whether members must have a second factor (issue #23). */
+  requireMfa?: boolean;
 }
 
 export interface ModelKey {
@@ -117,6 +121,8 @@ export function expected(model: Model, actor: Actor, company: number, permission
     permissions = keyPermissions(model, key);
   } else {
     const role = actingRole(model, company, actor.user);
+    // Company policy: a member without a second factor reaches nothing of the company.
+    if (role !== undefined && c.requireMfa && !model.users[actor.user]?.factor) return "refused";
     permissions = role !== undefined ? permissionsOfRole(role) : partnerPermissions(model, company, actor.user);
   }
   if (c.status === "suspended") return "refused";

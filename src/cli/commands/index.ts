@@ -15,7 +15,7 @@ import {
   killSwitchEnableCommand,
   killSwitchStatusCommand,
 } from "./switches.ts";
-import { usersCreateAdminCommand } from "./users.ts";
+import { usersCreateAdminCommand, usersResetFactorsCommand } from "./users.ts";
 import { webhooksVerifyCommand } from "./webhooks.ts";
 
 /** Every `rampart` subcommand. A capability adds its commands here. */
@@ -37,6 +37,7 @@ export const commands: readonly CliCommand[] = [
   flagsListCommand,
   flagsSetCommand,
   usersCreateAdminCommand,
+  usersResetFactorsCommand,
   accessMatrixCommand,
   doctorCommand,
   auditVerifyCommand,

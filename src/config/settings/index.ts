@@ -8,6 +8,7 @@ import { edgeRules, edgeSettings } from "./edge.ts";
 import { encryptionRules, encryptionSettings } from "./encryption.ts";
 import { identityRules, identitySettings } from "./identity.ts";
 import { mailSettings } from "./mail.ts";
+import { mfaSettings } from "./mfa.ts";
 import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
@@ -29,6 +30,7 @@ export const settings = {
   ...authSettings,
   ...mailSettings,
   ...identitySettings,
+  ...mfaSettings,
   ...switchesSettings,
   ...auditSettings,
   ...encryptionSettings,

@@ -19,7 +19,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiKeyRouteOptions> = async
   app.post(
     "/companies/:companyId/api-keys",
     {
-      config: { access: { permission: "api_keys:manage" } },
+      config: { access: { permission: "api_keys:manage" }, stepUp: true },
       schema: {
         operationId: "createApiKey",
         tags,

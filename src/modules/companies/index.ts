@@ -5,6 +5,7 @@ export { allCompanyIds } from "./all-ids.ts";
 export { listAllCompanies, setCompanyStatus } from "./lifecycle.ts";
 export { type KeyLiveness, type LockedTenant, lockForChange } from "./locks.ts";
 export { addMember } from "./members.ts";
+export { mfaRequiredBy } from "./mfa-policy.ts";
 export { membershipsPersonalData } from "./personal-data.ts";
 export { companyRoutes } from "./routes.ts";
 /** Shared with other modules' routes (Company, Role): registered once at the root; the path and slug shapes too. */

@@ -14,6 +14,9 @@ export const companyStatuses = namespaceOf<CompanyStatus | null>({ name: "compan
 /** `<companyId>:<userId>` → role, or null for not a member. */
 export const memberships = namespaceOf<Role | null>({ name: "membership", version: 1 });
 
+/** `<companyId>` → whether members must have a second factor (mfa-policy.ts). */
+export const mfaPolicies = namespaceOf<boolean>({ name: "company-mfa-policy", version: 1 });
+
 export const LOOKUP_TTL_S = 300;
 
 export function membershipKey(companyId: string, userId: string): string {

@@ -33,6 +33,7 @@ export function membershipsPersonalData(deps: CompaniesDeps): PersonalDataSource
         created_at: "none",
         updated_at: "none",
         deleted_at: "none",
+        require_mfa_since: "none",
       },
       memberships: {
         company_id: "erased",

@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
+import { requireStepUp } from "../../platform/access/step-up.ts";
 import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
 import * as lifecycle from "./lifecycle.ts";
 import * as members from "./members.ts";
+import { setMfaPolicy } from "./mfa-policy.ts";
 import * as schemas from "./schemas.ts";
 import type * as companies from "./service.ts";
 
@@ -89,7 +91,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
   app.delete(
     "/companies/:companyId",
     {
-      config: { access: { permission: "company:delete" } },
+      config: { access: { permission: "company:delete" }, stepUp: true },
       schema: {
         operationId: "deleteCompany",
         tags,
@@ -102,6 +104,25 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       await lifecycle.deleteCompany(deps, requireTenant(request), auditActorOf(request));
       return reply.code(204).send(null);
     },
+  );
+
+  app.put(
+    "/companies/:companyId/mfa-policy",
+    {
+      config: { access: { permission: "company:security" }, stepUp: true },
+      schema: {
+        operationId: "setCompanyMfaPolicy",
+        tags,
+        summary: "Require (or stop requiring) a second factor of every member; members are mailed",
+        description:
+          "While required, a member without a confirmed second factor gets 403 mfa.enrollment_required on every route of the company, and can still enrol one (/auth/factors).",
+        params: schemas.CompanyParams,
+        body: schemaRef(schemas.MfaPolicyBody),
+        response: { 200: Type.Ref("MfaPolicy") },
+      },
+    },
+    async (request) =>
+      setMfaPolicy(deps, profiles, requireTenant(request), request.body.requireMfa, auditActorOf(request)),
   );
 
   app.get(
@@ -123,7 +144,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
   app.patch(
     "/companies/:companyId/members/:userId",
     {
-      config: { access: { permission: "members:update" } },
+      config: { access: { permission: "members:update" }, stepUp: { when: "the new role is admin or owner" } },
       schema: {
         operationId: "changeMemberRole",
         tags,
@@ -136,6 +157,8 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
     async (request, reply) => {
       const { userId } = request.params;
       const { role } = request.body;
+      // Making someone admin or owner hands out the power to manage keys and members.
+      if (role === "admin" || role === "owner") await requireStepUp(request);
       await members.changeMemberRole(deps, requireTenant(request), userId, role, auditActorOf(request));
       return reply.code(204).send(null);
     },
@@ -181,7 +204,7 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
   app.post(
     "/companies/:companyId/transfer-ownership",
     {
-      config: { access: { permission: "company:transfer" } },
+      config: { access: { permission: "company:transfer" }, stepUp: true },
       schema: {
         operationId: "transferOwnership",
         tags,

@@ -63,6 +63,19 @@ export const ChangeRoleBody = Type.Object(
   { role: schemaRef(RoleSchema) },
   { $id: "ChangeRoleRequest", additionalProperties: false },
 );
+export const MfaPolicyBody = Type.Object(
+  { requireMfa: Type.Boolean({ description: "Whether every member must have a second factor" }) },
+  { $id: "MfaPolicyRequest", additionalProperties: false },
+);
+export const MfaPolicy = Type.Object(
+  {
+    requireMfa: Type.Boolean(),
+    since: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
+      description: "Since when it is required",
+    }),
+  },
+  { $id: "MfaPolicy", additionalProperties: false },
+);
 export const TransferOwnershipBody = Type.Object(
   { userId: Type.String({ format: "uuid" }) },
   { $id: "TransferOwnershipRequest", additionalProperties: false },
@@ -83,5 +96,7 @@ export const companySchemas = [
   Member,
   MemberPage,
   ChangeRoleBody,
+  MfaPolicyBody,
+  MfaPolicy,
   TransferOwnershipBody,
 ];

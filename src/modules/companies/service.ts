@@ -4,6 +4,7 @@ import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUuid } from "../../platform/db/ids.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
+import type { Mailer } from "../../platform/mail/mailer.ts";
 import type { KeyLiveness } from "./locks.ts";
 import { companyStatuses, LOOKUP_TTL_S, membershipKey, memberships } from "./lookups.ts";
 import * as repo from "./repository.ts";
@@ -15,6 +16,8 @@ export interface CompaniesDeps {
   readonly cache: Cache;
   /** Re-checks an acting API key inside a change's transaction (from api-keys, wired in app.ts). */
   readonly keyIsLive?: KeyLiveness;
+  /** Mails members about policy changes (app.ts passes the app's mailer; fixtures may omit it). */
+  readonly mailer?: Mailer;
 }
 
 /** Who a company's members are, as identity knows them (passed in: companies never reads users). */

@@ -10,6 +10,8 @@ export interface CompaniesTable {
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
+  /** Since when members must have a second factor (company policy, issue #23); null: not required. */
+  require_mfa_since?: string | null;
 }
 
 export interface MembershipsTable {

@@ -53,12 +53,12 @@ export async function changePassword(
 }
 
 /** Sensitive changes of a signed-in user re-check the password; `path` names the field in the 422. */
-async function assertCurrentPassword(deps: IdentityDeps, user: UsersTable, password: string, path: string) {
+export async function assertCurrentPassword(deps: IdentityDeps, user: UsersTable, password: string, path: string) {
   const verdict = user.password_hash ? await deps.passwords.verify(user.password_hash, password) : { ok: false };
   if (!verdict.ok) throw identityErrors.wrongPassword(path);
 }
 
-async function requireUser(deps: IdentityDeps, actor: UserActor): Promise<UsersTable> {
+export async function requireUser(deps: IdentityDeps, actor: UserActor): Promise<UsersTable> {
   const user = await repo.findUserById(deps.database.db, actor.userId);
   if (!user) throw identityErrors.invalidRefreshToken();
   return user;

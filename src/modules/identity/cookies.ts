@@ -40,3 +40,22 @@ function originOf(referer: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+/** Binds a browser's sign-in ticket to the browser (mfa-tickets.ts): sent only to the MFA endpoint. */
+export const MFA_COOKIE = "rampart_mfa";
+export const MFA_COOKIE_PATH = "/api/v1/auth/mfa";
+
+export function setMfaCookie(reply: FastifyReply, config: Config, value: string): void {
+  reply.setCookie(MFA_COOKIE, value, {
+    httpOnly: true,
+    secure: config.COOKIE_SECURE,
+    sameSite: config.COOKIE_SAMESITE,
+    path: MFA_COOKIE_PATH,
+    domain: config.COOKIE_DOMAIN,
+    maxAge: config.MFA_TICKET_TTL_S,
+  });
+}
+
+export function clearMfaCookie(reply: FastifyReply, config: Config): void {
+  reply.clearCookie(MFA_COOKIE, { path: MFA_COOKIE_PATH, domain: config.COOKIE_DOMAIN });
+}

@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   type FieldError,
   ForbiddenError,
   NotFoundError,
@@ -42,6 +43,38 @@ export const identityErrors = {
     new ValidationError(errors, "The password does not meet the password rules.", "auth.weak_password"),
   sessionNotFound: () => new NotFoundError("session.not_found", "No such session."),
   userNotFound: () => new NotFoundError("user.not_found", "No such user."),
+  /** A wrong, reused or out-of-window second-factor code at sign-in; locked: with Retry-After. */
+  invalidCode: (retryAfterSeconds?: number) =>
+    new UnauthorizedError("mfa.invalid_code", "The code is incorrect, expired or already used.", {
+      headers: retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {},
+    }),
+  /** Unknown, expired, used, bound to another client or spent by failures: all alike. */
+  invalidTicket: () =>
+    new UnauthorizedError("mfa.invalid_ticket", "The sign-in ticket is invalid or expired. Sign in again."),
+  /** A signed-in user's wrong code (enrolment, removal, reauthentication); `path` names the field. */
+  wrongCode: (path: string) =>
+    new ValidationError(
+      [{ path, message: "is incorrect, expired or already used" }],
+      "The code is incorrect.",
+      "mfa.wrong_code",
+    ),
+  /** Too many wrong codes or passwords for this account: the login lockout is in force. */
+  factorLocked: (retryAfterSeconds: number) =>
+    new ForbiddenError("mfa.locked", "Too many failed attempts; try again later.", {
+      headers: { "retry-after": String(retryAfterSeconds) },
+    }),
+  /** Reauthentication of an account with a second factor must include it. */
+  factorRequired: (path: string) =>
+    new ValidationError(
+      [{ path, message: "is required: this account has a second factor" }],
+      "A second factor is required.",
+      "mfa.factor_required",
+    ),
+  factorNotFound: () => new NotFoundError("mfa.factor_not_found", "No such factor."),
+  factorAlreadyConfirmed: () => new ConflictError("mfa.factor_already_confirmed", "This factor is already confirmed."),
+  tooManyFactors: () => new ConflictError("mfa.too_many_factors", "This account already has the most factors allowed."),
+  /** Recovery codes belong to an account with a second factor. */
+  noFactor: () => new ConflictError("mfa.no_factor", "Enrol a second factor first."),
   originRejected: () =>
     new ForbiddenError("auth.origin_rejected", "Cookie-authenticated requests must come from an allowed origin."),
 };

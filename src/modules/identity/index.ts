@@ -10,6 +10,8 @@ export {
   listUsers,
   setUserSuspended,
 } from "./admin.ts";
+export { resetUserFactors } from "./admin-factors.ts";
+export { hasConfirmedFactor } from "./factors.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { userHasPasskeys } from "./passkeys/management.ts";
 /** A passkey as a second factor, for the MFA flow (docs/security.md "Passkeys"). */
@@ -21,6 +23,7 @@ export {
 } from "./passkeys/sign-in.ts";
 export { createPasswordHasher } from "./passwords.ts";
 export { identityRoutes } from "./routes.ts";
+export { identitySealedColumns, TOTP_SECRETS_PURPOSE } from "./sealed-columns.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */
 export { hashToken, newOpaqueToken, normalizeEmail } from "./secrets.ts";
 export {

@@ -1,5 +1,11 @@
 /** The mails identity sends; each value is also the message's `kind` (file names, logs, X-Rampart-Kind). */
-export type IdentityMailKind = "verify-email" | "existing-account" | "password-reset" | "password-changed";
+export type IdentityMailKind =
+  | "verify-email"
+  | "existing-account"
+  | "password-reset"
+  | "password-changed"
+  | "recovery-code-used"
+  | "factors-reset";
 
 export interface MailTemplateInput {
   /**
@@ -57,6 +63,16 @@ export function renderMail(kind: IdentityMailKind, input: MailTemplateInput): Re
       return {
         subject: "Your Rampart password was changed",
         text: `${hello}\n\nThe password of your Rampart account was just changed, and every other session was signed out.\n\nIf this was not you, reset your password now and review your account:\n\n${link}\n`,
+      };
+    case "recovery-code-used":
+      return {
+        subject: "A recovery code was used on your Rampart account",
+        text: `${hello}\n\nSomeone just signed in to your Rampart account with one of your recovery codes instead of your authenticator. Each code works once; you can make a new set in your security settings.\n\nIf this was not you, reset your password now and review your account:\n\n${link}\n`,
+      };
+    case "factors-reset":
+      return {
+        subject: "The second factors of your Rampart account were reset",
+        text: `${hello}\n\nA platform administrator removed the second factors (authenticator apps and recovery codes) of your Rampart account, usually because you asked for it after losing your device. Sign in with your password and enrol a new factor here:\n\n${link}\n\nIf you did not ask for this, reset your password now and contact your administrator.\n`,
       };
   }
 }

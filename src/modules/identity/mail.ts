@@ -37,7 +37,7 @@ export async function issueEmailToken(
 }
 
 export function identityMail(
-  deps: IdentityDeps,
+  deps: Pick<IdentityDeps, "config" | "mailer">,
   kind: IdentityMailKind,
   to: { email: string; name: string },
   link: { path: string; token?: string; expiresInSeconds?: number },

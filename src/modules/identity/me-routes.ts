@@ -44,7 +44,7 @@ export function registerMeRoutes(app: IdentityApp, { deps }: IdentityRouteOption
     "/users/me",
     {
       bodyLimit: deps.config.AUTH_BODY_LIMIT,
-      config: { access: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" }, stepUp: true },
       schema: {
         operationId: "deleteMe",
         tags: ["users"],

@@ -59,7 +59,7 @@ export function registerPasswordRoutes(app: IdentityApp, { deps }: IdentityRoute
     "/auth/password/change",
     {
       ...authRoute(deps),
-      config: { access: "user", rateLimit: { tier: "user" } },
+      config: { access: "user", rateLimit: { tier: "user" }, stepUp: true },
       schema: {
         operationId: "changePassword",
         tags: ["auth"],

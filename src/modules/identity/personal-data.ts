@@ -32,6 +32,8 @@ export const IDENTITY_COLUMNS: Readonly<Record<string, Readonly<Record<string, C
     expires_at: "erased",
     revoked_at: "erased",
     revoked_reason: "erased",
+    amr: "erased",
+    auth_time: "erased",
   },
   refresh_tokens: {
     id: "erased",
@@ -57,6 +59,29 @@ export const IDENTITY_COLUMNS: Readonly<Record<string, Readonly<Record<string, C
     lockouts: "erased",
     locked_until: "erased",
     updated_at: "erased",
+  },
+  user_factors: {
+    id: "erased",
+    user_id: "erased",
+    kind: "erased",
+    name: "erased",
+    secret_sealed: "erased",
+    last_used_step: "erased",
+    confirmed_at: "erased",
+    created_at: "erased",
+    last_used_at: "erased",
+  },
+  recovery_codes: { id: "erased", user_id: "erased", code_hash: "erased", created_at: "erased", used_at: "erased" },
+  mfa_tickets: {
+    id: "erased",
+    user_id: "erased",
+    ticket_hash: "erased",
+    client_hash: "erased",
+    credential_tag: "erased",
+    failures: "erased",
+    created_at: "erased",
+    expires_at: "erased",
+    used_at: "erased",
   },
 };
 
@@ -159,5 +184,67 @@ const loginThrottle: PersonalDataSource = {
   },
 };
 
+const secondFactors: PersonalDataSource = {
+  category: "secondFactors",
+  description:
+    "second factors (authenticator apps): name, dates; recovery codes: dates of issue and use (never the seed or a code)",
+  item: Type.Object(
+    {
+      kind: Type.String(),
+      name: Type.String(),
+      createdAt: DateTime,
+      confirmedAt: Nullable(DateTime),
+      lastUsedAt: Nullable(DateTime),
+    },
+    { additionalProperties: false },
+  ),
+  columns: {
+    user_factors: IDENTITY_COLUMNS.user_factors ?? {},
+    recovery_codes: IDENTITY_COLUMNS.recovery_codes ?? {},
+    mfa_tickets: IDENTITY_COLUMNS.mfa_tickets ?? {},
+  },
+  async export(db, person) {
+    const factors = await db
+      .selectFrom("user_factors")
+      .selectAll()
+      .where("user_id", "=", person.userId)
+      .orderBy("created_at")
+      .execute();
+    const codes = await db
+      .selectFrom("recovery_codes")
+      .selectAll()
+      .where("user_id", "=", person.userId)
+      .orderBy("created_at")
+      .execute();
+    return [
+      ...factors.map((f) => ({
+        kind: f.kind,
+        name: f.name,
+        createdAt: f.created_at,
+        confirmedAt: f.confirmed_at,
+        lastUsedAt: f.last_used_at,
+      })),
+      ...codes.map((c) => ({
+        kind: "recovery_code",
+        name: "",
+        createdAt: c.created_at,
+        confirmedAt: null,
+        lastUsedAt: c.used_at,
+      })),
+    ];
+  },
+  async erase(trx, person) {
+    await trx.deleteFrom("mfa_tickets").where("user_id", "=", person.userId).execute();
+    await trx.deleteFrom("recovery_codes").where("user_id", "=", person.userId).execute();
+    await trx.deleteFrom("user_factors").where("user_id", "=", person.userId).execute();
+    return undefined;
+  },
+};
+
 /** What identity stores about a person beyond the users row. */
-export const identityPersonalData: readonly PersonalDataSource[] = [sessions, emailTokens, loginThrottle];
+export const identityPersonalData: readonly PersonalDataSource[] = [
+  sessions,
+  emailTokens,
+  loginThrottle,
+  secondFactors,
+];

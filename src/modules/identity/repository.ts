@@ -66,6 +66,9 @@ export function findSessionWithUser(db: Executor, sessionId: string) {
       "sessions.id as session_id",
       "sessions.revoked_at",
       "sessions.expires_at",
+      "sessions.amr",
+      "sessions.auth_time",
+      "sessions.created_at",
       "users.id as user_id",
       "users.status",
       "users.platform_role",
@@ -189,6 +192,16 @@ export async function saveLoginThrottle(db: Executor, row: LoginThrottlesTable):
         updated_at: row.updated_at,
       }),
     )
+    .execute();
+}
+
+/** Gives back one claimed attempt (a right password whose sign-in continues with a second factor). */
+export async function refundLoginAttempt(db: Executor, emailHash: string): Promise<void> {
+  await db
+    .updateTable("login_throttles")
+    .set((eb) => ({ failures: eb("failures", "-", 1) }))
+    .where("email_hash", "=", emailHash)
+    .where("failures", ">", 0)
     .execute();
 }
 

@@ -1,8 +1,11 @@
 import fastifyCookie from "@fastify/cookie";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { allSources, userExportSchema } from "./account-data.ts";
+import { registerFactorRoutes } from "./factor-routes.ts";
+import { factorSchemas } from "./factor-schemas.ts";
 import { registerIdentityMailRequests } from "./mail.ts";
 import { registerMeRoutes } from "./me-routes.ts";
+import { registerMfaRoutes } from "./mfa-routes.ts";
 import { registerPasskeyRoutes } from "./passkeys/routes.ts";
 import { registerPasswordRoutes } from "./password-routes.ts";
 import { registerRegistrationRoutes } from "./registration-routes.ts";
@@ -19,6 +22,7 @@ export type { IdentityRouteOptions } from "./route-support.ts";
 export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = async (app, options) => {
   const { deps } = options;
   for (const schema of schemas.identitySchemas) app.addSchema(schema);
+  for (const schema of factorSchemas) app.addSchema(schema);
   app.addSchema(userExportSchema(allSources(deps.personalData)));
   registerIdentityMailRequests(deps);
   // Only the refresh routes use a cookie: registered here, its parsing and serialising hooks
@@ -26,7 +30,9 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRouteOptions> = a
   await app.register(fastifyCookie);
   registerRegistrationRoutes(app, options);
   registerSessionRoutes(app, options);
+  registerMfaRoutes(app, options);
   registerPasswordRoutes(app, options);
   registerPasskeyRoutes(app, options);
   registerMeRoutes(app, options);
+  registerFactorRoutes(app, options);
 };

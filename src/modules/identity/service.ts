@@ -2,6 +2,7 @@ import type { Config } from "../../config/settings/index.ts";
 import type { SigningKeys } from "../../platform/auth/signing-keys.ts";
 import type { Cache } from "../../platform/cache/cache.ts";
 import type { Clock } from "../../platform/clock.ts";
+import type { SecretSealer } from "../../platform/crypto/secret-sealer.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import type { PersonalDataSource } from "../../platform/db/personal-data.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
@@ -38,6 +39,8 @@ export interface IdentityDeps {
   readonly cache: Cache;
   /** What other modules store about a person, for the export and the account deletion (app.ts). */
   readonly personalData: readonly PersonalDataSource[];
+  /** Seals TOTP seeds at rest (purpose "totp-secrets"; app.ts builds it from ENCRYPTION_KEY). */
+  readonly totpSealer: SecretSealer;
 }
 
 export interface RequestContext {

@@ -4,7 +4,7 @@ import { requireUser } from "../../platform/access/access.ts";
 import { bearerToken } from "../../platform/auth/authenticate.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
-import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
+import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setMfaCookie, setRefreshCookie } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";
 import {
   authRoute,
@@ -17,17 +17,9 @@ import {
   perAccountRoute,
 } from "./route-support.ts";
 import * as schemas from "./schemas.ts";
-import {
-  authenticateAccessToken,
-  listSessions,
-  login,
-  logout,
-  logoutAll,
-  logoutByRefreshToken,
-  revokeOwnSession,
-  rotateRefreshToken,
-  sessionOfRefreshToken,
-} from "./sessions.ts";
+import { newOpaqueToken } from "./secrets.ts";
+import { listSessions, logout, logoutAll, logoutByRefreshToken, revokeOwnSession } from "./session-list.ts";
+import { authenticateAccessToken, login, rotateRefreshToken, sessionOfRefreshToken } from "./sessions.ts";
 
 /** Login, refresh-token rotation, logout and the signed-in user's sessions (sessions.ts). */
 export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }: IdentityRouteOptions): void {
@@ -47,14 +39,31 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
         tags: ["auth"],
         summary: "Sign in with email and password",
         security: [],
+        description:
+          "An account with a second factor gets no tokens here: the answer is 200 with `mfaRequired: true` and a single-use ticket that `POST /auth/mfa/verify` completes (docs/frontend.md).",
         body: schemaRef(schemas.LoginBody),
-        response: { 200: Type.Ref("TokenResponse"), ...problemResponses(401, 403) },
+        response: {
+          200: Type.Union([Type.Ref("TokenResponse"), Type.Ref("MfaChallenge")]),
+          ...problemResponses(401, 403),
+        },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const result = await login(deps, body, contextOf(request));
       const native = body.clientType === "native";
+      // Browsers' tickets are also bound to a random cookie only the MFA endpoint receives.
+      const binding = native ? undefined : newOpaqueToken();
+      const client = { userAgent: request.headers["user-agent"] ?? null, binding };
+      const result = await login(deps, body, contextOf(request), client);
+      if (result.kind === "mfa_required") {
+        if (binding !== undefined) setMfaCookie(reply, deps.config, binding);
+        return {
+          mfaRequired: true as const,
+          ticket: result.ticket,
+          factors: result.factors,
+          expiresIn: result.expiresIn,
+        };
+      }
       if (!native) setRefreshCookie(reply, deps.config, result.refreshToken);
       return {
         accessToken: result.accessToken,
@@ -85,9 +94,14 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
         operationId: "refreshToken",
         tags: ["auth"],
         summary: "Exchange a refresh token (cookie or body) for a new access token and a rotated refresh token",
+        description:
+          "A session that never used the account's second factor (it predates the enrolment) ends here: the answer is an MfaChallenge, completed by POST /auth/mfa/verify.",
         security: [],
         body: schemaRef(schemas.RefreshBody),
-        response: { 200: Type.Ref("TokenResponse"), ...problemResponses(401, 403) },
+        response: {
+          200: Type.Union([Type.Ref("TokenResponse"), Type.Ref("MfaChallenge")]),
+          ...problemResponses(401, 403),
+        },
       },
     },
     async (request, reply) => {
@@ -96,7 +110,17 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
       if (!presented) throw identityErrors.invalidRefreshToken();
       if (!fromBody) assertAllowedOrigin(request, allowedOrigins);
       try {
-        const pair = await rotateRefreshToken(deps, presented, contextOf(request));
+        const binding = fromBody ? undefined : newOpaqueToken();
+        const client = { userAgent: request.headers["user-agent"] ?? null, binding };
+        const pair = await rotateRefreshToken(deps, presented, contextOf(request), client);
+        if ("kind" in pair) {
+          // The session predates the account's second factor: it ended; the factor starts a new one.
+          if (binding !== undefined) {
+            clearRefreshCookie(reply, deps.config);
+            setMfaCookie(reply, deps.config, binding);
+          }
+          return { mfaRequired: true as const, ticket: pair.ticket, factors: pair.factors, expiresIn: pair.expiresIn };
+        }
         if (!fromBody) setRefreshCookie(reply, deps.config, pair.refreshToken);
         return {
           accessToken: pair.accessToken,

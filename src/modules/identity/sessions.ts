@@ -1,5 +1,5 @@
 import type { Transaction } from "kysely";
-import { type AccessTokenClaims, issueAccessToken } from "../../platform/auth/access-token.ts";
+import type { AccessTokenClaims } from "../../platform/auth/access-token.ts";
 import { verifyAccessTokenOnce } from "../../platform/auth/verified-tokens.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
@@ -7,7 +7,9 @@ import type { Database } from "../../platform/db/schema.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import { recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
+import { hasConfirmedFactor } from "./factors.ts";
 import { claimLoginAttempt } from "./login-throttle.ts";
+import { endForSecondFactor, issueMfaTicket, type MfaClient, type MfaRequired } from "./mfa-tickets.ts";
 import * as repo from "./repository.ts";
 import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from "./secrets.ts";
 import {
@@ -22,6 +24,7 @@ import {
   userEvent,
 } from "./service.ts";
 import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
+import { accessTokenFor, sessionAuthentication } from "./session-tokens.ts";
 import type { SessionsTable, UsersTable } from "./tables.ts";
 import { forgetUsers } from "./user-cache.ts";
 
@@ -68,6 +71,7 @@ export async function startSession(
   ctx: RequestContext,
   verifiedHash: string | ((trx: Transaction<Database>) => Promise<boolean>),
   rehashed?: string,
+  amr: readonly string[] = ["pwd"],
 ): Promise<TokenPair> {
   const now = deps.clock.nowIso();
   const session: SessionsTable = {
@@ -80,6 +84,8 @@ export async function startSession(
     expires_at: plusSeconds(deps, deps.config.REFRESH_TOKEN_TTL_S),
     revoked_at: null,
     revoked_reason: null,
+    amr: amr.join(","),
+    auth_time: now,
   };
   const refreshToken = newOpaqueToken();
   await inLockedTransaction(deps.database.db, async (trx) => {
@@ -102,27 +108,24 @@ export async function startSession(
     await recordAuditEvent(
       trx,
       deps.clock,
-      userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id }),
+      userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id, amr }),
     );
   });
   // The cached row holds no hash, but every writer of the users table evicts (user-cache.ts).
   if (rehashed) await forgetUsers(deps, [user.id]);
-  return { ...(await accessTokenFor(deps, user.id, session.id)), refreshToken, sessionId: session.id };
+  const authentication = sessionAuthentication(session);
+  return { ...(await accessTokenFor(deps, user.id, session.id, authentication)), refreshToken, sessionId: session.id };
 }
 
-async function accessTokenFor(deps: IdentityDeps, userId: string, sessionId: string) {
-  const { accessToken, expiresIn } = await issueAccessToken(deps.signingKeys, deps.config, deps.clock, {
-    userId,
-    sessionId,
-  });
-  return { accessToken, tokenType: "Bearer" as const, expiresIn };
-}
+/** A password sign-in either ends with tokens or, for an account with a second factor, with a ticket. */
+export type LoginOutcome = ({ readonly kind: "tokens"; readonly user: PublicUser } & TokenPair) | MfaRequired;
 
 export async function login(
   deps: IdentityDeps,
   input: { email: string; password: string },
   ctx: RequestContext,
-): Promise<TokenPair & { user: PublicUser }> {
+  client: MfaClient,
+): Promise<LoginOutcome> {
   const email = normalizeEmail(input.email);
   const emailHash = hashToken(`login:${email}`);
   const attempt = await claimLoginAttempt(deps, emailHash);
@@ -148,15 +151,35 @@ export async function login(
     await recordLoginFailure(deps, emailHash, ctx, user?.id, attempt.lockSeconds);
     throw identityErrors.invalidCredentials(attempt.lockSeconds);
   }
-  await repo.clearLoginThrottle(deps.database.db, emailHash);
+  // With a second factor the sign-in is not over: the count is cleared only when the factor
+  // is proven (factors.ts), else a known password would reset the count of wrong codes at
+  // every new ticket. This attempt's own claim is given back, unless it started a lockout.
+  const hasFactor = await hasConfirmedFactor(deps, user.id);
+  if (!hasFactor) await repo.clearLoginThrottle(deps.database.db, emailHash);
+  else if (!attempt.lockSeconds) await repo.refundLoginAttempt(deps.database.db, emailHash);
+  else {
+    // Earlier wrong codes brought the count to this claim's lockout: it stands, and says so.
+    securityEvent(deps, "auth.account_locked", ctx, { emailHash, lockSeconds: attempt.lockSeconds });
+    await recordAuditEvent(
+      deps.database.db,
+      deps.clock,
+      userEvent("auth.account_locked", ctx, null, user.id, { emailHash, lockSeconds: attempt.lockSeconds }),
+    );
+    throw identityErrors.invalidCredentials(attempt.lockSeconds);
+  }
   if (user.status === "suspended") {
     securityEvent(deps, "auth.suspended_login", ctx, { userId: user.id });
     await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
     throw identityErrors.accountSuspended();
   }
+  if (hasFactor) {
+    // No session yet (and no rehash: that happens under the user lock when a session starts,
+    // and the ticket's completion no longer has the plaintext; the next factor-less login does it).
+    return { kind: "mfa_required", ...(await issueMfaTicket(deps, user, client, ctx)) };
+  }
   const rehashed = verdict.needsRehash ? await deps.passwords.hash(input.password) : undefined;
   const pair = await startSession(deps, user, ctx, user.password_hash, rehashed);
-  return { ...pair, user: toPublicUser(user) };
+  return { kind: "tokens", ...pair, user: toPublicUser(user) };
 }
 
 /** The session (refresh-token family) a presented refresh token belongs to: refresh's rate-limit key. */
@@ -173,7 +196,8 @@ export async function rotateRefreshToken(
   deps: IdentityDeps,
   presented: string,
   ctx: RequestContext,
-): Promise<TokenPair> {
+  client: MfaClient = { userAgent: ctx.userAgent },
+): Promise<TokenPair | MfaRequired> {
   const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
   if (!row) throw identityErrors.invalidRefreshToken();
   const now = deps.clock.now();
@@ -187,6 +211,12 @@ export async function rotateRefreshToken(
     throw identityErrors.invalidRefreshToken();
   }
   if (session.status !== "active") throw identityErrors.invalidRefreshToken();
+  const authentication = sessionAuthentication(session);
+  // A session that never used the account's second factor (it predates the enrolment) is
+  // not extended: it ends, and the client is asked for the factor like at sign-in.
+  if (!authentication.amr.includes("mfa") && (await hasConfirmedFactor(deps, session.user_id))) {
+    return endForSecondFactor(deps, session.session_id, session.user_id, client, ctx);
+  }
 
   const successor = newOpaqueToken();
   const won =
@@ -212,7 +242,7 @@ export async function rotateRefreshToken(
     }));
   if (won)
     return {
-      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),
       refreshToken: successor,
       sessionId: session.session_id,
     };
@@ -225,7 +255,7 @@ export async function rotateRefreshToken(
     withinGrace && rotated?.successor_sealed ? unsealWith(presented, rotated.successor_sealed) : undefined;
   if (previous) {
     return {
-      ...(await accessTokenFor(deps, session.user_id, session.session_id)),
+      ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),
       refreshToken: previous,
       sessionId: session.session_id,
     };
@@ -261,46 +291,7 @@ export async function authenticateAccessToken(deps: IdentityDeps, token: string)
     sessionId: claims.sid,
     platformRole: session.platformRole,
     emailVerified: session.emailVerified,
+    amr: claims.amr ?? [],
+    ...(claims.auth_time === undefined ? {} : { authTime: claims.auth_time }),
   };
-}
-
-export async function logout(deps: IdentityDeps, actor: UserActor): Promise<void> {
-  await repo.revokeSession(deps.database.db, actor.sessionId, "logout", deps.clock.nowIso());
-  await forgetSessions(deps, [actor.sessionId]);
-}
-
-/** Revokes the session a refresh token belongs to (cookie logout without an access token). */
-export async function logoutByRefreshToken(deps: IdentityDeps, presented: string): Promise<void> {
-  const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
-  if (!row) return;
-  await repo.revokeSession(deps.database.db, row.session_id, "logout", deps.clock.nowIso());
-  await forgetSessions(deps, [row.session_id]);
-}
-
-export async function logoutAll(deps: IdentityDeps, actor: UserActor): Promise<number> {
-  const revoked = await repo.revokeUserSessions(deps.database.db, actor.userId, "logout_all", deps.clock.nowIso());
-  await forgetSessions(deps, revoked);
-  return revoked.length;
-}
-
-export async function listSessions(deps: IdentityDeps, actor: UserActor) {
-  const sessions = await repo.listActiveSessions(deps.database.db, actor.userId, deps.clock.nowIso());
-  return sessions.map((s) => ({
-    id: s.id,
-    current: s.id === actor.sessionId,
-    device: s.user_agent,
-    ip: s.ip,
-    createdAt: s.created_at,
-    lastUsedAt: s.last_used_at,
-    expiresAt: s.expires_at,
-  }));
-}
-
-export async function revokeOwnSession(deps: IdentityDeps, actor: UserActor, sessionId: string): Promise<void> {
-  const session = await repo.findSession(deps.database.db, sessionId);
-  // Another user's session answers exactly like a missing one.
-  if (!session || session.user_id !== actor.userId || session.revoked_at !== null)
-    throw identityErrors.sessionNotFound();
-  await repo.revokeSession(deps.database.db, sessionId, "revoked_by_user", deps.clock.nowIso());
-  await forgetSessions(deps, [sessionId]);
 }

@@ -27,6 +27,10 @@ export interface SessionsTable {
   expires_at: string;
   revoked_at: string | null;
   revoked_reason: string | null;
+  /** RFC 8176 methods of the last authentication, comma-separated (e.g. "pwd" or "pwd,otp,mfa"). */
+  amr: string | null;
+  /** When the session last authenticated (login or reauthentication); refresh keeps it. */
+  auth_time: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -58,7 +62,48 @@ export interface LoginThrottlesTable {
   updated_at: string;
 }
 
+export type FactorKind = "totp";
+
+export interface UserFactorsTable {
+  id: string;
+  user_id: string;
+  kind: FactorKind;
+  name: string;
+  /** The TOTP seed, sealed (platform/crypto/secret-sealer.ts, purpose "totp-secrets"). */
+  secret_sealed: string;
+  /** The newest time step accepted: a code is accepted once (factors.ts). */
+  last_used_step: number | null;
+  confirmed_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface MfaTicketsTable {
+  id: string;
+  user_id: string;
+  ticket_hash: string;
+  /** Hash of what binds the ticket to its client (mfa-tickets.ts). */
+  client_hash: string;
+  /** Hash of the password hash verified at login: a password change voids the ticket. */
+  credential_tag: string;
+  failures: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface IdentityTables {
+  user_factors: UserFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  mfa_tickets: MfaTicketsTable;
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;

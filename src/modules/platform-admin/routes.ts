@@ -5,7 +5,14 @@ import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { auditActorOf, operatorActorOf } from "../audit/index.ts";
 import * as schemas from "./schemas.ts";
-import { type AdminDeps, listCompanies, listUsers, setCompanySuspended, setUserSuspended } from "./service.ts";
+import {
+  type AdminDeps,
+  listCompanies,
+  listUsers,
+  resetUserFactors,
+  setCompanySuspended,
+  setUserSuspended,
+} from "./service.ts";
 
 export type AdminRouteOptions = AdminDeps;
 
@@ -56,6 +63,27 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       },
     );
   }
+
+  app.post(
+    "/admin/users/:id/reset-factors",
+    {
+      config,
+      schema: {
+        operationId: "adminResetUserFactors",
+        tags,
+        summary: "Remove a user's second factors and recovery codes (a lost device); the user is mailed",
+        params: IdParams,
+        response: {
+          200: Type.Object(
+            { factorsRemoved: Type.Integer() },
+            { additionalProperties: false, description: "How many factors were removed" },
+          ),
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (request) => resetUserFactors(options, request.params.id, auditActorOf(request)),
+  );
 
   app.get(
     "/admin/companies",

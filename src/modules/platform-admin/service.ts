@@ -28,6 +28,11 @@ export function setUserSuspended(
   return identity.setUserSuspended(deps.identity, userId, suspended, who);
 }
 
+/** Removes a user's second factors (a lost device); the user is mailed (identity/admin-factors.ts). */
+export function resetUserFactors(deps: AdminDeps, userId: string, who: AuditActor) {
+  return identity.resetUserFactors(deps.identity, userId, who);
+}
+
 export function listCompanies(deps: AdminDeps, query: PageQuery) {
   return companies.listAllCompanies(deps.companies, query);
 }

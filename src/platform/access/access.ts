@@ -7,6 +7,14 @@ import { addRouteHook } from "../http/route-hooks.ts";
 import type { AccessDenial, AccessResolvers, Actor, TenantAccess } from "./actor.ts";
 import { accessErrors } from "./errors.ts";
 import type { Permission } from "./permissions.ts";
+import {
+  assertPlatformAdminFactor,
+  assertRecentAuthentication,
+  attachStepUpPolicy,
+  type StepUp,
+  type StepUpPolicy,
+  stepUpOf,
+} from "./step-up.ts";
 
 /**
  * What a route requires, declared in its options (`config.access`) and enforced by one hook:
@@ -50,9 +58,15 @@ interface AccessState {
 export class AccessControl {
   readonly #resolvers: AccessResolvers;
   readonly #state = new WeakMap<FastifyRequest, AccessState>();
+  /** Step-up (step-up.ts) and the platform-admin factor rule. */
+  readonly stepUp: StepUpPolicy;
 
-  constructor(resolvers: AccessResolvers) {
+  constructor(resolvers: AccessResolvers, options: Omit<StepUpPolicy, "hasSecondFactor">) {
     this.#resolvers = resolvers;
+    this.stepUp = {
+      ...options,
+      hasSecondFactor: (userId) => resolvers.hasSecondFactor?.(userId) ?? Promise.resolve(false),
+    };
   }
 
   #stateOf(request: FastifyRequest): AccessState {
@@ -95,6 +109,7 @@ export class AccessControl {
     if (lookup.kind === "suspended") {
       throw accessErrors.companySuspended();
     }
+    if (lookup.kind === "mfa_enrollment_required") throw accessErrors.mfaEnrollmentRequired();
     return lookup.access;
   }
 
@@ -104,11 +119,12 @@ export class AccessControl {
   }
 
   /** Enforces a non-public declaration; sets `request.actor` and, for company routes, `request.tenant`. */
-  async enforce(request: FastifyRequest, access: Exclude<Access, "public">): Promise<void> {
+  async enforce(request: FastifyRequest, access: Exclude<Access, "public">, stepUp?: StepUp): Promise<void> {
     const caller = await this.caller(request);
     if (!caller.actor) throw caller.failure ?? authErrors.missingToken();
     const actor = caller.actor;
     request.actor = actor;
+    if (stepUp !== undefined) attachStepUpPolicy(request, this.stepUp);
     if (access === "user" || access === "platform_admin") {
       if (actor.kind !== "user") {
         throw accessErrors.userRequired();
@@ -116,6 +132,9 @@ export class AccessControl {
       if (access === "platform_admin" && actor.platformRole !== "admin") {
         throw accessErrors.platformAdminRequired();
       }
+      if (access === "platform_admin") assertPlatformAdminFactor(this.stepUp, actor);
+      // A declared (unconditional) step-up is checked once the caller may call the route at all.
+      if (stepUp === true) await assertRecentAuthentication(this.stepUp, actor);
       return;
     }
     let tenant: TenantAccess;
@@ -132,6 +151,7 @@ export class AccessControl {
       throw accessErrors.denied(access.permission);
     }
     request.tenant = tenant;
+    if (stepUp === true && actor.kind === "user") await assertRecentAuthentication(this.stepUp, actor);
   }
 }
 
@@ -146,6 +166,13 @@ export function requireAccessDeclarations(app: FastifyInstance): void {
     const where = `${String(route.method)} ${route.url}`;
     const access = accessOf(route);
     if (access === undefined) throw new Error(`route ${where} must declare config.access`);
+    // Every platform-admin write needs step-up, declared or not: a new admin action cannot forget it.
+    if (access === "platform_admin" && route.method !== "GET" && stepUpOf(route) === undefined) {
+      route.config = { ...route.config, stepUp: true };
+    }
+    if (stepUpOf(route) !== undefined && access === "public") {
+      throw new Error(`route ${where} declares stepUp but is public: step-up needs a signed-in caller`);
+    }
     if (isTenantAccess(access) && !route.url.includes(":companyId")) {
       throw new Error(`route ${where} declares a company permission but has no :companyId parameter`);
     }
@@ -160,8 +187,9 @@ export function installAccessControl(app: FastifyInstance, control: AccessContro
   addRouteHook(app, "onRequest", "access", (route) => {
     const access = accessOf(route);
     if (access === undefined || access === "public") return undefined;
+    const stepUp = stepUpOf(route);
     return (request, _reply, done) => {
-      control.enforce(request, access).then(() => done(), done);
+      control.enforce(request, access, stepUp).then(() => done(), done);
     };
   });
 }

@@ -9,6 +9,10 @@ export interface UserActor {
   readonly platformRole: "user" | "admin";
   /** Whether the user confirmed their address: an unverified account cannot create companies or invite. */
   readonly emailVerified: boolean;
+  /** How the session authenticated, from the access token (RFC 8176; empty for older tokens). */
+  readonly amr?: readonly string[];
+  /** When it last authenticated, seconds since the epoch, from the token (step-up compares it). */
+  readonly authTime?: number;
 }
 
 /** An integration acting for exactly one company, within the scopes it was created with. */
@@ -39,7 +43,9 @@ export interface TenantAccess {
 export type TenantLookup =
   | { readonly kind: "granted"; readonly access: TenantAccess }
   | { readonly kind: "not_found" }
-  | { readonly kind: "suspended" };
+  | { readonly kind: "suspended" }
+  /** The company requires a second factor and the member has none (company policy, issue #23). */
+  | { readonly kind: "mfa_enrollment_required" };
 
 export interface AccessResolvers {
   /** A user's access token → the user, or undefined when invalid, expired, revoked or suspended. */
@@ -53,6 +59,8 @@ export interface AccessResolvers {
    * before the refusal is answered.
    */
   recordDenial?(request: FastifyRequest, denial: AccessDenial): Promise<void>;
+  /** Whether the user has a confirmed second factor: step-up then requires one (access.ts). */
+  hasSecondFactor?(userId: string): Promise<boolean>;
 }
 
 export interface AccessDenial {

@@ -44,6 +44,8 @@ export interface MatrixOperation {
   readonly path: string;
   readonly operationId: string;
   readonly access: Access;
+  /** RFC 9470 step-up: "always", or the condition under which the handler requires it. */
+  readonly stepUp?: string;
 }
 
 interface OpenapiOperation {
@@ -51,6 +53,7 @@ interface OpenapiOperation {
   deprecated?: boolean;
   "x-rampart-access"?: "public" | "user" | "platform_admin" | "company";
   "x-rampart-permission"?: Permission;
+  "x-rampart-step-up"?: string;
 }
 
 /** The operations of an OpenAPI document with the access each declares (x-rampart-access). */
@@ -63,14 +66,23 @@ export function operationsOf(document: { paths?: Record<string, Record<string, O
       if (declared === undefined || operation.operationId === undefined || operation.deprecated) continue;
       const permission = operation["x-rampart-permission"];
       const access: Access = declared === "company" && permission ? { permission } : (declared as Access);
-      operations.push({ method: method.toUpperCase(), path, operationId: operation.operationId, access });
+      const stepUp = operation["x-rampart-step-up"];
+      operations.push({
+        method: method.toUpperCase(),
+        path,
+        operationId: operation.operationId,
+        access,
+        ...(stepUp === undefined ? {} : { stepUp }),
+      });
     }
   }
   return operations;
 }
 
-function describeAccess(access: Access): string {
-  return typeof access === "object" ? `\`${access.permission}\`` : access;
+function describeAccess(op: MatrixOperation): string {
+  const access = typeof op.access === "object" ? `\`${op.access.permission}\`` : op.access;
+  if (op.stepUp === undefined) return access;
+  return `${access}, step-up${op.stepUp === "always" ? "" : ` (${op.stepUp})`}`;
 }
 
 /** docs/access-matrix.md: `rampart access-matrix` prints it, a test keeps the file equal to it. */
@@ -78,7 +90,7 @@ export function renderAccessMatrix(operations: readonly MatrixOperation[]): stri
   const header = ["Operation", "Requires", ...MATRIX_CALLERS.map((c) => CALLER_TITLES[c])];
   const rows = operations.map((op) => [
     `\`${op.method} ${op.path}\``,
-    describeAccess(op.access),
+    describeAccess(op),
     ...MATRIX_CALLERS.map((caller) => {
       if (!isAllowed(op.access, caller)) return "—";
       return isTenantAccess(op.access) && (caller === "partner" || caller === "api_key") ? "if granted" : "✓";
@@ -98,6 +110,9 @@ export function renderAccessMatrix(operations: readonly MatrixOperation[]): stri
     `- **API key**: a key of the company in the path, holding only its scopes (at most ${API_KEY_SCOPES.map((s) => `\`${s}\``).join(", ")}).`,
     "- A company the caller cannot see answers 404, exactly like a missing one; a visible company",
     "  without the permission answers 403; a suspended company answers 403 to everyone.",
+    "- **step-up**: a signed-in user needs an authentication at most `STEP_UP_MAX_AGE_S` old (with the",
+    "  second factor when the account has one), else 401 with an RFC 9470 `insufficient_user_authentication`",
+    "  challenge; `POST /auth/reauthenticate` renews it. API keys are not asked (docs/security.md).",
     "- Deprecated unversioned twins (`/api/…`) are left out: each answers like its `/api/v1/…` operation.",
     "",
     line(header),

@@ -7,6 +7,7 @@ export const PERMISSIONS = [
   "company:update",
   "company:delete",
   "company:transfer",
+  "company:security",
   "membership:leave",
   "members:read",
   "members:invite",
@@ -32,7 +33,8 @@ const ALL: readonly Permission[] = PERMISSIONS;
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   owner: ALL,
-  admin: ALL.filter((p) => p !== "company:delete" && p !== "company:transfer"),
+  // Ownership, deletion and the company's security policy (second factors) stay with owners.
+  admin: ALL.filter((p) => p !== "company:delete" && p !== "company:transfer" && p !== "company:security"),
   manager: [
     "company:read",
     "membership:leave",

@@ -17,6 +17,10 @@ export interface AccessTokenClaims {
   exp: number;
   iss: string;
   aud: string;
+  /** RFC 8176 authentication methods of the session (e.g. ["pwd"], ["pwd","otp","mfa"]); absent in older tokens. */
+  amr?: readonly string[];
+  /** When the user last authenticated (seconds since the epoch; OpenID Connect / RFC 9470); absent in older tokens. */
+  auth_time?: number;
 }
 
 type TokenConfig = Pick<Config, "JWT_ISSUER" | "JWT_AUDIENCE" | "ACCESS_TOKEN_TTL_S">;
@@ -26,11 +30,12 @@ export async function issueAccessToken(
   keys: SigningKeys,
   config: TokenConfig,
   clock: Clock,
-  subject: { userId: string; sessionId: string },
+  subject: { userId: string; sessionId: string; amr?: readonly string[]; authTime?: number },
 ): Promise<{ accessToken: string; expiresIn: number }> {
   const { kid, alg, privateKey } = keys.active();
   const iat = Math.floor(clock.now().getTime() / 1000);
-  const accessToken = await new SignJWT({ sid: subject.sessionId })
+  const authentication = subject.amr === undefined ? {} : { amr: [...subject.amr], auth_time: subject.authTime ?? iat };
+  const accessToken = await new SignJWT({ sid: subject.sessionId, ...authentication })
     .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(config.JWT_ISSUER)
     .setAudience(config.JWT_AUDIENCE)
@@ -91,7 +96,7 @@ export async function verifyAccessToken(
     throw authErrors.invalidAccessToken(INVALID, error);
   }
   if (!isAccessTokenType(header.typ)) throw authErrors.invalidAccessToken(INVALID);
-  const { sub, sid, jti, iat, exp, nbf, iss, aud } = payload;
+  const { sub, sid, jti, iat, exp, nbf, iss, aud, amr, auth_time } = payload;
   if (iss !== config.JWT_ISSUER) throw authErrors.invalidAccessToken(INVALID);
   if (aud !== config.JWT_AUDIENCE && !(Array.isArray(aud) && aud.includes(config.JWT_AUDIENCE))) {
     throw authErrors.invalidAccessToken(INVALID);
@@ -100,10 +105,16 @@ export async function verifyAccessToken(
     throw authErrors.invalidAccessToken(INVALID);
   if (typeof iat !== "number" || typeof exp !== "number") throw authErrors.invalidAccessToken(INVALID);
   if (nbf !== undefined && typeof nbf !== "number") throw authErrors.invalidAccessToken(INVALID);
+  if (auth_time !== undefined && typeof auth_time !== "number") throw authErrors.invalidAccessToken(INVALID);
+  if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === "string")))
+    throw authErrors.invalidAccessToken(INVALID);
   const now = Math.floor(clock.now().getTime() / 1000);
   if (exp <= now - CLOCK_TOLERANCE_S) throw authErrors.invalidAccessToken(EXPIRED);
   if (iat > now + CLOCK_TOLERANCE_S || (nbf !== undefined && nbf > now + CLOCK_TOLERANCE_S)) {
     throw authErrors.invalidAccessToken(INVALID);
   }
-  return { sub, sid, jti, iat, exp, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE };
+  const claims: AccessTokenClaims = { sub, sid, jti, iat, exp, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE };
+  if (amr !== undefined) claims.amr = amr;
+  if (auth_time !== undefined) claims.auth_time = auth_time;
+  return claims;
 }

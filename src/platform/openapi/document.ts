@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import type { FastifySchema, RouteOptions } from "fastify";
 import { accessOf } from "../access/access.ts";
+import { stepUpOf } from "../access/step-up.ts";
 import { LEGACY_RESPONSE_HEADERS } from "../http/legacy-routes.ts";
 import { withIdempotencyKeyHeader } from "../idempotency/openapi.ts";
 import { acceptsIdempotencyKey } from "../idempotency/plugin.ts";
@@ -90,7 +91,17 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
         : { "x-rampart-access": access };
   // The header a client passes to retry safely, so generated clients can send it.
   const headers = idempotent ? { headers: withIdempotencyKeyHeader(schema.headers) } : {};
-  return { ...schema, ...headers, ...(security !== undefined ? { security } : {}), ...declared, response: responses };
+  // Step-up (RFC 9470) is part of the contract too: a client must expect the challenge.
+  const stepUp = stepUpOf(route);
+  const stepUpDeclared = stepUp === undefined ? {} : { "x-rampart-step-up": stepUp === true ? "always" : stepUp.when };
+  return {
+    ...schema,
+    ...headers,
+    ...(security !== undefined ? { security } : {}),
+    ...declared,
+    ...stepUpDeclared,
+    response: responses,
+  };
 }
 
 /** OpenAPI requires a description per response; a bare schema gets its status text. */

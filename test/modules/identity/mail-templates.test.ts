@@ -3,7 +3,14 @@ import { describe, it } from "node:test";
 import { buildActionUrl, type IdentityMailKind, renderMail } from "../../../src/modules/identity/mail-templates.ts";
 import { testConfig } from "../../helpers/app.ts";
 
-const kinds: IdentityMailKind[] = ["verify-email", "existing-account", "password-reset", "password-changed"];
+const kinds: IdentityMailKind[] = [
+  "verify-email",
+  "existing-account",
+  "password-reset",
+  "password-changed",
+  "recovery-code-used",
+  "factors-reset",
+];
 const link = "https://app.example.com/verify-email?token=abc";
 
 describe("identity mail templates", () => {

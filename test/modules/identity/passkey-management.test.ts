@@ -7,6 +7,7 @@ import {
   userHasPasskeys,
   verifyPasskeyAssertionForUser,
 } from "../../../src/modules/identity/index.ts";
+import { secretSealer } from "../../../src/platform/crypto/secret-sealer.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import {
   bearer,
@@ -148,6 +149,7 @@ for (const engine of await enginesUnderTest()) {
         passwords: createPasswordHasher(),
         personalData: [],
         accountDeletion: async () => async () => {},
+        totpSealer: secretSealer(undefined, "totp-secrets"),
       };
       const ctx = { ip: "192.0.2.1", userAgent: "test", requestId: "second-factor" };
       const bound = await userWithPasskey("pk-2fa-bound@example.com");

@@ -55,4 +55,21 @@ describe("access token claims", () => {
     assert.equal(edge.iat, now() + 5);
     assert.deepEqual(await refusal(await signed({ iat: now() + 6 })), INVALID);
   });
+
+  it("hands on amr and auth_time when well-formed, and refuses them malformed", async () => {
+    const claims = await verifyAccessToken(
+      keys,
+      config,
+      clock,
+      await signed({ amr: ["pwd", "otp", "mfa"], auth_time: now() - 60 }),
+    );
+    assert.deepEqual(claims.amr, ["pwd", "otp", "mfa"]);
+    assert.equal(claims.auth_time, now() - 60);
+    const older = await verifyAccessToken(keys, config, clock, await signed({}));
+    assert.equal(older.amr, undefined);
+    assert.equal(older.auth_time, undefined);
+    assert.deepEqual(await refusal(await signed({ amr: "mfa" })), INVALID);
+    assert.deepEqual(await refusal(await signed({ amr: ["pwd", 1] })), INVALID);
+    assert.deepEqual(await refusal(await signed({ auth_time: "recently" })), INVALID);
+  });
 });

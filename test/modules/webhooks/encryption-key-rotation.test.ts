@@ -105,7 +105,9 @@ for (const engine of await enginesUnderTest()) {
       // 3. `rampart keys rotate-encryption`'s pass, then the new key alone delivers what waited, and more.
       const counts = await resealColumns(h.database.handle.db, [NEW, OLD], sealedColumns);
       assert.deepEqual(
-        counts.map((c) => [c.column, c.resealed, c.unreadable]),
+        counts
+          .filter((c) => c.column.startsWith("webhook_endpoints."))
+          .map((c) => [c.column, c.resealed, c.unreadable]),
         [
           ["webhook_endpoints.secret_sealed", 1, 0],
           ["webhook_endpoints.previous_secret_sealed", 1, 0],

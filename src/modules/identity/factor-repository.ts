@@ -56,9 +56,13 @@ export async function claimTotpStep(
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** The session that just proved a factor now counts as signed in with it (amr pwd+otp+mfa). */
-export async function upgradeSession(db: Executor, sessionId: string, now: string): Promise<void> {
-  await db.updateTable("sessions").set({ amr: "pwd,otp,mfa", auth_time: now }).where("id", "=", sessionId).execute();
+/** The session that just proved a factor now counts as signed in with it (amr pwd+otp+mfa, or its method). */
+export async function upgradeSession(db: Executor, sessionId: string, now: string, method = "otp"): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ amr: `pwd,${method},mfa`, auth_time: now })
+    .where("id", "=", sessionId)
+    .execute();
 }
 
 /** Ends the user's other live sessions that never used a second factor; returns their ids. */

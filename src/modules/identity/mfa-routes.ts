@@ -4,7 +4,7 @@ import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { clearMfaCookie, MFA_COOKIE, setRefreshCookie } from "./cookies.ts";
 import * as factorSchemas from "./factor-schemas.ts";
-import { completeMfaSignIn } from "./mfa-sign-in.ts";
+import { completeMfaSignIn, mfaPasskeyOptions } from "./mfa-sign-in.ts";
 import { reauthenticate } from "./reauthenticate.ts";
 import { authRoute, bearer, contextOf, type IdentityApp, type IdentityRouteOptions } from "./route-support.ts";
 
@@ -40,6 +40,27 @@ export function registerMfaRoutes(app: IdentityApp, { deps }: IdentityRouteOptio
         refreshToken: native ? result.refreshToken : undefined,
         user: result.user,
       };
+    },
+  );
+
+  app.post(
+    "/auth/mfa/webauthn/options",
+    {
+      ...authRoute(deps),
+      schema: {
+        operationId: "mfaPasskeyOptions",
+        tags: ["auth"],
+        summary: "Options (with a single-use challenge) for completing a sign-in with one of the account's passkeys",
+        description:
+          "Checks the ticket as /auth/mfa/verify does (same client) without using it; pass the options to startAuthentication and its result as `webauthn` to /auth/mfa/verify.",
+        security: [],
+        body: schemaRef(factorSchemas.MfaWebauthnOptionsBody),
+        response: { 200: Type.Ref("PasskeyRequestOptions"), ...problemResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      const client = { userAgent: request.headers["user-agent"] ?? null, binding: request.cookies[MFA_COOKIE] };
+      return mfaPasskeyOptions(deps, request.body.ticket, client);
     },
   );
 

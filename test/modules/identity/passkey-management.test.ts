@@ -125,10 +125,18 @@ for (const engine of await enginesUnderTest()) {
 
     it("deleting the account erases its passkeys: they sign in no more", async () => {
       const ada = await userWithPasskey("pk-deleted@example.com");
+      // The passkey is a second factor: deleting the account needs a session that used it —
+      // the registering one did (registration verifies the user), from its next token on.
+      const refreshed = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/refresh",
+        payload: { refreshToken: ada.refreshToken },
+      });
+      assert.equal(refreshed.statusCode, 200, refreshed.body);
       const deleted = await h.app.inject({
         method: "DELETE",
         url: "/api/v1/users/me",
-        headers: bearer(ada.accessToken),
+        headers: bearer(String(refreshed.json().accessToken)),
         payload: { password: STRONG_PASSWORD },
       });
       assert.equal(deleted.statusCode, 204, deleted.body);

@@ -194,9 +194,8 @@ export async function removeFactor(
   const removed = await inLockedTransaction(deps.database.db, async (trx) => {
     await repo.lockUser(trx, user.id);
     if (!(await factorRepo.deleteFactor(trx, user.id, factorId))) return false;
-    // Without a factor left, recovery codes would be a second password: they go too.
-    if ((await factorRepo.confirmedFactors(trx, user.id)).length === 0)
-      await factorRepo.replaceRecoveryCodes(trx, user.id, []);
+    // Without a factor left (a passkey is one), recovery codes would be a second password: they go too.
+    if (!(await factorRepo.hasAnyFactor(trx, user.id))) await factorRepo.replaceRecoveryCodes(trx, user.id, []);
     await recordAuditEvent(
       trx,
       deps.clock,

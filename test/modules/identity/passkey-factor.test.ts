@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { bearer, type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../../helpers/identity.ts";
-import { claimsOf, ticketFor, UA, verifyMfa } from "../../helpers/mfa.ts";
+import { claimsOf, codeFor, ticketFor, UA, userWithTotp, verifyMfa } from "../../helpers/mfa.ts";
 import { localAuthenticator, PASSKEYS_API, passkeyCalls } from "../../helpers/passkeys.ts";
 import type { RequestOptionsLike, SoftwareAuthenticator } from "../../helpers/software-authenticator.ts";
-import { createCompany, joinDirectly, newUser } from "../../helpers/tenancy.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser } from "../../helpers/tenancy.ts";
 
 // A passkey as the second factor of a password sign-in, of step-up and of factor removal,
 // and the amr of a passwordless sign-in (issue #23).
@@ -116,7 +116,7 @@ for (const engine of await enginesUnderTest()) {
       assert.ok(locked.headers["retry-after"], "the eighth attempt starts the lockout");
     });
 
-    it.skip("reauthenticates with a passkey (step-up), and removing a passkey needs it", async () => {
+    it("reauthenticates with a passkey (step-up), and removing a passkey needs it", async () => {
       const user = await calls.userWithPasskey("pk-stepup@example.com");
       const { ticket } = await ticketFor(h, "pk-stepup@example.com");
       const signedIn = await verifyMfa(h, { ticket, webauthn: await assertionFor(ticket, user.authenticator) });
@@ -161,6 +161,60 @@ for (const engine of await enginesUnderTest()) {
       return authenticator.assert(res.json() as RequestOptionsLike);
     }
 
+    it("a passkey proves removal of a TOTP factor; the last factor gone takes the recovery codes with it", async () => {
+      const user = await userWithTotp(h, "pk-remove@example.com");
+      const authenticator = localAuthenticator();
+      const added = await calls.post(
+        `${PASSKEYS_API}/registration/verify`,
+        { name: "Key", credential: authenticator.register(await calls.registrationOptions(user.accessToken)) },
+        user.accessToken,
+      );
+      assert.equal(added.statusCode, 201, added.body);
+      h.clock.advance(300); // past the enrolment's step
+      const challenge = await ticketFor(h, "pk-remove@example.com");
+      assert.deepEqual(challenge.factors, ["totp", "webauthn", "recovery_code"]);
+      const signedIn = await verifyMfa(h, { ticket: challenge.ticket, code: codeFor(h, user.secret) });
+      assert.equal(signedIn.statusCode, 200, signedIn.body);
+      const token = String(signedIn.json().accessToken);
+
+      const tampered = await h.app.inject({
+        method: "DELETE",
+        url: `/api/v1/auth/factors/${user.factorId}`,
+        headers: bearer(token),
+        payload: {
+          password: STRONG_PASSWORD,
+          webauthn: { ...(await reauthAssertion(token, authenticator)), id: "AAAA" },
+        },
+      });
+      assert.equal(tampered.statusCode, 422, tampered.body);
+      assert.equal(tampered.json().errors[0].path, "/body/webauthn");
+      const removed = await h.app.inject({
+        method: "DELETE",
+        url: `/api/v1/auth/factors/${user.factorId}`,
+        headers: bearer(token),
+        payload: { password: STRONG_PASSWORD, webauthn: await reauthAssertion(token, authenticator) },
+      });
+      assert.equal(removed.statusCode, 204, removed.body);
+      const codesLeft = async () =>
+        (await h.app.inject({ method: "GET", url: "/api/v1/auth/factors", headers: bearer(token) })).json()
+          .recoveryCodesRemaining;
+      assert.equal(await codesLeft(), 10, "the passkey is still a factor: the codes stay");
+
+      const last = await h.app.inject({
+        method: "DELETE",
+        url: `${PASSKEYS_API}/${added.json().id}`,
+        headers: bearer(token),
+      });
+      assert.equal(last.statusCode, 204, last.body);
+      assert.equal(await codesLeft(), 0, "no factor left: the codes went with the last one");
+      const login = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: "pk-remove@example.com", password: STRONG_PASSWORD, clientType: "native" },
+      });
+      assert.ok(login.json().accessToken, "the password alone signs in again");
+    });
+
     it("a passwordless sign-in is multi-factor: amr hwk+mfa, auth_time now; it passes step-up and survives refresh", async () => {
       const user = await calls.userWithPasskey("pk-passwordless@example.com");
       const res = await calls.signIn(user.authenticator);
@@ -181,6 +235,29 @@ for (const engine of await enginesUnderTest()) {
         headers: bearer(String(res.json().accessToken)),
       });
       assert.equal(removed.statusCode, 204, removed.body);
+    });
+
+    it("a platform admin's factor reset removes passkeys too: the password alone signs in again", async () => {
+      const admin = await newUser(h, "pk-reset-admin");
+      await makePlatformAdmin(h, admin.userId);
+      const user = await calls.userWithPasskey(`pk-reset-${Date.now()}@example.com`);
+      const email = String(
+        (await h.app.inject({ method: "GET", url: "/api/v1/users/me", headers: bearer(user.accessToken) })).json()
+          .email,
+      );
+      const reset = await h.app.inject({
+        method: "POST",
+        url: `/api/v1/admin/users/${user.userId}/reset-factors`,
+        headers: admin.headers,
+      });
+      assert.equal(reset.statusCode, 200, reset.body);
+      assert.equal(reset.json().factorsRemoved, 1);
+      const login = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email, password: STRONG_PASSWORD, clientType: "native" },
+      });
+      assert.ok(login.json().accessToken, login.body);
     });
 
     it("a passkey-only member passes a company's second-factor policy", async () => {
@@ -205,3 +282,27 @@ for (const engine of await enginesUnderTest()) {
     });
   });
 }
+
+describe("PLATFORM_ADMIN_REQUIRE_MFA with a passkey", () => {
+  let h: IdentityHarness;
+  before(async () => {
+    const [engine] = await enginesUnderTest();
+    if (!engine) throw new Error("no engine");
+    h = await identityHarness(engine, { PLATFORM_ADMIN_REQUIRE_MFA: "true" });
+  });
+  after(() => h?.close());
+
+  it("serves an admin whose only factor is a passkey, signed in passwordless with it", async () => {
+    const calls = passkeyCalls(h);
+    const admin = await calls.userWithPasskey("pk-admin@example.com");
+    await makePlatformAdmin(h, admin.userId);
+    const passwordless = await calls.signIn(admin.authenticator);
+    assert.equal(passwordless.statusCode, 200, passwordless.body);
+    const allowed = await h.app.inject({
+      method: "GET",
+      url: "/api/v1/admin/users",
+      headers: bearer(String(passwordless.json().accessToken)),
+    });
+    assert.equal(allowed.statusCode, 200, allowed.body);
+  });
+});

@@ -95,11 +95,13 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
   app.delete(
     "/auth/passkeys/:id",
     {
-      ...user,
+      // Step-up: a passkey is a second factor, removed like a TOTP factor (a recent sign-in
+      // with a factor, POST /auth/reauthenticate).
+      config: { ...user.config, stepUp: true },
       schema: {
         operationId: "removePasskey",
         tags: ["auth"],
-        summary: "Remove one of the signed-in user's passkeys",
+        summary: "Remove one of the signed-in user's passkeys (needs a recent sign-in with a second factor)",
         security: bearer,
         params: schemas.PasskeyParams,
         response: { 204: noContent, ...problemResponses(401, 404) },

@@ -190,6 +190,36 @@ export interface CompanyPage {
   nextCursor: string | null;
 }
 
+export type FactorKind = typeof FactorKind[keyof typeof FactorKind];
+
+
+export const FactorKind = {
+  totp: 'totp',
+} as const;
+
+export interface Factor {
+  id: string;
+  kind: FactorKind;
+  name: string;
+  confirmed: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ConfirmedFactor {
+  factor: Factor;
+  /** With the first factor only: ten single-use codes, shown once */
+  recoveryCodes?: string[];
+}
+
+export interface ConfirmTotpRequest {
+  /**
+     * The 6-digit code the authenticator app shows now
+     * @pattern ^[0-9]{6}$
+     */
+  code: string;
+}
+
 export interface CreateApiKeyRequest {
   /**
      * @minLength 1
@@ -298,6 +328,20 @@ export interface EmailRequest {
      * @maxLength 254
      */
   email: string;
+}
+
+export interface EnrolTotpRequest {
+  /**
+     * @minLength 1
+     * @maxLength 100
+     * @pattern \S
+     */
+  name?: string;
+}
+
+export interface FactorList {
+  items: Factor[];
+  recoveryCodesRemaining: number;
 }
 
 export interface FeatureFlag {
@@ -459,61 +503,29 @@ export interface MemberPage {
   nextCursor: string | null;
 }
 
-/**
- * A permission a partnership may grant to the other company's members
- */
-export const PartnerScope = {  'company:read': 'company:read',
-  'members:read': 'members:read',
-} as const
-export type PartnerScope = typeof PartnerScope[keyof typeof PartnerScope];
-
-export const PartnershipDirection = {  incoming: 'incoming',
-  outgoing: 'outgoing',
-} as const
-/**
- * The other company
- */
-export type PartnershipCompany = {
-  id: string;
-  slug: string;
-  name: string;
-};
-
-export const PartnershipStatus = {  pending: 'pending',
-  active: 'active',
-  rejected: 'rejected',
-  revoked: 'revoked',
-} as const
-export interface Partnership {
-  id: string;
-  /** outgoing: this company asked; incoming: the other company asked */
-  direction: typeof PartnershipDirection[keyof typeof PartnershipDirection];
-  /** The other company */
-  company: PartnershipCompany;
-  status: typeof PartnershipStatus[keyof typeof PartnershipStatus];
-  /** What each side's members may do in the other company (never more than their own role allows) */
-  scopes: PartnerScope[];
-  createdAt: string;
-  updatedAt: string;
+export interface MfaChallenge {
+  mfaRequired: true;
+  /**
+     * The ticket the password sign-in returned
+     * @minLength 1
+     * @maxLength 512
+     */
+  ticket: string;
+  /** What completes the sign-in: totp, webauthn (a passkey), recovery_code */
+  factors: string[];
+  /** Seconds the ticket stays valid */
+  expiresIn: number;
 }
 
-export interface PartnershipPage {
-  items: Partnership[];
-  /** Pass as ?cursor= for the next page; null on the last page */
-  nextCursor: string | null;
+export interface MfaPolicy {
+  requireMfa: boolean;
+  /** Since when it is required */
+  since: string | null;
 }
 
-export const PasskeyDeviceType = {  singleDevice: 'singleDevice',
-  multiDevice: 'multiDevice',
-} as const
-export interface Passkey {
-  id: string;
-  name: string;
-  /** multiDevice: a synced passkey (backed up to a cloud keychain); singleDevice: bound to one authenticator */
-  deviceType: typeof PasskeyDeviceType[keyof typeof PasskeyDeviceType];
-  transports: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
+export interface MfaPolicyRequest {
+  /** Whether every member must have a second factor */
+  requireMfa: boolean;
 }
 
 export type PasskeyAssertionCredentialType = typeof PasskeyAssertionCredentialType[keyof typeof PasskeyAssertionCredentialType];
@@ -570,6 +582,113 @@ export interface PasskeyAssertionCredential {
   response: PasskeyAssertionCredentialResponse;
   [key: string]: unknown;
  }
+
+export type MfaVerifyRequest = {
+  /**
+     * The ticket the password sign-in returned
+     * @minLength 1
+     * @maxLength 512
+     */
+  ticket: string;
+  /**
+     * The 6-digit code the authenticator app shows now
+     * @pattern ^[0-9]{6}$
+     */
+  code: string;
+  /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
+  clientType?: 'browser' | 'native';
+} | {
+  /**
+     * The ticket the password sign-in returned
+     * @minLength 1
+     * @maxLength 512
+     */
+  ticket: string;
+  /**
+     * One of the account's recovery codes (case and dashes do not matter); each works once
+     * @minLength 1
+     * @maxLength 64
+     */
+  recoveryCode: string;
+  /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
+  clientType?: 'browser' | 'native';
+} | {
+  /**
+     * The ticket the password sign-in returned
+     * @minLength 1
+     * @maxLength 512
+     */
+  ticket: string;
+  webauthn: PasskeyAssertionCredential;
+  /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
+  clientType?: 'browser' | 'native';
+};
+
+export interface MfaWebauthnOptionsRequest {
+  /**
+     * The ticket the password sign-in returned
+     * @minLength 1
+     * @maxLength 512
+     */
+  ticket: string;
+}
+
+/**
+ * A permission a partnership may grant to the other company's members
+ */
+export const PartnerScope = {  'company:read': 'company:read',
+  'members:read': 'members:read',
+} as const
+export type PartnerScope = typeof PartnerScope[keyof typeof PartnerScope];
+
+export const PartnershipDirection = {  incoming: 'incoming',
+  outgoing: 'outgoing',
+} as const
+/**
+ * The other company
+ */
+export type PartnershipCompany = {
+  id: string;
+  slug: string;
+  name: string;
+};
+
+export const PartnershipStatus = {  pending: 'pending',
+  active: 'active',
+  rejected: 'rejected',
+  revoked: 'revoked',
+} as const
+export interface Partnership {
+  id: string;
+  /** outgoing: this company asked; incoming: the other company asked */
+  direction: typeof PartnershipDirection[keyof typeof PartnershipDirection];
+  /** The other company */
+  company: PartnershipCompany;
+  status: typeof PartnershipStatus[keyof typeof PartnershipStatus];
+  /** What each side's members may do in the other company (never more than their own role allows) */
+  scopes: PartnerScope[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PartnershipPage {
+  items: Partnership[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+export const PasskeyDeviceType = {  singleDevice: 'singleDevice',
+  multiDevice: 'multiDevice',
+} as const
+export interface Passkey {
+  id: string;
+  name: string;
+  /** multiDevice: a synced passkey (backed up to a cloud keychain); singleDevice: bound to one authenticator */
+  deviceType: typeof PasskeyDeviceType[keyof typeof PasskeyDeviceType];
+  transports: string[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
 
 export type PasskeyCreationOptionsRp = {
   id?: string;
@@ -797,6 +916,69 @@ export interface Readiness {
   checks: ReadinessChecks;
 }
 
+/**
+ * The password (accounts without a second factor) or a second factor (accounts with one)
+ */
+export type ReauthenticateRequest = {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+} | {
+  /**
+     * The 6-digit code the authenticator app shows now
+     * @pattern ^[0-9]{6}$
+     */
+  code: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password?: string;
+} | {
+  /**
+     * One of the account's recovery codes (case and dashes do not matter); each works once
+     * @minLength 1
+     * @maxLength 64
+     */
+  recoveryCode: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password?: string;
+} | {
+  webauthn: PasskeyAssertionCredential;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password?: string;
+};
+
+export type ReauthenticateResponseTokenType = typeof ReauthenticateResponseTokenType[keyof typeof ReauthenticateResponseTokenType];
+
+
+export const ReauthenticateResponseTokenType = {
+  Bearer: 'Bearer',
+} as const;
+
+export interface ReauthenticateResponse {
+  accessToken: string;
+  tokenType: ReauthenticateResponseTokenType;
+  expiresIn: number;
+  /** RFC 8176 methods of this authentication */
+  amr: string[];
+  /** When it happened, seconds since the epoch */
+  authTime: number;
+}
+
+export interface RecoveryCodes {
+  /** Ten single-use codes, shown once; the previous set no longer works */
+  codes: string[];
+}
+
 export interface RefreshRequest {
   /**
      * @minLength 1
@@ -848,6 +1030,41 @@ export interface RegisterResponse {
   email: string;
   status: RegisterResponseStatus;
 }
+
+/**
+ * The password and a current second factor
+ */
+export type RemoveFactorRequest = {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+  /**
+     * The 6-digit code the authenticator app shows now
+     * @pattern ^[0-9]{6}$
+     */
+  code: string;
+} | {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+  /**
+     * One of the account's recovery codes (case and dashes do not matter); each works once
+     * @minLength 1
+     * @maxLength 64
+     */
+  recoveryCode: string;
+} | {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+  webauthn: PasskeyAssertionCredential;
+};
 
 export interface RenamePasskeyRequest {
   /**
@@ -922,6 +1139,24 @@ export interface TokenResponse {
   user?: User;
 }
 
+export type TotpEnrolmentKind = typeof TotpEnrolmentKind[keyof typeof TotpEnrolmentKind];
+
+
+export const TotpEnrolmentKind = {
+  totp: 'totp',
+} as const;
+
+export interface TotpEnrolment {
+  id: string;
+  kind: TotpEnrolmentKind;
+  /** otpauth:// URI for the authenticator app */
+  uri: string;
+  /** The URI as an SVG QR code */
+  qrSvg: string;
+  /** The base32 seed, for typing in by hand; shown only now */
+  secret: string;
+}
+
 export interface TransferOwnershipRequest {
   userId: string;
 }
@@ -994,6 +1229,14 @@ export type UserExportLoginThrottleItem = {
   lockouts: number;
   lockedUntil: string | null;
   updatedAt: string;
+};
+
+export type UserExportSecondFactorsItem = {
+  kind: string;
+  name: string;
+  createdAt: string;
+  confirmedAt: string | null;
+  lastUsedAt: string | null;
 };
 
 export type UserExportPasskeysItem = {
@@ -1093,6 +1336,8 @@ export interface UserExport {
   emailTokens: UserExportEmailTokensItem[];
   /** failed sign-ins counted against the address and any lockout in force */
   loginThrottle: UserExportLoginThrottleItem[];
+  /** second factors (authenticator apps): name, dates; recovery codes: dates of issue and use (never the seed or a code) */
+  secondFactors: UserExportSecondFactorsItem[];
   /** registered passkeys: name, kind, transports, when created and last used (never the key itself) */
   passkeys: UserExportPasskeysItem[];
   /** the companies the person belongs to, their role and since when */
@@ -1305,6 +1550,20 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+};
+
+/**
+ * How many factors were removed
+ */
+export type AdminResetUserFactorsLegacy200 = {
+  factorsRemoved: number;
+};
+
+/**
+ * How many factors were removed
+ */
+export type AdminResetUserFactors200 = {
+  factorsRemoved: number;
 };
 
 export type AdminListCompaniesLegacyParams = {
@@ -2533,7 +2792,7 @@ return rampartFetch<resendVerificationResponse>(getResendVerificationUrl(),
 
 
 export type loginLegacyResponse200 = {
-  data: TokenResponse
+  data: TokenResponse | MfaChallenge
   status: 200
 }
 
@@ -2600,6 +2859,7 @@ export const getLoginLegacyUrl = () => {
 }
 
 /**
+ * An account with a second factor gets no tokens here: the answer is 200 with `mfaRequired: true` and a single-use ticket that `POST /auth/mfa/verify` completes (docs/frontend.md).
  * @deprecated
  * @summary Sign in with email and password
  */
@@ -2631,7 +2891,7 @@ return rampartFetch<loginLegacyResponse>(getLoginLegacyUrl(),
 
 
 export type loginResponse200 = {
-  data: TokenResponse
+  data: TokenResponse | MfaChallenge
   status: 200
 }
 
@@ -2698,6 +2958,7 @@ export const getLoginUrl = () => {
 }
 
 /**
+ * An account with a second factor gets no tokens here: the answer is 200 with `mfaRequired: true` and a single-use ticket that `POST /auth/mfa/verify` completes (docs/frontend.md).
  * @summary Sign in with email and password
  */
 export const login = async (loginRequest: LoginRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<loginResponse> => {
@@ -2728,7 +2989,7 @@ return rampartFetch<loginResponse>(getLoginUrl(),
 
 
 export type refreshTokenLegacyResponse200 = {
-  data: TokenResponse
+  data: TokenResponse | MfaChallenge
   status: 200
 }
 
@@ -2795,6 +3056,7 @@ export const getRefreshTokenLegacyUrl = () => {
 }
 
 /**
+ * A session that never used the account's second factor (it predates the enrolment) ends here: the answer is an MfaChallenge, completed by POST /auth/mfa/verify.
  * @deprecated
  * @summary Exchange a refresh token (cookie or body) for a new access token and a rotated refresh token
  */
@@ -2826,7 +3088,7 @@ return rampartFetch<refreshTokenLegacyResponse>(getRefreshTokenLegacyUrl(),
 
 
 export type refreshTokenResponse200 = {
-  data: TokenResponse
+  data: TokenResponse | MfaChallenge
   status: 200
 }
 
@@ -2893,6 +3155,7 @@ export const getRefreshTokenUrl = () => {
 }
 
 /**
+ * A session that never used the account's second factor (it predates the enrolment) ends here: the answer is an MfaChallenge, completed by POST /auth/mfa/verify.
  * @summary Exchange a refresh token (cookie or body) for a new access token and a rotated refresh token
  */
 export const refreshToken = async (refreshRequest: RefreshRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<refreshTokenResponse> => {
@@ -3565,6 +3828,786 @@ export const revokeSession = async (id: string, options?: Parameters<typeof ramp
     method: 'DELETE'
 
 
+  }
+);}
+
+
+
+export type verifyMfaLegacyResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type verifyMfaLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type verifyMfaLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type verifyMfaLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type verifyMfaLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type verifyMfaLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type verifyMfaLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type verifyMfaLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type verifyMfaLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type verifyMfaLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type verifyMfaLegacyResponseSuccess = (verifyMfaLegacyResponse200) & {
+  headers: Headers;
+};
+export type verifyMfaLegacyResponseError = (verifyMfaLegacyResponse400 | verifyMfaLegacyResponse401 | verifyMfaLegacyResponse403 | verifyMfaLegacyResponse413 | verifyMfaLegacyResponse415 | verifyMfaLegacyResponse422 | verifyMfaLegacyResponse429 | verifyMfaLegacyResponse500 | verifyMfaLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type verifyMfaLegacyResponse = (verifyMfaLegacyResponseSuccess | verifyMfaLegacyResponseError)
+
+export const getVerifyMfaLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/mfa/verify`
+}
+
+/**
+ * The ticket works once, for 5 minutes (MFA_TICKET_TTL_S), only from the client that signed in (same User-Agent and, for browsers, the rampart_mfa cookie), and dies after MFA_TICKET_MAX_FAILURES wrong codes; each wrong code also counts toward the account's sign-in lockout.
+ * @deprecated
+ * @summary Complete a sign-in with the ticket from /auth/login and a second factor
+ */
+export const verifyMfaLegacy = async (mfaVerifyRequest: MfaVerifyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<verifyMfaLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<verifyMfaLegacyResponse>(getVerifyMfaLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaVerifyRequest)
+  }
+);}
+
+
+
+export type verifyMfaResponse200 = {
+  data: TokenResponse
+  status: 200
+}
+
+export type verifyMfaResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type verifyMfaResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type verifyMfaResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type verifyMfaResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type verifyMfaResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type verifyMfaResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type verifyMfaResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type verifyMfaResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type verifyMfaResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type verifyMfaResponseSuccess = (verifyMfaResponse200) & {
+  headers: Headers;
+};
+export type verifyMfaResponseError = (verifyMfaResponse400 | verifyMfaResponse401 | verifyMfaResponse403 | verifyMfaResponse413 | verifyMfaResponse415 | verifyMfaResponse422 | verifyMfaResponse429 | verifyMfaResponse500 | verifyMfaResponse503) & {
+  headers: Headers;
+};
+
+export type verifyMfaResponse = (verifyMfaResponseSuccess | verifyMfaResponseError)
+
+export const getVerifyMfaUrl = () => {
+
+
+
+
+  return `/api/v1/auth/mfa/verify`
+}
+
+/**
+ * The ticket works once, for 5 minutes (MFA_TICKET_TTL_S), only from the client that signed in (same User-Agent and, for browsers, the rampart_mfa cookie), and dies after MFA_TICKET_MAX_FAILURES wrong codes; each wrong code also counts toward the account's sign-in lockout.
+ * @summary Complete a sign-in with the ticket from /auth/login and a second factor
+ */
+export const verifyMfa = async (mfaVerifyRequest: MfaVerifyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<verifyMfaResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<verifyMfaResponse>(getVerifyMfaUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaVerifyRequest)
+  }
+);}
+
+
+
+export type mfaPasskeyOptionsLegacyResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type mfaPasskeyOptionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type mfaPasskeyOptionsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type mfaPasskeyOptionsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type mfaPasskeyOptionsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type mfaPasskeyOptionsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type mfaPasskeyOptionsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type mfaPasskeyOptionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type mfaPasskeyOptionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type mfaPasskeyOptionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type mfaPasskeyOptionsLegacyResponseSuccess = (mfaPasskeyOptionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type mfaPasskeyOptionsLegacyResponseError = (mfaPasskeyOptionsLegacyResponse400 | mfaPasskeyOptionsLegacyResponse401 | mfaPasskeyOptionsLegacyResponse403 | mfaPasskeyOptionsLegacyResponse413 | mfaPasskeyOptionsLegacyResponse415 | mfaPasskeyOptionsLegacyResponse422 | mfaPasskeyOptionsLegacyResponse429 | mfaPasskeyOptionsLegacyResponse500 | mfaPasskeyOptionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type mfaPasskeyOptionsLegacyResponse = (mfaPasskeyOptionsLegacyResponseSuccess | mfaPasskeyOptionsLegacyResponseError)
+
+export const getMfaPasskeyOptionsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/mfa/webauthn/options`
+}
+
+/**
+ * Checks the ticket as /auth/mfa/verify does (same client) without using it; pass the options to startAuthentication and its result as `webauthn` to /auth/mfa/verify.
+ * @deprecated
+ * @summary Options (with a single-use challenge) for completing a sign-in with one of the account's passkeys
+ */
+export const mfaPasskeyOptionsLegacy = async (mfaWebauthnOptionsRequest: MfaWebauthnOptionsRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<mfaPasskeyOptionsLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<mfaPasskeyOptionsLegacyResponse>(getMfaPasskeyOptionsLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaWebauthnOptionsRequest)
+  }
+);}
+
+
+
+export type mfaPasskeyOptionsResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type mfaPasskeyOptionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type mfaPasskeyOptionsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type mfaPasskeyOptionsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type mfaPasskeyOptionsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type mfaPasskeyOptionsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type mfaPasskeyOptionsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type mfaPasskeyOptionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type mfaPasskeyOptionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type mfaPasskeyOptionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type mfaPasskeyOptionsResponseSuccess = (mfaPasskeyOptionsResponse200) & {
+  headers: Headers;
+};
+export type mfaPasskeyOptionsResponseError = (mfaPasskeyOptionsResponse400 | mfaPasskeyOptionsResponse401 | mfaPasskeyOptionsResponse403 | mfaPasskeyOptionsResponse413 | mfaPasskeyOptionsResponse415 | mfaPasskeyOptionsResponse422 | mfaPasskeyOptionsResponse429 | mfaPasskeyOptionsResponse500 | mfaPasskeyOptionsResponse503) & {
+  headers: Headers;
+};
+
+export type mfaPasskeyOptionsResponse = (mfaPasskeyOptionsResponseSuccess | mfaPasskeyOptionsResponseError)
+
+export const getMfaPasskeyOptionsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/mfa/webauthn/options`
+}
+
+/**
+ * Checks the ticket as /auth/mfa/verify does (same client) without using it; pass the options to startAuthentication and its result as `webauthn` to /auth/mfa/verify.
+ * @summary Options (with a single-use challenge) for completing a sign-in with one of the account's passkeys
+ */
+export const mfaPasskeyOptions = async (mfaWebauthnOptionsRequest: MfaWebauthnOptionsRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<mfaPasskeyOptionsResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<mfaPasskeyOptionsResponse>(getMfaPasskeyOptionsUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaWebauthnOptionsRequest)
+  }
+);}
+
+
+
+export type reauthenticatePasskeyOptionsLegacyResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponseSuccess = (reauthenticatePasskeyOptionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type reauthenticatePasskeyOptionsLegacyResponseError = (reauthenticatePasskeyOptionsLegacyResponse400 | reauthenticatePasskeyOptionsLegacyResponse401 | reauthenticatePasskeyOptionsLegacyResponse403 | reauthenticatePasskeyOptionsLegacyResponse409 | reauthenticatePasskeyOptionsLegacyResponse413 | reauthenticatePasskeyOptionsLegacyResponse415 | reauthenticatePasskeyOptionsLegacyResponse422 | reauthenticatePasskeyOptionsLegacyResponse429 | reauthenticatePasskeyOptionsLegacyResponse500 | reauthenticatePasskeyOptionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type reauthenticatePasskeyOptionsLegacyResponse = (reauthenticatePasskeyOptionsLegacyResponseSuccess | reauthenticatePasskeyOptionsLegacyResponseError)
+
+export const getReauthenticatePasskeyOptionsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/reauthenticate/webauthn/options`
+}
+
+/**
+ * For `webauthn` in POST /auth/reauthenticate and DELETE /auth/factors/{id}: pass them to startAuthentication.
+ * @deprecated
+ * @summary Options (with a single-use challenge) for proving a passkey of the signed-in account
+ */
+export const reauthenticatePasskeyOptionsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<reauthenticatePasskeyOptionsLegacyResponse> => {
+
+  return rampartFetch<reauthenticatePasskeyOptionsLegacyResponse>(getReauthenticatePasskeyOptionsLegacyUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type reauthenticatePasskeyOptionsResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type reauthenticatePasskeyOptionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type reauthenticatePasskeyOptionsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type reauthenticatePasskeyOptionsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type reauthenticatePasskeyOptionsResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type reauthenticatePasskeyOptionsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type reauthenticatePasskeyOptionsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type reauthenticatePasskeyOptionsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type reauthenticatePasskeyOptionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type reauthenticatePasskeyOptionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type reauthenticatePasskeyOptionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type reauthenticatePasskeyOptionsResponseSuccess = (reauthenticatePasskeyOptionsResponse200) & {
+  headers: Headers;
+};
+export type reauthenticatePasskeyOptionsResponseError = (reauthenticatePasskeyOptionsResponse400 | reauthenticatePasskeyOptionsResponse401 | reauthenticatePasskeyOptionsResponse403 | reauthenticatePasskeyOptionsResponse409 | reauthenticatePasskeyOptionsResponse413 | reauthenticatePasskeyOptionsResponse415 | reauthenticatePasskeyOptionsResponse422 | reauthenticatePasskeyOptionsResponse429 | reauthenticatePasskeyOptionsResponse500 | reauthenticatePasskeyOptionsResponse503) & {
+  headers: Headers;
+};
+
+export type reauthenticatePasskeyOptionsResponse = (reauthenticatePasskeyOptionsResponseSuccess | reauthenticatePasskeyOptionsResponseError)
+
+export const getReauthenticatePasskeyOptionsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/reauthenticate/webauthn/options`
+}
+
+/**
+ * For `webauthn` in POST /auth/reauthenticate and DELETE /auth/factors/{id}: pass them to startAuthentication.
+ * @summary Options (with a single-use challenge) for proving a passkey of the signed-in account
+ */
+export const reauthenticatePasskeyOptions = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<reauthenticatePasskeyOptionsResponse> => {
+
+  return rampartFetch<reauthenticatePasskeyOptionsResponse>(getReauthenticatePasskeyOptionsUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type reauthenticateLegacyResponse200 = {
+  data: ReauthenticateResponse
+  status: 200
+}
+
+export type reauthenticateLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type reauthenticateLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type reauthenticateLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type reauthenticateLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type reauthenticateLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type reauthenticateLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type reauthenticateLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type reauthenticateLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type reauthenticateLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type reauthenticateLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type reauthenticateLegacyResponseSuccess = (reauthenticateLegacyResponse200) & {
+  headers: Headers;
+};
+export type reauthenticateLegacyResponseError = (reauthenticateLegacyResponse400 | reauthenticateLegacyResponse401 | reauthenticateLegacyResponse403 | reauthenticateLegacyResponse409 | reauthenticateLegacyResponse413 | reauthenticateLegacyResponse415 | reauthenticateLegacyResponse422 | reauthenticateLegacyResponse429 | reauthenticateLegacyResponse500 | reauthenticateLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type reauthenticateLegacyResponse = (reauthenticateLegacyResponseSuccess | reauthenticateLegacyResponseError)
+
+export const getReauthenticateLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/reauthenticate`
+}
+
+/**
+ * Renews the session's auth_time (RFC 9470 step-up) and returns a new access token; no new session. Accounts with a second factor must use it.
+ * @deprecated
+ * @summary Prove it is still you (password, or the second factor) before a sensitive action
+ */
+export const reauthenticateLegacy = async (reauthenticateRequest: ReauthenticateRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<reauthenticateLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<reauthenticateLegacyResponse>(getReauthenticateLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(reauthenticateRequest)
+  }
+);}
+
+
+
+export type reauthenticateResponse200 = {
+  data: ReauthenticateResponse
+  status: 200
+}
+
+export type reauthenticateResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type reauthenticateResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type reauthenticateResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type reauthenticateResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type reauthenticateResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type reauthenticateResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type reauthenticateResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type reauthenticateResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type reauthenticateResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type reauthenticateResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type reauthenticateResponseSuccess = (reauthenticateResponse200) & {
+  headers: Headers;
+};
+export type reauthenticateResponseError = (reauthenticateResponse400 | reauthenticateResponse401 | reauthenticateResponse403 | reauthenticateResponse409 | reauthenticateResponse413 | reauthenticateResponse415 | reauthenticateResponse422 | reauthenticateResponse429 | reauthenticateResponse500 | reauthenticateResponse503) & {
+  headers: Headers;
+};
+
+export type reauthenticateResponse = (reauthenticateResponseSuccess | reauthenticateResponseError)
+
+export const getReauthenticateUrl = () => {
+
+
+
+
+  return `/api/v1/auth/reauthenticate`
+}
+
+/**
+ * Renews the session's auth_time (RFC 9470 step-up) and returns a new access token; no new session. Accounts with a second factor must use it.
+ * @summary Prove it is still you (password, or the second factor) before a sensitive action
+ */
+export const reauthenticate = async (reauthenticateRequest: ReauthenticateRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<reauthenticateResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<reauthenticateResponse>(getReauthenticateUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(reauthenticateRequest)
   }
 );}
 
@@ -4827,7 +5870,7 @@ export const getRemovePasskeyLegacyUrl = (id: string,) => {
 
 /**
  * @deprecated
- * @summary Remove one of the signed-in user's passkeys
+ * @summary Remove one of the signed-in user's passkeys (needs a recent sign-in with a second factor)
  */
 export const removePasskeyLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removePasskeyLegacyResponse> => {
 
@@ -5023,7 +6066,7 @@ export const getRemovePasskeyUrl = (id: string,) => {
 }
 
 /**
- * @summary Remove one of the signed-in user's passkeys
+ * @summary Remove one of the signed-in user's passkeys (needs a recent sign-in with a second factor)
  */
 export const removePasskey = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removePasskeyResponse> => {
 
@@ -6049,6 +7092,951 @@ export const exportMe = async ( options?: Parameters<typeof rampartFetch>[1]): P
   {
     ...options,
     method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listFactorsLegacyResponse200 = {
+  data: FactorList
+  status: 200
+}
+
+export type listFactorsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listFactorsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listFactorsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listFactorsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listFactorsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listFactorsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listFactorsLegacyResponseSuccess = (listFactorsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listFactorsLegacyResponseError = (listFactorsLegacyResponse400 | listFactorsLegacyResponse401 | listFactorsLegacyResponse403 | listFactorsLegacyResponse429 | listFactorsLegacyResponse500 | listFactorsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listFactorsLegacyResponse = (listFactorsLegacyResponseSuccess | listFactorsLegacyResponseError)
+
+export const getListFactorsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/factors`
+}
+
+/**
+ * @deprecated
+ * @summary List the signed-in user's second factors and how many recovery codes are left
+ */
+export const listFactorsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listFactorsLegacyResponse> => {
+
+  return rampartFetch<listFactorsLegacyResponse>(getListFactorsLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listFactorsResponse200 = {
+  data: FactorList
+  status: 200
+}
+
+export type listFactorsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listFactorsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listFactorsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listFactorsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listFactorsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listFactorsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listFactorsResponseSuccess = (listFactorsResponse200) & {
+  headers: Headers;
+};
+export type listFactorsResponseError = (listFactorsResponse400 | listFactorsResponse401 | listFactorsResponse403 | listFactorsResponse429 | listFactorsResponse500 | listFactorsResponse503) & {
+  headers: Headers;
+};
+
+export type listFactorsResponse = (listFactorsResponseSuccess | listFactorsResponseError)
+
+export const getListFactorsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/factors`
+}
+
+/**
+ * @summary List the signed-in user's second factors and how many recovery codes are left
+ */
+export const listFactors = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listFactorsResponse> => {
+
+  return rampartFetch<listFactorsResponse>(getListFactorsUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type enrolTotpLegacyResponse201 = {
+  data: TotpEnrolment
+  status: 201
+}
+
+export type enrolTotpLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type enrolTotpLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type enrolTotpLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type enrolTotpLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type enrolTotpLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type enrolTotpLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type enrolTotpLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type enrolTotpLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type enrolTotpLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type enrolTotpLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type enrolTotpLegacyResponseSuccess = (enrolTotpLegacyResponse201) & {
+  headers: Headers;
+};
+export type enrolTotpLegacyResponseError = (enrolTotpLegacyResponse400 | enrolTotpLegacyResponse401 | enrolTotpLegacyResponse403 | enrolTotpLegacyResponse409 | enrolTotpLegacyResponse413 | enrolTotpLegacyResponse415 | enrolTotpLegacyResponse422 | enrolTotpLegacyResponse429 | enrolTotpLegacyResponse500 | enrolTotpLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type enrolTotpLegacyResponse = (enrolTotpLegacyResponseSuccess | enrolTotpLegacyResponseError)
+
+export const getEnrolTotpLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/factors/totp`
+}
+
+/**
+ * The factor counts only once confirmed with a current code (POST /auth/factors/totp/{id}/confirm).
+ * @deprecated
+ * @summary Start enrolling an authenticator app: returns its otpauth:// URI and a QR code (SVG)
+ */
+export const enrolTotpLegacy = async (enrolTotpRequest: EnrolTotpRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<enrolTotpLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<enrolTotpLegacyResponse>(getEnrolTotpLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(enrolTotpRequest)
+  }
+);}
+
+
+
+export type enrolTotpResponse201 = {
+  data: TotpEnrolment
+  status: 201
+}
+
+export type enrolTotpResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type enrolTotpResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type enrolTotpResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type enrolTotpResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type enrolTotpResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type enrolTotpResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type enrolTotpResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type enrolTotpResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type enrolTotpResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type enrolTotpResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type enrolTotpResponseSuccess = (enrolTotpResponse201) & {
+  headers: Headers;
+};
+export type enrolTotpResponseError = (enrolTotpResponse400 | enrolTotpResponse401 | enrolTotpResponse403 | enrolTotpResponse409 | enrolTotpResponse413 | enrolTotpResponse415 | enrolTotpResponse422 | enrolTotpResponse429 | enrolTotpResponse500 | enrolTotpResponse503) & {
+  headers: Headers;
+};
+
+export type enrolTotpResponse = (enrolTotpResponseSuccess | enrolTotpResponseError)
+
+export const getEnrolTotpUrl = () => {
+
+
+
+
+  return `/api/v1/auth/factors/totp`
+}
+
+/**
+ * The factor counts only once confirmed with a current code (POST /auth/factors/totp/{id}/confirm).
+ * @summary Start enrolling an authenticator app: returns its otpauth:// URI and a QR code (SVG)
+ */
+export const enrolTotp = async (enrolTotpRequest: EnrolTotpRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<enrolTotpResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<enrolTotpResponse>(getEnrolTotpUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(enrolTotpRequest)
+  }
+);}
+
+
+
+export type confirmTotpLegacyResponse200 = {
+  data: ConfirmedFactor
+  status: 200
+}
+
+export type confirmTotpLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type confirmTotpLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type confirmTotpLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type confirmTotpLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type confirmTotpLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type confirmTotpLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type confirmTotpLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type confirmTotpLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type confirmTotpLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type confirmTotpLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type confirmTotpLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type confirmTotpLegacyResponseSuccess = (confirmTotpLegacyResponse200) & {
+  headers: Headers;
+};
+export type confirmTotpLegacyResponseError = (confirmTotpLegacyResponse400 | confirmTotpLegacyResponse401 | confirmTotpLegacyResponse403 | confirmTotpLegacyResponse404 | confirmTotpLegacyResponse409 | confirmTotpLegacyResponse413 | confirmTotpLegacyResponse415 | confirmTotpLegacyResponse422 | confirmTotpLegacyResponse429 | confirmTotpLegacyResponse500 | confirmTotpLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type confirmTotpLegacyResponse = (confirmTotpLegacyResponseSuccess | confirmTotpLegacyResponseError)
+
+export const getConfirmTotpLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/auth/factors/totp/${id}/confirm`
+}
+
+/**
+ * @deprecated
+ * @summary Confirm an authenticator app with a current code; the first factor also returns recovery codes
+ */
+export const confirmTotpLegacy = async (id: string,
+    confirmTotpRequest: ConfirmTotpRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<confirmTotpLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<confirmTotpLegacyResponse>(getConfirmTotpLegacyUrl(id),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(confirmTotpRequest)
+  }
+);}
+
+
+
+export type confirmTotpResponse200 = {
+  data: ConfirmedFactor
+  status: 200
+}
+
+export type confirmTotpResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type confirmTotpResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type confirmTotpResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type confirmTotpResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type confirmTotpResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type confirmTotpResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type confirmTotpResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type confirmTotpResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type confirmTotpResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type confirmTotpResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type confirmTotpResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type confirmTotpResponseSuccess = (confirmTotpResponse200) & {
+  headers: Headers;
+};
+export type confirmTotpResponseError = (confirmTotpResponse400 | confirmTotpResponse401 | confirmTotpResponse403 | confirmTotpResponse404 | confirmTotpResponse409 | confirmTotpResponse413 | confirmTotpResponse415 | confirmTotpResponse422 | confirmTotpResponse429 | confirmTotpResponse500 | confirmTotpResponse503) & {
+  headers: Headers;
+};
+
+export type confirmTotpResponse = (confirmTotpResponseSuccess | confirmTotpResponseError)
+
+export const getConfirmTotpUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/auth/factors/totp/${id}/confirm`
+}
+
+/**
+ * @summary Confirm an authenticator app with a current code; the first factor also returns recovery codes
+ */
+export const confirmTotp = async (id: string,
+    confirmTotpRequest: ConfirmTotpRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<confirmTotpResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<confirmTotpResponse>(getConfirmTotpUrl(id),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(confirmTotpRequest)
+  }
+);}
+
+
+
+export type removeFactorLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removeFactorLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removeFactorLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removeFactorLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removeFactorLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removeFactorLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removeFactorLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removeFactorLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removeFactorLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removeFactorLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removeFactorLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removeFactorLegacyResponseSuccess = (removeFactorLegacyResponse204) & {
+  headers: Headers;
+};
+export type removeFactorLegacyResponseError = (removeFactorLegacyResponse400 | removeFactorLegacyResponse401 | removeFactorLegacyResponse403 | removeFactorLegacyResponse404 | removeFactorLegacyResponse413 | removeFactorLegacyResponse415 | removeFactorLegacyResponse422 | removeFactorLegacyResponse429 | removeFactorLegacyResponse500 | removeFactorLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type removeFactorLegacyResponse = (removeFactorLegacyResponseSuccess | removeFactorLegacyResponseError)
+
+export const getRemoveFactorLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/auth/factors/${id}`
+}
+
+/**
+ * @deprecated
+ * @summary Remove a second factor (needs the password and a current factor)
+ */
+export const removeFactorLegacy = async (id: string,
+    removeFactorRequest: RemoveFactorRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<removeFactorLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<removeFactorLegacyResponse>(getRemoveFactorLegacyUrl(id),
+  {
+    ...options,
+    method: 'DELETE',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(removeFactorRequest)
+  }
+);}
+
+
+
+export type removeFactorResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removeFactorResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removeFactorResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removeFactorResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removeFactorResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removeFactorResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removeFactorResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removeFactorResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removeFactorResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removeFactorResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removeFactorResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removeFactorResponseSuccess = (removeFactorResponse204) & {
+  headers: Headers;
+};
+export type removeFactorResponseError = (removeFactorResponse400 | removeFactorResponse401 | removeFactorResponse403 | removeFactorResponse404 | removeFactorResponse413 | removeFactorResponse415 | removeFactorResponse422 | removeFactorResponse429 | removeFactorResponse500 | removeFactorResponse503) & {
+  headers: Headers;
+};
+
+export type removeFactorResponse = (removeFactorResponseSuccess | removeFactorResponseError)
+
+export const getRemoveFactorUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/auth/factors/${id}`
+}
+
+/**
+ * @summary Remove a second factor (needs the password and a current factor)
+ */
+export const removeFactor = async (id: string,
+    removeFactorRequest: RemoveFactorRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<removeFactorResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<removeFactorResponse>(getRemoveFactorUrl(id),
+  {
+    ...options,
+    method: 'DELETE',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(removeFactorRequest)
+  }
+);}
+
+
+
+export type regenerateRecoveryCodesLegacyResponse200 = {
+  data: RecoveryCodes
+  status: 200
+}
+
+export type regenerateRecoveryCodesLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type regenerateRecoveryCodesLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type regenerateRecoveryCodesLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type regenerateRecoveryCodesLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type regenerateRecoveryCodesLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type regenerateRecoveryCodesLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type regenerateRecoveryCodesLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type regenerateRecoveryCodesLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type regenerateRecoveryCodesLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type regenerateRecoveryCodesLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type regenerateRecoveryCodesLegacyResponseSuccess = (regenerateRecoveryCodesLegacyResponse200) & {
+  headers: Headers;
+};
+export type regenerateRecoveryCodesLegacyResponseError = (regenerateRecoveryCodesLegacyResponse400 | regenerateRecoveryCodesLegacyResponse401 | regenerateRecoveryCodesLegacyResponse403 | regenerateRecoveryCodesLegacyResponse409 | regenerateRecoveryCodesLegacyResponse413 | regenerateRecoveryCodesLegacyResponse415 | regenerateRecoveryCodesLegacyResponse422 | regenerateRecoveryCodesLegacyResponse429 | regenerateRecoveryCodesLegacyResponse500 | regenerateRecoveryCodesLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type regenerateRecoveryCodesLegacyResponse = (regenerateRecoveryCodesLegacyResponseSuccess | regenerateRecoveryCodesLegacyResponseError)
+
+export const getRegenerateRecoveryCodesLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/recovery-codes`
+}
+
+/**
+ * @deprecated
+ * @summary Make a new set of ten recovery codes (shown once); the previous set stops working
+ */
+export const regenerateRecoveryCodesLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<regenerateRecoveryCodesLegacyResponse> => {
+
+  return rampartFetch<regenerateRecoveryCodesLegacyResponse>(getRegenerateRecoveryCodesLegacyUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type regenerateRecoveryCodesResponse200 = {
+  data: RecoveryCodes
+  status: 200
+}
+
+export type regenerateRecoveryCodesResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type regenerateRecoveryCodesResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type regenerateRecoveryCodesResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type regenerateRecoveryCodesResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type regenerateRecoveryCodesResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type regenerateRecoveryCodesResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type regenerateRecoveryCodesResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type regenerateRecoveryCodesResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type regenerateRecoveryCodesResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type regenerateRecoveryCodesResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type regenerateRecoveryCodesResponseSuccess = (regenerateRecoveryCodesResponse200) & {
+  headers: Headers;
+};
+export type regenerateRecoveryCodesResponseError = (regenerateRecoveryCodesResponse400 | regenerateRecoveryCodesResponse401 | regenerateRecoveryCodesResponse403 | regenerateRecoveryCodesResponse409 | regenerateRecoveryCodesResponse413 | regenerateRecoveryCodesResponse415 | regenerateRecoveryCodesResponse422 | regenerateRecoveryCodesResponse429 | regenerateRecoveryCodesResponse500 | regenerateRecoveryCodesResponse503) & {
+  headers: Headers;
+};
+
+export type regenerateRecoveryCodesResponse = (regenerateRecoveryCodesResponseSuccess | regenerateRecoveryCodesResponseError)
+
+export const getRegenerateRecoveryCodesUrl = () => {
+
+
+
+
+  return `/api/v1/auth/recovery-codes`
+}
+
+/**
+ * @summary Make a new set of ten recovery codes (shown once); the previous set stops working
+ */
+export const regenerateRecoveryCodes = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<regenerateRecoveryCodesResponse> => {
+
+  return rampartFetch<regenerateRecoveryCodesResponse>(getRegenerateRecoveryCodesUrl(),
+  {
+    ...options,
+    method: 'POST'
 
 
   }
@@ -9607,6 +11595,193 @@ export const adminUnsuspendUser = async (id: string, options?: Parameters<typeof
 
 
 
+export type adminResetUserFactorsLegacyResponse200 = {
+  data: AdminResetUserFactorsLegacy200
+  status: 200
+}
+
+export type adminResetUserFactorsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminResetUserFactorsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminResetUserFactorsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminResetUserFactorsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminResetUserFactorsLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminResetUserFactorsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminResetUserFactorsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminResetUserFactorsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminResetUserFactorsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminResetUserFactorsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminResetUserFactorsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminResetUserFactorsLegacyResponseSuccess = (adminResetUserFactorsLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminResetUserFactorsLegacyResponseError = (adminResetUserFactorsLegacyResponse400 | adminResetUserFactorsLegacyResponse401 | adminResetUserFactorsLegacyResponse403 | adminResetUserFactorsLegacyResponse404 | adminResetUserFactorsLegacyResponse409 | adminResetUserFactorsLegacyResponse413 | adminResetUserFactorsLegacyResponse415 | adminResetUserFactorsLegacyResponse422 | adminResetUserFactorsLegacyResponse429 | adminResetUserFactorsLegacyResponse500 | adminResetUserFactorsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminResetUserFactorsLegacyResponse = (adminResetUserFactorsLegacyResponseSuccess | adminResetUserFactorsLegacyResponseError)
+
+export const getAdminResetUserFactorsLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/admin/users/${id}/reset-factors`
+}
+
+/**
+ * @deprecated
+ * @summary Remove a user's second factors and recovery codes (a lost device); the user is mailed
+ */
+export const adminResetUserFactorsLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminResetUserFactorsLegacyResponse> => {
+
+  return rampartFetch<adminResetUserFactorsLegacyResponse>(getAdminResetUserFactorsLegacyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminResetUserFactorsResponse200 = {
+  data: AdminResetUserFactors200
+  status: 200
+}
+
+export type adminResetUserFactorsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminResetUserFactorsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminResetUserFactorsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminResetUserFactorsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminResetUserFactorsResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminResetUserFactorsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminResetUserFactorsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminResetUserFactorsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminResetUserFactorsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminResetUserFactorsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminResetUserFactorsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminResetUserFactorsResponseSuccess = (adminResetUserFactorsResponse200) & {
+  headers: Headers;
+};
+export type adminResetUserFactorsResponseError = (adminResetUserFactorsResponse400 | adminResetUserFactorsResponse401 | adminResetUserFactorsResponse403 | adminResetUserFactorsResponse404 | adminResetUserFactorsResponse409 | adminResetUserFactorsResponse413 | adminResetUserFactorsResponse415 | adminResetUserFactorsResponse422 | adminResetUserFactorsResponse429 | adminResetUserFactorsResponse500 | adminResetUserFactorsResponse503) & {
+  headers: Headers;
+};
+
+export type adminResetUserFactorsResponse = (adminResetUserFactorsResponseSuccess | adminResetUserFactorsResponseError)
+
+export const getAdminResetUserFactorsUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/admin/users/${id}/reset-factors`
+}
+
+/**
+ * @summary Remove a user's second factors and recovery codes (a lost device); the user is mailed
+ */
+export const adminResetUserFactors = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminResetUserFactorsResponse> => {
+
+  return rampartFetch<adminResetUserFactorsResponse>(getAdminResetUserFactorsUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
 export type adminListCompaniesLegacyResponse200 = {
   data: CompanyPage
   status: 200
@@ -11054,6 +13229,215 @@ export const deleteCompany = async (companyId: string, options?: Parameters<type
     method: 'DELETE'
 
 
+  }
+);}
+
+
+
+export type setCompanyMfaPolicyLegacyResponse200 = {
+  data: MfaPolicy
+  status: 200
+}
+
+export type setCompanyMfaPolicyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setCompanyMfaPolicyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setCompanyMfaPolicyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setCompanyMfaPolicyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setCompanyMfaPolicyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setCompanyMfaPolicyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setCompanyMfaPolicyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setCompanyMfaPolicyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setCompanyMfaPolicyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setCompanyMfaPolicyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setCompanyMfaPolicyLegacyResponseSuccess = (setCompanyMfaPolicyLegacyResponse200) & {
+  headers: Headers;
+};
+export type setCompanyMfaPolicyLegacyResponseError = (setCompanyMfaPolicyLegacyResponse400 | setCompanyMfaPolicyLegacyResponse401 | setCompanyMfaPolicyLegacyResponse403 | setCompanyMfaPolicyLegacyResponse404 | setCompanyMfaPolicyLegacyResponse413 | setCompanyMfaPolicyLegacyResponse415 | setCompanyMfaPolicyLegacyResponse422 | setCompanyMfaPolicyLegacyResponse429 | setCompanyMfaPolicyLegacyResponse500 | setCompanyMfaPolicyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type setCompanyMfaPolicyLegacyResponse = (setCompanyMfaPolicyLegacyResponseSuccess | setCompanyMfaPolicyLegacyResponseError)
+
+export const getSetCompanyMfaPolicyLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/mfa-policy`
+}
+
+/**
+ * While required, a member without a confirmed second factor gets 403 mfa.enrollment_required on every route of the company, and can still enrol one (/auth/factors).
+ * @deprecated
+ * @summary Require (or stop requiring) a second factor of every member; members are mailed
+ */
+export const setCompanyMfaPolicyLegacy = async (companyId: string,
+    mfaPolicyRequest: MfaPolicyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<setCompanyMfaPolicyLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setCompanyMfaPolicyLegacyResponse>(getSetCompanyMfaPolicyLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaPolicyRequest)
+  }
+);}
+
+
+
+export type setCompanyMfaPolicyResponse200 = {
+  data: MfaPolicy
+  status: 200
+}
+
+export type setCompanyMfaPolicyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setCompanyMfaPolicyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setCompanyMfaPolicyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setCompanyMfaPolicyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setCompanyMfaPolicyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setCompanyMfaPolicyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setCompanyMfaPolicyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setCompanyMfaPolicyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setCompanyMfaPolicyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setCompanyMfaPolicyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setCompanyMfaPolicyResponseSuccess = (setCompanyMfaPolicyResponse200) & {
+  headers: Headers;
+};
+export type setCompanyMfaPolicyResponseError = (setCompanyMfaPolicyResponse400 | setCompanyMfaPolicyResponse401 | setCompanyMfaPolicyResponse403 | setCompanyMfaPolicyResponse404 | setCompanyMfaPolicyResponse413 | setCompanyMfaPolicyResponse415 | setCompanyMfaPolicyResponse422 | setCompanyMfaPolicyResponse429 | setCompanyMfaPolicyResponse500 | setCompanyMfaPolicyResponse503) & {
+  headers: Headers;
+};
+
+export type setCompanyMfaPolicyResponse = (setCompanyMfaPolicyResponseSuccess | setCompanyMfaPolicyResponseError)
+
+export const getSetCompanyMfaPolicyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/mfa-policy`
+}
+
+/**
+ * While required, a member without a confirmed second factor gets 403 mfa.enrollment_required on every route of the company, and can still enrol one (/auth/factors).
+ * @summary Require (or stop requiring) a second factor of every member; members are mailed
+ */
+export const setCompanyMfaPolicy = async (companyId: string,
+    mfaPolicyRequest: MfaPolicyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<setCompanyMfaPolicyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setCompanyMfaPolicyResponse>(getSetCompanyMfaPolicyUrl(companyId),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaPolicyRequest)
   }
 );}
 

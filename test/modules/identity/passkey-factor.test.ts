@@ -161,13 +161,27 @@ for (const engine of await enginesUnderTest()) {
       return authenticator.assert(res.json() as RequestOptionsLike);
     }
 
-    it("a passkey proves removal of a TOTP factor; the last factor gone takes the recovery codes with it", async () => {
+    it("adding a passkey needs step-up; a passkey proves removal of a TOTP factor; the last factor gone takes the recovery codes with it", async () => {
       const user = await userWithTotp(h, "pk-remove@example.com");
+      // Adding a passkey is a step-up action: the session that confirmed TOTP proved a factor.
+      const stepped = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/refresh",
+        payload: { refreshToken: user.refreshToken },
+      });
+      const mfaToken = String(stepped.json().accessToken);
       const authenticator = localAuthenticator();
-      const added = await calls.post(
+      const stale = await calls.post(
         `${PASSKEYS_API}/registration/verify`,
         { name: "Key", credential: authenticator.register(await calls.registrationOptions(user.accessToken)) },
         user.accessToken,
+      );
+      assert.equal(stale.statusCode, 401, "a token without the factor cannot add a passkey");
+      assert.equal(stale.json().code, "auth.step_up_required");
+      const added = await calls.post(
+        `${PASSKEYS_API}/registration/verify`,
+        { name: "Key", credential: authenticator.register(await calls.registrationOptions(mfaToken)) },
+        mfaToken,
       );
       assert.equal(added.statusCode, 201, added.body);
       h.clock.advance(300); // past the enrolment's step

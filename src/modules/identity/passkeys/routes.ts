@@ -43,7 +43,9 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
   app.post(
     "/auth/passkeys/registration/verify",
     {
-      ...user,
+      // Step-up, as confirming a TOTP factor: a passkey is a second factor and a way in, so an
+      // old stolen session must not be able to add the thief's own.
+      config: { ...user.config, stepUp: true },
       schema: {
         operationId: "registerPasskey",
         tags: ["auth"],

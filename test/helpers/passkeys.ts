@@ -49,7 +49,22 @@ export function passkeyCalls(h: IdentityHarness) {
     const credential = authenticator.register(await registrationOptions(user.accessToken));
     const res = await post(`${PASSKEYS_API}/registration/verify`, { name, credential }, user.accessToken);
     assert.equal(res.statusCode, 201, res.body);
-    return { ...user, authenticator, passkeyId: String(res.json().id) };
+    // Registering upgraded the session (the passkey is a second factor it just proved): its
+    // next tokens carry mfa, as a client's would after its next refresh.
+    const refreshed = await h.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/refresh",
+      payload: { refreshToken: user.refreshToken },
+    });
+    assert.equal(refreshed.statusCode, 200, refreshed.body);
+    const tokens = refreshed.json() as { accessToken: string; refreshToken: string };
+    return {
+      ...user,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      authenticator,
+      passkeyId: String(res.json().id),
+    };
   }
 
   /** Passwordless sign-in as a native client, the assertion tampered with as `o` says. */

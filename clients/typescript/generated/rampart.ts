@@ -511,7 +511,7 @@ export interface MfaChallenge {
      * @maxLength 512
      */
   ticket: string;
-  /** What completes the sign-in: totp, recovery_code */
+  /** What completes the sign-in: totp, webauthn (a passkey), recovery_code */
   factors: string[];
   /** Seconds the ticket stays valid */
   expiresIn: number;
@@ -527,6 +527,61 @@ export interface MfaPolicyRequest {
   /** Whether every member must have a second factor */
   requireMfa: boolean;
 }
+
+export type PasskeyAssertionCredentialType = typeof PasskeyAssertionCredentialType[keyof typeof PasskeyAssertionCredentialType];
+
+
+export const PasskeyAssertionCredentialType = {
+  'public-key': 'public-key',
+} as const;
+
+export type PasskeyAssertionCredentialClientExtensionResults = { [key: string]: unknown };
+
+export type PasskeyAssertionCredentialResponse = {
+  /**
+     * @maxLength 8192
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  clientDataJSON: string;
+  /**
+     * @maxLength 8192
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  authenticatorData: string;
+  /**
+     * @maxLength 2048
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  signature: string;
+  /**
+     * @maxLength 128
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  userHandle?: string;
+  [key: string]: unknown;
+ };
+
+/**
+ * The result of startAuthentication
+ */
+export interface PasskeyAssertionCredential {
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  id: string;
+  /**
+     * @maxLength 1366
+     * @pattern ^[A-Za-z0-9_-]*$
+     */
+  rawId: string;
+  type: PasskeyAssertionCredentialType;
+  /** @maxLength 32 */
+  authenticatorAttachment?: string;
+  clientExtensionResults?: PasskeyAssertionCredentialClientExtensionResults;
+  response: PasskeyAssertionCredentialResponse;
+  [key: string]: unknown;
+ }
 
 export type MfaVerifyRequest = {
   /**
@@ -557,7 +612,26 @@ export type MfaVerifyRequest = {
   recoveryCode: string;
   /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
   clientType?: 'browser' | 'native';
+} | {
+  /**
+     * The ticket the password sign-in returned
+     * @minLength 1
+     * @maxLength 512
+     */
+  ticket: string;
+  webauthn: PasskeyAssertionCredential;
+  /** browser (default): refresh token in an HttpOnly cookie only; native: in the response body only */
+  clientType?: 'browser' | 'native';
 };
+
+export interface MfaWebauthnOptionsRequest {
+  /**
+     * The ticket the password sign-in returned
+     * @minLength 1
+     * @maxLength 512
+     */
+  ticket: string;
+}
 
 /**
  * A permission a partnership may grant to the other company's members
@@ -615,61 +689,6 @@ export interface Passkey {
   createdAt: string;
   lastUsedAt: string | null;
 }
-
-export type PasskeyAssertionCredentialType = typeof PasskeyAssertionCredentialType[keyof typeof PasskeyAssertionCredentialType];
-
-
-export const PasskeyAssertionCredentialType = {
-  'public-key': 'public-key',
-} as const;
-
-export type PasskeyAssertionCredentialClientExtensionResults = { [key: string]: unknown };
-
-export type PasskeyAssertionCredentialResponse = {
-  /**
-     * @maxLength 8192
-     * @pattern ^[A-Za-z0-9_-]*$
-     */
-  clientDataJSON: string;
-  /**
-     * @maxLength 8192
-     * @pattern ^[A-Za-z0-9_-]*$
-     */
-  authenticatorData: string;
-  /**
-     * @maxLength 2048
-     * @pattern ^[A-Za-z0-9_-]*$
-     */
-  signature: string;
-  /**
-     * @maxLength 128
-     * @pattern ^[A-Za-z0-9_-]*$
-     */
-  userHandle?: string;
-  [key: string]: unknown;
- };
-
-/**
- * The result of startAuthentication
- */
-export interface PasskeyAssertionCredential {
-  /**
-     * @maxLength 1366
-     * @pattern ^[A-Za-z0-9_-]*$
-     */
-  id: string;
-  /**
-     * @maxLength 1366
-     * @pattern ^[A-Za-z0-9_-]*$
-     */
-  rawId: string;
-  type: PasskeyAssertionCredentialType;
-  /** @maxLength 32 */
-  authenticatorAttachment?: string;
-  clientExtensionResults?: PasskeyAssertionCredentialClientExtensionResults;
-  response: PasskeyAssertionCredentialResponse;
-  [key: string]: unknown;
- }
 
 export type PasskeyCreationOptionsRp = {
   id?: string;
@@ -929,6 +948,13 @@ export type ReauthenticateRequest = {
      * @maxLength 1024
      */
   password?: string;
+} | {
+  webauthn: PasskeyAssertionCredential;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password?: string;
 };
 
 export type ReauthenticateResponseTokenType = typeof ReauthenticateResponseTokenType[keyof typeof ReauthenticateResponseTokenType];
@@ -1031,6 +1057,13 @@ export type RemoveFactorRequest = {
      * @maxLength 64
      */
   recoveryCode: string;
+} | {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  password: string;
+  webauthn: PasskeyAssertionCredential;
 };
 
 export interface RenamePasskeyRequest {
@@ -3997,6 +4030,382 @@ return rampartFetch<verifyMfaResponse>(getVerifyMfaUrl(),
 
 
 
+export type mfaPasskeyOptionsLegacyResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type mfaPasskeyOptionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type mfaPasskeyOptionsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type mfaPasskeyOptionsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type mfaPasskeyOptionsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type mfaPasskeyOptionsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type mfaPasskeyOptionsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type mfaPasskeyOptionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type mfaPasskeyOptionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type mfaPasskeyOptionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type mfaPasskeyOptionsLegacyResponseSuccess = (mfaPasskeyOptionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type mfaPasskeyOptionsLegacyResponseError = (mfaPasskeyOptionsLegacyResponse400 | mfaPasskeyOptionsLegacyResponse401 | mfaPasskeyOptionsLegacyResponse403 | mfaPasskeyOptionsLegacyResponse413 | mfaPasskeyOptionsLegacyResponse415 | mfaPasskeyOptionsLegacyResponse422 | mfaPasskeyOptionsLegacyResponse429 | mfaPasskeyOptionsLegacyResponse500 | mfaPasskeyOptionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type mfaPasskeyOptionsLegacyResponse = (mfaPasskeyOptionsLegacyResponseSuccess | mfaPasskeyOptionsLegacyResponseError)
+
+export const getMfaPasskeyOptionsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/mfa/webauthn/options`
+}
+
+/**
+ * Checks the ticket as /auth/mfa/verify does (same client) without using it; pass the options to startAuthentication and its result as `webauthn` to /auth/mfa/verify.
+ * @deprecated
+ * @summary Options (with a single-use challenge) for completing a sign-in with one of the account's passkeys
+ */
+export const mfaPasskeyOptionsLegacy = async (mfaWebauthnOptionsRequest: MfaWebauthnOptionsRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<mfaPasskeyOptionsLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<mfaPasskeyOptionsLegacyResponse>(getMfaPasskeyOptionsLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaWebauthnOptionsRequest)
+  }
+);}
+
+
+
+export type mfaPasskeyOptionsResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type mfaPasskeyOptionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type mfaPasskeyOptionsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type mfaPasskeyOptionsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type mfaPasskeyOptionsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type mfaPasskeyOptionsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type mfaPasskeyOptionsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type mfaPasskeyOptionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type mfaPasskeyOptionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type mfaPasskeyOptionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type mfaPasskeyOptionsResponseSuccess = (mfaPasskeyOptionsResponse200) & {
+  headers: Headers;
+};
+export type mfaPasskeyOptionsResponseError = (mfaPasskeyOptionsResponse400 | mfaPasskeyOptionsResponse401 | mfaPasskeyOptionsResponse403 | mfaPasskeyOptionsResponse413 | mfaPasskeyOptionsResponse415 | mfaPasskeyOptionsResponse422 | mfaPasskeyOptionsResponse429 | mfaPasskeyOptionsResponse500 | mfaPasskeyOptionsResponse503) & {
+  headers: Headers;
+};
+
+export type mfaPasskeyOptionsResponse = (mfaPasskeyOptionsResponseSuccess | mfaPasskeyOptionsResponseError)
+
+export const getMfaPasskeyOptionsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/mfa/webauthn/options`
+}
+
+/**
+ * Checks the ticket as /auth/mfa/verify does (same client) without using it; pass the options to startAuthentication and its result as `webauthn` to /auth/mfa/verify.
+ * @summary Options (with a single-use challenge) for completing a sign-in with one of the account's passkeys
+ */
+export const mfaPasskeyOptions = async (mfaWebauthnOptionsRequest: MfaWebauthnOptionsRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<mfaPasskeyOptionsResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<mfaPasskeyOptionsResponse>(getMfaPasskeyOptionsUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(mfaWebauthnOptionsRequest)
+  }
+);}
+
+
+
+export type reauthenticatePasskeyOptionsLegacyResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type reauthenticatePasskeyOptionsLegacyResponseSuccess = (reauthenticatePasskeyOptionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type reauthenticatePasskeyOptionsLegacyResponseError = (reauthenticatePasskeyOptionsLegacyResponse400 | reauthenticatePasskeyOptionsLegacyResponse401 | reauthenticatePasskeyOptionsLegacyResponse403 | reauthenticatePasskeyOptionsLegacyResponse409 | reauthenticatePasskeyOptionsLegacyResponse413 | reauthenticatePasskeyOptionsLegacyResponse415 | reauthenticatePasskeyOptionsLegacyResponse422 | reauthenticatePasskeyOptionsLegacyResponse429 | reauthenticatePasskeyOptionsLegacyResponse500 | reauthenticatePasskeyOptionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type reauthenticatePasskeyOptionsLegacyResponse = (reauthenticatePasskeyOptionsLegacyResponseSuccess | reauthenticatePasskeyOptionsLegacyResponseError)
+
+export const getReauthenticatePasskeyOptionsLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/reauthenticate/webauthn/options`
+}
+
+/**
+ * For `webauthn` in POST /auth/reauthenticate and DELETE /auth/factors/{id}: pass them to startAuthentication.
+ * @deprecated
+ * @summary Options (with a single-use challenge) for proving a passkey of the signed-in account
+ */
+export const reauthenticatePasskeyOptionsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<reauthenticatePasskeyOptionsLegacyResponse> => {
+
+  return rampartFetch<reauthenticatePasskeyOptionsLegacyResponse>(getReauthenticatePasskeyOptionsLegacyUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type reauthenticatePasskeyOptionsResponse200 = {
+  data: PasskeyRequestOptions
+  status: 200
+}
+
+export type reauthenticatePasskeyOptionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type reauthenticatePasskeyOptionsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type reauthenticatePasskeyOptionsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type reauthenticatePasskeyOptionsResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type reauthenticatePasskeyOptionsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type reauthenticatePasskeyOptionsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type reauthenticatePasskeyOptionsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type reauthenticatePasskeyOptionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type reauthenticatePasskeyOptionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type reauthenticatePasskeyOptionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type reauthenticatePasskeyOptionsResponseSuccess = (reauthenticatePasskeyOptionsResponse200) & {
+  headers: Headers;
+};
+export type reauthenticatePasskeyOptionsResponseError = (reauthenticatePasskeyOptionsResponse400 | reauthenticatePasskeyOptionsResponse401 | reauthenticatePasskeyOptionsResponse403 | reauthenticatePasskeyOptionsResponse409 | reauthenticatePasskeyOptionsResponse413 | reauthenticatePasskeyOptionsResponse415 | reauthenticatePasskeyOptionsResponse422 | reauthenticatePasskeyOptionsResponse429 | reauthenticatePasskeyOptionsResponse500 | reauthenticatePasskeyOptionsResponse503) & {
+  headers: Headers;
+};
+
+export type reauthenticatePasskeyOptionsResponse = (reauthenticatePasskeyOptionsResponseSuccess | reauthenticatePasskeyOptionsResponseError)
+
+export const getReauthenticatePasskeyOptionsUrl = () => {
+
+
+
+
+  return `/api/v1/auth/reauthenticate/webauthn/options`
+}
+
+/**
+ * For `webauthn` in POST /auth/reauthenticate and DELETE /auth/factors/{id}: pass them to startAuthentication.
+ * @summary Options (with a single-use challenge) for proving a passkey of the signed-in account
+ */
+export const reauthenticatePasskeyOptions = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<reauthenticatePasskeyOptionsResponse> => {
+
+  return rampartFetch<reauthenticatePasskeyOptionsResponse>(getReauthenticatePasskeyOptionsUrl(),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
 export type reauthenticateLegacyResponse200 = {
   data: ReauthenticateResponse
   status: 200
@@ -5461,7 +5870,7 @@ export const getRemovePasskeyLegacyUrl = (id: string,) => {
 
 /**
  * @deprecated
- * @summary Remove one of the signed-in user's passkeys
+ * @summary Remove one of the signed-in user's passkeys (needs a recent sign-in with a second factor)
  */
 export const removePasskeyLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removePasskeyLegacyResponse> => {
 
@@ -5657,7 +6066,7 @@ export const getRemovePasskeyUrl = (id: string,) => {
 }
 
 /**
- * @summary Remove one of the signed-in user's passkeys
+ * @summary Remove one of the signed-in user's passkeys (needs a recent sign-in with a second factor)
  */
 export const removePasskey = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removePasskeyResponse> => {
 

@@ -56,9 +56,13 @@ export async function claimTotpStep(
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** The session that just proved a factor now counts as signed in with it (amr pwd+otp+mfa). */
-export async function upgradeSession(db: Executor, sessionId: string, now: string): Promise<void> {
-  await db.updateTable("sessions").set({ amr: "pwd,otp,mfa", auth_time: now }).where("id", "=", sessionId).execute();
+/** The session that just proved a factor now counts as signed in with it (amr pwd+otp+mfa, or its method). */
+export async function upgradeSession(db: Executor, sessionId: string, now: string, method = "otp"): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ amr: `pwd,${method},mfa`, auth_time: now })
+    .where("id", "=", sessionId)
+    .execute();
 }
 
 /** Ends the user's other live sessions that never used a second factor; returns their ids. */
@@ -89,10 +93,24 @@ export async function deleteFactor(db: Executor, userId: string, id: string): Pr
   return Number(result.numDeletedRows) > 0;
 }
 
+/** Every second factor of the account — TOTP factors and passkeys — and its recovery codes. */
 export async function deleteAllFactors(db: Executor, userId: string): Promise<number> {
   const result = await db.deleteFrom("user_factors").where("user_id", "=", userId).executeTakeFirst();
+  const passkeys = await db.deleteFrom("passkeys").where("user_id", "=", userId).executeTakeFirst();
   await db.deleteFrom("recovery_codes").where("user_id", "=", userId).execute();
-  return Number(result.numDeletedRows);
+  return Number(result.numDeletedRows) + Number(passkeys.numDeletedRows);
+}
+
+/** Whether the account keeps any second factor (a confirmed TOTP factor or a passkey). */
+export async function hasAnyFactor(db: Executor, userId: string): Promise<boolean> {
+  const totp = await db
+    .selectFrom("user_factors")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("confirmed_at", "is not", null)
+    .executeTakeFirst();
+  if (totp) return true;
+  return (await db.selectFrom("passkeys").select("id").where("user_id", "=", userId).executeTakeFirst()) !== undefined;
 }
 
 export async function replaceRecoveryCodes(db: Executor, userId: string, rows: RecoveryCodesTable[]): Promise<void> {

@@ -1,4 +1,6 @@
 import { Type } from "@sinclair/typebox";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
+import { PasskeyAssertionCredential } from "./passkeys/schemas.ts";
 
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const Code = Type.String({ pattern: "^[0-9]{6}$", description: "The 6-digit code the authenticator app shows now" });
@@ -12,6 +14,8 @@ const ClientType = Type.Optional(
     description: "browser (default): refresh token in an HttpOnly cookie only; native: in the response body only",
   }),
 );
+/** A passkey as the second factor: startAuthentication's result for the options of /auth/mfa/webauthn/options. */
+const Webauthn = schemaRef(PasskeyAssertionCredential);
 const Ticket = Type.String({ minLength: 1, maxLength: 512, description: "The ticket the password sign-in returned" });
 
 /** The answer of a password sign-in when the account has a second factor: no tokens yet. */
@@ -19,15 +23,17 @@ export const MfaChallenge = Type.Object(
   {
     mfaRequired: Type.Literal(true),
     ticket: Ticket,
-    factors: Type.Array(Type.String(), { description: "What completes the sign-in: totp, recovery_code" }),
+    factors: Type.Array(Type.String(), {
+      description: "What completes the sign-in: totp, webauthn (a passkey), recovery_code",
+    }),
     expiresIn: Type.Integer({ description: "Seconds the ticket stays valid" }),
   },
   { $id: "MfaChallenge", additionalProperties: false },
 );
 
 /**
- * One branch per kind of factor; the passkeys work adds `{ ticket, webauthn }`.
- * (A union, not optional fields: exactly one proof is accepted per request.)
+ * One branch per kind of factor (a union, not optional fields: exactly one proof is
+ * accepted per request).
  */
 export const MfaVerifyBody = Type.Union(
   [
@@ -36,8 +42,14 @@ export const MfaVerifyBody = Type.Union(
       { ticket: Ticket, recoveryCode: RecoveryCode, clientType: ClientType },
       { additionalProperties: false },
     ),
+    Type.Object({ ticket: Ticket, webauthn: Webauthn, clientType: ClientType }, { additionalProperties: false }),
   ],
   { $id: "MfaVerifyRequest" },
+);
+
+export const MfaWebauthnOptionsBody = Type.Object(
+  { ticket: Ticket },
+  { $id: "MfaWebauthnOptionsRequest", additionalProperties: false },
 );
 
 export const ReauthenticateBody = Type.Union(
@@ -45,6 +57,7 @@ export const ReauthenticateBody = Type.Union(
     Type.Object({ password: Password }, { additionalProperties: false }),
     Type.Object({ code: Code, password: Type.Optional(Password) }, { additionalProperties: false }),
     Type.Object({ recoveryCode: RecoveryCode, password: Type.Optional(Password) }, { additionalProperties: false }),
+    Type.Object({ webauthn: Webauthn, password: Type.Optional(Password) }, { additionalProperties: false }),
   ],
   {
     $id: "ReauthenticateRequest",
@@ -112,6 +125,7 @@ export const RemoveFactorBody = Type.Union(
   [
     Type.Object({ password: Password, code: Code }, { additionalProperties: false }),
     Type.Object({ password: Password, recoveryCode: RecoveryCode }, { additionalProperties: false }),
+    Type.Object({ password: Password, webauthn: Webauthn }, { additionalProperties: false }),
   ],
   { $id: "RemoveFactorRequest", description: "The password and a current second factor" },
 );
@@ -130,6 +144,7 @@ export const FactorParams = Type.Object({ id: Type.String({ format: "uuid" }) })
 export const factorSchemas = [
   MfaChallenge,
   MfaVerifyBody,
+  MfaWebauthnOptionsBody,
   ReauthenticateBody,
   ReauthenticateResponse,
   Factor,

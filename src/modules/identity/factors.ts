@@ -5,6 +5,9 @@ import { assertCurrentPassword, requireUser } from "./account.ts";
 import { identityErrors } from "./errors.ts";
 import * as factorRepo from "./factor-repository.ts";
 import { claimLoginAttempt } from "./login-throttle.ts";
+import type { AuthenticationBodyCredential } from "./passkeys/credential-json.ts";
+import { userHasPasskeys } from "./passkeys/management.ts";
+import { verifyPasskeyAssertionForUser } from "./passkeys/sign-in.ts";
 import { loginThrottleKey } from "./personal-data.ts";
 import { regenerateRecoveryCodes, useRecoveryCode } from "./recovery-codes.ts";
 import * as repo from "./repository.ts";
@@ -25,7 +28,10 @@ const MAX_FACTORS = 5;
  * MfaVerifyBody/ReauthenticateBody/RemoveFactorBody, a verifier in FACTOR_VERIFIERS and its
  * case in `verify` below; the ticket, throttle, lockout and session code stay as they are.
  */
-export type SecondFactorProof = { readonly code: string } | { readonly recoveryCode: string };
+export type SecondFactorProof =
+  | { readonly code: string }
+  | { readonly recoveryCode: string }
+  | { readonly webauthn: AuthenticationBodyCredential };
 
 /** RFC 8176 method of a verified proof: TOTP and recovery codes are both one-time passwords. */
 export type FactorMethod = "otp" | "hwk" | "swk";
@@ -41,14 +47,29 @@ type FactorVerifier<P> = (
 const FACTOR_VERIFIERS: {
   readonly code: FactorVerifier<string>;
   readonly recoveryCode: FactorVerifier<string>;
+  readonly webauthn: FactorVerifier<AuthenticationBodyCredential>;
 } = {
   code: async (deps, user, code) => ((await useTotpCode(deps, user.id, code)) ? "otp" : undefined),
   recoveryCode: async (deps, user, code, ctx) => ((await useRecoveryCode(deps, user, code, ctx)) ? "otp" : undefined),
+  // A failed assertion (wrong key, bad signature, spent challenge, regressed counter) is a
+  // wrong code to the caller: it counts toward the lockout and kills the ticket alike.
+  webauthn: async (deps, user, assertion, ctx) => {
+    const verdict = await verifyPasskeyAssertionForUser(deps, user.id, assertion, ctx);
+    return verdict.passed ? verdict.amr : undefined;
+  },
 };
 
 function verify(deps: IdentityDeps, user: UsersTable, proof: SecondFactorProof, ctx: RequestContext) {
   if ("code" in proof) return FACTOR_VERIFIERS.code(deps, user, proof.code, ctx);
+  if ("webauthn" in proof) return FACTOR_VERIFIERS.webauthn(deps, user, proof.webauthn, ctx);
   return FACTOR_VERIFIERS.recoveryCode(deps, user, proof.recoveryCode, ctx);
+}
+
+/** The body field a wrong proof is reported at. */
+export function proofPointer(proof: SecondFactorProof): string {
+  if ("code" in proof) return "/body/code";
+  if ("webauthn" in proof) return "/body/webauthn";
+  return "/body/recoveryCode";
 }
 
 export interface FactorView {
@@ -71,14 +92,19 @@ function toView(factor: UserFactorsTable): FactorView {
   };
 }
 
-/** Whether the account has a confirmed second factor (sign-in then asks for it, step-up too). */
+/**
+ * Whether the account has a confirmed second factor (sign-in then asks for it, step-up and
+ * company policies too): a confirmed TOTP factor or a passkey.
+ */
 export async function hasConfirmedFactor(deps: Pick<IdentityDeps, "database">, userId: string): Promise<boolean> {
-  return (await factorRepo.confirmedFactors(deps.database.db, userId)).length > 0;
+  if ((await factorRepo.confirmedFactors(deps.database.db, userId)).length > 0) return true;
+  return userHasPasskeys(deps, userId);
 }
 
 /** The factor kinds a sign-in ticket offers. */
 export async function availableFactors(deps: IdentityDeps, userId: string): Promise<string[]> {
   const kinds = new Set<string>((await factorRepo.confirmedFactors(deps.database.db, userId)).map((f) => f.kind));
+  if (await userHasPasskeys(deps, userId)) kinds.add("webauthn");
   if ((await factorRepo.countUnusedRecoveryCodes(deps.database.db, userId)) > 0) kinds.add("recovery_code");
   return [...kinds];
 }
@@ -168,9 +194,8 @@ export async function removeFactor(
   const removed = await inLockedTransaction(deps.database.db, async (trx) => {
     await repo.lockUser(trx, user.id);
     if (!(await factorRepo.deleteFactor(trx, user.id, factorId))) return false;
-    // Without a factor left, recovery codes would be a second password: they go too.
-    if ((await factorRepo.confirmedFactors(trx, user.id)).length === 0)
-      await factorRepo.replaceRecoveryCodes(trx, user.id, []);
+    // Without a factor left (a passkey is one), recovery codes would be a second password: they go too.
+    if (!(await factorRepo.hasAnyFactor(trx, user.id))) await factorRepo.replaceRecoveryCodes(trx, user.id, []);
     await recordAuditEvent(
       trx,
       deps.clock,
@@ -232,5 +257,5 @@ export async function proveSecondFactor(
     }
   });
   if (where === "sign-in") throw identityErrors.invalidCode(attempt.lockSeconds);
-  throw identityErrors.wrongCode("code" in proof ? "/body/code" : "/body/recoveryCode");
+  throw identityErrors.wrongCode(proofPointer(proof));
 }

@@ -4,7 +4,8 @@ import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { clearMfaCookie, MFA_COOKIE, setRefreshCookie } from "./cookies.ts";
 import * as factorSchemas from "./factor-schemas.ts";
-import { completeMfaSignIn } from "./mfa-sign-in.ts";
+import { completeMfaSignIn, mfaPasskeyOptions } from "./mfa-sign-in.ts";
+import { passkeyAssertionOptionsForUser } from "./passkeys/sign-in.ts";
 import { reauthenticate } from "./reauthenticate.ts";
 import { authRoute, bearer, contextOf, type IdentityApp, type IdentityRouteOptions } from "./route-support.ts";
 
@@ -41,6 +42,44 @@ export function registerMfaRoutes(app: IdentityApp, { deps }: IdentityRouteOptio
         user: result.user,
       };
     },
+  );
+
+  app.post(
+    "/auth/mfa/webauthn/options",
+    {
+      ...authRoute(deps),
+      schema: {
+        operationId: "mfaPasskeyOptions",
+        tags: ["auth"],
+        summary: "Options (with a single-use challenge) for completing a sign-in with one of the account's passkeys",
+        description:
+          "Checks the ticket as /auth/mfa/verify does (same client) without using it; pass the options to startAuthentication and its result as `webauthn` to /auth/mfa/verify.",
+        security: [],
+        body: schemaRef(factorSchemas.MfaWebauthnOptionsBody),
+        response: { 200: Type.Ref("PasskeyRequestOptions"), ...problemResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      const client = { userAgent: request.headers["user-agent"] ?? null, binding: request.cookies[MFA_COOKIE] };
+      return mfaPasskeyOptions(deps, request.body.ticket, client);
+    },
+  );
+
+  app.post(
+    "/auth/reauthenticate/webauthn/options",
+    {
+      config: { access: "user", rateLimit: { tier: "auth" } },
+      schema: {
+        operationId: "reauthenticatePasskeyOptions",
+        tags: ["auth"],
+        summary: "Options (with a single-use challenge) for proving a passkey of the signed-in account",
+        description:
+          "For `webauthn` in POST /auth/reauthenticate and DELETE /auth/factors/{id}: pass them to startAuthentication.",
+        security: bearer,
+        response: { 200: Type.Ref("PasskeyRequestOptions"), ...problemResponses(401) },
+      },
+    },
+    async (request) => passkeyAssertionOptionsForUser(deps, requireUser(request).userId),
   );
 
   app.post(

@@ -1,7 +1,8 @@
 import { recordAuditEvent } from "../audit/index.ts";
 import { assertCurrentPassword, requireUser } from "./account.ts";
 import { identityErrors } from "./errors.ts";
-import { hasConfirmedFactor, proveSecondFactor } from "./factors.ts";
+import { hasConfirmedFactor, proofPointer, proveSecondFactor, type SecondFactorProof } from "./factors.ts";
+import type { AuthenticationBodyCredential } from "./passkeys/credential-json.ts";
 import { type IdentityDeps, type RequestContext, type UserActor, userEvent } from "./service.ts";
 import { accessTokenFor } from "./session-tokens.ts";
 
@@ -9,7 +10,15 @@ import { accessTokenFor } from "./session-tokens.ts";
 export type ReauthenticateInput =
   | { readonly password: string }
   | { readonly code: string; readonly password?: string }
-  | { readonly recoveryCode: string; readonly password?: string };
+  | { readonly recoveryCode: string; readonly password?: string }
+  | { readonly webauthn: AuthenticationBodyCredential; readonly password?: string };
+
+function proofOf(input: ReauthenticateInput): SecondFactorProof | undefined {
+  if ("code" in input) return { code: input.code };
+  if ("recoveryCode" in input) return { recoveryCode: input.recoveryCode };
+  if ("webauthn" in input) return { webauthn: input.webauthn };
+  return undefined;
+}
 
 /**
  * Step-up (RFC 9470): proves the person is still at the keyboard and renews the session's
@@ -25,15 +34,14 @@ export async function reauthenticate(
 ) {
   const user = await requireUser(deps, actor);
   const hasFactor = await hasConfirmedFactor(deps, user.id);
-  const proof =
-    "code" in input ? { code: input.code } : "recoveryCode" in input ? { recoveryCode: input.recoveryCode } : undefined;
+  const proof = proofOf(input);
   if (hasFactor && proof === undefined) throw identityErrors.factorRequired("/body/code");
   if (!hasFactor && input.password === undefined) throw identityErrors.wrongPassword("/body/password");
   if (input.password !== undefined) await assertCurrentPassword(deps, user, input.password, "/body/password");
   const amr: string[] = [];
   if (input.password !== undefined || (actor.amr ?? ["pwd"]).includes("pwd")) amr.push("pwd");
   if (proof !== undefined) {
-    if (!hasFactor) throw identityErrors.wrongCode("code" in proof ? "/body/code" : "/body/recoveryCode");
+    if (!hasFactor) throw identityErrors.wrongCode(proofPointer(proof));
     amr.push(await proveSecondFactor(deps, user, proof, ctx, "authenticated"), "mfa");
   }
   const now = deps.clock.now();

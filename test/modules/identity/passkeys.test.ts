@@ -102,19 +102,27 @@ for (const engine of await enginesUnderTest()) {
         ada.accessToken,
       );
       assert.equal(first.statusCode, 201, first.body);
+      // Now the account has a factor, adding a passkey needs a token that used it (step-up):
+      // the registering session did, from its next token on.
+      const refreshed = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/refresh",
+        payload: { refreshToken: ada.refreshToken },
+      });
+      const token = String(refreshed.json().accessToken);
       const again = await post(
         `${PASSKEYS_API}/registration/verify`,
         { credential: authenticator.register(fresh) },
-        ada.accessToken,
+        token,
       );
       assertProblem(again, 400, "passkey.challenge_invalid");
-      const late = await registrationOptions(ada.accessToken);
+      const late = await registrationOptions(token);
       h.clock.advance(h.config.WEBAUTHN_CHALLENGE_TTL_S + 1);
       try {
         const res = await post(
           `${PASSKEYS_API}/registration/verify`,
           { credential: authenticator.register(late) },
-          ada.accessToken,
+          token,
         );
         assertProblem(res, 400, "passkey.challenge_invalid");
       } finally {

@@ -1,5 +1,8 @@
+import { inLockedTransaction } from "../../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../../platform/db/transaction.ts";
 import { recordAuditEvent } from "../../audit/index.ts";
+import * as factorRepo from "../factor-repository.ts";
+import * as identityRepo from "../repository.ts";
 import { type IdentityDeps, type RequestContext, type UserActor, userEvent } from "../service.ts";
 import { passkeyErrors } from "./errors.ts";
 import * as repo from "./repository.ts";
@@ -37,8 +40,14 @@ export async function removeOwnPasskey(
   id: string,
   ctx: RequestContext,
 ): Promise<void> {
-  await withTransaction(deps.database.db, async (trx) => {
+  // The route requires step-up (a passkey is a second factor, removed like a TOTP factor is),
+  // and as there, the last factor takes the recovery codes with it. A company policy is not
+  // checked here: it refuses the member afterwards, until they enrol again (factors.ts alike).
+  await inLockedTransaction(deps.database.db, async (trx) => {
+    await identityRepo.lockUser(trx, actor.userId);
     if (!(await repo.deletePasskey(trx, actor.userId, id))) throw passkeyErrors.notFound();
+    if (!(await factorRepo.hasAnyFactor(trx, actor.userId)))
+      await factorRepo.replaceRecoveryCodes(trx, actor.userId, []);
     await recordAuditEvent(
       trx,
       deps.clock,

@@ -9,8 +9,10 @@ import { newId } from "../../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../../platform/db/locked-transaction.ts";
 import { recordAuditEvent } from "../../audit/index.ts";
 import { identityErrors } from "../errors.ts";
+import * as factorRepo from "../factor-repository.ts";
 import * as identityRepo from "../repository.ts";
 import { type IdentityDeps, type RequestContext, type UserActor, userEvent } from "../service.ts";
+import { forgetSessions } from "../session-cache.ts";
 import { issueChallenge, libraryRefusal, readClientData, SUPPORTED_ALGORITHMS, spendChallenge } from "./ceremony.ts";
 import { type RegistrationBodyCredential, registrationJSON } from "./credential-json.ts";
 import { PasskeyRefusal, passkeyError, passkeyErrors } from "./errors.ts";
@@ -92,6 +94,13 @@ export async function registerPasskey(
     // The credential id is unique over every account: this authenticator's key is already here.
     if (isUniqueViolation(error)) throw passkeyErrors.alreadyRegistered();
     throw error;
+  }
+  // A passkey is a second factor (factors.ts), and this session just proved it (user
+  // verification was required): as when a TOTP factor is confirmed, the session now counts
+  // as multi-factor and the account's other sessions that never used a factor end.
+  if (!(actor.amr ?? []).includes("mfa")) {
+    await factorRepo.upgradeSession(db, actor.sessionId, now, credentialDeviceType === "multiDevice" ? "swk" : "hwk");
+    await forgetSessions(deps, await factorRepo.revokeSessionsWithoutMfa(db, actor.userId, actor.sessionId, now));
   }
   return toPasskeyView(row);
 }

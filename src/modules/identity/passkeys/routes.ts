@@ -43,7 +43,9 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
   app.post(
     "/auth/passkeys/registration/verify",
     {
-      ...user,
+      // Step-up, as confirming a TOTP factor: a passkey is a second factor and a way in, so an
+      // old stolen session must not be able to add the thief's own.
+      config: { ...user.config, stepUp: true },
       schema: {
         operationId: "registerPasskey",
         tags: ["auth"],
@@ -95,11 +97,13 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
   app.delete(
     "/auth/passkeys/:id",
     {
-      ...user,
+      // Step-up: a passkey is a second factor, removed like a TOTP factor (a recent sign-in
+      // with a factor, POST /auth/reauthenticate).
+      config: { ...user.config, stepUp: true },
       schema: {
         operationId: "removePasskey",
         tags: ["auth"],
-        summary: "Remove one of the signed-in user's passkeys",
+        summary: "Remove one of the signed-in user's passkeys (needs a recent sign-in with a second factor)",
         security: bearer,
         params: schemas.PasskeyParams,
         response: { 204: noContent, ...problemResponses(401, 404) },

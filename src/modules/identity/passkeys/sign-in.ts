@@ -60,19 +60,33 @@ export async function signInWithPasskey(
     await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
     throw identityErrors.accountSuspended();
   }
-  const pair = await startSession(deps, user, ctx, async (trx) => {
-    // The counter moves forward under the user's lock, and only from the value checked: of
-    // two responses carrying the same counter, one signs in.
-    const now = deps.clock.nowIso();
-    if (!(await repo.recordPasskeyUse(trx, passkey.id, verified.storedCounter, verified.newCounter, now))) return false;
-    await recordAuditEvent(
-      trx,
-      deps.clock,
-      userEvent("auth.passkey_used", ctx, user.id, user.id, { factorId: passkey.id, purpose: "sign_in" }),
-    );
-    return true;
-  });
+  const pair = await startSession(
+    deps,
+    user,
+    ctx,
+    async (trx) => {
+      // The counter moves forward under the user's lock, and only from the value checked: of
+      // two responses carrying the same counter, one signs in.
+      const now = deps.clock.nowIso();
+      if (!(await repo.recordPasskeyUse(trx, passkey.id, verified.storedCounter, verified.newCounter, now)))
+        return false;
+      await recordAuditEvent(
+        trx,
+        deps.clock,
+        userEvent("auth.passkey_used", ctx, user.id, user.id, { factorId: passkey.id, purpose: "sign_in" }),
+      );
+      return true;
+    },
+    undefined,
+    // A user-verified passkey is possession and inherence (or knowledge) at once: the session
+    // is multi-factor, so step-up, company policies and refresh treat it as one (RFC 8176).
+    [passkeyAmr(verified), "mfa"],
+  );
   return { ...pair, user: toPublicUser(user) };
+}
+
+function passkeyAmr(verified: VerifiedAssertion): PasskeyAmr {
+  return verified.deviceType === "multiDevice" ? "swk" : "hwk";
 }
 
 /** Options for a passkey as the second factor of `userId`: that account's passkeys only. */
@@ -132,7 +146,7 @@ export async function verifyPasskeyAssertionForUser(
   );
   return {
     passed: true,
-    amr: verified.deviceType === "multiDevice" ? "swk" : "hwk",
+    amr: passkeyAmr(verified),
     passkeyId: passkey.id,
     userVerified: verified.userVerified,
   };

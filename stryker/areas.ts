@@ -59,7 +59,12 @@ export const AREAS: readonly Area[] = [
     name: "refresh-rotation",
     // rotateRefreshToken: rotation, the grace window and reuse detection.
     mutate: ["src/modules/identity/sessions.ts:164-241"],
-    tests: ["test/modules/identity/sessions.test.ts", "test/modules/identity/token-lifetimes.test.ts"],
+    tests: [
+      "test/modules/identity/sessions.test.ts",
+      "test/modules/identity/token-lifetimes.test.ts",
+      "test/modules/identity/refresh-rotation.test.ts",
+      "test/modules/audit/identity-events.test.ts",
+    ],
     namePattern: "refresh|rotat|replay|token lifetimes|^the server",
   },
   {

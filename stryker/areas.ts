@@ -28,7 +28,13 @@ export const AREAS: readonly Area[] = [
     name: "owner-rule",
     // Roles, removal, leaving and ownership transfer: rank checks and "an owner remains".
     mutate: ["src/modules/companies/members.ts"],
-    tests: ["test/modules/invariants/last-owner.test.ts", "test/modules/companies/companies.test.ts"],
+    tests: [
+      "test/modules/invariants/last-owner.test.ts",
+      "test/modules/companies/companies.test.ts",
+      "test/modules/audit/tenancy-events.test.ts",
+    ],
+    // tenancy-events: only its role-change tests (the change's audit record, none when refused).
+    namePattern: "companies and members|last owner|role change",
   },
   {
     name: "api-key-scopes",
@@ -70,11 +76,25 @@ export const AREAS: readonly Area[] = [
   {
     name: "rate-limiting",
     mutate: ["src/platform/rate-limit/limiter.ts", "src/platform/rate-limit/client-key.ts"],
-    tests: ["test/platform/rate-limit/rate-limit.test.ts"],
+    tests: ["test/platform/rate-limit/rate-limit.test.ts", "test/platform/rate-limit/rate-limit-redis.test.ts"],
+    // The Redis tests count in the shared Redis under their own prefix; the one that pauses every
+    // client of that Redis (the fallback test) and the dead-port ones stay out of a per-mutant run.
+    namePattern: "^rate-limit |two app instances|one Redis round trip|same rules as in memory",
   },
   {
     name: "access-control",
     mutate: ["src/platform/access/access.ts", "src/platform/access/actor.ts"],
-    tests: ["test/platform/access/access-matrix.test.ts", "test/isolation/access-walk.test.ts"],
+    tests: [
+      "test/platform/access/access-control.test.ts",
+      "test/platform/access/access-matrix.test.ts",
+      "test/isolation/access-walk.test.ts",
+      "test/modules/invariants/smaller-inputs.test.ts",
+      "test/modules/invitations/invitations.test.ts",
+      "test/platform/openapi/served-document.test.ts",
+    ],
+    // Beyond the hook's own tests and the walk: the upper-case company id (422), the unverified
+    // user, the inviter recorded (actingUserId) and a hidden route with no declaration served.
+    namePattern:
+      "the access hook|access declarations|every route|upper-case UUID|unverified account cannot|mails a link whose token|answers 304 with no body",
   },
 ];

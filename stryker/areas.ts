@@ -31,10 +31,11 @@ export const AREAS: readonly Area[] = [
     tests: [
       "test/modules/invariants/last-owner.test.ts",
       "test/modules/companies/companies.test.ts",
+      "test/modules/companies/owner-rule.test.ts",
       "test/modules/audit/tenancy-events.test.ts",
     ],
     // tenancy-events: only its role-change tests (the change's audit record, none when refused).
-    namePattern: "companies and members|last owner|role change",
+    namePattern: "companies and members|last owner|role change|owner rule",
   },
   {
     name: "api-key-scopes",

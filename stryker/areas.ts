@@ -39,8 +39,14 @@ export const AREAS: readonly Area[] = [
   },
   {
     name: "api-key-scopes",
-    // createApiKey's scope checks, and authenticateApiKey (revoked, wrong secret, expired).
-    mutate: ["src/modules/api-keys/service.ts:86-94", "src/modules/api-keys/service.ts:175-200"],
+    // createApiKey's scope and expiry checks (and their re-check of the creator's rights under
+    // the company's lock), isExpired, and authenticateApiKey (unknown, revoked, wrong secret, expired).
+    mutate: [
+      "src/modules/api-keys/service.ts:61-63",
+      "src/modules/api-keys/service.ts:86-94",
+      "src/modules/api-keys/service.ts:113-114",
+      "src/modules/api-keys/service.ts:175-196",
+    ],
     tests: ["test/modules/api-keys/api-keys.test.ts", "test/modules/api-keys/unknown-keys.test.ts"],
   },
   {
@@ -77,7 +83,11 @@ export const AREAS: readonly Area[] = [
   {
     name: "rate-limiting",
     mutate: ["src/platform/rate-limit/limiter.ts", "src/platform/rate-limit/client-key.ts"],
-    tests: ["test/platform/rate-limit/rate-limit.test.ts", "test/platform/rate-limit/rate-limit-redis.test.ts"],
+    tests: [
+      "test/platform/rate-limit/client-key.test.ts",
+      "test/platform/rate-limit/rate-limit.test.ts",
+      "test/platform/rate-limit/rate-limit-redis.test.ts",
+    ],
     // The Redis tests count in the shared Redis under their own prefix; the one that pauses every
     // client of that Redis (the fallback test) and the dead-port ones stay out of a per-mutant run.
     namePattern: "^rate-limit |two app instances|one Redis round trip|same rules as in memory",

@@ -47,7 +47,11 @@ export const AREAS: readonly Area[] = [
       "src/modules/api-keys/service.ts:113-114",
       "src/modules/api-keys/service.ts:175-196",
     ],
-    tests: ["test/modules/api-keys/api-keys.test.ts", "test/modules/api-keys/unknown-keys.test.ts"],
+    tests: [
+      "test/modules/api-keys/api-keys.test.ts",
+      "test/modules/api-keys/unknown-keys.test.ts",
+      "test/modules/api-keys/expiry-edge.test.ts",
+    ],
   },
   {
     name: "token-verification",

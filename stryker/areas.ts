@@ -70,7 +70,11 @@ export const AREAS: readonly Area[] = [
   {
     name: "audit-verify",
     mutate: ["src/modules/audit/verify.ts"],
-    tests: ["test/modules/audit/audit-trail.test.ts", "test/modules/audit/personal-fields.test.ts"],
+    tests: [
+      "test/modules/audit/verify-breaks.test.ts",
+      "test/modules/audit/audit-trail.test.ts",
+      "test/modules/audit/personal-fields.test.ts",
+    ],
   },
   {
     name: "refresh-rotation",

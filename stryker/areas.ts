@@ -103,7 +103,7 @@ export const AREAS: readonly Area[] = [
     ],
     // The Redis tests count in the shared Redis under their own prefix; the one that pauses every
     // client of that Redis (the fallback test) and the dead-port ones stay out of a per-mutant run.
-    namePattern: "^rate-limit |two app instances|one Redis round trip|same rules as in memory",
+    namePattern: "^rate-limit |two app instances|one Redis round trip|same rules as in memory|lease",
   },
   {
     name: "access-control",

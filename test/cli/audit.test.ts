@@ -1,59 +1,16 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
-import { loadConfig } from "../../src/config/load.ts";
 import { recordAuditEvent } from "../../src/modules/audit/index.ts";
-import { type DatabaseHandle, openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
-import { createLogger } from "../../src/platform/logging/logger.ts";
+import { type CliDatabase, cliDatabaseTargets, rampartCli } from "../helpers/cli-database.ts";
 import { TestClock } from "../helpers/clock.ts";
-import { createPostgresSchema } from "../helpers/database.ts";
-import { postgres } from "../helpers/services.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const rampart = (args: string[], env: Record<string, string>) => rampartCli(args, env, 30_000);
 
-function rampart(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, ["bin/rampart.js", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, APP_ENV: "test", LOG_FORMAT: "json", ...env },
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-}
+type Target = CliDatabase;
 
-interface Target {
-  readonly url: string;
-  readonly handle: DatabaseHandle;
-  cleanup(): Promise<void>;
-}
-
-/** The CLI opens the database itself, so SQLite needs a file (not :memory:) and PostgreSQL a schema URL. */
-const targets: { engine: string; skip: false | string; open(): Promise<Target> }[] = [
-  {
-    engine: "sqlite",
-    skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), "rampart-audit-cli-"));
-      const url = `sqlite:${join(dir, "audit.db")}`;
-      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
-      return { url, handle, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    engine: "postgres",
-    skip: (await postgres()).skip,
-    async open() {
-      const { url, dropSchema } = await createPostgresSchema();
-      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
-      return { url, handle, cleanup: dropSchema };
-    },
-  },
-];
-const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
+const targets = await cliDatabaseTargets("audit-cli");
 
 for (const target of targets) {
   describe(`rampart audit on ${target.engine}`, { skip: target.skip }, () => {

@@ -1,65 +1,24 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Webhook } from "standardwebhooks";
-import { loadConfig } from "../../src/config/load.ts";
 import { allSources } from "../../src/modules/identity/account-data.ts";
 import { personalDataSources } from "../../src/modules/personal-data-sources.ts";
 import { sealedColumns } from "../../src/modules/sealed-columns.ts";
 import { newWebhookSecret, signedHeaders } from "../../src/modules/webhooks/signature.ts";
 import { encryptionKeyId, secretSealer } from "../../src/platform/crypto/secret-sealer.ts";
-import { type DatabaseHandle, openDatabase } from "../../src/platform/db/connect.ts";
 import { loadMigrations, migrateUp } from "../../src/platform/db/migrator.ts";
 import { PLATFORM_TABLES } from "../../src/platform/db/personal-data.ts";
-import { createLogger } from "../../src/platform/logging/logger.ts";
-import { createPostgresSchema } from "../helpers/database.ts";
-import { postgres } from "../helpers/services.ts";
+import { type CliDatabase, cliDatabaseTargets, rampartCli } from "../helpers/cli-database.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const OLD = "Ue4Rn7Wq1Zx8Mc5Lv2Ht9Bk6Yg3Dp0Sf-retired";
 const NEW = "Vb7Qm2Xz9Lr4Tc8Nw1Hy6Pd3Kf5Gs0Ja-current";
 const LOST = "Wc3Ym8Ks1Dq6Hn0Tz5Rb2Lx9Pf4Gv7Je-lost-key";
-const silent = createLogger({ LOG_LEVEL: "silent", LOG_FORMAT: "json" });
 
-function rampart(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, ["bin/rampart.js", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, APP_ENV: "test", LOG_FORMAT: "json", ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
+const rampart = (args: string[], env: Record<string, string>) => rampartCli(args, env, 60_000);
 
-interface Target {
-  readonly url: string;
-  readonly handle: DatabaseHandle;
-  cleanup(): Promise<void>;
-}
+type Target = CliDatabase;
 
-const targets: { engine: string; skip: false | string; open(): Promise<Target> }[] = [
-  {
-    engine: "sqlite",
-    skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), "rampart-rotate-encryption-"));
-      const url = `sqlite:${join(dir, "rampart.db")}`;
-      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
-      return { url, handle, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    engine: "postgres",
-    skip: (await postgres()).skip,
-    async open() {
-      const { url, dropSchema } = await createPostgresSchema();
-      const handle = openDatabase(loadConfig({ APP_ENV: "test", DATABASE_URL: url }), silent);
-      return { url, handle, cleanup: dropSchema };
-    },
-  },
-];
+const targets = await cliDatabaseTargets("rotate-encryption");
 
 const webhookSealer = (keys: string[]) => secretSealer(keys, "webhook-secrets");
 

@@ -78,3 +78,18 @@ export function passkeyCalls(h: IdentityHarness) {
 
   return { post, registrationOptions, signInOptions, userWithPasskey, signIn, list };
 }
+
+/**
+ * passkeyCalls' functions, callable before the suite's `before` has made them: a suite declares
+ * them at describe time and they reach the calls made once its harness exists.
+ */
+export function forwardPasskeyCalls(current: () => ReturnType<typeof passkeyCalls>) {
+  type Calls = ReturnType<typeof passkeyCalls>;
+  return {
+    post: ((...args) => current().post(...args)) as Calls["post"],
+    registrationOptions: ((...args) => current().registrationOptions(...args)) as Calls["registrationOptions"],
+    signInOptions: (() => current().signInOptions()) as Calls["signInOptions"],
+    userWithPasskey: ((...args) => current().userWithPasskey(...args)) as Calls["userWithPasskey"],
+    signIn: ((...args) => current().signIn(...args)) as Calls["signIn"],
+  };
+}

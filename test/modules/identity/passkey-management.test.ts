@@ -16,7 +16,13 @@ import {
   STRONG_PASSWORD,
   signedInUser,
 } from "../../helpers/identity.ts";
-import { assertProblem, localAuthenticator, PASSKEYS_API, passkeyCalls } from "../../helpers/passkeys.ts";
+import {
+  assertProblem,
+  forwardPasskeyCalls,
+  localAuthenticator,
+  PASSKEYS_API,
+  passkeyCalls,
+} from "../../helpers/passkeys.ts";
 
 // A user's passkeys once registered: managing them (own only, audited), their uniqueness,
 // their erasure with the account, and the functions the MFA flow uses for a second factor.
@@ -30,12 +36,7 @@ for (const engine of await enginesUnderTest()) {
       calls = passkeyCalls(h);
     });
     after(() => h?.close());
-    const post: ReturnType<typeof passkeyCalls>["post"] = (...args) => calls.post(...args);
-    const registrationOptions = (token: string) => calls.registrationOptions(token);
-    const signInOptions = () => calls.signInOptions();
-    const userWithPasskey: ReturnType<typeof passkeyCalls>["userWithPasskey"] = (...args) =>
-      calls.userWithPasskey(...args);
-    const signIn: ReturnType<typeof passkeyCalls>["signIn"] = (...args) => calls.signIn(...args);
+    const { post, registrationOptions, signInOptions, userWithPasskey, signIn } = forwardPasskeyCalls(() => calls);
 
     it("lists, renames and removes the user's own passkeys, audited; another user's answer 404 and stay", async () => {
       const ada = await userWithPasskey("pk-manage@example.com");

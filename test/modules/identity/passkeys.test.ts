@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { bearer, type IdentityHarness, identityHarness, signedInUser } from "../../helpers/identity.ts";
-import { assertProblem, localAuthenticator, PASSKEYS_API, passkeyCalls } from "../../helpers/passkeys.ts";
+import {
+  assertProblem,
+  forwardPasskeyCalls,
+  localAuthenticator,
+  PASSKEYS_API,
+  passkeyCalls,
+} from "../../helpers/passkeys.ts";
 import type { CeremonyOverrides } from "../../helpers/software-authenticator.ts";
 
 // Passkey registration and passwordless sign-in over HTTP with a software authenticator
@@ -18,12 +24,7 @@ for (const engine of await enginesUnderTest()) {
       calls = passkeyCalls(h);
     });
     after(() => h?.close());
-    const post: ReturnType<typeof passkeyCalls>["post"] = (...args) => calls.post(...args);
-    const registrationOptions = (token: string) => calls.registrationOptions(token);
-    const signInOptions = () => calls.signInOptions();
-    const userWithPasskey: ReturnType<typeof passkeyCalls>["userWithPasskey"] = (...args) =>
-      calls.userWithPasskey(...args);
-    const signIn: ReturnType<typeof passkeyCalls>["signIn"] = (...args) => calls.signIn(...args);
+    const { post, registrationOptions, signInOptions, userWithPasskey, signIn } = forwardPasskeyCalls(() => calls);
 
     it("registers a passkey and signs in with it, passwordless, over HTTP", async () => {
       const ada = await userWithPasskey("pk-ada@example.com");

@@ -4,7 +4,7 @@ import type { Config } from "../../config/settings/index.ts";
 import type { Clock } from "../clock.ts";
 import { type ParsedJws, parseCompactJws, verifyJws } from "./compact-jws.ts";
 import { authErrors } from "./errors.ts";
-import { CLOCK_TOLERANCE_S, type SigningKeys } from "./signing-keys.ts";
+import { CLOCK_TOLERANCE_S, type SigningKeys, type VerificationKey } from "./signing-keys.ts";
 
 /** RFC 9068's media type for JWT access tokens: a token of another type (an ID token, a JWE) is not accepted as one. */
 export const ACCESS_TOKEN_TYPE = "at+jwt";
@@ -78,6 +78,16 @@ export async function verifyAccessToken(
   clock: Clock,
   token: string,
 ): Promise<AccessTokenClaims> {
+  return (await verifyAccessTokenWithKey(keys, config, clock, token)).claims;
+}
+
+/** verifyAccessToken, also naming the key that verified the token (verified-tokens.ts keeps it). */
+export async function verifyAccessTokenWithKey(
+  keys: SigningKeys,
+  config: TokenConfig,
+  clock: Clock,
+  token: string,
+): Promise<{ claims: AccessTokenClaims; key: VerificationKey }> {
   if (typeof token !== "string") throw authErrors.invalidAccessToken(INVALID);
   let jws: ParsedJws;
   try {
@@ -116,5 +126,5 @@ export async function verifyAccessToken(
   const claims: AccessTokenClaims = { sub, sid, jti, iat, exp, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE };
   if (amr !== undefined) claims.amr = amr;
   if (auth_time !== undefined) claims.auth_time = auth_time;
-  return claims;
+  return { claims, key };
 }

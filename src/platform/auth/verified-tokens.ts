@@ -1,7 +1,6 @@
 import { LRUCache } from "lru-cache";
-import type { Config } from "../../config/settings/index.ts";
 import type { Clock } from "../clock.ts";
-import { type AccessTokenClaims, verifyAccessToken } from "./access-token.ts";
+import { type AccessTokenClaims, verifyAccessTokenWithKey } from "./access-token.ts";
 import { authErrors } from "./errors.ts";
 import { CLOCK_TOLERANCE_S, type SigningKeys, type VerificationKey } from "./signing-keys.ts";
 
@@ -25,7 +24,7 @@ interface Verified {
 
 const byKeys = new WeakMap<SigningKeys, LRUCache<string, Verified>>();
 
-type TokenConfig = Parameters<typeof verifyAccessToken>[1] & Pick<Config, "JWT_ISSUER">;
+type TokenConfig = Parameters<typeof verifyAccessTokenWithKey>[1];
 
 /** verifyAccessToken, remembering each verified token until it expires (or its key goes). */
 export async function verifyAccessTokenOnce(
@@ -52,14 +51,7 @@ export async function verifyAccessTokenOnce(
     }
     verified.delete(token);
   }
-  const claims = await verifyAccessToken(keys, config, clock, token);
-  const key = await keys.verificationKey(kidOf(token));
-  if (key !== undefined) verified.set(token, { claims, key });
-  return claims;
-}
-
-/** The kid of a token that just verified (so its header is well-formed JSON with a string kid). */
-function kidOf(token: string): string {
-  const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf(".")), "base64url").toString("utf8"));
-  return String(header.kid);
+  const fresh = await verifyAccessTokenWithKey(keys, config, clock, token);
+  verified.set(token, fresh);
+  return fresh.claims;
 }

@@ -1,5 +1,4 @@
 import { Secret, TOTP } from "otpauth";
-import QRCode from "qrcode";
 
 // RFC 6238 with the parameters every authenticator app supports: SHA-1, 6 digits, 30 s.
 const PERIOD_S = 30;
@@ -26,6 +25,8 @@ export function newTotpSecret(): string {
 /** The `otpauth://` URI an authenticator app scans, and the same URI as an SVG QR code. */
 export async function totpProvisioning(base32: string, label: string, issuer: string) {
   const uri = totpOf(base32, label, issuer).toString();
+  // Loaded on first enrolment: the QR encoder (and its PNG stack) serves nothing else.
+  const { default: QRCode } = await import("qrcode");
   const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
   return { uri, qrSvg };
 }

@@ -1,4 +1,3 @@
-import { verifyAuthenticationResponse } from "@simplewebauthn/server";
 import { webauthnOrigins } from "../../../config/settings/webauthn.ts";
 import { recordAuditEvent } from "../../audit/index.ts";
 import { type IdentityDeps, type RequestContext, securityEvent, userEvent } from "../service.ts";
@@ -8,6 +7,7 @@ import { PasskeyRefusal } from "./errors.ts";
 import * as repo from "./repository.ts";
 import type { ChallengePurpose, PasskeysTable } from "./tables.ts";
 import { transportsOf } from "./view.ts";
+import { webauthnLibrary } from "./webauthn-library.ts";
 
 // Checking an assertion (navigator.credentials.get) against a stored passkey: shared by
 // passwordless sign-in and the passkey as a second factor.
@@ -40,6 +40,7 @@ export async function verifyAssertion(
   if (handle && handle !== Buffer.from(passkey.user_id, "utf8").toString("base64url"))
     throw new PasskeyRefusal("unknown_credential");
   const storedCounter = Number(passkey.counter);
+  const { verifyAuthenticationResponse } = await webauthnLibrary();
   const result = await verifyAuthenticationResponse({
     response: authenticationJSON(body),
     expectedChallenge: clientData.challenge,

@@ -1,8 +1,4 @@
-import {
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
+import type { PublicKeyCredentialCreationOptionsJSON } from "@simplewebauthn/server";
 import { webauthnOrigins } from "../../../config/settings/webauthn.ts";
 import { isUniqueViolation } from "../../../platform/db/errors.ts";
 import { newId } from "../../../platform/db/ids.ts";
@@ -18,6 +14,7 @@ import { type RegistrationBodyCredential, registrationJSON } from "./credential-
 import { PasskeyRefusal, passkeyError, passkeyErrors } from "./errors.ts";
 import * as repo from "./repository.ts";
 import { type PasskeyView, toPasskeyView, transportsOf } from "./view.ts";
+import { webauthnLibrary } from "./webauthn-library.ts";
 
 // Registering a passkey on the signed-in account: options with a stored challenge, then the
 // authenticator's attestation verified and the credential kept.
@@ -35,6 +32,7 @@ export async function passkeyRegistrationOptions(
   if (user?.status !== "active") throw identityErrors.accountNotLive();
   const existing = await repo.listPasskeys(deps.database.db, user.id);
   const challenge = await issueChallenge(deps, "registration", user.id);
+  const { generateRegistrationOptions } = await webauthnLibrary();
   return generateRegistrationOptions({
     rpName: deps.config.WEBAUTHN_RP_NAME,
     rpID: deps.config.WEBAUTHN_RP_ID,
@@ -108,6 +106,7 @@ export async function registerPasskey(
 async function verifyAttestation(deps: IdentityDeps, userId: string, body: RegistrationBodyCredential) {
   const clientData = readClientData(body.response.clientDataJSON);
   await spendChallenge(deps, deps.database.db, clientData, "registration", userId);
+  const { verifyRegistrationResponse } = await webauthnLibrary();
   const result = await verifyRegistrationResponse({
     response: registrationJSON(body),
     expectedChallenge: clientData.challenge,

@@ -1,4 +1,4 @@
-import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { recordAuditEvent } from "../../audit/index.ts";
 import { identityErrors } from "../errors.ts";
 import * as identityRepo from "../repository.ts";
@@ -18,6 +18,7 @@ import type { AuthenticationBodyCredential } from "./credential-json.ts";
 import { type PasskeyFailure, PasskeyRefusal, passkeyError } from "./errors.ts";
 import * as repo from "./repository.ts";
 import { transportsOf } from "./view.ts";
+import { webauthnLibrary } from "./webauthn-library.ts";
 
 // Passkeys as a way in: passwordless sign-in with a discoverable credential, and the
 // functions the MFA flow calls to use a passkey as a second factor.
@@ -25,6 +26,7 @@ import { transportsOf } from "./view.ts";
 /** Options for passwordless sign-in: nobody is known yet, so no credentials are listed. */
 export async function passkeySignInOptions(deps: IdentityDeps): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const { bytes } = await issueChallenge(deps, "sign_in", null);
+  const { generateAuthenticationOptions } = await webauthnLibrary();
   return generateAuthenticationOptions({
     rpID: deps.config.WEBAUTHN_RP_ID,
     challenge: bytes,
@@ -96,6 +98,7 @@ export async function passkeyAssertionOptionsForUser(
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const passkeys = await repo.listPasskeys(deps.database.db, userId);
   const { bytes } = await issueChallenge(deps, "second_factor", userId);
+  const { generateAuthenticationOptions } = await webauthnLibrary();
   return generateAuthenticationOptions({
     rpID: deps.config.WEBAUTHN_RP_ID,
     challenge: bytes,

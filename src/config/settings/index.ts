@@ -13,6 +13,7 @@ import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
+import { ssoSettings } from "./sso.ts";
 import { switchesSettings } from "./switches.ts";
 import { webauthnRules, webauthnSettings } from "./webauthn.ts";
 import { webhooksRules, webhooksSettings } from "./webhooks.ts";
@@ -36,6 +37,7 @@ export const settings = {
   ...encryptionSettings,
   ...webhooksSettings,
   ...webauthnSettings,
+  ...ssoSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [

@@ -82,7 +82,7 @@ export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readon
         security: [],
         querystring: schemas.OidcCallbackQuery,
         response: {
-          200: Type.Union([Type.Ref("TokenResponse"), Type.Ref("SsoMappingReport")]),
+          200: Type.Union([Type.Ref("SsoTokenResponse"), Type.Ref("SsoMappingReport")]),
           303: Type.Null({ description: "Signed in: on to SSO_SIGNED_IN_URL with the refresh cookie" }),
           ...problemResponses(400, 401, 403),
         },

@@ -1,3 +1,4 @@
+import fastifyCookie from "@fastify/cookie";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { registerSsoAdminRoutes } from "./admin-routes.ts";
 import { registerSsoAuthRoutes } from "./auth-routes.ts";
@@ -14,6 +15,8 @@ export interface SsoRouteOptions {
 /** Single sign-on: the company's connections, domains and policy; discovery and the OIDC callback. */
 export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRouteOptions> = async (app, { deps, saml }) => {
   for (const schema of ssoSchemas) app.addSchema(schema);
+  // The callbacks set the refresh cookie (identity's plugin registers its own, encapsulated).
+  await app.register(fastifyCookie);
   const withSaml = saml ? { ...deps, saml } : deps;
   registerSsoAdminRoutes(app, withSaml);
   registerSsoAuthRoutes(app, withSaml);

@@ -213,6 +213,26 @@ export const OidcCallbackQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What a JSON client gets from an SSO callback (identity's TokenResponse, without the refresh token: it is in the cookie). */
+export const SsoTokenResponse = Type.Object(
+  {
+    accessToken: Type.String(),
+    tokenType: Type.Literal("Bearer"),
+    expiresIn: Type.Integer({ description: "Seconds until the access token expires" }),
+    user: Type.Object(
+      {
+        id: Type.String({ format: "uuid" }),
+        email: Type.String(),
+        name: Type.String(),
+        emailVerified: Type.Boolean(),
+        platformRole: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
+        createdAt: DateTime,
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { $id: "SsoTokenResponse", additionalProperties: false },
+);
 export const SsoTestResult = Type.Object(
   {
     testUrl: Type.String({ description: "Open in a browser and sign in at the IdP: nothing is created" }),
@@ -251,4 +271,5 @@ export const ssoSchemas = [
   SsoStartResponse,
   SsoTestResult,
   SsoMappingReport,
+  SsoTokenResponse,
 ];

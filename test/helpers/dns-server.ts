@@ -29,7 +29,13 @@ export async function startDnsServer(): Promise<TestDnsServer> {
       if (!values) (response.header as { rcode?: number }).rcode = 3;
       else if (question?.type === Packet.TYPE.TXT)
         for (const data of values)
-          (response.answers as unknown[]).push({ name: question.name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 1, data });
+          (response.answers as unknown[]).push({
+            name: question.name,
+            type: Packet.TYPE.TXT,
+            class: Packet.CLASS.IN,
+            ttl: 1,
+            data,
+          });
       send(response);
     },
   });

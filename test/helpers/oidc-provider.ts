@@ -49,7 +49,9 @@ export async function signIdToken(
   key: SigningKey,
   header: { kid?: string } = {},
 ): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: "RS256", typ: "JWT", kid: header.kid ?? key.kid }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: header.kid ?? key.kid })
+    .sign(key.privateKey);
 }
 
 /** An unsigned token (`alg: none`) with the genuine token's claims. */
@@ -163,7 +165,10 @@ export async function startTestIdp(options: { redirectUri: string }): Promise<Te
 }
 
 /** Holds back a JSON response's body, rewrites it, and sends it with the right length. */
-function interceptJson(res: ServerResponse, rewrite: (body: Record<string, unknown>) => Promise<Record<string, unknown>>) {
+function interceptJson(
+  res: ServerResponse,
+  rewrite: (body: Record<string, unknown>) => Promise<Record<string, unknown>>,
+) {
   const end = res.end.bind(res);
   const chunks: Buffer[] = [];
   res.write = ((chunk: unknown) => {

@@ -35,7 +35,12 @@ async function discover(deps: SsoDeps, row: SsoConnectionsTable): Promise<client
   try {
     return await client.discovery(new URL(row.oidc_issuer), row.oidc_client_id, secret, undefined, {
       timeout: Math.ceil(deps.settings.dnsTimeoutMs / 1000) + 7,
-      ...(deps.settings.allowInsecureIssuers ? { execute: [client.allowInsecureRequests] } : {}),
+      // The library trusts the TLS channel for an ID token from the token endpoint unless asked
+      // to verify its signature too (OIDC Core 3.1.3.7 allows either): Rampart always verifies,
+      // so a token not signed by a key in the IdP's JWKS is refused whatever the channel.
+      execute: deps.settings.allowInsecureIssuers
+        ? [client.enableNonRepudiationChecks, client.allowInsecureRequests]
+        : [client.enableNonRepudiationChecks],
     });
   } catch (error) {
     deps.logger.warn({ connectionId: row.id, err: describe(error) }, "sso: OIDC discovery failed");

@@ -22,7 +22,13 @@ export interface SsoWorld {
 export const uniqueDomain = (label: string) => `${label}-${randomBytes(4).toString("hex")}.test`;
 
 /** Claims a domain through the API, publishes its TXT record on the local DNS server and verifies it. */
-export async function verifyDomain(h: IdentityHarness, dns: TestDnsServer, owner: SignedIn, companyId: string, domain: string) {
+export async function verifyDomain(
+  h: IdentityHarness,
+  dns: TestDnsServer,
+  owner: SignedIn,
+  companyId: string,
+  domain: string,
+) {
   const claimed = await h.app.inject({
     method: "POST",
     url: `/api/v1/companies/${companyId}/sso/domains`,

@@ -25,7 +25,11 @@ for (const engine of await enginesUnderTest()) {
       });
       const res = await ssoSignIn(w, "alice");
       assert.equal(res.statusCode, 200, res.body);
-      const body = res.json() as { accessToken: string; refreshToken?: string; user: { email: string; emailVerified: boolean; name: string } };
+      const body = res.json() as {
+        accessToken: string;
+        refreshToken?: string;
+        user: { email: string; emailVerified: boolean; name: string };
+      };
       assert.equal(body.refreshToken, undefined, "the refresh token is never in the body");
       assert.equal(body.user.email, email);
       assert.equal(body.user.emailVerified, true);
@@ -41,7 +45,9 @@ for (const engine of await enginesUnderTest()) {
         url: `/api/v1/companies/${w.company.id}/members`,
         headers: w.owner.headers,
       });
-      const alice = (members.json() as { items: { email: string; role: string }[] }).items.find((m) => m.email === email);
+      const alice = (members.json() as { items: { email: string; role: string }[] }).items.find(
+        (m) => m.email === email,
+      );
       assert.equal(alice?.role, "admin");
 
       const session = await w.h.database.handle.db
@@ -154,7 +160,11 @@ for (const engine of await enginesUnderTest()) {
         const denied = await w.h.app.inject({ method: "GET", url, headers: bearer(token) });
         assert.equal(denied.statusCode, 404, `${url}: ${denied.body}`);
       }
-      const own = await w.h.app.inject({ method: "GET", url: `/api/v1/companies/${w.company.id}`, headers: bearer(token) });
+      const own = await w.h.app.inject({
+        method: "GET",
+        url: `/api/v1/companies/${w.company.id}`,
+        headers: bearer(token),
+      });
       assert.equal(own.statusCode, 200);
       // A plain member may not manage the company's SSO.
       const manage = await w.h.app.inject({

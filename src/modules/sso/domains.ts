@@ -142,7 +142,11 @@ export async function setSsoRequired(
  * whose record is definitely gone loses its verification (and with it SSO routing, trust in
  * its addresses and the SSO requirement). A resolver failure changes nothing.
  */
-export async function recheckVerifiedDomains(deps: SsoDeps): Promise<{ checked: number; lost: string[] }> {
+export async function recheckVerifiedDomains(
+  deps: Pick<SsoDeps, "database" | "clock" | "logger"> & {
+    readonly settings: Pick<SsoDeps["settings"], "dnsServers" | "dnsTimeoutMs">;
+  },
+): Promise<{ checked: number; lost: string[] }> {
   const lost: string[] = [];
   let checked = 0;
   let after: string | undefined;

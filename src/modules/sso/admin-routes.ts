@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { requireTenant } from "../../platform/access/access.ts";
 import type { UserActor } from "../../platform/access/actor.ts";
 import { PageQuerySchema } from "../../platform/http/pagination.ts";
+import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
 import { CompanyParams } from "../companies/index.ts";
@@ -165,7 +166,7 @@ export function registerSsoAdminRoutes(app: SsoAdminApp, deps: SsoDeps & { reado
         tags,
         summary: "Start a dry-run sign-in: the callback reports what would be mapped and creates nothing",
         params: schemas.ConnectionParams,
-        response: { 200: Type.Ref("SsoTestStart") },
+        response: { 200: Type.Ref("SsoTestStart"), ...problemResponses(409) },
       },
     },
     async (request) => {
@@ -188,7 +189,7 @@ export function registerSsoAdminRoutes(app: SsoAdminApp, deps: SsoDeps & { reado
         summary: "Claim a domain: publish the returned TXT record, then verify",
         params: CompanyParams,
         body: schemaRef(schemas.ClaimDomainBody),
-        response: { 201: Type.Ref("SsoDomain") },
+        response: { 201: Type.Ref("SsoDomain"), ...problemResponses(409) },
       },
     },
     async (request, reply) => {
@@ -241,7 +242,7 @@ export function registerSsoAdminRoutes(app: SsoAdminApp, deps: SsoDeps & { reado
         tags,
         summary: "Look up the domain's TXT record now; found: the domain is verified for this company",
         params: schemas.DomainParams,
-        response: { 200: Type.Ref("SsoDomain") },
+        response: { 200: Type.Ref("SsoDomain"), ...problemResponses(409) },
       },
     },
     async (request) =>
@@ -276,7 +277,7 @@ export function registerSsoAdminRoutes(app: SsoAdminApp, deps: SsoDeps & { reado
         summary: "Require SSO for a verified domain's addresses (password and passkey sign-in refused), or stop",
         params: schemas.DomainParams,
         body: schemaRef(schemas.SsoPolicyBody),
-        response: { 200: Type.Ref("SsoDomain") },
+        response: { 200: Type.Ref("SsoDomain"), ...problemResponses(409) },
       },
     },
     async (request) =>

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
 import { requireTenant } from "../../platform/access/access.ts";
-import type { UserActor } from "../../platform/access/actor.ts";
 import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
@@ -26,8 +26,8 @@ export function registerSsoAdminRoutes(app: SsoAdminApp, deps: SsoDeps & { reado
   const read = { access: { permission: "sso:read" as const } };
   const manage = { access: { permission: "sso:manage" as const } };
   const security = { access: { permission: "company:security" as const } };
-  const actorOf = (request: { actor?: unknown }) =>
-    (request.actor as { kind?: string } | undefined)?.kind === "user" ? (request.actor as UserActor) : undefined;
+  // The creator, when a person creates the connection (an API key cannot: sso:manage is no key scope).
+  const actorOf = (request: FastifyRequest) => (request.actor?.kind === "user" ? request.actor : undefined);
 
   app.post(
     "/companies/:companyId/sso/connections",

@@ -3,8 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { decodeJwt } from "jose";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { bearer, ORIGIN } from "../../helpers/identity.ts";
+import { followToCallback } from "../../helpers/oidc-provider.ts";
 import { createCompany, newUser } from "../../helpers/tenancy.ts";
-import { callback, type SsoWorld, ssoSignIn, ssoWorld, throughIdp } from "./fixture.ts";
+import { callback, REDIRECT_URI, type SsoWorld, ssoSignIn, ssoWorld, throughIdp } from "./fixture.ts";
 
 for (const engine of await enginesUnderTest()) {
   describe(`OIDC single sign-on with a real identity provider (${engine.engine})`, { skip: engine.skip }, () => {
@@ -173,6 +174,52 @@ for (const engine of await enginesUnderTest()) {
         headers: bearer(token),
       });
       assert.equal(manage.statusCode, 403);
+    });
+
+    it("test-connection runs a real login in dry mode: it reports the mapping and creates nothing", async () => {
+      const email = `tess@${w.domain}`;
+      w.idp.accounts.set("tess", { sub: "tess", email, email_verified: true, name: "Tess", groups: ["eng-managers"] });
+      const started = await w.h.app.inject({
+        method: "POST",
+        url: `/api/v1/companies/${w.company.id}/sso/connections/${w.connectionId}/test`,
+        headers: w.owner.headers,
+      });
+      assert.equal(started.statusCode, 200, started.body);
+      const { testUrl } = started.json() as { testUrl: string };
+      assert.ok(testUrl.startsWith(w.idp.issuer));
+      w.idp.signInAs("tess");
+      const res = await callback(w, await followToCallback(testUrl, REDIRECT_URI));
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), {
+        dryRun: true,
+        connectionId: w.connectionId,
+        subject: "tess",
+        email,
+        emailVerified: true,
+        name: "Tess",
+        groups: ["eng-managers"],
+        role: "manager",
+        wouldSignIn: true,
+        refusal: null,
+        accountExists: false,
+      });
+      assert.equal(res.headers["set-cookie"], undefined, "no session");
+      const users = await w.h.database.handle.db.selectFrom("users").select("id").where("email", "=", email).execute();
+      assert.equal(users.length, 0, "no account");
+      // A refusal is reported, not thrown.
+      w.idp.accounts.set("tess", { sub: "tess", email, email_verified: false });
+      const again = (
+        await w.h.app.inject({
+          method: "POST",
+          url: `/api/v1/companies/${w.company.id}/sso/connections/${w.connectionId}/test`,
+          headers: w.owner.headers,
+        })
+      ).json() as { testUrl: string };
+      w.idp.signInAs("tess");
+      const refused = await callback(w, await followToCallback(again.testUrl, REDIRECT_URI));
+      assert.equal(refused.statusCode, 200);
+      assert.equal(refused.json().wouldSignIn, false);
+      assert.equal(refused.json().refusal, "sso.email_not_trusted");
     });
 
     it("a connection's maximum session age bounds the SSO session", async () => {

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { SettingGroup } from "../setting.ts";
+import type { ConfigRule, SettingGroup } from "../setting.ts";
 
 /** Single sign-on per company (docs/sso.md): domain verification by DNS, OIDC flows. */
 export const ssoSettings = {
@@ -49,3 +49,11 @@ export const ssoSettings = {
     example: "false",
   },
 } satisfies SettingGroup;
+
+export const ssoRules: ConfigRule[] = [
+  // An http:// issuer's discovery, keys and tokens travel unprotected: never in production.
+  (c) =>
+    c.APP_ENV === "production" && c.SSO_ALLOW_INSECURE_ISSUERS === true
+      ? [{ name: "SSO_ALLOW_INSECURE_ISSUERS", message: "must be false in production", example: "false" }]
+      : [],
+];

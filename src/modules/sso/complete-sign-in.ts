@@ -1,4 +1,5 @@
 import { isStronger, type Role } from "../../platform/access/permissions.ts";
+import { isUniqueViolation } from "../../platform/db/errors.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import type { ForbiddenError } from "../../platform/errors/app-error.ts";
 import type { AuditActor } from "../audit/index.ts";
@@ -91,30 +92,37 @@ export async function completeSsoSignIn(
   if (refusal) throw refusal;
   const role = mappedRole(connection, identity.groups);
   const companyId = connection.company_id;
-  const { user, created } = await inLockedTransaction(deps.database.db, async (trx) => {
-    // The company first (the global lock order); then the account, then its membership.
-    const company = await lockCompanyToJoin(trx, companyId);
-    if (company?.status !== "active") throw ssoErrors.companyUnavailable();
-    const live = await repo.findConnectionById(trx, connection.id);
-    if (live?.status !== "enabled") throw ssoErrors.connectionDisabled();
-    const account = await provisionSsoAccount(
-      deps.identity,
-      trx,
-      { email: identity.email as string, name: identity.name },
-      ctx,
-    );
-    const who: AuditActor = {
-      actorType: "user",
-      actorId: account.user.id,
-      ip: ctx.ip,
-      userAgent: ctx.userAgent,
-      requestId: ctx.requestId,
-    };
-    await syncSsoMembership(deps.companies, trx, companyId, account.user.id, role, who, {
-      via: "sso",
-      connectionId: connection.id,
+  const provision = () =>
+    inLockedTransaction(deps.database.db, async (trx) => {
+      // The company first (the global lock order); then the account, then its membership.
+      const company = await lockCompanyToJoin(trx, companyId);
+      if (company?.status !== "active") throw ssoErrors.companyUnavailable();
+      const live = await repo.findConnectionById(trx, connection.id);
+      if (live?.status !== "enabled") throw ssoErrors.connectionDisabled();
+      const account = await provisionSsoAccount(
+        deps.identity,
+        trx,
+        { email: identity.email as string, name: identity.name },
+        ctx,
+      );
+      const who: AuditActor = {
+        actorType: "user",
+        actorId: account.user.id,
+        ip: ctx.ip,
+        userAgent: ctx.userAgent,
+        requestId: ctx.requestId,
+      };
+      await syncSsoMembership(deps.companies, trx, companyId, account.user.id, role, who, {
+        via: "sso",
+        connectionId: connection.id,
+      });
+      return account;
     });
-    return account;
+  // Two first sign-ins of one address at once: the second's insert of the account collides
+  // with the first's; run again, it finds the account the first created.
+  const { user, created } = await provision().catch((error: unknown) => {
+    if (isUniqueViolation(error)) return provision();
+    throw error;
   });
   await forgetMembership(deps.companies, companyId, user.id);
   await forgetSsoUsers(deps.identity, [user.id]);

@@ -222,6 +222,27 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(refused.json().refusal, "sso.email_not_trusted");
     });
 
+    it("two first sign-ins of one new address at once make one account and one membership", async () => {
+      const email = `twin@${w.domain}`;
+      w.idp.accounts.set("twin", { sub: "twin", email, email_verified: true });
+      const a = await throughIdp(w, "twin", { email });
+      const b = await throughIdp(w, "twin", { email });
+      const [ra, rb] = await Promise.all([callback(w, a), callback(w, b)]);
+      assert.equal(ra.statusCode, 200, ra.body);
+      assert.equal(rb.statusCode, 200, rb.body);
+      const users = await w.h.database.handle.db.selectFrom("users").select("id").where("email", "=", email).execute();
+      assert.equal(users.length, 1);
+      const memberships = await w.h.database.handle.db
+        .selectFrom("memberships")
+        .select("role")
+        .where("user_id", "=", users[0]?.id as string)
+        .execute();
+      assert.deepEqual(
+        memberships.map((m) => m.role),
+        ["member"],
+      );
+    });
+
     it("a connection's maximum session age bounds the SSO session", async () => {
       const patched = await w.h.app.inject({
         method: "PATCH",

@@ -37,6 +37,7 @@ export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
     .addColumn("saml_sp_entity_id", "text")
     .addColumn("saml_settings", t.json)
     .addColumn("email_claim", "text", (c) => c.notNull())
+    .addColumn("email_verified_claim", "text", (c) => c.notNull())
     .addColumn("name_claim", "text", (c) => c.notNull())
     .addColumn("groups_claim", "text", (c) => c.notNull())
     .addColumn("role_mapping", t.json, (c) => c.notNull())

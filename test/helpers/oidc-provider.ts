@@ -8,6 +8,8 @@ export interface IdpAccount {
   sub: string;
   email: string;
   email_verified: boolean;
+  /** Entra ID's "email domain owner verified" optional claim. */
+  xms_edov?: boolean;
   name?: string;
   groups?: string[];
 }
@@ -97,7 +99,12 @@ export async function startTestIdp(options: { redirectUri: string }): Promise<Te
         const account = accounts.get(id);
         return account ? { accountId: id, claims: async () => ({ ...account }) } : undefined;
       },
-      claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
+      claims: {
+        openid: ["sub"],
+        email: ["email", "email_verified", "xms_edov"],
+        profile: ["name"],
+        groups: ["groups"],
+      },
       scopes: ["openid", "email", "profile", "groups"],
       // The ID token carries the claims the scopes ask for (as Okta and Google do).
       conformIdTokenClaims: false,

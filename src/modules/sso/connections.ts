@@ -53,6 +53,9 @@ function mappingColumns(mapping: CreateInput["mapping"], base?: SsoConnectionsTa
   const roles = mapping?.roles ?? (base ? undefined : {});
   return {
     ...(mapping?.emailClaim !== undefined || !base ? { email_claim: mapping?.emailClaim ?? "email" } : {}),
+    ...(mapping?.emailVerifiedClaim !== undefined || !base
+      ? { email_verified_claim: mapping?.emailVerifiedClaim ?? "email_verified" }
+      : {}),
     ...(mapping?.nameClaim !== undefined || !base ? { name_claim: mapping?.nameClaim ?? "name" } : {}),
     ...(mapping?.groupsClaim !== undefined || !base ? { groups_claim: mapping?.groupsClaim ?? "groups" } : {}),
     ...(roles !== undefined ? { role_mapping: JSON.stringify(roles) } : {}),
@@ -96,6 +99,7 @@ export async function createConnection(
     saml_sp_entity_id: null,
     saml_settings: null,
     email_claim: "email",
+    email_verified_claim: "email_verified",
     name_claim: "name",
     groups_claim: "groups",
     role_mapping: "{}",

@@ -20,7 +20,8 @@ export function identityFromClaims(connection: SsoConnectionsTable, claims: Reco
     subject: String(claims.sub),
     email: stringClaim(claims[connection.email_claim]),
     // Only an explicit true: an absent claim is not a verification (docs/sso.md, Entra ID).
-    emailVerified: claims.email_verified === true || claims.email_verified === "true",
+    emailVerified:
+      claims[connection.email_verified_claim] === true || claims[connection.email_verified_claim] === "true",
     name: stringClaim(claims[connection.name_claim]),
     groups: Array.isArray(groups)
       ? groups.filter((g): g is string => typeof g === "string")

@@ -32,6 +32,7 @@ export const ssoPersonalData: PersonalDataSource = {
       saml_sp_entity_id: "none",
       saml_settings: "none",
       email_claim: "none",
+      email_verified_claim: "none",
       name_claim: "none",
       groups_claim: "none",
       role_mapping: "none",

@@ -37,6 +37,13 @@ const SamlInput = Type.Object(
 const MappingInput = Type.Object(
   {
     emailClaim: Type.Optional(ClaimName),
+    emailVerifiedClaim: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: "OIDC: the boolean claim saying the address is verified (email_verified; xms_edov for Entra ID)",
+      }),
+    ),
     nameClaim: Type.Optional(ClaimName),
     groupsClaim: Type.Optional(ClaimName),
     roles: Type.Optional(
@@ -112,6 +119,7 @@ export const SsoConnection = Type.Object(
     mapping: Type.Object(
       {
         emailClaim: Type.String(),
+        emailVerifiedClaim: Type.String(),
         nameClaim: Type.String(),
         groupsClaim: Type.String(),
         roles: Type.Record(Type.String(), Type.String()),

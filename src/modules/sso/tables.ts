@@ -31,6 +31,8 @@ export interface SsoConnectionsTable {
   saml_settings: unknown;
   /** Claim (OIDC) or attribute (SAML) names of the mapping. */
   email_claim: string;
+  /** The boolean claim that says the address is verified (OIDC; `email_verified`, or Entra ID's `xms_edov`). */
+  email_verified_claim: string;
   name_claim: string;
   groups_claim: string;
   /** JSON object: IdP group → company role. */

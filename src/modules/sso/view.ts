@@ -43,6 +43,7 @@ export function toConnection(row: SsoConnectionsTable, hint: string, redirectUri
         : null,
     mapping: {
       emailClaim: row.email_claim,
+      emailVerifiedClaim: row.email_verified_claim,
       nameClaim: row.name_claim,
       groupsClaim: row.groups_claim,
       roles: roleMapOf(row),

@@ -51,6 +51,7 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(body.oidc.redirectUri, "http://localhost:3000/api/v1/auth/sso/oidc/callback");
       assert.deepEqual(body.mapping, {
         emailClaim: "email",
+        emailVerifiedClaim: "email_verified",
         nameClaim: "name",
         groupsClaim: "roles",
         roles: { Engineering: "admin" },

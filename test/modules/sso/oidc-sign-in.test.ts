@@ -243,6 +243,27 @@ for (const engine of await enginesUnderTest()) {
       );
     });
 
+    it("the claim that says the address is verified is configurable (Entra ID's xms_edov)", async () => {
+      const email = `entra@${w.domain}`;
+      w.idp.accounts.set("entra", { sub: "entra", email, email_verified: false, xms_edov: true });
+      const refused = await ssoSignIn(w, "entra");
+      assert.equal(refused.statusCode, 403);
+      const mapping = (emailVerifiedClaim: string) =>
+        w.h.app.inject({
+          method: "PATCH",
+          url: `/api/v1/companies/${w.company.id}/sso/connections/${w.connectionId}`,
+          headers: w.owner.headers,
+          payload: { mapping: { emailVerifiedClaim } },
+        });
+      assert.equal((await mapping("xms_edov")).statusCode, 200);
+      try {
+        const res = await ssoSignIn(w, "entra");
+        assert.equal(res.statusCode, 200, res.body);
+      } finally {
+        assert.equal((await mapping("email_verified")).statusCode, 200);
+      }
+    });
+
     it("a connection's maximum session age bounds the SSO session", async () => {
       const patched = await w.h.app.inject({
         method: "PATCH",

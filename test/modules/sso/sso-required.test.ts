@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { STRONG_PASSWORD, signedInUser } from "../../helpers/identity.ts";
 import { codeFor, ticketFor, userWithTotp, verifyMfa } from "../../helpers/mfa.ts";
+import { passkeyCalls } from "../../helpers/passkeys.ts";
 import { joinDirectly, type SignedIn } from "../../helpers/tenancy.ts";
 import { type SsoWorld, ssoSignIn, ssoWorld } from "./fixture.ts";
 
@@ -14,6 +15,7 @@ for (const engine of await enginesUnderTest()) {
     let breakGlass: { email: string; userId: string };
     let withFactor: Awaited<ReturnType<typeof userWithTotp>>;
     let admin: SignedIn;
+    let withPasskey: Awaited<ReturnType<ReturnType<typeof passkeyCalls>["userWithPasskey"]>>;
 
     const login = (email: string) =>
       w.h.app.inject({
@@ -41,6 +43,7 @@ for (const engine of await enginesUnderTest()) {
       passwordUser = { email: `pat@${w.domain}`, userId: (await signedInUser(w.h, `pat@${w.domain}`)).userId };
       breakGlass = { email: `glass@${w.domain}`, userId: (await signedInUser(w.h, `glass@${w.domain}`)).userId };
       withFactor = await userWithTotp(w.h, `totp@${w.domain}`);
+      withPasskey = await passkeyCalls(w.h).userWithPasskey(`passkey@${w.domain}`);
       const adminEmail = `admin-${Date.now()}@elsewhere.test`;
       const adminUser = await signedInUser(w.h, adminEmail);
       admin = {
@@ -99,6 +102,12 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(res.json().code, "auth.sso_required");
     });
 
+    it("passwordless passkey sign-in of an address of the domain is refused too", async () => {
+      const res = await passkeyCalls(w.h).signIn(withPasskey.authenticator);
+      assert.equal(res.statusCode, 403, res.body);
+      assert.equal(res.json().code, "auth.sso_required");
+    });
+
     it("SSO sign-in of the same address works, and the account keeps its id", async () => {
       w.idp.accounts.set("pat", { sub: "pat", email: passwordUser.email, email_verified: true, name: "Pat" });
       const res = await ssoSignIn(w, "pat");
@@ -137,6 +146,8 @@ for (const engine of await enginesUnderTest()) {
       const ticket = await ticketFor(w.h, withFactor.email);
       const done = await verifyMfa(w.h, { ticket: ticket.ticket, code: codeFor(w.h, withFactor.secret) });
       assert.equal(done.statusCode, 200, done.body);
+      const passkey = await passkeyCalls(w.h).signIn(withPasskey.authenticator);
+      assert.equal(passkey.statusCode, 200, passkey.body);
     });
   });
 }

@@ -70,7 +70,11 @@ export { decodeJwt, decodeProtectedHeader };
  * userinfo. Its interaction (login and consent) is completed over HTTP by a tiny handler that
  * signs in the account chosen with `signInAs` — the one part a person would type into a form.
  */
-export async function startTestIdp(options: { redirectUri: string }): Promise<TestIdp> {
+export async function startTestIdp(options: {
+  redirectUri: string;
+  /** Serve oidc-provider's own login and consent pages (for a real browser) instead of `signInAs`. */
+  interactive?: boolean;
+}): Promise<TestIdp> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => handler?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -108,9 +112,13 @@ export async function startTestIdp(options: { redirectUri: string }): Promise<Te
       scopes: ["openid", "email", "profile", "groups"],
       // The ID token carries the claims the scopes ask for (as Okta and Google do).
       conformIdTokenClaims: false,
-      features: { devInteractions: { enabled: false } },
+      features: { devInteractions: { enabled: options.interactive === true } },
       pkce: { required: () => true },
-      interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+      ...(options.interactive
+        ? {}
+        : {
+            interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+          }),
       cookies: { keys: ["test-idp-cookie-key"] },
     });
     // The default logs every refused request to stderr; the attack tests refuse on purpose.
@@ -118,7 +126,7 @@ export async function startTestIdp(options: { redirectUri: string }): Promise<Te
     const callback = provider.callback();
     return async (req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? "/", issuer);
-      if (url.pathname.startsWith("/interaction/")) {
+      if (!options.interactive && url.pathname.startsWith("/interaction/")) {
         const details = await provider.interactionDetails(req, res);
         const accountId = nextSub ?? "";
         const grant = new provider.Grant({ accountId, clientId: details.params.client_id as string });

@@ -17,7 +17,10 @@ declare module "oidc-provider" {
   }
   export class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
-    Grant: new (fields: { accountId: string; clientId: string }) => GrantInstance;
+    Grant: new (fields: {
+      accountId: string;
+      clientId: string;
+    }) => GrantInstance;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
     interactionFinished(
@@ -29,5 +32,4 @@ declare module "oidc-provider" {
     on(event: string, listener: (...args: unknown[]) => void): void;
   }
   export type { Account };
-  export default Provider;
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import Provider from "oidc-provider";
+import { Provider } from "oidc-provider";
 
 /** A person the test IdP signs in, with the claims it asserts. */
 export interface IdpAccount {

@@ -226,7 +226,9 @@ export async function rotateRefreshToken(
   const authentication = sessionAuthentication(session);
   // A session that never used the account's second factor (it predates the enrolment) is
   // not extended: it ends, and the client is asked for the factor like at sign-in.
-  if (!authentication.amr.includes("mfa") && (await hasConfirmedFactor(deps, session.user_id))) {
+  // An SSO session's strength is its company IdP's to decide (docs/sso.md): it is not ended here.
+  const factorless = !authentication.amr.includes("mfa") && !authentication.amr.includes("sso");
+  if (factorless && (await hasConfirmedFactor(deps, session.user_id))) {
     return endForSecondFactor(deps, session.session_id, session.user_id, client, ctx);
   }
 

@@ -4,7 +4,7 @@ import { enginesUnderTest } from "../../helpers/database.ts";
 import { STRONG_PASSWORD, signedInUser } from "../../helpers/identity.ts";
 import { codeFor, ticketFor, userWithTotp, verifyMfa } from "../../helpers/mfa.ts";
 import { passkeyCalls } from "../../helpers/passkeys.ts";
-import { joinDirectly, type SignedIn } from "../../helpers/tenancy.ts";
+import { joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 import { type SsoWorld, ssoSignIn, ssoWorld } from "./fixture.ts";
 
 for (const engine of await enginesUnderTest()) {
@@ -115,6 +115,21 @@ for (const engine of await enginesUnderTest()) {
       assert.equal((res.json() as { user: { id: string } }).user.id, passwordUser.userId);
     });
 
+    it("an SSO session of an account with its own second factor is not ended at refresh (the IdP decides its strength)", async () => {
+      w.idp.accounts.set("totp", { sub: "totp", email: withFactor.email, email_verified: true });
+      const res = await ssoSignIn(w, "totp");
+      assert.equal(res.statusCode, 200, res.body);
+      const cookie = [res.headers["set-cookie"]].flat().find((c) => c?.startsWith("rampart_refresh="));
+      assert.ok(cookie);
+      const refreshed = await w.h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/refresh",
+        headers: { cookie: cookie.split(";")[0] as string, origin: w.h.config.PUBLIC_APP_URL },
+      });
+      assert.equal(refreshed.statusCode, 200, refreshed.body);
+      assert.ok((refreshed.json() as { accessToken?: string }).accessToken, "tokens, not an MFA challenge");
+    });
+
     it("a break-glass member the company names may still sign in with a password", async () => {
       assert.equal((await login(breakGlass.email)).statusCode, 403);
       const named = await w.h.app.inject({
@@ -131,7 +146,7 @@ for (const engine of await enginesUnderTest()) {
         method: "PUT",
         url: `/api/v1/companies/${w.company.id}/sso/break-glass`,
         headers: w.owner.headers,
-        payload: { userIds: [passwordUser.userId, withFactor.userId] },
+        payload: { userIds: [breakGlass.userId, (await newUser(w.h, "not-a-member")).userId] },
       });
       assert.equal(notMember.statusCode, 422, notMember.body);
     });

@@ -42,4 +42,10 @@ export {
 export { authenticateAccessToken } from "./sessions.ts";
 /** Single sign-on (the sso module): the account an IdP vouched for, and its session. */
 export type { SsoSignInPolicy } from "./sso-policy.ts";
-export { forgetSsoUsers, provisionSsoAccount, startSsoSession } from "./sso-sign-in.ts";
+export {
+  forgetSsoSessions,
+  forgetSsoUsers,
+  provisionSsoAccount,
+  revokeSsoConnectionSessions,
+  startSsoSession,
+} from "./sso-sign-in.ts";

@@ -12,6 +12,7 @@ import {
   toPublicUser,
   userEvent,
 } from "./service.ts";
+import { forgetSessions } from "./session-cache.ts";
 import { startSession } from "./sessions.ts";
 import type { UsersTable } from "./tables.ts";
 import { forgetUsers } from "./user-cache.ts";
@@ -80,4 +81,29 @@ export async function startSsoSession(
     maxAgeS: sso.maxAgeS,
   });
   return { ...pair, user: toPublicUser(user) };
+}
+
+/**
+ * Inside the caller's transaction: revokes every live session an SSO connection started
+ * (the connection was disabled or removed: what its IdP vouched for no longer counts).
+ * Returns their ids; evict them with `forgetSsoSessions` after commit.
+ */
+export async function revokeSsoConnectionSessions(
+  trx: Executor,
+  connectionId: string,
+  reason: string,
+  now: string,
+): Promise<string[]> {
+  const rows = await trx
+    .updateTable("sessions")
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where("sso_connection_id", "=", connectionId)
+    .where("revoked_at", "is", null)
+    .returning("id")
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function forgetSsoSessions(deps: Pick<IdentityDeps, "cache">, sessionIds: readonly string[]) {
+  await forgetSessions(deps, sessionIds);
 }

@@ -5,6 +5,7 @@ import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
 import { lockForChange } from "../companies/index.ts";
+import { forgetSsoSessions, revokeSsoConnectionSessions } from "../identity/index.ts";
 import { ssoErrors } from "./errors.ts";
 import { forgetDiscovery } from "./oidc-client.ts";
 import * as repo from "./repository.ts";
@@ -164,6 +165,7 @@ export async function updateConnection(
   input: UpdateInput,
   who: AuditActor,
 ): Promise<SsoConnectionView> {
+  let revoked: string[] = [];
   const row = await inLockedTransaction(deps.database.db, async (trx) => {
     await lockForChange(deps, trx, tenant, who, "sso:manage");
     const current = await repo.findConnection(trx, tenant.companyId, id);
@@ -188,29 +190,41 @@ export async function updateConnection(
     }
     const updated = await repo.updateConnection(trx, tenant.companyId, id, changes);
     if (!updated) throw ssoErrors.connectionNotFound();
+    // Disabling a connection ends the sessions it started (a compromised IdP is switched off at once).
+    revoked =
+      current.status === "enabled" && updated.status === "disabled"
+        ? await revokeSsoConnectionSessions(trx, id, "sso_connection_disabled", deps.clock.nowIso())
+        : [];
     await recordCompanyChange(
       trx,
       deps.clock,
       who,
       { companyId: tenant.companyId, action: "sso_connection.updated", target: { type: "sso_connection", id } },
       // Which settings changed, never their values (a secret among them).
-      { changed: Object.keys(input).sort(), enabled: updated.status === "enabled" },
+      { changed: Object.keys(input).sort(), enabled: updated.status === "enabled", sessionsRevoked: revoked.length },
     );
     return updated;
   });
+  await forgetSsoSessions(deps.identity, revoked);
   forgetDiscovery(id);
   return view(deps, row);
 }
 
 export async function deleteConnection(deps: SsoDeps, tenant: TenantAccess, id: string, who: AuditActor) {
-  await inLockedTransaction(deps.database.db, async (trx) => {
+  const revoked = await inLockedTransaction(deps.database.db, async (trx) => {
     await lockForChange(deps, trx, tenant, who, "sso:manage");
     if (!(await repo.deleteConnection(trx, tenant.companyId, id))) throw ssoErrors.connectionNotFound();
-    await recordCompanyChange(trx, deps.clock, who, {
-      companyId: tenant.companyId,
-      action: "sso_connection.deleted",
-      target: { type: "sso_connection", id },
-    });
+    // The sessions it started end with it.
+    const ended = await revokeSsoConnectionSessions(trx, id, "sso_connection_deleted", deps.clock.nowIso());
+    await recordCompanyChange(
+      trx,
+      deps.clock,
+      who,
+      { companyId: tenant.companyId, action: "sso_connection.deleted", target: { type: "sso_connection", id } },
+      { sessionsRevoked: ended.length },
+    );
+    return ended;
   });
+  await forgetSsoSessions(deps.identity, revoked);
   forgetDiscovery(id);
 }

@@ -283,5 +283,39 @@ for (const engine of await enginesUnderTest()) {
         .executeTakeFirstOrThrow();
       assert.equal(Date.parse(session.expires_at) - Date.parse(session.created_at), 3600_000);
     });
+
+    it("disabling the connection ends the sessions it started; password sessions stay", async () => {
+      w.idp.accounts.set("frank", { sub: "frank", email: `frank@${w.domain}`, email_verified: true });
+      const res = await ssoSignIn(w, "frank");
+      assert.equal(res.statusCode, 200, res.body);
+      const token = (res.json() as { accessToken: string }).accessToken;
+      const me = () => w.h.app.inject({ method: "GET", url: "/api/v1/users/me", headers: bearer(token) });
+      assert.equal((await me()).statusCode, 200);
+      const off = await w.h.app.inject({
+        method: "POST",
+        url: `/api/v1/companies/${w.company.id}/sso/connections/${w.connectionId}/disable`,
+        headers: w.owner.headers,
+      });
+      assert.equal(off.statusCode, 200, off.body);
+      try {
+        assert.equal((await me()).statusCode, 401, "the SSO session is over");
+        const owners = await w.h.app.inject({ method: "GET", url: "/api/v1/users/me", headers: w.owner.headers });
+        assert.equal(owners.statusCode, 200, "the owner's password session is not");
+        const sid = decodeJwt(token).sid as string;
+        const row = await w.h.database.handle.db
+          .selectFrom("sessions")
+          .select("revoked_reason")
+          .where("id", "=", sid)
+          .executeTakeFirstOrThrow();
+        assert.equal(row.revoked_reason, "sso_connection_disabled");
+      } finally {
+        const on = await w.h.app.inject({
+          method: "POST",
+          url: `/api/v1/companies/${w.company.id}/sso/connections/${w.connectionId}/enable`,
+          headers: w.owner.headers,
+        });
+        assert.equal(on.statusCode, 200);
+      }
+    });
   });
 }

@@ -17,6 +17,7 @@ describe("SSO settings", () => {
       [{ APP_ENV: "production", SSO_ALLOW_INSECURE_ISSUERS: "true" }, ["SSO_ALLOW_INSECURE_ISSUERS"]],
       [{ SSO_DNS_TIMEOUT_MS: "5", SSO_FLOW_TTL_S: "99999" }, ["SSO_DNS_TIMEOUT_MS", "SSO_FLOW_TTL_S"]],
       [{ SSO_CALLBACK_URL: "not a url" }, ["SSO_CALLBACK_URL"]],
+      [{ SSO_DNS_SERVERS: "1.1.1.1,dns.example.com" }, ["SSO_DNS_SERVERS"]],
     ] as const) {
       try {
         loadConfig(env);
@@ -28,5 +29,9 @@ describe("SSO settings", () => {
       }
     }
     assert.equal(loadConfig({ SSO_ALLOW_INSECURE_ISSUERS: "true" }).SSO_ALLOW_INSECURE_ISSUERS, true);
+    assert.equal(
+      loadConfig({ SSO_DNS_SERVERS: "127.0.0.1:5353, ::1,[::1]:53" }).SSO_DNS_SERVERS,
+      "127.0.0.1:5353, ::1,[::1]:53",
+    );
   });
 });

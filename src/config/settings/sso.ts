@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { Type } from "@sinclair/typebox";
 import type { ConfigRule, SettingGroup } from "../setting.ts";
 
@@ -50,7 +51,29 @@ export const ssoSettings = {
   },
 } satisfies SettingGroup;
 
+/** `1.1.1.1`, `127.0.0.1:5353`, `::1` or `[::1]:5353`: what node:dns accepts as a server. */
+function isDnsServer(entry: string): boolean {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(entry);
+  if (bracketed) return isIP(bracketed[1] as string) === 6 && Number(bracketed[2] ?? 53) <= 65535;
+  if (isIP(entry) !== 0) return true;
+  const [host, port] = entry.split(":");
+  return isIP(host ?? "") === 4 && /^\d{1,5}$/.test(port ?? "") && Number(port) <= 65535;
+}
+
 export const ssoRules: ConfigRule[] = [
+  (c) => {
+    const servers = typeof c.SSO_DNS_SERVERS === "string" ? c.SSO_DNS_SERVERS.split(",").map((s) => s.trim()) : [];
+    const bad = servers.filter((entry) => entry !== "" && !isDnsServer(entry));
+    return bad.length > 0
+      ? [
+          {
+            name: "SSO_DNS_SERVERS",
+            message: `not an IP address or IP:port: ${bad.join(", ")}`,
+            example: "1.1.1.1,8.8.8.8",
+          },
+        ]
+      : [];
+  },
   // An http:// issuer's discovery, keys and tokens travel unprotected: never in production.
   (c) =>
     c.APP_ENV === "production" && c.SSO_ALLOW_INSECURE_ISSUERS === true

@@ -89,7 +89,22 @@ export async function completeSsoSignIn(
   ctx: RequestContext,
 ): Promise<SsoSignInResult> {
   const refusal = await refusalOf(deps, connection, identity);
-  if (refusal) throw refusal;
+  if (refusal) {
+    // For alerting: who the IdP vouched for and why Rampart said no (the address's domain only).
+    deps.logger.warn(
+      {
+        securityEvent: "sso.sign_in_refused",
+        requestId: ctx.requestId,
+        ip: ctx.ip,
+        connectionId: connection.id,
+        companyId: connection.company_id,
+        code: refusal.code,
+        emailDomain: identity.email?.slice(identity.email.lastIndexOf("@") + 1) ?? null,
+      },
+      "security event sso.sign_in_refused",
+    );
+    throw refusal;
+  }
   const role = mappedRole(connection, identity.groups);
   const companyId = connection.company_id;
   const provision = () =>

@@ -141,6 +141,10 @@ for (const engine of await enginesUnderTest()) {
         .where("email", "=", address)
         .execute();
       assert.equal(users.length, 0, "no account was created");
+      const logged = w.h.logs.lines().find((line) => Reflect.get(line, "securityEvent") === "sso.sign_in_refused");
+      assert.ok(logged, "a security event is logged");
+      assert.equal(Reflect.get(logged, "code"), "sso.email_not_trusted");
+      assert.ok(!w.h.logs.text().includes(address), "the address itself is not logged");
     });
 
     it("an address outside the company's verified domains (the IdP is trusted for its company's domains only)", async () => {

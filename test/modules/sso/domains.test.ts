@@ -110,6 +110,27 @@ for (const engine of await enginesUnderTest()) {
       assert.ok((start.json() as { redirectUrl: string }).redirectUrl.startsWith(w.idp.issuer));
     });
 
+    it("two companies verifying the same domain at the same instant: exactly one wins", async () => {
+      const domain = uniqueDomain("race");
+      const a = (await claim(w.owner, w.company.id, domain)).json() as {
+        id: string;
+        txtRecord: { name: string; value: string };
+      };
+      const b = (await claim(rivalOwner, rival.id, domain)).json() as { id: string; txtRecord: { value: string } };
+      w.dns.setTxt(a.txtRecord.name, [a.txtRecord.value, b.txtRecord.value]);
+      const answers = await Promise.all([verify(w.owner, w.company.id, a.id), verify(rivalOwner, rival.id, b.id)]);
+      assert.deepEqual(answers.map((r) => r.statusCode).sort(), [200, 409], answers.map((r) => r.body).join("\n"));
+      const loser = answers.find((r) => r.statusCode === 409);
+      assert.equal(loser?.json().code, "sso.domain_taken");
+      const verified = await w.h.database.handle.db
+        .selectFrom("sso_domains")
+        .select("company_id")
+        .where("domain", "=", domain)
+        .where("status", "=", "verified")
+        .execute();
+      assert.equal(verified.length, 1);
+    });
+
     it("the same company cannot claim a domain twice; members without sso:manage cannot claim", async () => {
       const again = await claim(w.owner, w.company.id, w.domain);
       assert.equal(again.statusCode, 409);

@@ -26,6 +26,14 @@ import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/
 import { personalDataSources } from "./modules/personal-data-sources.ts";
 import { adminRoutes } from "./modules/platform-admin/index.ts";
 import {
+  createDomainRecheckWorker,
+  type DomainRecheckWorker,
+  SSO_SECRETS_PURPOSE,
+  type SsoDeps,
+  ssoRoutes,
+  ssoSignInPolicy,
+} from "./modules/sso/index.ts";
+import {
   createWebhookWorker,
   systemResolver,
   WEBHOOK_SECRETS_PURPOSE,
@@ -101,6 +109,7 @@ async function registerModules(
   });
   await app.register(auditRoutes, { prefix: "/api/v1", ...modules.audit });
   await app.register(webhookRoutes, { prefix: "/api/v1", deps: modules.webhooks });
+  await app.register(ssoRoutes, { prefix: "/api/v1", deps: modules.sso });
 }
 
 interface ModuleDeps {
@@ -111,23 +120,47 @@ interface ModuleDeps {
   readonly partners: PartnersDeps;
   readonly audit: AuditRouteOptions;
   readonly webhooks: WebhooksDeps;
+  readonly sso: SsoDeps;
 }
 
 function moduleDeps(config: Config, deps: Deps): ModuleDeps {
   // A change made with an API key re-checks the key inside its transaction (companies/locks.ts).
   const liveness = { keyIsLive: (trx: Executor, keyId: string) => keyIsLive(deps, trx, keyId) };
-  return {
-    identity: {
-      ...deps,
-      config,
-      passwords: createPasswordHasher(),
-      personalData: personalDataSources(deps),
-      // The last owner of a company cannot delete their account; a deleted account is a member of nothing.
-      accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
-      // TOTP seeds at rest; same key list as the webhook secrets' sealer below.
-      totpSealer: secretSealer(encryptionKeys(config), TOTP_SECRETS_PURPOSE),
+  const companies = { ...deps, ...liveness };
+  // Identity asks sso before any non-SSO sign-in (SSO required); sso needs identity's deps to
+  // provision accounts and start sessions: both are built here, the policy closing over sso's.
+  let sso: SsoDeps | undefined;
+  const identity: IdentityDeps = {
+    ...deps,
+    config,
+    passwords: createPasswordHasher(),
+    personalData: personalDataSources(deps),
+    // The last owner of a company cannot delete their account; a deleted account is a member of nothing.
+    accountDeletion: (trx, userId, who) => leaveEverythingForDeletion(deps, trx, userId, who),
+    // TOTP seeds at rest; same key list as the webhook secrets' sealer below.
+    totpSealer: secretSealer(encryptionKeys(config), TOTP_SECRETS_PURPOSE),
+    ssoPolicy: (user) => (sso ? ssoSignInPolicy(sso)(user) : Promise.resolve(undefined)),
+  };
+  sso = {
+    ...deps,
+    ...liveness,
+    identity,
+    companies,
+    sealer: secretSealer(encryptionKeys(config), SSO_SECRETS_PURPOSE),
+    settings: {
+      dnsServers: commaList(config.SSO_DNS_SERVERS ?? ""),
+      dnsTimeoutMs: config.SSO_DNS_TIMEOUT_MS,
+      recheckMs: config.SSO_DOMAIN_RECHECK_MS,
+      flowTtlS: config.SSO_FLOW_TTL_S,
+      callbackUrl: config.SSO_CALLBACK_URL ?? new URL("/api/v1/auth/sso/oidc/callback", config.PUBLIC_APP_URL).href,
+      signedInUrl: config.SSO_SIGNED_IN_URL ?? new URL("/sso/signed-in", config.PUBLIC_APP_URL).href,
+      allowInsecureIssuers: config.SSO_ALLOW_INSECURE_ISSUERS,
     },
-    companies: { ...deps, ...liveness },
+  };
+  return {
+    sso,
+    identity,
+    companies,
     apiKeys: { ...deps, ...liveness, lastTouched: new Map() },
     // An invitation is accepted only while its grantor could still send it (creator-rights.ts).
     invitations: {
@@ -170,6 +203,8 @@ declare module "fastify" {
     compileDeferredSchemas(): number;
     /** This instance's webhook delivery worker (started when the app is ready, stopped when it closes). */
     webhookWorker: WebhookWorker;
+    /** This instance's periodic recheck of verified SSO domains' TXT records. */
+    ssoDomainRecheck: DomainRecheckWorker;
   }
 }
 
@@ -268,14 +303,18 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   // Every instance delivers webhooks and cleans up expired idempotency keys, off the request path.
   const webhookWorker = createWebhookWorker(modules.webhooks);
   app.decorate("webhookWorker", webhookWorker);
+  const ssoDomainRecheck = createDomainRecheckWorker(modules.sso);
+  app.decorate("ssoDomainRecheck", ssoDomainRecheck);
   let idempotencyCleanup: { stop(): void } | undefined;
   app.addHook("onReady", async () => {
     webhookWorker.start();
+    ssoDomainRecheck.start();
     idempotencyCleanup = startIdempotencyCleanup(deps);
   });
   app.addHook("onClose", async () => {
     idempotencyCleanup?.stop();
     await webhookWorker.stop();
+    await ssoDomainRecheck.stop();
   });
 
   return app as App;

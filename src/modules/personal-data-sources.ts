@@ -4,6 +4,7 @@ import { auditPersonalData } from "./audit/index.ts";
 import { type CompaniesDeps, membershipsPersonalData } from "./companies/index.ts";
 import { invitationsPersonalData } from "./invitations/index.ts";
 import { partnershipsPersonalData } from "./partners/index.ts";
+import { ssoPersonalData } from "./sso/index.ts";
 import { webhooksPersonalData } from "./webhooks/index.ts";
 
 /**
@@ -18,6 +19,7 @@ export function personalDataSources(companies: CompaniesDeps): readonly Personal
     apiKeysPersonalData,
     partnershipsPersonalData,
     webhooksPersonalData,
+    ssoPersonalData,
     auditPersonalData,
   ];
 }

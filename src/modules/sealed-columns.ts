@@ -1,5 +1,6 @@
 import type { SealedColumn } from "../platform/crypto/sealed-columns.ts";
 import { identitySealedColumns } from "./identity/index.ts";
+import { ssoSealedColumns } from "./sso/index.ts";
 import { webhooksSealedColumns } from "./webhooks/index.ts";
 
 /**
@@ -7,4 +8,8 @@ import { webhooksSealedColumns } from "./webhooks/index.ts";
  * sealed secret (TOTP seeds, SSO client secrets) exports its columns from its index.ts and
  * adds them here: one line.
  */
-export const sealedColumns: readonly SealedColumn[] = [...identitySealedColumns, ...webhooksSealedColumns];
+export const sealedColumns: readonly SealedColumn[] = [
+  ...identitySealedColumns,
+  ...webhooksSealedColumns,
+  ...ssoSealedColumns,
+];

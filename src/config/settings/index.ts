@@ -13,6 +13,7 @@ import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
+import { ssoRules, ssoSettings } from "./sso.ts";
 import { switchesSettings } from "./switches.ts";
 import { webauthnRules, webauthnSettings } from "./webauthn.ts";
 import { webhooksRules, webhooksSettings } from "./webhooks.ts";
@@ -36,6 +37,7 @@ export const settings = {
   ...encryptionSettings,
   ...webhooksSettings,
   ...webauthnSettings,
+  ...ssoSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [
@@ -49,6 +51,7 @@ export const configRules: readonly ConfigRule[] = [
   ...encryptionRules,
   ...webhooksRules,
   ...webauthnRules,
+  ...ssoRules,
 ];
 
 export type Config = ConfigOf<typeof settings>;

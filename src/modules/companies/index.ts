@@ -4,7 +4,7 @@ export { leaveEverythingForDeletion } from "./account-deletion.ts";
 export { allCompanyIds } from "./all-ids.ts";
 export { listAllCompanies, setCompanyStatus } from "./lifecycle.ts";
 export { type KeyLiveness, type LockedTenant, lockForChange } from "./locks.ts";
-export { addMember } from "./members.ts";
+export { addMember, syncSsoMembership } from "./members.ts";
 export { mfaRequiredBy } from "./mfa-policy.ts";
 export { membershipsPersonalData } from "./personal-data.ts";
 export { companyRoutes } from "./routes.ts";

@@ -195,3 +195,58 @@ export async function addMember(
   const now = deps.clock.nowIso();
   await repo.insertMembership(trx, { company_id: companyId, user_id: userId, role, created_at: now, updated_at: now });
 }
+
+/**
+ * Single sign-on (the sso module), inside its transaction after `lockCompanyToJoin`: the
+ * member's role as the identity provider's groups map it. A newcomer joins with `role`; a
+ * member's role follows the mapping at every sign-in, except an owner's: ownership is
+ * managed in Rampart only (mappings never grant it, and never take it away). The event is the
+ * member's own (`who`). Forget the membership's cache after commit.
+ */
+export async function syncSsoMembership(
+  deps: CompaniesDeps,
+  trx: Executor,
+  companyId: string,
+  userId: string,
+  role: Exclude<Role, "owner">,
+  who: AuditActor,
+  metadata: Readonly<Record<string, unknown>>,
+): Promise<{ before: Role | null; after: Role }> {
+  const current = (await repo.lockMemberships(trx, companyId, [userId])).get(userId);
+  const now = deps.clock.nowIso();
+  const target = { type: "user", id: userId };
+  if (!current) {
+    await repo.insertMembership(trx, {
+      company_id: companyId,
+      user_id: userId,
+      role,
+      created_at: now,
+      updated_at: now,
+    });
+    await recordCompanyChange(
+      trx,
+      deps.clock,
+      who,
+      { companyId, action: "member.joined", target },
+      {
+        ...metadata,
+        after: role,
+      },
+    );
+    return { before: null, after: role };
+  }
+  if (current.role === "owner" || current.role === role) return { before: current.role, after: current.role };
+  await repo.updateMembershipRole(trx, companyId, userId, role, now);
+  await recordCompanyChange(
+    trx,
+    deps.clock,
+    who,
+    { companyId, action: "member.role_changed", target },
+    {
+      ...metadata,
+      before: current.role,
+      after: role,
+    },
+  );
+  return { before: current.role, after: role };
+}

@@ -75,6 +75,11 @@ export const identityErrors = {
   tooManyFactors: () => new ConflictError("mfa.too_many_factors", "This account already has the most factors allowed."),
   /** Recovery codes belong to an account with a second factor. */
   noFactor: () => new ConflictError("mfa.no_factor", "Enrol a second factor first."),
+  /** The address's company requires single sign-on: `ssoStart` says where to begin (docs/sso.md). */
+  ssoRequired: (companySlug: string) =>
+    new ForbiddenError("auth.sso_required", "This account signs in through its company's single sign-on.", {
+      extensions: { ssoStart: { method: "POST", path: "/api/v1/auth/sso/start", body: { companySlug } } },
+    }),
   originRejected: () =>
     new ForbiddenError("auth.origin_rejected", "Cookie-authenticated requests must come from an allowed origin."),
 };

@@ -11,6 +11,7 @@ export {
   setUserSuspended,
 } from "./admin.ts";
 export { resetUserFactors } from "./admin-factors.ts";
+export { REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
 export { hasConfirmedFactor } from "./factors.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { userHasPasskeys } from "./passkeys/management.ts";
@@ -26,6 +27,7 @@ export { identityRoutes } from "./routes.ts";
 export { identitySealedColumns, TOTP_SECRETS_PURPOSE } from "./sealed-columns.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */
 export { hashToken, newOpaqueToken, normalizeEmail } from "./secrets.ts";
+export type { TokenPair } from "./service.ts";
 export {
   type AccountDeletionHook,
   emailOf,
@@ -38,3 +40,12 @@ export {
   userProfiles,
 } from "./service.ts";
 export { authenticateAccessToken } from "./sessions.ts";
+/** Single sign-on (the sso module): the account an IdP vouched for, and its session. */
+export type { SsoSignInPolicy } from "./sso-policy.ts";
+export {
+  forgetSsoSessions,
+  forgetSsoUsers,
+  provisionSsoAccount,
+  revokeSsoConnectionSessions,
+  startSsoSession,
+} from "./sso-sign-in.ts";

@@ -34,6 +34,7 @@ export const IDENTITY_COLUMNS: Readonly<Record<string, Readonly<Record<string, C
     revoked_reason: "erased",
     amr: "erased",
     auth_time: "erased",
+    sso_connection_id: "erased",
   },
   refresh_tokens: {
     id: "erased",

@@ -13,6 +13,7 @@ import { identityErrors } from "./errors.ts";
 import { checkPasswordPolicy, type PasswordHasher } from "./passwords.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
+import type { SsoSignInPolicy } from "./sso-policy.ts";
 import type { PlatformRole, UsersTable } from "./tables.ts";
 import { cachedUser, cachedUsers } from "./user-cache.ts";
 
@@ -41,6 +42,8 @@ export interface IdentityDeps {
   readonly personalData: readonly PersonalDataSource[];
   /** Seals TOTP seeds at rest (purpose "totp-secrets"; app.ts builds it from ENCRYPTION_KEY). */
   readonly totpSealer: SecretSealer;
+  /** Refuses non-SSO sign-in where a company requires SSO (the sso module's, wired in app.ts). */
+  readonly ssoPolicy?: SsoSignInPolicy;
 }
 
 export interface RequestContext {

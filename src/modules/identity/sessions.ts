@@ -25,6 +25,7 @@ import {
 } from "./service.ts";
 import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
 import { accessTokenFor, sessionAuthentication } from "./session-tokens.ts";
+import { assertSignInWithoutSso } from "./sso-policy.ts";
 import type { SessionsTable, UsersTable } from "./tables.ts";
 import { forgetUsers } from "./user-cache.ts";
 
@@ -72,8 +73,12 @@ export async function startSession(
   verifiedHash: string | ((trx: Transaction<Database>) => Promise<boolean>),
   rehashed?: string,
   amr: readonly string[] = ["pwd"],
+  sso?: { readonly connectionId: string; readonly maxAgeS: number | null },
 ): Promise<TokenPair> {
+  // Every sign-in but SSO's is refused for an address whose company requires SSO (sso-policy.ts).
+  if (!amr.includes("sso")) await assertSignInWithoutSso(deps, user, ctx);
   const now = deps.clock.nowIso();
+  const lifetimeS = Math.min(deps.config.REFRESH_TOKEN_TTL_S, sso?.maxAgeS ?? Number.POSITIVE_INFINITY);
   const session: SessionsTable = {
     id: newId(),
     user_id: user.id,
@@ -81,11 +86,12 @@ export async function startSession(
     ip: ctx.ip,
     created_at: now,
     last_used_at: now,
-    expires_at: plusSeconds(deps, deps.config.REFRESH_TOKEN_TTL_S),
+    expires_at: plusSeconds(deps, lifetimeS),
     revoked_at: null,
     revoked_reason: null,
     amr: amr.join(","),
     auth_time: now,
+    sso_connection_id: sso?.connectionId ?? null,
   };
   const refreshToken = newOpaqueToken();
   await inLockedTransaction(deps.database.db, async (trx) => {
@@ -108,7 +114,11 @@ export async function startSession(
     await recordAuditEvent(
       trx,
       deps.clock,
-      userEvent("auth.login_succeeded", ctx, user.id, user.id, { sessionId: session.id, amr }),
+      userEvent("auth.login_succeeded", ctx, user.id, user.id, {
+        sessionId: session.id,
+        amr,
+        ...(sso ? { ssoConnectionId: sso.connectionId } : {}),
+      }),
     );
   });
   // The cached row holds no hash, but every writer of the users table evicts (user-cache.ts).
@@ -167,6 +177,8 @@ export async function login(
     );
     throw identityErrors.invalidCredentials(attempt.lockSeconds);
   }
+  // Refused before a second factor is asked for: the password is right, but not the way in.
+  await assertSignInWithoutSso(deps, user, ctx);
   if (user.status === "suspended") {
     securityEvent(deps, "auth.suspended_login", ctx, { userId: user.id });
     await recordAuditEvent(deps.database.db, deps.clock, userEvent("auth.suspended_login", ctx, user.id, user.id));
@@ -214,7 +226,9 @@ export async function rotateRefreshToken(
   const authentication = sessionAuthentication(session);
   // A session that never used the account's second factor (it predates the enrolment) is
   // not extended: it ends, and the client is asked for the factor like at sign-in.
-  if (!authentication.amr.includes("mfa") && (await hasConfirmedFactor(deps, session.user_id))) {
+  // An SSO session's strength is its company IdP's to decide (docs/sso.md): it is not ended here.
+  const factorless = !authentication.amr.includes("mfa") && !authentication.amr.includes("sso");
+  if (factorless && (await hasConfirmedFactor(deps, session.user_id))) {
     return endForSecondFactor(deps, session.session_id, session.user_id, client, ctx);
   }
 

@@ -31,6 +31,8 @@ export interface SessionsTable {
   amr: string | null;
   /** When the session last authenticated (login or reauthentication); refresh keeps it. */
   auth_time: string | null;
+  /** The SSO connection that started the session (issue #24); null for every other sign-in. */
+  sso_connection_id?: string | null;
 }
 
 export interface RefreshTokensTable {

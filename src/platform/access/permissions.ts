@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   "audit:read",
   "webhooks:read",
   "webhooks:manage",
+  "sso:read",
+  "sso:manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

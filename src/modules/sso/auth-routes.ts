@@ -1,0 +1,97 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { problemResponses } from "../../platform/openapi/problem-responses.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
+import { type RequestContext, setRefreshCookie } from "../identity/index.ts";
+import type { SsoAdminApp } from "./admin-routes.ts";
+import { oidcCallback } from "./oidc-callback.ts";
+import * as schemas from "./schemas.ts";
+import type { SsoDeps } from "./service.ts";
+import { type SamlStarter, startSignIn } from "./sign-in-start.ts";
+
+export function contextOf(request: FastifyRequest): RequestContext {
+  return { ip: request.ip ?? null, userAgent: request.headers["user-agent"] ?? null, requestId: request.id };
+}
+
+/**
+ * How an SSO sign-in hands its tokens over, for both protocols' callbacks. The refresh token
+ * always goes in the httpOnly refresh cookie, as a browser login's does (never in a URL). A
+ * client that asks for JSON (`Accept: application/json`) gets the access token in the body;
+ * a browser (anything else) is sent on with 303 to SSO_SIGNED_IN_URL, where the app calls
+ * POST /auth/refresh with the cookie — no token ever travels in a URL.
+ */
+export function deliverSsoTokens(
+  deps: SsoDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: { accessToken: string; tokenType: "Bearer"; expiresIn: number; refreshToken: string; user: unknown },
+) {
+  setRefreshCookie(reply, deps.identity.config, result.refreshToken);
+  reply.header("cache-control", "no-store");
+  if (prefersJson(request)) {
+    return reply.code(200).send({
+      accessToken: result.accessToken,
+      tokenType: result.tokenType,
+      expiresIn: result.expiresIn,
+      user: result.user,
+    });
+  }
+  return reply.code(303).header("location", deps.settings.signedInUrl).send(null);
+}
+
+function prefersJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? "";
+  return accept.includes("application/json") && !accept.includes("text/html");
+}
+
+export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readonly saml?: SamlStarter }): void {
+  const tags = ["sso"];
+  app.post(
+    "/auth/sso/start",
+    {
+      bodyLimit: deps.identity.config.AUTH_BODY_LIMIT,
+      config: { access: "public", rateLimit: { tier: "auth" } },
+      schema: {
+        operationId: "startSso",
+        tags,
+        summary: "Home-realm discovery: an email address or company slug → where to send the browser",
+        description:
+          "Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md).",
+        security: [],
+        body: schemaRef(schemas.SsoStartBody),
+        response: { 200: Type.Ref("SsoStartResponse"), ...problemResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      reply.header("cache-control", "no-store");
+      const fallback = new URL("/sign-in", deps.identity.config.PUBLIC_APP_URL).href;
+      return startSignIn(deps, request.body, fallback);
+    },
+  );
+
+  app.get(
+    "/auth/sso/oidc/callback",
+    {
+      config: { access: "public", rateLimit: { tier: "auth" } },
+      schema: {
+        operationId: "ssoOidcCallback",
+        tags,
+        summary: "Where the identity provider sends the browser back (register this as the redirect URI)",
+        description:
+          "Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).",
+        security: [],
+        querystring: schemas.OidcCallbackQuery,
+        response: {
+          200: Type.Union([Type.Ref("SsoTokenResponse"), Type.Ref("SsoMappingReport")]),
+          303: Type.Null({ description: "Signed in: on to SSO_SIGNED_IN_URL with the refresh cookie" }),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await oidcCallback(deps, request.query, contextOf(request));
+      if (outcome.kind === "test") return reply.header("cache-control", "no-store").send(outcome.report);
+      return deliverSsoTokens(deps, request, reply, outcome.result);
+    },
+  );
+}

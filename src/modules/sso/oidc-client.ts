@@ -1,0 +1,126 @@
+import * as client from "openid-client";
+import { AppError } from "../../platform/errors/app-error.ts";
+import { ssoErrors } from "./errors.ts";
+import type { SsoDeps } from "./service.ts";
+import type { SsoConnectionsTable } from "./tables.ts";
+
+// The OIDC relying party, through openid-client v6: discovery, the authorization URL (PKCE
+// S256, state, nonce) and the code exchange, whose ID token the library validates (issuer,
+// audience, expiry, nonce, signature with a key of the IdP's JWKS; `alg: none` and keys not
+// published are refused).
+
+/**
+ * Discovery for starting sign-ins is kept a minute per connection version (id + updated_at):
+ * home-realm discovery stays cheap. The callback always discovers afresh, so the JWKS it
+ * verifies with is the IdP's current one: a rotated signing key is picked up at once, with
+ * no window where a new key id is refused because a cached JWKS is younger than the
+ * library's refetch threshold.
+ */
+const START_CACHE_MS = 60_000;
+const startConfigs = new Map<string, { config: client.Configuration; until: number }>();
+
+export function forgetDiscovery(connectionId: string): void {
+  for (const key of startConfigs.keys()) if (key.startsWith(`${connectionId}:`)) startConfigs.delete(key);
+}
+
+async function discover(deps: SsoDeps, row: SsoConnectionsTable): Promise<client.Configuration> {
+  if (!row.oidc_issuer || !row.oidc_client_id || !row.oidc_client_secret_sealed) throw ssoErrors.protocolNotSupported();
+  let secret: string;
+  try {
+    secret = deps.sealer.unseal(row.oidc_client_secret_sealed);
+  } catch {
+    deps.logger.error({ connectionId: row.id }, "sso: the client secret opens with no configured ENCRYPTION_KEY");
+    throw ssoErrors.idpUnreachable();
+  }
+  try {
+    return await client.discovery(new URL(row.oidc_issuer), row.oidc_client_id, secret, undefined, {
+      timeout: Math.ceil(deps.settings.dnsTimeoutMs / 1000) + 7,
+      // The library trusts the TLS channel for an ID token from the token endpoint unless asked
+      // to verify its signature too (OIDC Core 3.1.3.7 allows either): Rampart always verifies,
+      // so a token not signed by a key in the IdP's JWKS is refused whatever the channel.
+      execute: deps.settings.allowInsecureIssuers
+        ? [client.enableNonRepudiationChecks, client.allowInsecureRequests]
+        : [client.enableNonRepudiationChecks],
+    });
+  } catch (error) {
+    deps.logger.warn({ connectionId: row.id, err: describe(error) }, "sso: OIDC discovery failed");
+    throw ssoErrors.idpUnreachable();
+  }
+}
+
+async function configForStart(deps: SsoDeps, row: SsoConnectionsTable): Promise<client.Configuration> {
+  const key = `${row.id}:${row.updated_at}`;
+  const cached = startConfigs.get(key);
+  if (cached && cached.until > Date.now()) return cached.config;
+  const config = await discover(deps, row);
+  forgetDiscovery(row.id);
+  startConfigs.set(key, { config, until: Date.now() + START_CACHE_MS });
+  return config;
+}
+
+export interface AuthorizationRequest {
+  readonly url: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+}
+
+export async function authorizationRequest(deps: SsoDeps, row: SsoConnectionsTable): Promise<AuthorizationRequest> {
+  const config = await configForStart(deps, row);
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const scopes = (typeof row.oidc_scopes === "string" ? JSON.parse(row.oidc_scopes) : row.oidc_scopes) as string[];
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: deps.settings.callbackUrl,
+    scope: (scopes ?? ["openid"]).join(" "),
+    response_type: "code",
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: "S256",
+    state,
+    nonce,
+  });
+  return { url: url.href, state, nonce, codeVerifier };
+}
+
+/** The ID token's claims (with userinfo's when the ID token lacks the mapped email claim). */
+export async function exchangeCode(
+  deps: SsoDeps,
+  row: SsoConnectionsTable,
+  query: Readonly<Record<string, string | undefined>>,
+  checks: { readonly state: string; readonly nonce: string; readonly codeVerifier: string },
+): Promise<Record<string, unknown>> {
+  const config = await discover(deps, row);
+  const current = new URL(deps.settings.callbackUrl);
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) current.searchParams.set(name, value);
+  try {
+    const tokens = await client.authorizationCodeGrant(config, current, {
+      pkceCodeVerifier: checks.codeVerifier,
+      expectedState: checks.state,
+      expectedNonce: checks.nonce,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims();
+    if (!claims) throw ssoErrors.idpResponseRejected();
+    const all: Record<string, unknown> = { ...claims };
+    if (all[row.email_claim] === undefined && config.serverMetadata().userinfo_endpoint) {
+      const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+      // The ID token's claims win: userinfo only fills what it lacks.
+      for (const [name, value] of Object.entries(info)) if (!(name in all)) all[name] = value;
+    }
+    return all;
+  } catch (error) {
+    if (error instanceof client.AuthorizationResponseError) throw ssoErrors.idpError(error.error);
+    if (error instanceof AppError) throw error;
+    deps.logger.warn({ connectionId: row.id, err: describe(error) }, "sso: the identity provider's answer was refused");
+    if (error instanceof TypeError || (error instanceof Error && error.name === "TimeoutError"))
+      throw ssoErrors.idpUnreachable();
+    throw ssoErrors.idpResponseRejected();
+  }
+}
+
+/** What a log line may say of a library error: its class, code and message (no tokens in them). */
+function describe(error: unknown) {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return { type: error.name, code: (error as { code?: unknown }).code, message: error.message.slice(0, 300) };
+}

@@ -1,0 +1,283 @@
+import { Type } from "@sinclair/typebox";
+import { pageSchema } from "../../platform/http/pagination.ts";
+
+const DateTime = Type.String({ format: "date-time" });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+/** Mappings never grant ownership: owners are named in Rampart only. */
+const MappedRole = Type.Union(
+  [Type.Literal("admin"), Type.Literal("manager"), Type.Literal("member"), Type.Literal("viewer")],
+  { description: "A company role below owner" },
+);
+const ClaimName = Type.String({ minLength: 1, maxLength: 256 });
+const HttpUrl = Type.String({ pattern: "^https?://[^\\s]+$", maxLength: 2048 });
+
+const OidcInput = Type.Object(
+  {
+    issuer: Type.String({ ...HttpUrl, description: "The issuer URL; its /.well-known/openid-configuration is read" }),
+    clientId: Type.String({ minLength: 1, maxLength: 512 }),
+    clientSecret: Type.String({ minLength: 1, maxLength: 2048, description: "Sealed at rest, never returned" }),
+    scopes: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$", maxLength: 128 }), { maxItems: 20 }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const OidcPatch = Type.Partial(OidcInput, { additionalProperties: false, minProperties: 1 });
+const SamlInput = Type.Object(
+  {
+    idpEntityId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    idpSsoUrl: Type.Optional(HttpUrl),
+    idpCertificates: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16384 }), { maxItems: 4 })),
+    idpMetadataXml: Type.Optional(Type.String({ minLength: 1, maxLength: 262144 })),
+    spEntityId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+const MappingInput = Type.Object(
+  {
+    emailClaim: Type.Optional(ClaimName),
+    emailVerifiedClaim: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: "OIDC: the boolean claim saying the address is verified (email_verified; xms_edov for Entra ID)",
+      }),
+    ),
+    nameClaim: Type.Optional(ClaimName),
+    groupsClaim: Type.Optional(ClaimName),
+    roles: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 256 }), MappedRole, {
+        description: "IdP group → company role; the strongest mapped role of a person's groups wins",
+        maxProperties: 200,
+      }),
+    ),
+    defaultRole: Type.Optional(MappedRole),
+  },
+  { additionalProperties: false },
+);
+const SessionMaxAge = Nullable(
+  Type.Integer({ minimum: 300, maximum: 31_536_000, description: "Seconds an SSO session lives at most" }),
+);
+
+export const CreateSsoConnectionBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    protocol: Type.Union([Type.Literal("oidc"), Type.Literal("saml")]),
+    enabled: Type.Optional(Type.Boolean()),
+    oidc: Type.Optional(OidcInput),
+    saml: Type.Optional(SamlInput),
+    mapping: Type.Optional(MappingInput),
+    sessionMaxAgeS: Type.Optional(SessionMaxAge),
+  },
+  { $id: "CreateSsoConnectionRequest", additionalProperties: false },
+);
+export const UpdateSsoConnectionBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    enabled: Type.Optional(Type.Boolean()),
+    oidc: Type.Optional(OidcPatch),
+    saml: Type.Optional(SamlInput),
+    mapping: Type.Optional(MappingInput),
+    sessionMaxAgeS: Type.Optional(SessionMaxAge),
+  },
+  { $id: "UpdateSsoConnectionRequest", additionalProperties: false, minProperties: 1 },
+);
+
+export const SsoConnection = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    companyId: Type.String({ format: "uuid" }),
+    name: Type.String(),
+    protocol: Type.Union([Type.Literal("oidc"), Type.Literal("saml")]),
+    enabled: Type.Boolean(),
+    oidc: Nullable(
+      Type.Object(
+        {
+          issuer: Type.String(),
+          clientId: Type.String(),
+          clientSecretHint: Type.String({ description: "The secret's last characters at most; never the secret" }),
+          scopes: Type.Array(Type.String()),
+          redirectUri: Type.String({ description: "Register this at the identity provider" }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    saml: Nullable(
+      Type.Object(
+        {
+          idpEntityId: Nullable(Type.String()),
+          idpSsoUrl: Nullable(Type.String()),
+          idpCertificates: Type.Array(Type.String()),
+          hasMetadataXml: Type.Boolean(),
+          spEntityId: Nullable(Type.String()),
+          settings: Type.Record(Type.String(), Type.Unknown()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    mapping: Type.Object(
+      {
+        emailClaim: Type.String(),
+        emailVerifiedClaim: Type.String(),
+        nameClaim: Type.String(),
+        groupsClaim: Type.String(),
+        roles: Type.Record(Type.String(), Type.String()),
+        defaultRole: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    sessionMaxAgeS: Nullable(Type.Integer()),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: "SsoConnection", additionalProperties: false },
+);
+export const SsoConnectionPage = Type.Object(
+  pageSchema(Type.Ref("SsoConnection"), "A page of SSO connections").properties,
+  {
+    $id: "SsoConnectionPage",
+    additionalProperties: false,
+  },
+);
+export const ConnectionParams = Type.Object({
+  companyId: Type.String({ format: "uuid" }),
+  connectionId: Type.String({ format: "uuid" }),
+});
+
+export const SsoDomain = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    domain: Type.String(),
+    status: Type.Union([Type.Literal("pending"), Type.Literal("verified")]),
+    txtRecord: Type.Object(
+      { name: Type.String(), value: Type.String() },
+      { additionalProperties: false, description: "Publish this TXT record, then call verify" },
+    ),
+    ssoRequired: Type.Boolean(),
+    createdAt: DateTime,
+    verifiedAt: Nullable(DateTime),
+    lastCheckedAt: Nullable(DateTime),
+  },
+  { $id: "SsoDomain", additionalProperties: false },
+);
+export const SsoDomainList = Type.Object(
+  { items: Type.Array(Type.Ref("SsoDomain")) },
+  { $id: "SsoDomainList", additionalProperties: false },
+);
+export const ClaimDomainBody = Type.Object(
+  {
+    domain: Type.String({
+      minLength: 3,
+      maxLength: 253,
+      pattern: "^(?=.{3,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}\\.?$",
+      description: "A domain name such as example.com",
+    }),
+  },
+  { $id: "ClaimSsoDomainRequest", additionalProperties: false },
+);
+export const DomainParams = Type.Object({
+  companyId: Type.String({ format: "uuid" }),
+  domainId: Type.String({ format: "uuid" }),
+});
+export const SsoPolicyBody = Type.Object(
+  { ssoRequired: Type.Boolean() },
+  { $id: "SsoDomainPolicyRequest", additionalProperties: false },
+);
+export const BreakGlassBody = Type.Object(
+  { userIds: Type.Array(Type.String({ format: "uuid" }), { maxItems: 20, uniqueItems: true }) },
+  { $id: "SsoBreakGlassRequest", additionalProperties: false },
+);
+export const BreakGlassList = Type.Object(
+  { userIds: Type.Array(Type.String({ format: "uuid" })) },
+  { $id: "SsoBreakGlassList", additionalProperties: false },
+);
+
+export const SsoStartBody = Type.Object(
+  {
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: "^[^\\s@]+@[^\\s@]+$" })),
+    companySlug: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { $id: "SsoStartRequest", additionalProperties: false, minProperties: 1, maxProperties: 1 },
+);
+export const SsoStartResponse = Type.Object(
+  {
+    redirectUrl: Type.String({
+      description:
+        "Send the browser here. For an address or company without SSO this is the app's own sign-in page, with the same status and shape (docs/sso.md)",
+    }),
+  },
+  { $id: "SsoStartResponse", additionalProperties: false },
+);
+export const OidcCallbackQuery = Type.Object(
+  {
+    state: Type.Optional(Type.String({ maxLength: 512 })),
+    code: Type.Optional(Type.String({ maxLength: 4096 })),
+    error: Type.Optional(Type.String({ maxLength: 256 })),
+    error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+    iss: Type.Optional(Type.String({ maxLength: 2048 })),
+    session_state: Type.Optional(Type.String({ maxLength: 512 })),
+    scope: Type.Optional(Type.String({ maxLength: 2048 })),
+  },
+  { additionalProperties: false },
+);
+/** What a JSON client gets from an SSO callback (identity's TokenResponse, without the refresh token: it is in the cookie). */
+export const SsoTokenResponse = Type.Object(
+  {
+    accessToken: Type.String(),
+    tokenType: Type.Literal("Bearer"),
+    expiresIn: Type.Integer({ description: "Seconds until the access token expires" }),
+    user: Type.Object(
+      {
+        id: Type.String({ format: "uuid" }),
+        email: Type.String(),
+        name: Type.String(),
+        emailVerified: Type.Boolean(),
+        platformRole: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
+        createdAt: DateTime,
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { $id: "SsoTokenResponse", additionalProperties: false },
+);
+export const SsoTestResult = Type.Object(
+  {
+    testUrl: Type.String({ description: "Open in a browser and sign in at the IdP: nothing is created" }),
+  },
+  { $id: "SsoTestStart", additionalProperties: false },
+);
+export const SsoMappingReport = Type.Object(
+  {
+    dryRun: Type.Literal(true),
+    connectionId: Type.String({ format: "uuid" }),
+    subject: Type.String(),
+    email: Nullable(Type.String()),
+    emailVerified: Type.Boolean(),
+    name: Nullable(Type.String()),
+    groups: Type.Array(Type.String()),
+    role: Type.String(),
+    wouldSignIn: Type.Boolean(),
+    refusal: Nullable(Type.String({ description: "The problem code a real sign-in would answer" })),
+    accountExists: Type.Boolean(),
+  },
+  { $id: "SsoMappingReport", additionalProperties: false },
+);
+
+export const ssoSchemas = [
+  CreateSsoConnectionBody,
+  UpdateSsoConnectionBody,
+  SsoConnection,
+  SsoConnectionPage,
+  SsoDomain,
+  SsoDomainList,
+  ClaimDomainBody,
+  SsoPolicyBody,
+  BreakGlassBody,
+  BreakGlassList,
+  SsoStartBody,
+  SsoStartResponse,
+  SsoTestResult,
+  SsoMappingReport,
+  SsoTokenResponse,
+];

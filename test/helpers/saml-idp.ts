@@ -15,6 +15,11 @@ import { join } from "node:path";
  */
 interface SamlifyEntity {
   getMetadata(): string;
+  entityMeta: {
+    getEntityID(): string;
+    getAssertionConsumerService(binding: string): string | string[];
+    isWantAssertionsSigned(): boolean;
+  };
 }
 interface SamlifyIdp extends SamlifyEntity {
   createLoginResponse(
@@ -137,6 +142,7 @@ export function createTestIdp(options: { entityId?: string; keys?: KeyPair } = {
       { Binding: REDIRECT, Location: ssoUrl },
       { Binding: POST, Location: ssoUrl },
     ],
+    singleLogoutService: [{ Binding: REDIRECT, Location: "https://idp.test/slo" }],
   });
 
   return {
@@ -204,6 +210,17 @@ export function createTestIdp(options: { entityId?: string; keys?: KeyPair } = {
       );
       return response.context;
     },
+  };
+}
+
+/** Rampart's SP metadata as samlify reads it: what an IdP would configure from it. */
+export function readSpMetadata(xml: string): { entityId: string; acsUrl: string; wantAssertionsSigned: boolean } {
+  const sp = samlify.ServiceProvider({ metadata: xml });
+  const acs = sp.entityMeta.getAssertionConsumerService("post");
+  return {
+    entityId: sp.entityMeta.getEntityID(),
+    acsUrl: Array.isArray(acs) ? (acs[0] ?? "") : acs,
+    wantAssertionsSigned: sp.entityMeta.isWantAssertionsSigned(),
   };
 }
 

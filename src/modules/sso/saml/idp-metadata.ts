@@ -44,7 +44,7 @@ export function parseIdpMetadata(xml: string, path = "/body/metadataXml"): IdpMe
   if (idpSsoUrl === "") throw refuse("has no SingleSignOnService with the HTTP-Redirect binding");
 
   const idpCertificates = children(descriptor, MD_NS, "KeyDescriptor")
-    .filter((k) => (k.getAttribute("use") ?? "signing") === "signing")
+    .filter((k) => (k.getAttribute("use") || "signing") === "signing")
     .flatMap((k) => children(k, DSIG_NS, "KeyInfo"))
     .flatMap((info) => children(info, DSIG_NS, "X509Data"))
     .flatMap((data) => children(data, DSIG_NS, "X509Certificate"))

@@ -21,5 +21,6 @@ export {
   startSamlSignIn,
 } from "./sign-in.ts";
 export { samlSpMetadata } from "./sp-metadata.ts";
+export { samlColumnDecisions } from "./personal-data.ts";
 export { pruneSamlState } from "./store.ts";
 export type { SamlTables } from "./tables.ts";

@@ -70,6 +70,9 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(new URL(start.redirectUrl).searchParams.get("RelayState"), "rs-1");
       const request = await idp.readAuthnRequest(start.redirectUrl, samlSpMetadata(s));
       assert.equal(request.id, start.requestId);
+      // The AuthnRequest names Rampart's entity id and ACS URL, as samlify read them.
+      assert.match(request.xml, new RegExp(`AssertionConsumerServiceURL="${s.acsUrl}"`));
+      assert.match(request.xml, new RegExp(`<saml:Issuer[^>]*>${s.spEntityId}</saml:Issuer>`));
       return start.requestId;
     }
 
@@ -306,6 +309,11 @@ for (const engine of await enginesUnderTest()) {
       ]) {
         await refused(consumeSamlResponse(deps, connectionId, settings, body), "response_malformed");
       }
+    });
+
+    it("refuses a response in which the IdP reports a failure (no assertion)", async () => {
+      const failure = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_f1" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${SP.acsUrl}"><saml:Issuer>${idp.entityId}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode></samlp:Status></samlp:Response>`;
+      await refused(consumeSamlResponse(deps, connectionId, settings, encodeResponse(failure)), "idp_refused");
     });
 
     it("refuses an assertion without the configured email attribute", async () => {

@@ -5,6 +5,7 @@
 export type { SamlIdentity } from "./assertion.ts";
 export { SamlRefusal, type SamlRefusalReason, samlErrors } from "./errors.ts";
 export { fetchIdpMetadata, type IdpMetadata, parseIdpMetadata } from "./idp-metadata.ts";
+export { samlColumnDecisions } from "./personal-data.ts";
 export {
   DEFAULT_CLOCK_SKEW_MS,
   MAX_CLOCK_SKEW_MS,
@@ -21,6 +22,5 @@ export {
   startSamlSignIn,
 } from "./sign-in.ts";
 export { samlSpMetadata } from "./sp-metadata.ts";
-export { samlColumnDecisions } from "./personal-data.ts";
 export { pruneSamlState } from "./store.ts";
 export type { SamlTables } from "./tables.ts";

@@ -1,0 +1,29 @@
+import { SAML, ValidateInResponseTo } from "@node-saml/node-saml";
+import type { SamlConnectionSettings } from "./settings.ts";
+
+/**
+ * A node-saml instance for one connection. node-saml verifies the XML signatures (only the
+ * signed bytes are returned, wrapping and multiple assertions refused), the Conditions'
+ * time window and the Audience. InResponseTo is left to sign-in.ts (`never` here): node-saml
+ * checks it with a get-then-remove on its cache, which two instances could both pass;
+ * Rampart spends the request id with one conditional DELETE instead.
+ */
+export function nodeSaml(settings: SamlConnectionSettings, requestId?: string): SAML {
+  return new SAML({
+    issuer: settings.spEntityId,
+    audience: settings.spEntityId,
+    callbackUrl: settings.acsUrl,
+    entryPoint: settings.idpSsoUrl,
+    idpIssuer: settings.idpEntityId,
+    idpCert: [...settings.idpCertificates],
+    wantAssertionsSigned: settings.wantAssertionsSigned,
+    wantAuthnResponseSigned: settings.wantAuthnResponseSigned,
+    acceptedClockSkewMs: settings.clockSkewMs,
+    identifierFormat: settings.nameIdFormat,
+    // Okta, Entra and Google answer an exact PasswordProtectedTransport request with an error
+    // when the user signed in with MFA or a passkey: let the IdP choose how to authenticate.
+    disableRequestedAuthnContext: true,
+    validateInResponseTo: ValidateInResponseTo.never,
+    ...(requestId ? { generateUniqueId: () => requestId } : {}),
+  });
+}

@@ -1,6 +1,7 @@
 import { newId } from "../../platform/db/ids.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import { recordAuditEvent } from "../audit/index.ts";
+import { identityErrors } from "./errors.ts";
 import { countPasskeys } from "./passkeys/repository.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
@@ -8,6 +9,7 @@ import {
   type IdentityDeps,
   type PublicUser,
   type RequestContext,
+  securityEvent,
   type TokenPair,
   toPublicUser,
   userEvent,
@@ -45,17 +47,30 @@ export async function accountSignInMethods(
   return { password: user?.password_hash != null, passkeys: (await countPasskeys(executor, userId)) > 0 };
 }
 
+/** No account: an id no account has, valid for uuid columns (PostgreSQL refuses ""). */
+const NO_ACCOUNT = "00000000-0000-0000-0000-000000000000";
+
 /**
  * Refuses (403 auth.sso_required) an address whose verified domain's company requires SSO,
- * before a social sign-up creates its account (`id` "" when there is none); a linked account's session is refused by
- * startSession's own check of the same policy.
+ * before a social sign-up creates its account (`id` undefined when there is none); a linked
+ * account's session is refused by startSession's own check of the same policy.
  */
 export async function assertSocialSignUpAllowed(
   deps: IdentityDeps,
-  account: { readonly id: string; readonly email: string },
+  account: { readonly id: string | undefined; readonly email: string },
   ctx: RequestContext,
 ): Promise<void> {
-  await assertSignInWithoutSso(deps, { id: account.id, email: normalizeEmail(account.email) }, ctx);
+  const email = normalizeEmail(account.email);
+  if (account.id !== undefined) return assertSignInWithoutSso(deps, { id: account.id, email }, ctx);
+  const companySlug = await deps.ssoPolicy?.({ id: NO_ACCOUNT, email });
+  if (companySlug === undefined) return;
+  securityEvent(deps, "auth.sso_required", ctx, { via: "social" });
+  await recordAuditEvent(
+    deps.database.db,
+    deps.clock,
+    userEvent("auth.login_failed", ctx, null, undefined, { reason: "sso_required", via: "social" }),
+  );
+  throw identityErrors.ssoRequired(companySlug);
 }
 
 /**

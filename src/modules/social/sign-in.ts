@@ -65,7 +65,7 @@ export async function completeSocialSignIn(
   const email = normalizeEmail(identity.email);
   const existing = await findAccountByEmail(deps.identity, email);
   // SSO first: a company's requirement is the answer that helps its members, not "link it".
-  await assertSocialSignUpAllowed(deps.identity, { id: existing?.id ?? "", email }, ctx);
+  await assertSocialSignUpAllowed(deps.identity, { id: existing?.id, email }, ctx);
   if (existing) throw socialErrors.accountExists(provider.key);
   if (!deps.signupOpen()) throw switchErrors.featureDisabled("signup");
   let user: Awaited<ReturnType<typeof createSocialAccount>>;

@@ -46,6 +46,16 @@ export const socialErrors = {
       "social.last_sign_in_method",
       "This is the account's only way to sign in. Set a password or add a passkey first.",
     ),
+  /**
+   * The account has a second factor (TOTP or a passkey). A provider is one factor, and the
+   * MFA step after a social sign-in is not built yet: rather than a session that skips the
+   * account's factor, the person signs in with their password and factor, or their passkey.
+   */
+  secondFactorRequired: () =>
+    new ForbiddenError(
+      "social.second_factor_required",
+      "This account has a second factor: sign in with its password and second factor, or with a passkey.",
+    ),
   /** A link flow whose account was deleted or suspended before the provider sent the person back. */
   accountNotLive: () => new ForbiddenError("social.account_unavailable", "The account to link is no longer active."),
 };

@@ -8,6 +8,7 @@ import {
   createSocialAccount,
   findAccountByEmail,
   findAccountById,
+  hasConfirmedFactor,
   normalizeEmail,
   type PublicUser,
   type RequestContext,
@@ -55,6 +56,8 @@ export async function completeSocialSignIn(
   if (linked) {
     const user = await findAccountById(deps.identity, linked.user_id);
     if (!user) throw socialErrors.invalidState();
+    // Never a session that skips the account's own second factor (errors.ts).
+    if (await hasConfirmedFactor(deps.identity, user.id)) throw socialErrors.secondFactorRequired();
     // startSession refuses suspended and deleted accounts and SSO-required addresses.
     const pair = await startSocialSession(deps.identity, user, ctx, provider.key);
     await repo.touchIdentity(deps.database.db, linked.id, deps.clock.nowIso(), identity.email ?? linked.email);

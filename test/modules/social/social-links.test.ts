@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness, STRONG_PASSWORD, signedInUser } from "../../helpers/identity.ts";
+import { codeFor } from "../../helpers/mfa.ts";
 import {
   callback,
   type Providers,
@@ -178,6 +179,32 @@ for (const engine of await enginesUnderTest()) {
       assert.equal((await unlink(token, github.id)).statusCode, 204);
       const last = identities.find((i) => i.provider === "oidc") as { id: string };
       assert.equal((await unlink(token, last.id)).statusCode, 409);
+    });
+
+    it("an account with a second factor is not signed in by its provider alone", async () => {
+      const user = await signedInUser(h, `${unique("factor")}@example.com`);
+      const sub = person(`${unique("factor-idp")}@example.com`);
+      assert.equal((await socialLink(h.app, p, "oidc", sub, user.accessToken)).statusCode, 200);
+      assert.equal((await socialSignIn(h.app, p, "oidc", sub)).statusCode, 200, "before the factor");
+      const enrol = await h.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/factors/totp",
+        headers: auth(user.accessToken),
+        payload: {},
+      });
+      assert.equal(enrol.statusCode, 201, enrol.body);
+      const { id, secret } = enrol.json() as { id: string; secret: string };
+      const confirm = await h.app.inject({
+        method: "POST",
+        url: `/api/v1/auth/factors/totp/${id}/confirm`,
+        headers: auth(user.accessToken),
+        payload: { code: codeFor(h, secret) },
+      });
+      assert.equal(confirm.statusCode, 200, confirm.body);
+      const res = await socialSignIn(h.app, p, "oidc", sub);
+      assert.equal(res.statusCode, 403, res.body);
+      assert.equal(res.json().code, "social.second_factor_required");
+      assert.ok(!res.cookies.some((c) => c.name === "rampart_refresh"), "no session");
     });
 
     it("deleting the account removes its links and the export lists them", async () => {

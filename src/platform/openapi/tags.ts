@@ -21,4 +21,9 @@ export const API_TAGS = [
     description:
       "Webhook endpoints that receive the company's events, signed per Standard Webhooks, and their deliveries.",
   },
+  {
+    name: "social",
+    description:
+      "Sign-in with Google, Microsoft, GitHub or an OpenID Connect provider, and an account's linked providers.",
+  },
 ] as const;

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { describeConfig } from "../../../src/config/load.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness, signedInUser } from "../../helpers/identity.ts";
+import { decodeJwt, newSigningKey, signIdToken } from "../../helpers/oidc-provider.ts";
 import { makePlatformAdmin } from "../../helpers/tenancy.ts";
 import { callback, type Providers, socialSignIn, start, startProviders, throughProvider } from "./fixture.ts";
 
@@ -192,6 +193,39 @@ for (const engine of await enginesUnderTest()) {
       } finally {
         h.clock.advance(-601);
       }
+    });
+
+    it("an ID token not signed by the provider's keys is refused, and nothing is created", async () => {
+      const email = `${unique("forged")}@example.com`;
+      const sub = person(email);
+      const attacker = await newSigningKey(p.idp.signingKey.kid);
+      p.idp.tamperNextIdToken(async (genuine) => signIdToken(decodeJwt(genuine), attacker));
+      const res = await socialSignIn(h.app, p, "oidc", sub);
+      assert.equal(res.statusCode, 401, res.body);
+      assert.equal(res.json().code, "social.response_rejected");
+      assert.equal((await usersWith(email)).length, 0);
+    });
+
+    it("GitHub: an exchange with the wrong PKCE verifier is refused", async () => {
+      const login = unique("pkce");
+      p.github.users.set(login, {
+        id: 6_000_000 + seq,
+        login,
+        name: null,
+        emails: [{ email: `${login}@example.com`, primary: true, verified: true, visibility: null }],
+      });
+      const started = await start(h.app, "/api/v1/auth/social/github/start");
+      const back = await throughProvider(p, "github", login, started);
+      // As if the code had been stolen and replayed by someone without the verifier.
+      await db()
+        .updateTable("social_login_flows")
+        .set({ code_verifier: "x".repeat(43) })
+        .where("provider", "=", "github")
+        .execute();
+      const res = await callback(h.app, back, started.cookie);
+      assert.equal(res.statusCode, 401, res.body);
+      assert.equal(res.json().code, "social.response_rejected");
+      assert.equal((await usersWith(`${login}@example.com`)).length, 0);
     });
 
     it("GitHub: sign-up with the primary verified address; refused without one", async () => {

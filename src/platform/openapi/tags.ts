@@ -26,4 +26,9 @@ export const API_TAGS = [
     description:
       "Single sign-on per company: OIDC and SAML connections, DNS-verified domains, the SSO-required policy, home-realm discovery and the identity providers' callbacks.",
   },
+  {
+    name: "social",
+    description:
+      "Sign-in with Google, Microsoft, GitHub or an OpenID Connect provider, and an account's linked providers.",
+  },
 ] as const;

@@ -586,6 +586,19 @@ export interface KillSwitchUpdate {
   retryAfterSeconds?: number;
 }
 
+export interface LinkedIdentity {
+  id: string;
+  provider: string;
+  providerName: string;
+  email: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface LinkedIdentityList {
+  identities: LinkedIdentity[];
+}
+
 export type LivenessStatus = typeof LivenessStatus[keyof typeof LivenessStatus];
 
 
@@ -1229,6 +1242,55 @@ export interface SessionList {
   items: Session[];
 }
 
+export const SocialProviderListProvidersItemProtocol = {  oidc: 'oidc',
+  github: 'github',
+} as const
+export type SocialProviderListProvidersItem = {
+  /** The {provider} of the start and callback paths */
+  key: string;
+  /** What to show on the button */
+  name: string;
+  protocol: typeof SocialProviderListProvidersItemProtocol[keyof typeof SocialProviderListProvidersItemProtocol];
+};
+
+export interface SocialProviderList {
+  providers: SocialProviderListProvidersItem[];
+}
+
+export interface SocialStartResponse {
+  /** Send the browser here (the provider's authorization page) */
+  redirectUrl: string;
+}
+
+export type SocialTokenResponseTokenType = typeof SocialTokenResponseTokenType[keyof typeof SocialTokenResponseTokenType];
+
+
+export const SocialTokenResponseTokenType = {
+  Bearer: 'Bearer',
+} as const;
+
+export const SocialTokenResponseUserPlatformRole = {  user: 'user',
+  admin: 'admin',
+} as const
+export type SocialTokenResponseUser = {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  platformRole: typeof SocialTokenResponseUserPlatformRole[keyof typeof SocialTokenResponseUserPlatformRole];
+  createdAt: string;
+};
+
+export interface SocialTokenResponse {
+  accessToken: string;
+  tokenType: SocialTokenResponseTokenType;
+  /** Seconds until the access token expires */
+  expiresIn: number;
+  /** True when this sign-in created the account */
+  created: boolean;
+  user: SocialTokenResponseUser;
+}
+
 export interface SsoBreakGlassList {
   userIds: string[];
 }
@@ -1706,6 +1768,14 @@ export type UserExportSsoBreakGlassItem = {
   since: string;
 };
 
+export type UserExportLinkedIdentitiesItem = {
+  provider: string;
+  subject: string;
+  email: string | null;
+  linkedAt: string;
+  lastUsedAt: string | null;
+};
+
 export const UserExportAuditEventsItemRole = {  actor: 'actor',
   target: 'target',
 } as const
@@ -1749,6 +1819,8 @@ export interface UserExport {
   webhookEndpointsCreated: UserExportWebhookEndpointsCreatedItem[];
   /** Companies that named the person a break-glass member (may sign in without SSO) */
   ssoBreakGlass: UserExportSsoBreakGlassItem[];
+  /** Social sign-in providers linked to the account (provider, the provider's id of the person, address) */
+  linkedIdentities: UserExportLinkedIdentitiesItem[];
   /** audit events where the person acted or was acted upon, oldest first, with IP address and User-Agent of their own requests */
   auditEvents: UserExportAuditEventsItem[];
 }
@@ -2511,6 +2583,100 @@ session_state?: string;
  * @maxLength 2048
  */
 scope?: string;
+};
+
+export type SocialCallbackLegacyParams = {
+/**
+ * @maxLength 512
+ */
+state?: string;
+/**
+ * @maxLength 4096
+ */
+code?: string;
+/**
+ * @maxLength 256
+ */
+error?: string;
+/**
+ * @maxLength 2048
+ */
+error_description?: string;
+/**
+ * @maxLength 2048
+ */
+error_uri?: string;
+/**
+ * @maxLength 2048
+ */
+iss?: string;
+/**
+ * @maxLength 512
+ */
+session_state?: string;
+/**
+ * @maxLength 2048
+ */
+scope?: string;
+/**
+ * @maxLength 64
+ */
+authuser?: string;
+/**
+ * @maxLength 256
+ */
+prompt?: string;
+/**
+ * @maxLength 256
+ */
+hd?: string;
+};
+
+export type SocialCallbackParams = {
+/**
+ * @maxLength 512
+ */
+state?: string;
+/**
+ * @maxLength 4096
+ */
+code?: string;
+/**
+ * @maxLength 256
+ */
+error?: string;
+/**
+ * @maxLength 2048
+ */
+error_description?: string;
+/**
+ * @maxLength 2048
+ */
+error_uri?: string;
+/**
+ * @maxLength 2048
+ */
+iss?: string;
+/**
+ * @maxLength 512
+ */
+session_state?: string;
+/**
+ * @maxLength 2048
+ */
+scope?: string;
+/**
+ * @maxLength 64
+ */
+authuser?: string;
+/**
+ * @maxLength 256
+ */
+prompt?: string;
+/**
+ * @maxLength 256
+ */
+hd?: string;
 };
 
 export type getHealthResponse200 = {
@@ -20498,6 +20664,1004 @@ export const ssoOidcCallback = async (params?: SsoOidcCallbackParams, options?: 
   {
     ...options,
     method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listSocialProvidersLegacyResponse200 = {
+  data: SocialProviderList
+  status: 200
+}
+
+export type listSocialProvidersLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSocialProvidersLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSocialProvidersLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSocialProvidersLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSocialProvidersLegacyResponseSuccess = (listSocialProvidersLegacyResponse200) & {
+  headers: Headers;
+};
+export type listSocialProvidersLegacyResponseError = (listSocialProvidersLegacyResponse400 | listSocialProvidersLegacyResponse429 | listSocialProvidersLegacyResponse500 | listSocialProvidersLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listSocialProvidersLegacyResponse = (listSocialProvidersLegacyResponseSuccess | listSocialProvidersLegacyResponseError)
+
+export const getListSocialProvidersLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/social/providers`
+}
+
+/**
+ * @deprecated
+ * @summary The social sign-in providers this deployment enabled
+ */
+export const listSocialProvidersLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listSocialProvidersLegacyResponse> => {
+
+  return rampartFetch<listSocialProvidersLegacyResponse>(getListSocialProvidersLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listSocialProvidersResponse200 = {
+  data: SocialProviderList
+  status: 200
+}
+
+export type listSocialProvidersResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSocialProvidersResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSocialProvidersResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSocialProvidersResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSocialProvidersResponseSuccess = (listSocialProvidersResponse200) & {
+  headers: Headers;
+};
+export type listSocialProvidersResponseError = (listSocialProvidersResponse400 | listSocialProvidersResponse429 | listSocialProvidersResponse500 | listSocialProvidersResponse503) & {
+  headers: Headers;
+};
+
+export type listSocialProvidersResponse = (listSocialProvidersResponseSuccess | listSocialProvidersResponseError)
+
+export const getListSocialProvidersUrl = () => {
+
+
+
+
+  return `/api/v1/auth/social/providers`
+}
+
+/**
+ * @summary The social sign-in providers this deployment enabled
+ */
+export const listSocialProviders = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listSocialProvidersResponse> => {
+
+  return rampartFetch<listSocialProvidersResponse>(getListSocialProvidersUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type startSocialSignInLegacyResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialSignInLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialSignInLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialSignInLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialSignInLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialSignInLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialSignInLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialSignInLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialSignInLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialSignInLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialSignInLegacyResponseSuccess = (startSocialSignInLegacyResponse200) & {
+  headers: Headers;
+};
+export type startSocialSignInLegacyResponseError = (startSocialSignInLegacyResponse400 | startSocialSignInLegacyResponse401 | startSocialSignInLegacyResponse404 | startSocialSignInLegacyResponse413 | startSocialSignInLegacyResponse415 | startSocialSignInLegacyResponse422 | startSocialSignInLegacyResponse429 | startSocialSignInLegacyResponse500 | startSocialSignInLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialSignInLegacyResponse = (startSocialSignInLegacyResponseSuccess | startSocialSignInLegacyResponseError)
+
+export const getStartSocialSignInLegacyUrl = (provider: string,) => {
+
+
+
+
+  return `/api/auth/social/${provider}/start`
+}
+
+/**
+ * Sets the rampart_social cookie that binds the flow to this browser; the callback needs it. Sign-up through a provider follows the `signup` flag; an existing account is never linked by matching its address (docs/social-sign-in.md).
+ * @deprecated
+ * @summary Start signing in (or up) with a provider: where to send the browser
+ */
+export const startSocialSignInLegacy = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialSignInLegacyResponse> => {
+
+  return rampartFetch<startSocialSignInLegacyResponse>(getStartSocialSignInLegacyUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type startSocialSignInResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialSignInResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialSignInResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialSignInResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialSignInResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialSignInResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialSignInResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialSignInResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialSignInResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialSignInResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialSignInResponseSuccess = (startSocialSignInResponse200) & {
+  headers: Headers;
+};
+export type startSocialSignInResponseError = (startSocialSignInResponse400 | startSocialSignInResponse401 | startSocialSignInResponse404 | startSocialSignInResponse413 | startSocialSignInResponse415 | startSocialSignInResponse422 | startSocialSignInResponse429 | startSocialSignInResponse500 | startSocialSignInResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialSignInResponse = (startSocialSignInResponseSuccess | startSocialSignInResponseError)
+
+export const getStartSocialSignInUrl = (provider: string,) => {
+
+
+
+
+  return `/api/v1/auth/social/${provider}/start`
+}
+
+/**
+ * Sets the rampart_social cookie that binds the flow to this browser; the callback needs it. Sign-up through a provider follows the `signup` flag; an existing account is never linked by matching its address (docs/social-sign-in.md).
+ * @summary Start signing in (or up) with a provider: where to send the browser
+ */
+export const startSocialSignIn = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialSignInResponse> => {
+
+  return rampartFetch<startSocialSignInResponse>(getStartSocialSignInUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type socialCallbackLegacyResponse200 = {
+  data: SocialTokenResponse | LinkedIdentity
+  status: 200
+}
+
+export type socialCallbackLegacyResponse303 = {
+  data: void
+  status: 303
+}
+
+export type socialCallbackLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type socialCallbackLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type socialCallbackLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type socialCallbackLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type socialCallbackLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type socialCallbackLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type socialCallbackLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type socialCallbackLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type socialCallbackLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type socialCallbackLegacyResponseSuccess = (socialCallbackLegacyResponse200) & {
+  headers: Headers;
+};
+export type socialCallbackLegacyResponseError = (socialCallbackLegacyResponse303 | socialCallbackLegacyResponse400 | socialCallbackLegacyResponse401 | socialCallbackLegacyResponse403 | socialCallbackLegacyResponse404 | socialCallbackLegacyResponse409 | socialCallbackLegacyResponse422 | socialCallbackLegacyResponse429 | socialCallbackLegacyResponse500 | socialCallbackLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type socialCallbackLegacyResponse = (socialCallbackLegacyResponseSuccess | socialCallbackLegacyResponseError)
+
+export const getSocialCallbackLegacyUrl = (provider: string,
+    params?: SocialCallbackLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/auth/social/${provider}/callback?${stringifiedParams}` : `/api/auth/social/${provider}/callback`
+}
+
+/**
+ * Sign-in: sets the refresh cookie, then 303 to SOCIAL_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. Link: 303 to SOCIAL_SIGNED_IN_URL?linked=<provider>, or 200 with the new link.
+ * @deprecated
+ * @summary Where the provider sends the browser back (register <base>/<provider>/callback as the redirect URI)
+ */
+export const socialCallbackLegacy = async (provider: string,
+    params?: SocialCallbackLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<socialCallbackLegacyResponse> => {
+
+  return rampartFetch<socialCallbackLegacyResponse>(getSocialCallbackLegacyUrl(provider,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type socialCallbackResponse200 = {
+  data: SocialTokenResponse | LinkedIdentity
+  status: 200
+}
+
+export type socialCallbackResponse303 = {
+  data: void
+  status: 303
+}
+
+export type socialCallbackResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type socialCallbackResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type socialCallbackResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type socialCallbackResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type socialCallbackResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type socialCallbackResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type socialCallbackResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type socialCallbackResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type socialCallbackResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type socialCallbackResponseSuccess = (socialCallbackResponse200) & {
+  headers: Headers;
+};
+export type socialCallbackResponseError = (socialCallbackResponse303 | socialCallbackResponse400 | socialCallbackResponse401 | socialCallbackResponse403 | socialCallbackResponse404 | socialCallbackResponse409 | socialCallbackResponse422 | socialCallbackResponse429 | socialCallbackResponse500 | socialCallbackResponse503) & {
+  headers: Headers;
+};
+
+export type socialCallbackResponse = (socialCallbackResponseSuccess | socialCallbackResponseError)
+
+export const getSocialCallbackUrl = (provider: string,
+    params?: SocialCallbackParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/auth/social/${provider}/callback?${stringifiedParams}` : `/api/v1/auth/social/${provider}/callback`
+}
+
+/**
+ * Sign-in: sets the refresh cookie, then 303 to SOCIAL_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. Link: 303 to SOCIAL_SIGNED_IN_URL?linked=<provider>, or 200 with the new link.
+ * @summary Where the provider sends the browser back (register <base>/<provider>/callback as the redirect URI)
+ */
+export const socialCallback = async (provider: string,
+    params?: SocialCallbackParams, options?: Parameters<typeof rampartFetch>[1]): Promise<socialCallbackResponse> => {
+
+  return rampartFetch<socialCallbackResponse>(getSocialCallbackUrl(provider,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listLinkedIdentitiesLegacyResponse200 = {
+  data: LinkedIdentityList
+  status: 200
+}
+
+export type listLinkedIdentitiesLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listLinkedIdentitiesLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listLinkedIdentitiesLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listLinkedIdentitiesLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listLinkedIdentitiesLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listLinkedIdentitiesLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listLinkedIdentitiesLegacyResponseSuccess = (listLinkedIdentitiesLegacyResponse200) & {
+  headers: Headers;
+};
+export type listLinkedIdentitiesLegacyResponseError = (listLinkedIdentitiesLegacyResponse400 | listLinkedIdentitiesLegacyResponse401 | listLinkedIdentitiesLegacyResponse403 | listLinkedIdentitiesLegacyResponse429 | listLinkedIdentitiesLegacyResponse500 | listLinkedIdentitiesLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listLinkedIdentitiesLegacyResponse = (listLinkedIdentitiesLegacyResponseSuccess | listLinkedIdentitiesLegacyResponseError)
+
+export const getListLinkedIdentitiesLegacyUrl = () => {
+
+
+
+
+  return `/api/users/me/identities`
+}
+
+/**
+ * @deprecated
+ * @summary The providers linked to the signed-in account
+ */
+export const listLinkedIdentitiesLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listLinkedIdentitiesLegacyResponse> => {
+
+  return rampartFetch<listLinkedIdentitiesLegacyResponse>(getListLinkedIdentitiesLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listLinkedIdentitiesResponse200 = {
+  data: LinkedIdentityList
+  status: 200
+}
+
+export type listLinkedIdentitiesResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listLinkedIdentitiesResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listLinkedIdentitiesResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listLinkedIdentitiesResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listLinkedIdentitiesResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listLinkedIdentitiesResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listLinkedIdentitiesResponseSuccess = (listLinkedIdentitiesResponse200) & {
+  headers: Headers;
+};
+export type listLinkedIdentitiesResponseError = (listLinkedIdentitiesResponse400 | listLinkedIdentitiesResponse401 | listLinkedIdentitiesResponse403 | listLinkedIdentitiesResponse429 | listLinkedIdentitiesResponse500 | listLinkedIdentitiesResponse503) & {
+  headers: Headers;
+};
+
+export type listLinkedIdentitiesResponse = (listLinkedIdentitiesResponseSuccess | listLinkedIdentitiesResponseError)
+
+export const getListLinkedIdentitiesUrl = () => {
+
+
+
+
+  return `/api/v1/users/me/identities`
+}
+
+/**
+ * @summary The providers linked to the signed-in account
+ */
+export const listLinkedIdentities = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listLinkedIdentitiesResponse> => {
+
+  return rampartFetch<listLinkedIdentitiesResponse>(getListLinkedIdentitiesUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type startSocialLinkLegacyResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialLinkLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialLinkLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialLinkLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type startSocialLinkLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialLinkLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type startSocialLinkLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialLinkLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialLinkLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialLinkLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialLinkLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialLinkLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialLinkLegacyResponseSuccess = (startSocialLinkLegacyResponse200) & {
+  headers: Headers;
+};
+export type startSocialLinkLegacyResponseError = (startSocialLinkLegacyResponse400 | startSocialLinkLegacyResponse401 | startSocialLinkLegacyResponse403 | startSocialLinkLegacyResponse404 | startSocialLinkLegacyResponse409 | startSocialLinkLegacyResponse413 | startSocialLinkLegacyResponse415 | startSocialLinkLegacyResponse422 | startSocialLinkLegacyResponse429 | startSocialLinkLegacyResponse500 | startSocialLinkLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialLinkLegacyResponse = (startSocialLinkLegacyResponseSuccess | startSocialLinkLegacyResponseError)
+
+export const getStartSocialLinkLegacyUrl = (provider: string,) => {
+
+
+
+
+  return `/api/users/me/identities/${provider}/start`
+}
+
+/**
+ * The flow is bound to this account and this browser (rampart_social cookie); the provider's callback links the identity, refused with 409 social.identity_linked_elsewhere when it is another account's.
+ * @deprecated
+ * @summary Link a provider to the signed-in account: where to send the browser
+ */
+export const startSocialLinkLegacy = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialLinkLegacyResponse> => {
+
+  return rampartFetch<startSocialLinkLegacyResponse>(getStartSocialLinkLegacyUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type startSocialLinkResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialLinkResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialLinkResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialLinkResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type startSocialLinkResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialLinkResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type startSocialLinkResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialLinkResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialLinkResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialLinkResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialLinkResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialLinkResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialLinkResponseSuccess = (startSocialLinkResponse200) & {
+  headers: Headers;
+};
+export type startSocialLinkResponseError = (startSocialLinkResponse400 | startSocialLinkResponse401 | startSocialLinkResponse403 | startSocialLinkResponse404 | startSocialLinkResponse409 | startSocialLinkResponse413 | startSocialLinkResponse415 | startSocialLinkResponse422 | startSocialLinkResponse429 | startSocialLinkResponse500 | startSocialLinkResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialLinkResponse = (startSocialLinkResponseSuccess | startSocialLinkResponseError)
+
+export const getStartSocialLinkUrl = (provider: string,) => {
+
+
+
+
+  return `/api/v1/users/me/identities/${provider}/start`
+}
+
+/**
+ * The flow is bound to this account and this browser (rampart_social cookie); the provider's callback links the identity, refused with 409 social.identity_linked_elsewhere when it is another account's.
+ * @summary Link a provider to the signed-in account: where to send the browser
+ */
+export const startSocialLink = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialLinkResponse> => {
+
+  return rampartFetch<startSocialLinkResponse>(getStartSocialLinkUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type unlinkIdentityLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type unlinkIdentityLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type unlinkIdentityLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type unlinkIdentityLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type unlinkIdentityLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type unlinkIdentityLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type unlinkIdentityLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type unlinkIdentityLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type unlinkIdentityLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type unlinkIdentityLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type unlinkIdentityLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type unlinkIdentityLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type unlinkIdentityLegacyResponseSuccess = (unlinkIdentityLegacyResponse204) & {
+  headers: Headers;
+};
+export type unlinkIdentityLegacyResponseError = (unlinkIdentityLegacyResponse400 | unlinkIdentityLegacyResponse401 | unlinkIdentityLegacyResponse403 | unlinkIdentityLegacyResponse404 | unlinkIdentityLegacyResponse409 | unlinkIdentityLegacyResponse413 | unlinkIdentityLegacyResponse415 | unlinkIdentityLegacyResponse422 | unlinkIdentityLegacyResponse429 | unlinkIdentityLegacyResponse500 | unlinkIdentityLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type unlinkIdentityLegacyResponse = (unlinkIdentityLegacyResponseSuccess | unlinkIdentityLegacyResponseError)
+
+export const getUnlinkIdentityLegacyUrl = (identityId: string,) => {
+
+
+
+
+  return `/api/users/me/identities/${identityId}`
+}
+
+/**
+ * Refused with 409 social.last_sign_in_method when it is the account's last way in (no password, no passkey, no other link).
+ * @deprecated
+ * @summary Unlink a provider from the signed-in account
+ */
+export const unlinkIdentityLegacy = async (identityId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<unlinkIdentityLegacyResponse> => {
+
+  return rampartFetch<unlinkIdentityLegacyResponse>(getUnlinkIdentityLegacyUrl(identityId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type unlinkIdentityResponse204 = {
+  data: void
+  status: 204
+}
+
+export type unlinkIdentityResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type unlinkIdentityResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type unlinkIdentityResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type unlinkIdentityResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type unlinkIdentityResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type unlinkIdentityResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type unlinkIdentityResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type unlinkIdentityResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type unlinkIdentityResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type unlinkIdentityResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type unlinkIdentityResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type unlinkIdentityResponseSuccess = (unlinkIdentityResponse204) & {
+  headers: Headers;
+};
+export type unlinkIdentityResponseError = (unlinkIdentityResponse400 | unlinkIdentityResponse401 | unlinkIdentityResponse403 | unlinkIdentityResponse404 | unlinkIdentityResponse409 | unlinkIdentityResponse413 | unlinkIdentityResponse415 | unlinkIdentityResponse422 | unlinkIdentityResponse429 | unlinkIdentityResponse500 | unlinkIdentityResponse503) & {
+  headers: Headers;
+};
+
+export type unlinkIdentityResponse = (unlinkIdentityResponseSuccess | unlinkIdentityResponseError)
+
+export const getUnlinkIdentityUrl = (identityId: string,) => {
+
+
+
+
+  return `/api/v1/users/me/identities/${identityId}`
+}
+
+/**
+ * Refused with 409 social.last_sign_in_method when it is the account's last way in (no password, no passkey, no other link).
+ * @summary Unlink a provider from the signed-in account
+ */
+export const unlinkIdentity = async (identityId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<unlinkIdentityResponse> => {
+
+  return rampartFetch<unlinkIdentityResponse>(getUnlinkIdentityUrl(identityId),
+  {
+    ...options,
+    method: 'DELETE'
 
 
   }

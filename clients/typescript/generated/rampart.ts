@@ -443,10 +443,11 @@ export interface CreateWebhookEndpointRequest {
 
 export interface DeleteMeRequest {
   /**
+     * The current password; required when the account has one. An account without one (SSO or social sign-in only) proves itself by a recent sign-in (step-up).
      * @minLength 1
      * @maxLength 1024
      */
-  password: string;
+  password?: string;
 }
 
 export interface EmailRequest {
@@ -7315,7 +7316,7 @@ export const getDeleteMeLegacyUrl = () => {
 /**
  * Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.
  * @deprecated
- * @summary Deactivate the account and scrub personal data (requires the password)
+ * @summary Deactivate the account and scrub personal data (the password, when the account has one; always a recent sign-in)
  */
 export const deleteMeLegacy = async (deleteMeRequest: DeleteMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteMeLegacyResponse> => {
 
@@ -7588,7 +7589,7 @@ export const getDeleteMeUrl = () => {
 
 /**
  * Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.
- * @summary Deactivate the account and scrub personal data (requires the password)
+ * @summary Deactivate the account and scrub personal data (the password, when the account has one; always a recent sign-in)
  */
 export const deleteMe = async (deleteMeRequest: DeleteMeRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteMeResponse> => {
 

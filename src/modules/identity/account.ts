@@ -83,9 +83,19 @@ export async function updateMe(deps: IdentityDeps, actor: UserActor, input: { na
  * "Personal data"): the row is scrubbed but stays, so the references that remain (audit
  * events, keys, partnerships) point to an id that no longer says who it was.
  */
-export async function deleteMe(deps: IdentityDeps, actor: UserActor, input: { password: string }, ctx: RequestContext) {
+export async function deleteMe(
+  deps: IdentityDeps,
+  actor: UserActor,
+  input: { password?: string | undefined },
+  ctx: RequestContext,
+) {
   const user = await requireUser(deps, actor);
-  await assertCurrentPassword(deps, user, input.password, "/body/password");
+  // An account with a password proves it; one without (SSO or social sign-in only) has only
+  // the recent sign-in the route's step-up already demanded.
+  if (user.password_hash !== null) {
+    if (input.password === undefined) throw identityErrors.passwordRequired("/body/password");
+    await assertCurrentPassword(deps, user, input.password, "/body/password");
+  }
   const now = deps.clock.nowIso();
   const { revoked, afterCommit } = await inLockedTransaction(deps.database.db, async (trx) => {
     // First: refuses the last owner of a company (409) before anything changes; its company

@@ -28,6 +28,9 @@ export const identityErrors = {
       "The link is no longer valid.",
       "auth.invalid_link",
     ),
+  /** Validation, not authentication: the account has a password and the request named none. */
+  passwordRequired: (path: string) =>
+    new ValidationError([{ path, message: "is required: the account has a password" }]),
   wrongPassword: (path: string) =>
     new ValidationError(
       [{ path, message: "is not the current password" }],

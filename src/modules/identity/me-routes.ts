@@ -48,7 +48,8 @@ export function registerMeRoutes(app: IdentityApp, { deps }: IdentityRouteOption
       schema: {
         operationId: "deleteMe",
         tags: ["users"],
-        summary: "Deactivate the account and scrub personal data (requires the password)",
+        summary:
+          "Deactivate the account and scrub personal data (the password, when the account has one; always a recent sign-in)",
         description:
           "Refused with 409 account.sole_owner, naming the companies, while the account is the only owner of a company that is not deleted. A deleted account is removed from every company it belonged to.",
         security: bearer,
@@ -57,7 +58,7 @@ export function registerMeRoutes(app: IdentityApp, { deps }: IdentityRouteOption
       },
     },
     async (request, reply) => {
-      await deleteMe(deps, requireUser(request), request.body, contextOf(request));
+      await deleteMe(deps, requireUser(request), request.body ?? {}, contextOf(request));
       clearRefreshCookie(reply, deps.config);
       return reply.code(204).send(null);
     },

@@ -95,7 +95,13 @@ export const ChangePasswordBody = Type.Object(
 );
 export const UpdateMeBody = Type.Object({ name: PersonName }, { $id: "UpdateMeRequest", additionalProperties: false });
 export const DeleteMeBody = Type.Object(
-  { password: Password },
+  {
+    password: Type.Optional({
+      ...Password,
+      description:
+        "The current password; required when the account has one. An account without one (SSO or social sign-in only) proves itself by a recent sign-in (step-up).",
+    }),
+  },
   { $id: "DeleteMeRequest", additionalProperties: false },
 );
 export const identitySchemas = [

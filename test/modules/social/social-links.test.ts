@@ -207,6 +207,34 @@ for (const engine of await enginesUnderTest()) {
       assert.ok(!res.cookies.some((c) => c.name === "rampart_refresh"), "no session");
     });
 
+    it("an account without a password deletes itself on a recent sign-in; one with a password must name it", async () => {
+      const sub = person(`${unique("passwordless")}@example.com`);
+      const signUp = await socialSignIn(h.app, p, "oidc", sub);
+      assert.equal(signUp.statusCode, 200, signUp.body);
+      const { accessToken, user } = signUp.json() as { accessToken: string; user: { id: string } };
+      const deleted = await h.app.inject({
+        method: "DELETE",
+        url: "/api/v1/users/me",
+        headers: auth(accessToken),
+        payload: {},
+      });
+      assert.equal(deleted.statusCode, 204, deleted.body);
+      const row = await db().selectFrom("users").select(["status"]).where("id", "=", user.id).executeTakeFirst();
+      assert.equal(row?.status, "deleted");
+
+      const withPassword = await signedInUser(h, `${unique("has-password")}@example.com`);
+      const unnamed = await h.app.inject({
+        method: "DELETE",
+        url: "/api/v1/users/me",
+        headers: auth(withPassword.accessToken),
+        payload: {},
+      });
+      assert.equal(unnamed.statusCode, 422, unnamed.body);
+      assert.equal(unnamed.json().errors[0].pointer ?? unnamed.json().errors[0].path, "/body/password");
+      const still = await h.app.inject({ url: "/api/v1/users/me", headers: auth(withPassword.accessToken) });
+      assert.equal(still.statusCode, 200, "nothing was deleted");
+    });
+
     it("deleting the account removes its links and the export lists them", async () => {
       const email = `${unique("leaving")}@example.com`;
       const user = await signedInUser(h, email);

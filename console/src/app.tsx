@@ -5,9 +5,9 @@ import { linkHandler, navigate, useLocation } from "./router.ts";
 import { ApiKeys } from "./screens/api-keys.tsx";
 import { Audit } from "./screens/audit.tsx";
 import { AcceptInvitation, Invitations } from "./screens/invitations.tsx";
+import { KillSwitchScreen } from "./screens/kill-switch.tsx";
 import { Members } from "./screens/members.tsx";
 import { Metrics } from "./screens/metrics.tsx";
-import { KillSwitchScreen } from "./screens/kill-switch.tsx";
 import { OperatorCompanies, OperatorUsers } from "./screens/operator.tsx";
 import { Profile } from "./screens/profile.tsx";
 import { SignIn } from "./screens/sign-in.tsx";
@@ -44,7 +44,15 @@ export function App() {
 
 const COMPANY_ROUTE = /^\/companies\/([0-9a-f-]{36})(\/[a-z-]*)?$/;
 
-function SignedIn({ isOperator, name, path }: { readonly isOperator: boolean; readonly name: string; readonly path: string }) {
+function SignedIn({
+  isOperator,
+  name,
+  path,
+}: {
+  readonly isOperator: boolean;
+  readonly name: string;
+  readonly path: string;
+}) {
   const [companies] = useLoad(
     () => authed((init) => listMyCompanies({ limit: 100 }, init)),
     (data) => (data as { items: Company[] }).items,

@@ -1,4 +1,4 @@
-import { rampartFetch, type RampartRequestInit, type RampartResponse } from "../../clients/typescript/fetcher.ts";
+import { type RampartRequestInit, type RampartResponse, rampartFetch } from "../../clients/typescript/fetcher.ts";
 import type { Problem } from "../../clients/typescript/index.ts";
 
 /**

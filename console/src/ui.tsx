@@ -32,7 +32,7 @@ export function useLoad<T>(
 ): [Loaded<T>, () => void] {
   const [state, setState] = useState<Loaded<T>>({ kind: "loading" });
   const [generation, setGeneration] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: load and pick are new closures each render; key names what they read.
+  // load and pick are new closures each render; `key` names everything they read.
   useEffect(() => {
     let live = true;
     setState({ kind: "loading" });
@@ -79,11 +79,7 @@ export function useAction(): {
 }
 
 export function Loading({ what }: { readonly what: string }) {
-  return (
-    <p class="muted" role="status" aria-live="polite">
-      Loading {what}…
-    </p>
-  );
+  return <output class="muted block">Loading {what}…</output>;
 }
 
 export function Empty({ children }: { readonly children: ComponentChildren }) {

@@ -65,7 +65,12 @@ export function ApiKeys({ company }: { readonly company: Company }) {
                   {manage && (
                     <td>
                       {k.status === "active" && (
-                        <button type="button" class="danger" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() => setRevoking(k)}
+                          aria-label={`Revoke ${k.name}`}
+                        >
                           Revoke
                         </button>
                       )}
@@ -118,21 +123,26 @@ function CreateKey({ companyId, onCreated }: { readonly companyId: string; reado
     <section aria-labelledby="new-key">
       <h2 id="new-key">New API key</h2>
       {created && (
-        <div class="secret" role="status">
+        <output class="secret block">
           <p>
             <strong>Copy the key now:</strong> it is shown once and never again.
           </p>
           <code data-testid="api-key-secret">{value}</code>
           <button
             type="button"
-            onClick={() => void navigator.clipboard.writeText(value).then(() => setCopied(true), () => setCopied(false))}
+            onClick={() =>
+              void navigator.clipboard.writeText(value).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
           >
             {copied ? "Copied" : "Copy"}
           </button>
           <button type="button" class="link" onClick={() => setCreated(undefined)}>
             Done
           </button>
-        </div>
+        </output>
       )}
       <form onSubmit={submit} noValidate>
         {action.failure && <ErrorBox failure={action.failure} />}
@@ -146,7 +156,9 @@ function CreateKey({ companyId, onCreated }: { readonly companyId: string; reado
                   type="checkbox"
                   checked={scopes.includes(s)}
                   onChange={(e) =>
-                    setScopes((e.currentTarget as HTMLInputElement).checked ? [...scopes, s] : scopes.filter((x) => x !== s))
+                    setScopes(
+                      (e.currentTarget as HTMLInputElement).checked ? [...scopes, s] : scopes.filter((x) => x !== s),
+                    )
                   }
                 />{" "}
                 {s}

@@ -67,7 +67,9 @@ export function Audit({ company }: { readonly company: Company }) {
   const download = async (format: "csv" | "ndjson") => {
     let body = "";
     const ok = await exporting.run(async () => {
-      const answer = await authed((init) => exportCompanyAuditEvents(company.id, { ...paramsOf(applied), format }, init));
+      const answer = await authed((init) =>
+        exportCompanyAuditEvents(company.id, { ...paramsOf(applied), format }, init),
+      );
       if (answer.status === 200) body = typeof answer.data === "string" ? answer.data : JSON.stringify(answer.data);
       return answer;
     });
@@ -98,8 +100,22 @@ export function Audit({ company }: { readonly company: Company }) {
           onInput={(action) => setDraft({ ...draft, action })}
           failure={listFailure}
         />
-        <Field label="From" name="from" type="datetime-local" value={draft.from} onInput={(from) => setDraft({ ...draft, from })} failure={listFailure} />
-        <Field label="To" name="to" type="datetime-local" value={draft.to} onInput={(to) => setDraft({ ...draft, to })} failure={listFailure} />
+        <Field
+          label="From"
+          name="from"
+          type="datetime-local"
+          value={draft.from}
+          onInput={(from) => setDraft({ ...draft, from })}
+          failure={listFailure}
+        />
+        <Field
+          label="To"
+          name="to"
+          type="datetime-local"
+          value={draft.to}
+          onInput={(to) => setDraft({ ...draft, to })}
+          failure={listFailure}
+        />
         <div class="actions">
           <button type="submit" class="primary">
             Apply filters
@@ -124,7 +140,9 @@ export function Audit({ company }: { readonly company: Company }) {
         <button
           type="button"
           disabled={page.kind !== "ready" || page.value.nextCursor === null}
-          onClick={() => page.kind === "ready" && page.value.nextCursor && setCursors([...cursors, page.value.nextCursor])}
+          onClick={() =>
+            page.kind === "ready" && page.value.nextCursor && setCursors([...cursors, page.value.nextCursor])
+          }
         >
           Next page
         </button>

@@ -47,10 +47,22 @@ export function Invitations({ company }: { readonly company: Company }) {
       <form onSubmit={submit} noValidate aria-labelledby="invite-title">
         <h2 id="invite-title">Invite someone</h2>
         {send.failure && <ErrorBox failure={send.failure} />}
-        <Field label="Email" name="email" type="email" required value={email} onInput={setEmail} failure={send.failure} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          required
+          value={email}
+          onInput={setEmail}
+          failure={send.failure}
+        />
         <div class="field">
           <label for="invite-role">Role</label>
-          <select id="invite-role" value={role} onChange={(e) => setRole((e.currentTarget as HTMLSelectElement).value as Role)}>
+          <select
+            id="invite-role"
+            value={role}
+            onChange={(e) => setRole((e.currentTarget as HTMLSelectElement).value as Role)}
+          >
             {ROLE_ORDER.map((r) => (
               <option key={r} value={r}>
                 {r}
@@ -87,7 +99,11 @@ export function Invitations({ company }: { readonly company: Company }) {
                   <td>{i.role}</td>
                   <td>{when(i.expiresAt)}</td>
                   <td class="row-actions">
-                    <button type="button" onClick={() => setConfirming({ invitation: i, resend: true })} aria-label={`Resend to ${i.email}`}>
+                    <button
+                      type="button"
+                      onClick={() => setConfirming({ invitation: i, resend: true })}
+                      aria-label={`Resend to ${i.email}`}
+                    >
                       Resend
                     </button>
                     <button
@@ -107,7 +123,11 @@ export function Invitations({ company }: { readonly company: Company }) {
       )}
       {confirming && (
         <Confirm
-          title={confirming.resend ? `Resend to ${confirming.invitation.email}?` : `Revoke the invitation of ${confirming.invitation.email}?`}
+          title={
+            confirming.resend
+              ? `Resend to ${confirming.invitation.email}?`
+              : `Revoke the invitation of ${confirming.invitation.email}?`
+          }
           confirmLabel={confirming.resend ? "Resend" : "Revoke invitation"}
           danger={!confirming.resend}
           onConfirm={() => void act(confirming.invitation, confirming.resend)}
@@ -144,7 +164,13 @@ export function AcceptInvitation() {
   return (
     <Page title="Accept invitation">
       {token === "" ? (
-        <ErrorBox failure={{ title: "No invitation", detail: "This link carries no invitation token.", code: "invitation.missing_token" }} />
+        <ErrorBox
+          failure={{
+            title: "No invitation",
+            detail: "This link carries no invitation token.",
+            code: "invitation.missing_token",
+          }}
+        />
       ) : (
         <>
           <p>You were invited to join a company. Accepting adds you to it with the role the invitation names.</p>

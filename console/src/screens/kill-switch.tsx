@@ -5,7 +5,11 @@ import { Confirm, ErrorBox, Field, Loading, Page, useAction, useLoad, when } fro
 
 /** The kill switch: its state, and turning it on (with a public reason and Retry-After) or off. */
 export function KillSwitchScreen() {
-  const [state, reload] = useLoad(() => authed((init) => getKillSwitch(init)), (data) => data as KillSwitch, "kill-switch");
+  const [state, reload] = useLoad(
+    () => authed((init) => getKillSwitch(init)),
+    (data) => data as KillSwitch,
+    "kill-switch",
+  );
   const [reason, setReason] = useState("");
   const [retryAfter, setRetryAfter] = useState("120");
   const [confirming, setConfirming] = useState<"enable" | "disable" | undefined>();
@@ -80,8 +84,8 @@ export function KillSwitchScreen() {
         >
           <p>
             Every API request on every instance — sign-ins, API keys, webhooks management — is answered 503 with your
-            reason within 2 seconds, until you turn it off. Only health checks, metrics, this console and the kill-switch
-            endpoints stay up.
+            reason within 2 seconds, until you turn it off. Only health checks, metrics, this console and the
+            kill-switch endpoints stay up.
           </p>
         </Confirm>
       )}

@@ -2,9 +2,9 @@ import { useState } from "preact/hooks";
 import {
   type Company,
   changeMemberRole,
+  listMembers,
   type Member,
   type Role,
-  listMembers,
   removeMember,
 } from "../../../clients/typescript/index.ts";
 import { can, ROLE_ORDER } from "../permissions.ts";
@@ -74,7 +74,12 @@ export function Members({ company }: { readonly company: Company }) {
                   <td>{when(m.joinedAt)}</td>
                   {mayRemove && (
                     <td>
-                      <button type="button" class="danger" onClick={() => setRemoving(m)} aria-label={`Remove ${m.email}`}>
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => setRemoving(m)}
+                        aria-label={`Remove ${m.email}`}
+                      >
                         Remove
                       </button>
                     </td>

@@ -70,7 +70,9 @@ function LineChart(props: {
     );
     c.update();
   }, [props.points, props.datasets]);
-  const latest = props.datasets.map((d) => `${d.label}: ${d.values.at(-1)?.toFixed(2) ?? "no data"} ${props.unit}`).join("; ");
+  const latest = props.datasets
+    .map((d) => `${d.label}: ${d.values.at(-1)?.toFixed(2) ?? "no data"} ${props.unit}`)
+    .join("; ");
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>

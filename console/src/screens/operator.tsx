@@ -22,11 +22,24 @@ interface Pending {
 }
 
 /** The list's first 100 rows, narrowed as you type (the admin lists have no server-side search). */
-function Search({ value, onInput, label }: { readonly value: string; readonly onInput: (v: string) => void; readonly label: string }) {
+function Search({
+  value,
+  onInput,
+  label,
+}: {
+  readonly value: string;
+  readonly onInput: (v: string) => void;
+  readonly label: string;
+}) {
   return (
     <div class="field">
       <label for="search">{label}</label>
-      <input id="search" type="search" value={value} onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)} />
+      <input
+        id="search"
+        type="search"
+        value={value}
+        onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)}
+      />
     </div>
   );
 }
@@ -61,7 +74,10 @@ export function OperatorCompanies() {
   const [query, setQuery] = useState("");
   const { action, ask, dialog } = useConfirmed(reload);
   const q = query.trim().toLowerCase();
-  const shown = companies.kind === "ready" ? companies.value.filter((c) => `${c.name} ${c.slug} ${c.id}`.toLowerCase().includes(q)) : [];
+  const shown =
+    companies.kind === "ready"
+      ? companies.value.filter((c) => `${c.name} ${c.slug} ${c.id}`.toLowerCase().includes(q))
+      : [];
   return (
     <Page title="Companies">
       <Search label="Search by name, slug or id" value={query} onInput={setQuery} />
@@ -112,7 +128,8 @@ export function OperatorCompanies() {
                         onClick={() =>
                           ask({
                             title: `Suspend ${c.name}?`,
-                            consequence: "Every member and API key of this company is refused (403) until it is unsuspended.",
+                            consequence:
+                              "Every member and API key of this company is refused (403) until it is unsuspended.",
                             label: "Suspend company",
                             danger: true,
                             run: () => authed((init) => adminSuspendCompany(c.id, init)),
@@ -143,7 +160,8 @@ export function OperatorUsers() {
   const [query, setQuery] = useState("");
   const { action, ask, dialog } = useConfirmed(reload);
   const q = query.trim().toLowerCase();
-  const shown = users.kind === "ready" ? users.value.filter((u) => `${u.name} ${u.email} ${u.id}`.toLowerCase().includes(q)) : [];
+  const shown =
+    users.kind === "ready" ? users.value.filter((u) => `${u.name} ${u.email} ${u.id}`.toLowerCase().includes(q)) : [];
   return (
     <Page title="Users">
       <Search label="Search by name, email or id" value={query} onInput={setQuery} />

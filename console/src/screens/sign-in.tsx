@@ -4,7 +4,8 @@ import { ErrorBox, type Failure, Field, failureOf, Page } from "../ui.tsx";
 
 /** Email and password, then — when the API answers with an MFA ticket — the second factor. */
 export function SignIn({ session }: { readonly session: Exclude<SessionState, { kind: "signed_in" | "starting" }> }) {
-  if (session.kind === "mfa") return <SecondFactor ticket={session.challenge.ticket} factors={session.challenge.factors} />;
+  if (session.kind === "mfa")
+    return <SecondFactor ticket={session.challenge.ticket} factors={session.challenge.factors} />;
   return <Password notice={session.notice} />;
 }
 
@@ -27,14 +28,19 @@ function Password({ notice }: { readonly notice: string | undefined }) {
   };
   return (
     <Page title="Sign in to Rampart">
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
+      {notice && <output class="notice block">{notice}</output>}
       <form onSubmit={submit} noValidate>
         {failure && <ErrorBox failure={failure} />}
-        <Field label="Email" name="email" type="email" autoComplete="username" required value={email} onInput={setEmail} failure={failure} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onInput={setEmail}
+          failure={failure}
+        />
         <Field
           label="Password"
           name="password"
@@ -75,7 +81,15 @@ function SecondFactor({ ticket, factors }: { readonly ticket: string; readonly f
       </p>
       <form onSubmit={submit} noValidate>
         {failure && <ErrorBox failure={failure} />}
-        <Field label="Code" name="code" autoComplete="one-time-code" required value={code} onInput={setCode} failure={failure} />
+        <Field
+          label="Code"
+          name="code"
+          autoComplete="one-time-code"
+          required
+          value={code}
+          onInput={setCode}
+          failure={failure}
+        />
         <div class="actions">
           <button type="button" onClick={cancelSecondFactor}>
             Back

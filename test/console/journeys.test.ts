@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Browser } from "playwright-core";
+import { enginesUnderTest } from "../helpers/database.ts";
+import { STRONG_PASSWORD } from "../helpers/identity.ts";
+import { codeFor, userWithTotp } from "../helpers/mfa.ts";
+import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { assertAccessible, chromiumAvailability, consolePage, launchChromium, screenshot, signIn } from "./browser.ts";
+import { type ConsoleServer, consoleServer } from "./server.ts";
+
+// The console's main journeys in Debian's headless Chromium against a real Rampart: every
+// click goes through the page, every effect is checked where a user (or an integration)
+// would notice it — the page, the API's answers, the audit trail. Each page also runs axe
+// (no serious or critical violation) and records no CSP violation.
+
+const [sqlite] = await enginesUnderTest();
+
+describe("the console in headless Chromium (SQLite)", chromiumAvailability(), () => {
+  let s: ConsoleServer;
+  let browser: Browser;
+  let owner: SignedIn;
+  let company: { id: string; name: string };
+  before(async () => {
+    assert.ok(sqlite);
+    s = await consoleServer(sqlite);
+    browser = await launchChromium();
+    owner = await newUser(s.h, "owner");
+    company = await createCompany(s.h.app, owner, "acme", "Acme");
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.h.close();
+  });
+
+  it("signs in, keeps the session across a reload (refresh cookie), and signs out everywhere", async () => {
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await page.goto(`${s.origin}/console`);
+    await page.getByRole("heading", { name: "Sign in to Rampart" }).waitFor();
+    await assertAccessible(page, "sign in");
+    await screenshot(page, "sign-in");
+    await signIn(page, s.origin, owner.email, STRONG_PASSWORD);
+    await page.getByRole("heading", { name: "Members of Acme" }).waitFor();
+    assert.match(page.url(), new RegExp(`/console/companies/${company.id}/members$`));
+    await page.getByRole("cell", { name: owner.email, exact: true }).waitFor();
+    await assertAccessible(page, "members");
+    await screenshot(page, "members");
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, "members-375px");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling of the page at 375 px (${overflow}px)`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await page.reload();
+    await page.getByRole("heading", { name: "Members of Acme" }).waitFor();
+
+    await page.getByRole("link", { name: "Profile & sessions" }).click();
+    await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+    await page.getByText("this session").waitFor();
+    await assertAccessible(page, "profile");
+    await screenshot(page, "profile");
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Sign out everywhere" }).click();
+    await page.getByText("Signed out on every device.").waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Sign in to Rampart" }).waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it("asks for the second factor when the API answers with an MFA ticket", async () => {
+    const email = `mfa-${Date.now()}@example.com`;
+    const user = await userWithTotp(s.h, email);
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, email, STRONG_PASSWORD);
+    await page.getByRole("heading", { name: "Second factor" }).waitFor();
+    await assertAccessible(page, "second factor");
+    await page.getByLabel("Code").fill("000000");
+    await page.getByRole("button", { name: "Verify" }).click();
+    await page.getByRole("alert").waitFor();
+    await page.getByLabel("Code").fill(codeFor(s.h, user.secret));
+    await page.getByRole("button", { name: "Verify" }).click();
+    await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it("invites a member, who accepts in a second browser context; a role change is in the audit trail", async () => {
+    const invitee = await newUser(s.h, "invitee");
+    const ownerContext = await browser.newContext();
+    const { page, problems } = await consolePage(ownerContext);
+    await signIn(page, s.origin, owner.email, STRONG_PASSWORD, `/console/companies/${company.id}/invitations`);
+    await page.getByRole("heading", { name: "Invitations to Acme" }).waitFor();
+    await page.getByLabel("Email").fill(invitee.email);
+    await page.getByLabel("Role").selectOption("member");
+    await page.getByRole("button", { name: "Send invitation" }).click();
+    await page.getByRole("cell", { name: invitee.email, exact: true }).waitFor();
+    await assertAccessible(page, "invitations");
+    await screenshot(page, "invitations");
+
+    const inviteeContext = await browser.newContext();
+    const invited = await consolePage(inviteeContext);
+    const link = `/console/invitations/accept?token=${s.h.linkToken(invitee.email)}`;
+    await signIn(invited.page, s.origin, invitee.email, STRONG_PASSWORD, link);
+    await invited.page.getByRole("heading", { name: "Accept invitation" }).waitFor();
+    await assertAccessible(invited.page, "accept invitation");
+    await screenshot(invited.page, "accept-invitation");
+    await invited.page.getByRole("button", { name: "Accept invitation" }).click();
+    await invited.page.getByRole("heading", { name: "Members of Acme" }).waitFor();
+    await invited.page.getByRole("cell", { name: invitee.email, exact: true }).waitFor();
+    assert.deepEqual(invited.problems, []);
+    await inviteeContext.close();
+
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByRole("heading", { name: "Members of Acme" }).waitFor();
+    await page.getByLabel(`Role of ${invitee.email}`).selectOption("manager");
+    await page.getByRole("link", { name: "Audit trail" }).click();
+    await page.getByRole("heading", { name: "Audit trail of Acme" }).waitFor();
+    await page.getByLabel("Action").fill("member.role_changed");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const row = page.getByRole("row").filter({ hasText: "member.role_changed" }).filter({ hasText: invitee.userId });
+    await row.first().waitFor();
+    assert.match((await row.first().textContent()) ?? "", /manager/);
+    await assertAccessible(page, "audit trail");
+    await screenshot(page, "audit");
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export CSV" }).click();
+    const csv = await (await download).path();
+    const { readFileSync } = await import("node:fs");
+    assert.match(readFileSync(csv, "utf8"), /member\.role_changed/);
+    assert.deepEqual(problems, []);
+    await ownerContext.close();
+  });
+
+  it("explains a refusal from the problem's detail: the last owner cannot be demoted", async () => {
+    const context = await browser.newContext();
+    const { page } = await consolePage(context);
+    await signIn(page, s.origin, owner.email, STRONG_PASSWORD, `/console/companies/${company.id}/members`);
+    await page.getByLabel(`Role of ${owner.email}`).selectOption("admin");
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? "", /owner/i);
+    await context.close();
+  });
+
+  it("creates an API key (secret shown once, copied), the key calls the API, and once revoked it is refused", async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: s.origin });
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, owner.email, STRONG_PASSWORD, `/console/companies/${company.id}/api-keys`);
+    await page.getByRole("heading", { name: "API keys of Acme" }).waitFor();
+    await page.getByText("No API keys yet.").waitFor();
+    await page.getByLabel("Name").fill("ci-robot");
+    await page.getByLabel("members:read").check();
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = ((await page.getByTestId("api-key-secret").textContent()) ?? "").trim();
+    assert.match(secret, /^rk_/);
+    await page.getByRole("button", { name: "Copy" }).click();
+    await page.getByRole("button", { name: "Copied" }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    await assertAccessible(page, "api keys");
+    await screenshot(page, "api-keys");
+
+    const call = () => fetch(`${s.origin}/api/v1/companies/${company.id}/members`, { headers: { "x-api-key": secret } });
+    assert.equal((await call()).status, 200);
+
+    await page.getByRole("button", { name: "Done" }).click();
+    assert.equal(await page.getByTestId("api-key-secret").count(), 0, "the secret is not shown again");
+    await page.getByRole("button", { name: "Revoke ci-robot" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke key" }).click();
+    // A revoked key leaves the list (an expired one stays, to explain a failing integration).
+    await page.getByText("No API keys yet.").waitFor();
+    assert.equal((await call()).status, 401);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it("flips the kill switch: the API answers 503 with the reason, then recovers", async () => {
+    const operator = await newUser(s.h, "operator");
+    await makePlatformAdmin(s.h, operator.userId);
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, operator.email, STRONG_PASSWORD, "/console/operator/kill-switch");
+    await page.getByRole("heading", { name: "Kill switch" }).waitFor();
+    await page.getByText("OFF — the API serves normally").waitFor();
+    await assertAccessible(page, "kill switch");
+    await screenshot(page, "kill-switch");
+    await page.getByLabel("Public reason").fill("Planned database maintenance");
+    await page.getByLabel("Retry-After (seconds)").fill("30");
+    await page.getByRole("button", { name: "Turn the kill switch on" }).click();
+    const dialog = page.getByRole("dialog");
+    assert.match((await dialog.textContent()) ?? "", /503/, "the confirmation names the consequence");
+    await dialog.getByRole("button", { name: "Stop the API" }).click();
+    await page.getByText("ON — the API answers 503 to every request").waitFor();
+
+    const probe = () => fetch(`${s.origin}/api/v1/companies/${company.id}`, { headers: { authorization: `Bearer ${owner.accessToken}` } });
+    const refused = await eventually(probe, (r) => r.status === 503);
+    assert.equal(refused.headers.get("retry-after"), "30");
+    assert.equal(((await refused.json()) as { detail: string }).detail, "Planned database maintenance");
+
+    await page.getByRole("button", { name: "Turn the kill switch off" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Resume the API" }).click();
+    await page.getByText("OFF — the API serves normally").waitFor();
+    await eventually(probe, (r) => r.status !== 503);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it("shows the operator's screens: live charts, companies and users", async () => {
+    const operator = await newUser(s.h, "operator2");
+    await makePlatformAdmin(s.h, operator.userId);
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, operator.email, STRONG_PASSWORD, "/console/operator/metrics");
+    await page.getByRole("heading", { name: "Live metrics" }).waitFor();
+    await page.locator("canvas").nth(3).waitFor();
+    assert.equal(await page.locator("canvas").count(), 4);
+    await page.getByRole("img", { name: /Request rate\. Latest: requests\/s: \d/ }).waitFor();
+    await assertAccessible(page, "live metrics");
+    await screenshot(page, "metrics");
+    await page.getByRole("link", { name: "Companies" }).click();
+    await page.getByRole("cell", { name: "Acme", exact: true }).waitFor();
+    await page.getByLabel("Search by name, slug or id").fill("no-such-company");
+    await page.getByText("No company matches.").waitFor();
+    await page.getByLabel("Search by name, slug or id").fill("acme");
+    await assertAccessible(page, "companies");
+    await screenshot(page, "companies");
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByRole("cell", { name: operator.email, exact: true }).waitFor();
+    await assertAccessible(page, "users");
+    await screenshot(page, "users");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it("a member without permission neither sees nor reaches admin actions, by link or by URL", async () => {
+    const viewer = await newUser(s.h, "viewer");
+    await joinDirectly(s.h, company.id, viewer, "viewer");
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, viewer.email, STRONG_PASSWORD);
+    await page.getByRole("heading", { name: "Members of Acme" }).waitFor();
+    const nav = page.getByRole("navigation", { name: "Console" });
+    for (const hidden of ["Invitations", "API keys", "Audit trail", "Kill switch", "Companies", "Users"]) {
+      assert.equal(await nav.getByRole("link", { name: hidden }).count(), 0, `${hidden} is not offered`);
+    }
+    assert.equal(await page.getByRole("button", { name: /^Remove/ }).count(), 0);
+    assert.equal(await page.getByRole("combobox").count(), 0, "no role can be changed");
+    for (const path of [
+      `/companies/${company.id}/api-keys`,
+      `/companies/${company.id}/audit`,
+      `/companies/${company.id}/invitations`,
+      "/operator/kill-switch",
+      "/operator/users",
+    ]) {
+      await page.goto(`${s.origin}/console${path}`);
+      await page.getByRole("heading", { name: "Not allowed" }).waitFor();
+      assert.equal(await page.getByRole("button", { name: /Create key|Turn the kill switch|Suspend|Send invitation/ }).count(), 0);
+    }
+    await assertAccessible(page, "not allowed");
+    // And the API, which the console only mirrors, refuses the same calls.
+    const asViewer = { authorization: `Bearer ${viewer.accessToken}` };
+    assert.equal((await fetch(`${s.origin}/api/v1/companies/${company.id}/api-keys`, { headers: asViewer })).status, 403);
+    assert.equal((await fetch(`${s.origin}/api/v1/admin/kill-switch`, { headers: asViewer })).status, 403);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
+
+async function eventually(probe: () => Promise<Response>, done: (r: Response) => boolean): Promise<Response> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const response = await probe();
+    if (done(response) || Date.now() > deadline) return response;
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -6,7 +6,13 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const INDEX = join(ROOT, "console/dist/index.html");
 /** What the console bundle is built from: a change in any of these makes the build stale. */
-const SOURCES = ["console/src", "console/index.html", "console/vite.config.ts", "clients/typescript", "src/platform/access/permissions.ts"];
+const SOURCES = [
+  "console/src",
+  "console/index.html",
+  "console/vite.config.ts",
+  "clients/typescript",
+  "src/platform/access/permissions.ts",
+];
 
 function newest(path: string): number {
   const stat = statSync(path);

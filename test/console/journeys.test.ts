@@ -13,7 +13,7 @@ import { type ConsoleServer, consoleServer } from "./server.ts";
 // would notice it — the page, the API's answers, the audit trail. Each page also runs axe
 // (no serious or critical violation) and records no CSP violation.
 
-const [sqlite] = await enginesUnderTest();
+const [sqlite, postgres] = await enginesUnderTest();
 
 describe("the console in headless Chromium (SQLite)", chromiumAvailability(), () => {
   let s: ConsoleServer;
@@ -263,6 +263,40 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     const asViewer = { authorization: `Bearer ${viewer.accessToken}` };
     assert.equal((await fetch(`${s.origin}/api/v1/companies/${company.id}/api-keys`, { headers: asViewer })).status, 403);
     assert.equal((await fetch(`${s.origin}/api/v1/admin/kill-switch`, { headers: asViewer })).status, 403);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
+
+describe("the console in headless Chromium (PostgreSQL)", postgres?.skip ? { skip: postgres.skip } : chromiumAvailability(), () => {
+  let s: ConsoleServer;
+  let browser: Browser;
+  before(async () => {
+    assert.ok(postgres);
+    s = await consoleServer(postgres);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.h.close();
+  });
+
+  it("signs in, changes a member's role and finds the change in the audit trail", async () => {
+    const owner = await newUser(s.h, "pg-owner");
+    const member = await newUser(s.h, "pg-member");
+    const company = await createCompany(s.h.app, owner, "globex", "Globex");
+    await joinDirectly(s.h, company.id, member, "member");
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, owner.email, STRONG_PASSWORD);
+    await page.getByRole("heading", { name: "Members of Globex" }).waitFor();
+    await page.getByLabel(`Role of ${member.email}`).selectOption("viewer");
+    await page.getByRole("link", { name: "Audit trail" }).click();
+    await page.getByLabel("Action").fill("member.*");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const row = page.getByRole("row").filter({ hasText: "member.role_changed" }).filter({ hasText: member.userId });
+    await row.first().waitFor();
+    assert.match((await row.first().textContent()) ?? "", /viewer/);
     assert.deepEqual(problems, []);
     await context.close();
   });

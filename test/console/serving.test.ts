@@ -43,7 +43,14 @@ describe("the console's files, served by Rampart", () => {
     const res = await t.app.inject({ method: "GET", url: "/console" });
     const csp = res.headers["content-security-policy"] as string;
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|unsafe-hashes|\*|https?:|data:|blob:/);
-    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) {
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "connect-src 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ]) {
       assert.ok(csp.split("; ").includes(directive), directive);
     }
     // The built page itself has no inline script or style for the policy to block.

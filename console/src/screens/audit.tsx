@@ -6,6 +6,8 @@ import {
   exportCompanyAuditEvents,
   type ListCompanyAuditEventsParams,
   listCompanyAuditEvents,
+  listMembers,
+  type Member,
 } from "../../../clients/typescript/index.ts";
 import { authed } from "../session.ts";
 import { Empty, ErrorBox, Field, Loading, Page, useAction, useLoad, when } from "../ui.tsx";
@@ -58,6 +60,13 @@ export function Audit({ company }: { readonly company: Company }) {
     (data) => data as AuditEventPage,
     `audit:${company.id}:${JSON.stringify(applied)}:${cursor ?? ""}`,
   );
+  // Actors and targets by email where they are members (ids stay the filter's input).
+  const [members] = useLoad(
+    () => authed((init) => listMembers(company.id, { limit: 100 }, init)),
+    (data) => new Map((data as { items: Member[] }).items.map((m) => [m.userId, m.email])),
+    `audit-members:${company.id}`,
+  );
+  const emails = members.kind === "ready" ? members.value : new Map<string, string>();
   const exporting = useAction();
   const apply = (event: Event) => {
     event.preventDefault();
@@ -132,7 +141,7 @@ export function Audit({ company }: { readonly company: Company }) {
       {page.kind === "loading" && <Loading what="audit events" />}
       {page.kind === "error" && <ErrorBox failure={page.failure} onRetry={reload} />}
       {page.kind === "ready" && page.value.items.length === 0 && <Empty>No audit events match these filters.</Empty>}
-      {page.kind === "ready" && page.value.items.length > 0 && <Events items={page.value.items} />}
+      {page.kind === "ready" && page.value.items.length > 0 && <Events items={page.value.items} emails={emails} />}
       <div class="actions">
         <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous page
@@ -151,7 +160,12 @@ export function Audit({ company }: { readonly company: Company }) {
   );
 }
 
-function Events({ items }: { readonly items: readonly AuditEvent[] }) {
+function who(type: string, id: string | null, emails: ReadonlyMap<string, string>): string {
+  const email = id === null ? undefined : emails.get(id);
+  return email ? `${type} ${email} (${id})` : `${type} ${id ?? ""}`;
+}
+
+function Events({ items, emails }: { readonly items: readonly AuditEvent[]; readonly emails: ReadonlyMap<string, string> }) {
   return (
     <div class="table-wrap">
       <table>
@@ -172,10 +186,8 @@ function Events({ items }: { readonly items: readonly AuditEvent[] }) {
               <td>
                 <code>{e.action}</code>
               </td>
-              <td>
-                {e.actor.type} {e.actor.id ?? ""}
-              </td>
-              <td>{e.target ? `${e.target.type} ${e.target.id ?? ""}` : "—"}</td>
+              <td class="wrap">{who(e.actor.type, e.actor.id, emails)}</td>
+              <td class="wrap">{e.target ? who(e.target.type, e.target.id, emails) : "—"}</td>
               <td>
                 <code class="wrap">{JSON.stringify(e.metadata)}</code>
               </td>

@@ -50,7 +50,13 @@ export async function consolePage(context: BrowserContext): Promise<ConsolePage>
   return { page, problems };
 }
 
-export async function signIn(page: Page, origin: string, email: string, password: string, path = "/console"): Promise<void> {
+export async function signIn(
+  page: Page,
+  origin: string,
+  email: string,
+  password: string,
+  path = "/console",
+): Promise<void> {
   await page.goto(`${origin}${path}`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);

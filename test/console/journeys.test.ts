@@ -47,7 +47,8 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     await screenshot(page, "members");
     await page.setViewportSize({ width: 375, height: 800 });
     await screenshot(page, "members-375px");
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // A string: the test is type-checked without the DOM library.
+    const overflow = Number(await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"));
     assert.ok(overflow <= 0, `no horizontal scrolling of the page at 375 px (${overflow}px)`);
     await page.setViewportSize({ width: 1280, height: 800 });
 
@@ -158,11 +159,12 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     assert.match(secret, /^rk_/);
     await page.getByRole("button", { name: "Copy" }).click();
     await page.getByRole("button", { name: "Copied" }).waitFor();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    assert.equal(await page.evaluate("navigator.clipboard.readText()"), secret);
     await assertAccessible(page, "api keys");
     await screenshot(page, "api-keys");
 
-    const call = () => fetch(`${s.origin}/api/v1/companies/${company.id}/members`, { headers: { "x-api-key": secret } });
+    const call = () =>
+      fetch(`${s.origin}/api/v1/companies/${company.id}/members`, { headers: { "x-api-key": secret } });
     assert.equal((await call()).status, 200);
 
     await page.getByRole("button", { name: "Done" }).click();
@@ -194,7 +196,10 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     await dialog.getByRole("button", { name: "Stop the API" }).click();
     await page.getByText("ON — the API answers 503 to every request").waitFor();
 
-    const probe = () => fetch(`${s.origin}/api/v1/companies/${company.id}`, { headers: { authorization: `Bearer ${owner.accessToken}` } });
+    const probe = () =>
+      fetch(`${s.origin}/api/v1/companies/${company.id}`, {
+        headers: { authorization: `Bearer ${owner.accessToken}` },
+      });
     const refused = await eventually(probe, (r) => r.status === 503);
     assert.equal(refused.headers.get("retry-after"), "30");
     assert.equal(((await refused.json()) as { detail: string }).detail, "Planned database maintenance");
@@ -256,51 +261,61 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     ]) {
       await page.goto(`${s.origin}/console${path}`);
       await page.getByRole("heading", { name: "Not allowed" }).waitFor();
-      assert.equal(await page.getByRole("button", { name: /Create key|Turn the kill switch|Suspend|Send invitation/ }).count(), 0);
+      assert.equal(
+        await page.getByRole("button", { name: /Create key|Turn the kill switch|Suspend|Send invitation/ }).count(),
+        0,
+      );
     }
     await assertAccessible(page, "not allowed");
     // And the API, which the console only mirrors, refuses the same calls.
     const asViewer = { authorization: `Bearer ${viewer.accessToken}` };
-    assert.equal((await fetch(`${s.origin}/api/v1/companies/${company.id}/api-keys`, { headers: asViewer })).status, 403);
+    assert.equal(
+      (await fetch(`${s.origin}/api/v1/companies/${company.id}/api-keys`, { headers: asViewer })).status,
+      403,
+    );
     assert.equal((await fetch(`${s.origin}/api/v1/admin/kill-switch`, { headers: asViewer })).status, 403);
     assert.deepEqual(problems, []);
     await context.close();
   });
 });
 
-describe("the console in headless Chromium (PostgreSQL)", postgres?.skip ? { skip: postgres.skip } : chromiumAvailability(), () => {
-  let s: ConsoleServer;
-  let browser: Browser;
-  before(async () => {
-    assert.ok(postgres);
-    s = await consoleServer(postgres);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await s?.h.close();
-  });
+describe(
+  "the console in headless Chromium (PostgreSQL)",
+  postgres?.skip ? { skip: postgres.skip } : chromiumAvailability(),
+  () => {
+    let s: ConsoleServer;
+    let browser: Browser;
+    before(async () => {
+      assert.ok(postgres);
+      s = await consoleServer(postgres);
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+      await s?.h.close();
+    });
 
-  it("signs in, changes a member's role and finds the change in the audit trail", async () => {
-    const owner = await newUser(s.h, "pg-owner");
-    const member = await newUser(s.h, "pg-member");
-    const company = await createCompany(s.h.app, owner, "globex", "Globex");
-    await joinDirectly(s.h, company.id, member, "member");
-    const context = await browser.newContext();
-    const { page, problems } = await consolePage(context);
-    await signIn(page, s.origin, owner.email, STRONG_PASSWORD);
-    await page.getByRole("heading", { name: "Members of Globex" }).waitFor();
-    await page.getByLabel(`Role of ${member.email}`).selectOption("viewer");
-    await page.getByRole("link", { name: "Audit trail" }).click();
-    await page.getByLabel("Action").fill("member.*");
-    await page.getByRole("button", { name: "Apply filters" }).click();
-    const row = page.getByRole("row").filter({ hasText: "member.role_changed" }).filter({ hasText: member.userId });
-    await row.first().waitFor();
-    assert.match((await row.first().textContent()) ?? "", /viewer/);
-    assert.deepEqual(problems, []);
-    await context.close();
-  });
-});
+    it("signs in, changes a member's role and finds the change in the audit trail", async () => {
+      const owner = await newUser(s.h, "pg-owner");
+      const member = await newUser(s.h, "pg-member");
+      const company = await createCompany(s.h.app, owner, "globex", "Globex");
+      await joinDirectly(s.h, company.id, member, "member");
+      const context = await browser.newContext();
+      const { page, problems } = await consolePage(context);
+      await signIn(page, s.origin, owner.email, STRONG_PASSWORD);
+      await page.getByRole("heading", { name: "Members of Globex" }).waitFor();
+      await page.getByLabel(`Role of ${member.email}`).selectOption("viewer");
+      await page.getByRole("link", { name: "Audit trail" }).click();
+      await page.getByLabel("Action").fill("member.*");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      const row = page.getByRole("row").filter({ hasText: "member.role_changed" }).filter({ hasText: member.userId });
+      await row.first().waitFor();
+      assert.match((await row.first().textContent()) ?? "", /viewer/);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  },
+);
 
 async function eventually(probe: () => Promise<Response>, done: (r: Response) => boolean): Promise<Response> {
   const deadline = Date.now() + 10_000;

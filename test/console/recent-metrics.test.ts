@@ -109,7 +109,11 @@ describe("recent metrics with ENABLE_METRICS=false", () => {
   it("says so instead of charting nothing", async () => {
     const admin = await newUser(h, "admin");
     await makePlatformAdmin(h, admin.userId);
-    const res = await h.app.inject({ method: "GET", url: "/api/v1/admin/metrics/recent", headers: bearer(admin.accessToken) });
+    const res = await h.app.inject({
+      method: "GET",
+      url: "/api/v1/admin/metrics/recent",
+      headers: bearer(admin.accessToken),
+    });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { enabled: false, intervalSeconds: 10, points: [] });
   });

@@ -165,7 +165,13 @@ function who(type: string, id: string | null, emails: ReadonlyMap<string, string
   return email ? `${type} ${email} (${id})` : `${type} ${id ?? ""}`;
 }
 
-function Events({ items, emails }: { readonly items: readonly AuditEvent[]; readonly emails: ReadonlyMap<string, string> }) {
+function Events({
+  items,
+  emails,
+}: {
+  readonly items: readonly AuditEvent[];
+  readonly emails: ReadonlyMap<string, string>;
+}) {
   return (
     <div class="table-wrap">
       <table>

@@ -29,7 +29,8 @@ export function clearRefreshCookie(reply: FastifyReply, config: Config): void {
  */
 export function assertAllowedOrigin(request: FastifyRequest, allowedOrigins: readonly string[]): void {
   const origin = request.headers.origin ?? originOf(request.headers.referer);
-  if (!origin || !(allowedOrigins.includes(origin) || origin === ownOrigin(request))) throw identityErrors.originRejected();
+  if (!origin || !(allowedOrigins.includes(origin) || origin === ownOrigin(request)))
+    throw identityErrors.originRejected();
 }
 
 /**

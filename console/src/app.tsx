@@ -4,6 +4,7 @@ import { can } from "./permissions.ts";
 import { linkHandler, navigate, useLocation } from "./router.ts";
 import { ApiKeys } from "./screens/api-keys.tsx";
 import { Audit } from "./screens/audit.tsx";
+import { FeatureFlags } from "./screens/feature-flags.tsx";
 import { AcceptInvitation, Invitations } from "./screens/invitations.tsx";
 import { KillSwitchScreen } from "./screens/kill-switch.tsx";
 import { Members } from "./screens/members.tsx";
@@ -12,6 +13,7 @@ import { OperatorCompanies, OperatorUsers } from "./screens/operator.tsx";
 import { Profile } from "./screens/profile.tsx";
 import { SignIn } from "./screens/sign-in.tsx";
 import { authed, companiesVersion, onSessionChange, type SessionState, sessionState, signOut } from "./session.ts";
+import { StepUpDialog } from "./step-up.tsx";
 import { ErrorBox, Loading, Page, useLoad } from "./ui.tsx";
 
 function useSession(): SessionState {
@@ -110,6 +112,7 @@ function SignedIn({
         </nav>
         <main id="main">{screen(path, companyId, company, companies.kind, isOperator, match?.[2])}</main>
       </div>
+      <StepUpDialog />
     </>
   );
 }
@@ -119,6 +122,7 @@ const OPERATOR_LINKS: readonly (readonly [string, string])[] = [
   ["/operator/metrics", "Live metrics"],
   ["/operator/companies", "Companies"],
   ["/operator/users", "Users"],
+  ["/operator/feature-flags", "Feature flags"],
 ];
 
 function CompanyNav({ company, path }: { readonly company: Company; readonly path: string }) {
@@ -166,6 +170,7 @@ function screen(
     if (path === "/operator/metrics") return <Metrics />;
     if (path === "/operator/companies") return <OperatorCompanies />;
     if (path === "/operator/users") return <OperatorUsers />;
+    if (path === "/operator/feature-flags") return <FeatureFlags />;
   }
   if (companyId !== undefined) {
     if (companiesState === "loading") return <Loading what="the company" />;

@@ -6,6 +6,7 @@ import {
   type MfaChallenge,
   type Problem,
   type RampartRequestInit,
+  reauthenticate,
   refreshToken,
   type TokenResponse,
   type User,
@@ -138,13 +139,57 @@ interface Answer {
 export async function authed<R extends Answer>(operation: (init: RampartRequestInit) => Promise<R>): Promise<R> {
   if (accessToken === undefined) await refresh();
   const first = await operation({ accessToken: accessToken ?? "" });
-  if (first.status !== 401 || !tokenRefused(first.data)) return first;
+  if (first.status !== 401) return first;
+  if (codeOf(first.data) === "auth.step_up_required") {
+    return (await stepUp(detailOf(first.data))) ? operation({ accessToken: accessToken ?? "" }) : first;
+  }
+  if (!tokenRefused(first.data)) return first;
   if (!(await refresh())) return first;
   return operation({ accessToken: accessToken ?? "" });
 }
 
+/** What the user typed to confirm it is them: the password, and the code when the account has a factor. */
+export interface StepUpAnswer {
+  readonly password: string;
+  readonly code?: string;
+}
+
+let stepUpPrompt: ((detail: string) => Promise<StepUpAnswer | undefined>) | undefined;
+
+/** The signed-in layout's dialog that asks for the password when an action needs a recent sign-in. */
+export function setStepUpPrompt(prompt: typeof stepUpPrompt): void {
+  stepUpPrompt = prompt;
+}
+
+/**
+ * RFC 9470 step-up: the API refused because the sign-in is too old (or lacked the second
+ * factor). The user confirms, the token is replaced by a fresh one, and the caller retries.
+ */
+async function stepUp(detail: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3 && stepUpPrompt; attempt++) {
+    const answer = await stepUpPrompt(attempt === 0 ? detail : "That did not work: check the password (and code).");
+    if (answer === undefined) return false;
+    const body = answer.code ? { code: answer.code, password: answer.password } : { password: answer.password };
+    const result = await reauthenticate(body, { accessToken: accessToken ?? "" });
+    if (result.status === 200) {
+      accessToken = result.data.accessToken;
+      return true;
+    }
+  }
+  return false;
+}
+
+function codeOf(body: unknown): unknown {
+  return (body as { code?: unknown } | undefined)?.code;
+}
+
+function detailOf(body: unknown): string {
+  const detail = (body as { detail?: unknown } | undefined)?.detail;
+  return typeof detail === "string" ? detail : "This action needs a recent sign-in.";
+}
+
 function tokenRefused(body: unknown): boolean {
-  const code = (body as { code?: unknown } | undefined)?.code;
+  const code = codeOf(body);
   return code === "auth.invalid_token" || code === "auth.token_expired" || code === "auth.missing_token";
 }
 

@@ -277,6 +277,41 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     assert.deepEqual(problems, []);
     await context.close();
   });
+  // Last: it moves the harness clock past the step-up window (STEP_UP_MAX_AGE_S, 600 s).
+  it("asks for the password when an action needs a recent sign-in, then completes it (feature flags)", async () => {
+    const operator = await newUser(s.h, "operator3");
+    await makePlatformAdmin(s.h, operator.userId);
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, operator.email, STRONG_PASSWORD, "/console/operator/feature-flags");
+    await page.getByRole("heading", { name: "Feature flags" }).waitFor();
+    await assertAccessible(page, "feature flags");
+    await screenshot(page, "feature-flags");
+    s.h.clock.advance(700);
+    await page.getByRole("button", { name: "Turn signup off" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Turn off" }).click();
+    const stepUp = page.getByRole("dialog", { name: "Confirm it is you" });
+    await stepUp.waitFor();
+    await assertAccessible(page, "step-up dialog");
+    await stepUp.getByLabel("Password").fill(STRONG_PASSWORD);
+    await stepUp.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("button", { name: "Turn signup on" }).waitFor();
+    const register = () =>
+      fetch(`${s.origin}/api/v1/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: `late-${Date.now()}@example.com`, password: STRONG_PASSWORD, name: "Late" }),
+      });
+    const refused = await eventually(register, (r) => r.status === 403);
+    assert.equal(((await refused.json()) as { code: string }).code, "feature.disabled");
+    // The fresh sign-in of the step-up covers the next action: no second prompt.
+    await page.getByRole("button", { name: "Turn signup on" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Turn on" }).click();
+    await page.getByRole("button", { name: "Turn signup off" }).waitFor();
+    assert.equal(await stepUp.count(), 0);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 });
 
 describe(

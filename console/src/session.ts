@@ -59,6 +59,11 @@ async function accept(tokens: TokenResponse): Promise<void> {
   set({ kind: "signed_in", user: me.data });
 }
 
+/** Tokens another sign-in flow obtained (a passkey): kept like a password sign-in's. */
+export function acceptTokens(tokens: TokenResponse): Promise<void> {
+  return accept(tokens);
+}
+
 function clear(notice?: string): void {
   accessToken = undefined;
   clearTimeout(refreshTimer);

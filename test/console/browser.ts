@@ -60,7 +60,7 @@ export async function signIn(
   await page.goto(`${origin}${path}`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** No serious or critical axe violation on the page as it is now. */

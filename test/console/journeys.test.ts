@@ -277,6 +277,39 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     assert.deepEqual(problems, []);
     await context.close();
   });
+  it("adds a passkey on the profile page and signs in with it, no email typed (CDP virtual authenticator)", async () => {
+    const user = await newUser(s.h, "passkey");
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable", { enableUI: false });
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await signIn(page, s.origin, user.email, STRONG_PASSWORD, "/console/profile");
+    await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+    await page.getByLabel("Passkey name").fill("Chromium");
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await page.getByText("Passkey added").waitFor();
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    assert.equal(credentials.length, 1);
+
+    await page.getByRole("button", { name: "Sign out", exact: true }).first().click();
+    await page.getByRole("heading", { name: "Sign in to Rampart" }).waitFor();
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+    await page.getByText(user.email).waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   // Last: it moves the harness clock past the step-up window (STEP_UP_MAX_AGE_S, 600 s).
   it("asks for the password when an action needs a recent sign-in, then completes it (feature flags)", async () => {
     const operator = await newUser(s.h, "operator3");

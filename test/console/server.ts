@@ -17,7 +17,12 @@ export async function consoleServer(engine: EngineUnderTest): Promise<ConsoleSer
   ensureConsoleBuilt();
   const port = await freePort();
   const origin = `http://localhost:${port}`;
-  const h = await identityHarness(engine, { PUBLIC_APP_URL: `${origin}/console`, ENABLE_METRICS: "true" });
+  const h = await identityHarness(engine, {
+    PUBLIC_APP_URL: `${origin}/console`,
+    ENABLE_METRICS: "true",
+    WEBAUTHN_RP_ID: "localhost",
+    WEBAUTHN_ORIGINS: origin,
+  });
   await h.app.listen({ host: "127.0.0.1", port });
   return { h, origin };
 }

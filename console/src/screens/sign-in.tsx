@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { passkeysSupported, signInWithPasskey } from "../passkeys.ts";
 import { cancelSecondFactor, completeSecondFactor, type SessionState, signIn } from "../session.ts";
 import { ErrorBox, type Failure, Field, failureOf, Page } from "../ui.tsx";
 
@@ -22,6 +23,14 @@ function Password({ notice }: { readonly notice: string | undefined }) {
       setFailure(problem ? failureOf({ status: problem.status, data: problem }) : undefined);
     } catch {
       setFailure({ title: "Network error", detail: "The server could not be reached.", code: "network" });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const passkey = async () => {
+    setBusy(true);
+    try {
+      setFailure(await signInWithPasskey());
     } finally {
       setBusy(false);
     }
@@ -55,6 +64,13 @@ function Password({ notice }: { readonly notice: string | undefined }) {
           {busy ? "Signing in…" : "Sign in"}
         </button>
       </form>
+      {passkeysSupported() && (
+        <div class="actions">
+          <button type="button" onClick={() => void passkey()} disabled={busy}>
+            Sign in with a passkey
+          </button>
+        </div>
+      )}
     </Page>
   );
 }

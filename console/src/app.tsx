@@ -10,6 +10,7 @@ import { KillSwitchScreen } from "./screens/kill-switch.tsx";
 import { Members } from "./screens/members.tsx";
 import { Metrics } from "./screens/metrics.tsx";
 import { OperatorCompanies, OperatorUsers } from "./screens/operator.tsx";
+import { Partners } from "./screens/partners.tsx";
 import { Profile } from "./screens/profile.tsx";
 import { SignIn } from "./screens/sign-in.tsx";
 import { authed, companiesVersion, onSessionChange, type SessionState, sessionState, signOut } from "./session.ts";
@@ -130,6 +131,7 @@ function CompanyNav({ company, path }: { readonly company: Company; readonly pat
   const links: [string, string, boolean][] = [
     ["/members", "Members", can(company, "members:read")],
     ["/invitations", "Invitations", can(company, "members:invite")],
+    ["/partners", "Partners", can(company, "partners:read")],
     ["/api-keys", "API keys", can(company, "api_keys:read")],
     ["/audit", "Audit trail", can(company, "audit:read")],
   ];
@@ -177,6 +179,7 @@ function screen(
     if (company === undefined) return <Refused detail="No such company, or you are not a member of it." />;
     if (section === "/members" && can(company, "members:read")) return <Members company={company} />;
     if (section === "/invitations" && can(company, "members:invite")) return <Invitations company={company} />;
+    if (section === "/partners" && can(company, "partners:read")) return <Partners company={company} />;
     if (section === "/api-keys" && can(company, "api_keys:read")) return <ApiKeys company={company} />;
     if (section === "/audit" && can(company, "audit:read")) return <Audit company={company} />;
     return <Refused detail={`Your role (${company.myRole}) in ${company.name} does not allow this page.`} />;

@@ -247,7 +247,7 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     await signIn(page, s.origin, viewer.email, STRONG_PASSWORD);
     await page.getByRole("heading", { name: "Members of Acme" }).waitFor();
     const nav = page.getByRole("navigation", { name: "Console" });
-    for (const hidden of ["Invitations", "API keys", "Audit trail", "Kill switch", "Companies", "Users"]) {
+    for (const hidden of ["Invitations", "Partners", "API keys", "Audit trail", "Kill switch", "Companies", "Users"]) {
       assert.equal(await nav.getByRole("link", { name: hidden }).count(), 0, `${hidden} is not offered`);
     }
     assert.equal(await page.getByRole("button", { name: /^Remove/ }).count(), 0);
@@ -277,6 +277,39 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     assert.deepEqual(problems, []);
     await context.close();
   });
+  it("requests a partnership that the other company accepts in its own console; then its owner reads this company", async () => {
+    const other = await newUser(s.h, "globex-owner");
+    const globex = await createCompany(s.h.app, other, "globex-partner", "Globex");
+    const readAcme = () =>
+      fetch(`${s.origin}/api/v1/companies/${company.id}`, {
+        headers: { authorization: `Bearer ${other.accessToken}` },
+      });
+    assert.equal((await readAcme()).status, 404);
+
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, owner.email, STRONG_PASSWORD, `/console/companies/${company.id}/partners`);
+    await page.getByRole("heading", { name: "Partners of Acme" }).waitFor();
+    await page.getByLabel("Partner company's slug").fill("globex-partner");
+    await page.getByRole("button", { name: "Send request" }).click();
+    await page.getByRole("row").filter({ hasText: "outgoing" }).filter({ hasText: "pending" }).waitFor();
+    await assertAccessible(page, "partners");
+    await screenshot(page, "partners");
+
+    const otherContext = await browser.newContext();
+    const theirs = await consolePage(otherContext);
+    await signIn(theirs.page, s.origin, other.email, STRONG_PASSWORD, `/console/companies/${globex.id}/partners`);
+    await theirs.page.getByRole("row").filter({ hasText: "incoming" }).filter({ hasText: "pending" }).waitFor();
+    await theirs.page.getByRole("button", { name: "Accept" }).click();
+    await theirs.page.getByRole("dialog").getByRole("button", { name: "Accept" }).click();
+    await theirs.page.getByRole("row").filter({ hasText: "incoming" }).filter({ hasText: "active" }).waitFor();
+    assert.equal((await readAcme()).status, 200);
+    assert.deepEqual(theirs.problems, []);
+    await otherContext.close();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it("adds a passkey on the profile page and signs in with it, no email typed (CDP virtual authenticator)", async () => {
     const user = await newUser(s.h, "passkey");
     const context = await browser.newContext();

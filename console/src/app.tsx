@@ -1,3 +1,4 @@
+import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { type Company, listMyCompanies } from "../../clients/typescript/index.ts";
 import { can } from "./permissions.ts";
@@ -8,7 +9,6 @@ import { FeatureFlags } from "./screens/feature-flags.tsx";
 import { AcceptInvitation, Invitations } from "./screens/invitations.tsx";
 import { KillSwitchScreen } from "./screens/kill-switch.tsx";
 import { Members } from "./screens/members.tsx";
-import { Metrics } from "./screens/metrics.tsx";
 import { OperatorCompanies, OperatorUsers } from "./screens/operator.tsx";
 import { Partners } from "./screens/partners.tsx";
 import { Profile } from "./screens/profile.tsx";
@@ -169,7 +169,7 @@ function screen(
     // A direct URL shows the same refusal the API would give, not the operator's screens.
     if (!isOperator) return <Refused detail="This page is for platform administrators." />;
     if (path === "/operator/kill-switch") return <KillSwitchScreen />;
-    if (path === "/operator/metrics") return <Metrics />;
+    if (path === "/operator/metrics") return <LazyMetrics />;
     if (path === "/operator/companies") return <OperatorCompanies />;
     if (path === "/operator/users") return <OperatorUsers />;
     if (path === "/operator/feature-flags") return <FeatureFlags />;
@@ -198,4 +198,13 @@ function Refused({ detail }: { readonly detail: string }) {
       <ErrorBox failure={{ title: "Forbidden", detail, code: "access.denied" }} />
     </Page>
   );
+}
+
+/** chart.js is most of the bundle and only operators chart: it loads with this screen, as its own hashed file. */
+function LazyMetrics() {
+  const [Metrics, setMetrics] = useState<ComponentType | undefined>();
+  useEffect(() => {
+    void import("./screens/metrics.tsx").then((m) => setMetrics(() => m.Metrics));
+  }, []);
+  return Metrics ? <Metrics /> : <Loading what="the charts" />;
 }

@@ -78,7 +78,9 @@ export function refresh(): Promise<boolean> {
     try {
       const answer = await refreshToken({}, { credentials: "same-origin" });
       if (answer.status !== 200) {
-        clear(state.kind === "signed_in" ? "Your session ended. Sign in again." : undefined);
+        // A call still in flight when the user signed out must not replace that notice.
+        if (state.kind === "signed_in") clear("Your session ended. Sign in again.");
+        else if (state.kind !== "signed_out") clear();
         return false;
       }
       if (isMfa(answer.data)) {

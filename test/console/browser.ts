@@ -42,6 +42,8 @@ export interface ConsolePage {
 
 export async function consolePage(context: BrowserContext): Promise<ConsolePage> {
   const page = await context.newPage();
+  // The machine is shared: a wait is a minute, not Playwright's default 30 s.
+  page.setDefaultTimeout(60_000);
   const problems: string[] = [];
   page.on("console", (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());

@@ -123,6 +123,19 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     const row = page.getByRole("row").filter({ hasText: "member.role_changed" }).filter({ hasText: invitee.userId });
     await row.first().waitFor();
     assert.match((await row.first().textContent()) ?? "", /manager/);
+    // The actor filter: the invitee changed no role; the owner did. A later time range: nothing.
+    await page.getByLabel("Actor (user or key id)").fill(invitee.userId);
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.getByText("No audit events match these filters.").waitFor();
+    await page.getByLabel("Actor (user or key id)").fill(owner.userId);
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await row.first().waitFor();
+    await page.getByLabel("From").fill("2099-01-01T00:00");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.getByText("No audit events match these filters.").waitFor();
+    await page.getByLabel("From").fill("");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await row.first().waitFor();
     await assertAccessible(page, "audit trail");
     await screenshot(page, "audit");
     const download = page.waitForEvent("download");

@@ -147,6 +147,39 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     await ownerContext.close();
   });
 
+  it("pages through the audit trail 25 events at a time, forward and back", async () => {
+    const pager = await newUser(s.h, "pager");
+    const paged = await createCompany(s.h.app, pager, "paged", "Paged");
+    const member = await newUser(s.h, "paged-member");
+    await joinDirectly(s.h, paged.id, member, "member");
+    for (let i = 0; i < 30; i++) {
+      const res = await s.h.app.inject({
+        method: "PATCH",
+        url: `/api/v1/companies/${paged.id}/members/${member.userId}`,
+        headers: { authorization: `Bearer ${pager.accessToken}` },
+        payload: { role: i % 2 === 0 ? "viewer" : "member" },
+      });
+      assert.ok(res.statusCode < 300, res.body);
+    }
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await signIn(page, s.origin, pager.email, STRONG_PASSWORD, `/console/companies/${paged.id}/audit`);
+    const rows = page.locator("tbody tr");
+    await rows.nth(24).waitFor();
+    assert.equal(await rows.count(), 25);
+    const firstPage = await rows.first().textContent();
+    await page.getByRole("button", { name: "Next page" }).click();
+    await page.waitForFunction(`document.querySelector("tbody tr")?.textContent !== ${JSON.stringify(firstPage)}`);
+    // 31 events (the company's creation and 30 role changes): 6 on the second page.
+    assert.equal(await rows.count(), 6);
+    assert.equal(await page.getByRole("button", { name: "Next page" }).isDisabled(), true);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await rows.nth(24).waitFor();
+    assert.equal(await rows.first().textContent(), firstPage);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it("explains a refusal from the problem's detail: the last owner cannot be demoted", async () => {
     const context = await browser.newContext();
     const { page } = await consolePage(context);

@@ -191,13 +191,20 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     await context.close();
   });
 
-  it("creates an API key (secret shown once, copied), the key calls the API, and once revoked it is refused", async () => {
+  it("creates an API key (field errors at their field, secret shown once, copied), the key calls the API, and once revoked it is refused", async () => {
     const context = await browser.newContext();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: s.origin });
     const { page, problems } = await consolePage(context);
     await signIn(page, s.origin, owner.email, STRONG_PASSWORD, `/console/companies/${company.id}/api-keys`);
     await page.getByRole("heading", { name: "API keys of Acme" }).waitFor();
     await page.getByText("No API keys yet.").waitFor();
+    // The API's field errors appear next to their field, and the field is marked invalid.
+    await page.getByRole("button", { name: "Create key" }).click();
+    const nameField = page.getByLabel("Name");
+    await page.locator('input[name="name"][aria-invalid="true"]').waitFor();
+    const describedBy = (await nameField.getAttribute("aria-describedby")) ?? "";
+    assert.ok(describedBy !== "", "the error describes the field");
+    assert.notEqual(((await page.locator(`#${describedBy}`).textContent()) ?? "").trim(), "");
     await page.getByLabel("Name").fill("ci-robot");
     await page.getByLabel("members:read").check();
     await page.getByRole("button", { name: "Create key" }).click();

@@ -69,6 +69,32 @@ describe("the console in headless Chromium (SQLite)", chromiumAvailability(), ()
     await context.close();
   });
 
+  it("works from the keyboard: sign in with Tab and Enter; Escape cancels a confirmation", async () => {
+    const context = await browser.newContext();
+    const { page, problems } = await consolePage(context);
+    await page.goto(`${s.origin}/console/profile`);
+    await page.getByRole("heading", { name: "Sign in to Rampart" }).waitFor();
+    const focused = () =>
+      page.evaluate("document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent");
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), "email");
+    await page.keyboard.type(owner.email);
+    await page.keyboard.press("Tab");
+    assert.equal(await focused(), "password");
+    await page.keyboard.type(STRONG_PASSWORD);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+    await page.getByRole("button", { name: "Sign out everywhere" }).focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   it("asks for the second factor when the API answers with an MFA ticket", async () => {
     const email = `mfa-${Date.now()}@example.com`;
     const user = await userWithTotp(s.h, email);

@@ -80,3 +80,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
 }
+
+/** Polls `probe` until `done` holds (or 10 s pass): a kill switch or flag reaches the API within its poll interval. */
+export async function eventually(probe: () => Promise<Response>, done: (r: Response) => boolean): Promise<Response> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const response = await probe();
+    if (done(response) || Date.now() > deadline) return response;
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Rampart's production image. Node 24 runs the TypeScript sources directly (type stripping):
-# there is no build step, so the stages only separate installing from running.
+# the only build is the console's static files (stage 2); the other stages separate
+# installing from running.
 
 # Stage 1: production dependencies only, from the lockfile. No install scripts: the native
 # modules (argon2) ship prebuilt binaries as optional dependencies.
@@ -9,7 +10,18 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-# Stage 2: the runtime: sources, migrations and production node_modules, run as the
+# Stage 2: the console (console/ → console/dist, served at /console), built by Vite, a dev
+# dependency: only the built files leave this stage.
+FROM node:24-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY console ./console
+COPY clients ./clients
+COPY src/platform/access/permissions.ts ./src/platform/access/permissions.ts
+RUN npx vite build --config console/vite.config.ts --logLevel warn
+
+# Stage 3: the runtime: sources, migrations and production node_modules, run as the
 # unprivileged `node` user (uid 1000) that the base image provides.
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -23,6 +35,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
+COPY --from=console /app/console/dist ./console/dist
 RUN mkdir -p /var/lib/rampart && chown node:node /var/lib/rampart
 USER node
 EXPOSE 8000

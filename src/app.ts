@@ -24,7 +24,7 @@ import {
 import { type InvitationsDeps, invitationRoutes } from "./modules/invitations/index.ts";
 import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/partners/index.ts";
 import { personalDataSources } from "./modules/personal-data-sources.ts";
-import { adminRoutes } from "./modules/platform-admin/index.ts";
+import { adminMetricsRoutes, adminRoutes } from "./modules/platform-admin/index.ts";
 import { providersFrom, type SocialDeps, socialRoutes } from "./modules/social/index.ts";
 import {
   createDomainRecheckWorker,
@@ -54,6 +54,7 @@ import { installErrorHandling } from "./platform/errors/error-handler.ts";
 import { FieldErrorSchema, ProblemSchema } from "./platform/errors/problem.ts";
 import { CheckResultSchema, ReadinessSchema } from "./platform/health/readiness.ts";
 import { healthRoutes } from "./platform/health/routes.ts";
+import { registerConsole } from "./platform/http/console.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
 import { installStrictFormats } from "./platform/http/formats.ts";
 import { lazySchemaCompilers } from "./platform/http/lazy-schema-compilers.ts";
@@ -67,6 +68,7 @@ import { createLifecycle, type Lifecycle } from "./platform/lifecycle/lifecycle.
 import { installRequestLogging } from "./platform/logging/request-log.ts";
 import { lazyRequestLoggers } from "./platform/logging/request-logger.ts";
 import { registerMailQueueMetrics } from "./platform/mail/metrics.ts";
+import { createMetricsHistory, type MetricsHistory } from "./platform/observability/metrics-history.ts";
 import { installObservability } from "./platform/observability/observability.ts";
 import { registerOpenapi } from "./platform/openapi/plugin.ts";
 import { installAccountRateLimiting } from "./platform/rate-limit/account-limit.ts";
@@ -84,6 +86,7 @@ async function registerModules(
   config: Config,
   modules: ModuleDeps,
   switches: Switches,
+  metricsHistory: MetricsHistory | undefined,
 ): Promise<void> {
   const { identity } = modules;
   for (const schema of companySchemas) app.addSchema(schema);
@@ -103,6 +106,7 @@ async function registerModules(
   await app.register(invitationRoutes, { prefix: "/api/v1", deps: modules.invitations });
   await app.register(partnerRoutes, { prefix: "/api/v1", deps: modules.partners });
   await app.register(adminRoutes, { prefix: "/api/v1", identity, companies: modules.companies });
+  await app.register(adminMetricsRoutes, { prefix: "/api/v1", history: metricsHistory });
   await app.register(companyRoutes, {
     prefix: "/api/v1",
     deps: modules.companies,
@@ -315,7 +319,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     isDraining: () => app.lifecycle.draining,
   });
   await app.register(jwksRoute, { keys: deps.signingKeys });
-  await registerModules(app, config, modules, switches);
+  // The console's live charts read this instance's own metrics, sampled every 10 s (metrics-history.ts).
+  const metricsHistory = config.ENABLE_METRICS ? createMetricsHistory(deps.metrics) : undefined;
+  await registerModules(app, config, modules, switches, metricsHistory);
+  // The web console (console/): static files at /console that call the API above like any front end.
+  await registerConsole(app);
 
   // Every instance delivers webhooks and cleans up expired idempotency keys, off the request path.
   const webhookWorker = createWebhookWorker(modules.webhooks);
@@ -324,11 +332,13 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   app.decorate("ssoDomainRecheck", ssoDomainRecheck);
   let idempotencyCleanup: { stop(): void } | undefined;
   app.addHook("onReady", async () => {
+    metricsHistory?.start();
     webhookWorker.start();
     ssoDomainRecheck.start();
     idempotencyCleanup = startIdempotencyCleanup(deps);
   });
   app.addHook("onClose", async () => {
+    metricsHistory?.stop();
     idempotencyCleanup?.stop();
     await webhookWorker.stop();
     await ssoDomainRecheck.stop();

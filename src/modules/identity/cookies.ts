@@ -29,7 +29,18 @@ export function clearRefreshCookie(reply: FastifyReply, config: Config): void {
  */
 export function assertAllowedOrigin(request: FastifyRequest, allowedOrigins: readonly string[]): void {
   const origin = request.headers.origin ?? originOf(request.headers.referer);
-  if (!origin || !allowedOrigins.includes(origin)) throw identityErrors.originRejected();
+  if (!origin || !(allowedOrigins.includes(origin) || origin === ownOrigin(request)))
+    throw identityErrors.originRejected();
+}
+
+/**
+ * The API's own origin (scheme and Host, as the trusted-proxy settings resolve them) is
+ * allowed too: a page served by Rampart itself — the console at /console — is same-origin,
+ * not cross-site. A cross-site page cannot send this Origin, and a rebound hostname carries
+ * no cookie of this one.
+ */
+function ownOrigin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
 }
 
 function originOf(referer: string | undefined): string | undefined {

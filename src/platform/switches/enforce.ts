@@ -15,7 +15,8 @@ declare module "fastify" {
 /**
  * What stays served while the kill switch is on: probes (so the orchestrator does not
  * restart healthy instances), metrics (so the incident stays observable), and the
- * kill-switch admin endpoints (so it can be lifted over the API), at their v1 and legacy paths.
+ * kill-switch admin endpoints (so it can be lifted over the API), at their v1 and legacy paths,
+ * and the console's static files (no data; an operator's open console lifts the switch with them).
  */
 export const ALWAYS_ALLOWED_PATHS = [
   "/health",
@@ -23,6 +24,8 @@ export const ALWAYS_ALLOWED_PATHS = [
   "/metrics",
   "/api/v1/admin/kill-switch",
   "/api/admin/kill-switch",
+  "/console",
+  "/console/*",
 ];
 
 /** "/a/b" matches exactly; "/a/*" (or "/a*") matches every path starting with "/a/" ("/a"). */

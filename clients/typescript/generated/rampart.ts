@@ -644,6 +644,28 @@ export interface MemberPage {
   nextCursor: string | null;
 }
 
+/**
+ * 429 answers in the interval, per rate-limit tier
+ */
+export type MetricsPointRateLimited = {[key: string]: number};
+
+export interface MetricsPoint {
+  /** End of the interval */
+  at: string;
+  /** @minimum 0 */
+  requestsPerSecond: number;
+  /**
+     * 5xx answers over all answers
+     * @minimum 0
+     * @maximum 1
+     */
+  errorRate: number;
+  /** 95th percentile latency (estimated from the histogram buckets); null without requests */
+  p95Ms: number | null;
+  /** 429 answers in the interval, per rate-limit tier */
+  rateLimited: MetricsPointRateLimited;
+}
+
 export interface MfaChallenge {
   mfaRequired: true;
   /**
@@ -1113,6 +1135,14 @@ export interface ReauthenticateResponse {
   amr: string[];
   /** When it happened, seconds since the epoch */
   authTime: number;
+}
+
+export interface RecentMetrics {
+  /** false when ENABLE_METRICS=false: no series are collected */
+  enabled: boolean;
+  /** @minimum 1 */
+  intervalSeconds: number;
+  points: MetricsPoint[];
 }
 
 export interface RecoveryCodes {
@@ -12966,6 +12996,143 @@ export const adminUnsuspendCompany = async (id: string, options?: Parameters<typ
   {
     ...options,
     method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminRecentMetricsLegacyResponse200 = {
+  data: RecentMetrics
+  status: 200
+}
+
+export type adminRecentMetricsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminRecentMetricsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminRecentMetricsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminRecentMetricsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminRecentMetricsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminRecentMetricsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminRecentMetricsLegacyResponseSuccess = (adminRecentMetricsLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminRecentMetricsLegacyResponseError = (adminRecentMetricsLegacyResponse400 | adminRecentMetricsLegacyResponse401 | adminRecentMetricsLegacyResponse403 | adminRecentMetricsLegacyResponse429 | adminRecentMetricsLegacyResponse500 | adminRecentMetricsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminRecentMetricsLegacyResponse = (adminRecentMetricsLegacyResponseSuccess | adminRecentMetricsLegacyResponseError)
+
+export const getAdminRecentMetricsLegacyUrl = () => {
+
+
+
+
+  return `/api/admin/metrics/recent`
+}
+
+/**
+ * @deprecated
+ * @summary This instance's request rate, error rate, p95 latency and 429s per tier over the last 15 minutes
+ */
+export const adminRecentMetricsLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<adminRecentMetricsLegacyResponse> => {
+
+  return rampartFetch<adminRecentMetricsLegacyResponse>(getAdminRecentMetricsLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type adminRecentMetricsResponse200 = {
+  data: RecentMetrics
+  status: 200
+}
+
+export type adminRecentMetricsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminRecentMetricsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminRecentMetricsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminRecentMetricsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminRecentMetricsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminRecentMetricsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminRecentMetricsResponseSuccess = (adminRecentMetricsResponse200) & {
+  headers: Headers;
+};
+export type adminRecentMetricsResponseError = (adminRecentMetricsResponse400 | adminRecentMetricsResponse401 | adminRecentMetricsResponse403 | adminRecentMetricsResponse429 | adminRecentMetricsResponse500 | adminRecentMetricsResponse503) & {
+  headers: Headers;
+};
+
+export type adminRecentMetricsResponse = (adminRecentMetricsResponseSuccess | adminRecentMetricsResponseError)
+
+export const getAdminRecentMetricsUrl = () => {
+
+
+
+
+  return `/api/v1/admin/metrics/recent`
+}
+
+/**
+ * @summary This instance's request rate, error rate, p95 latency and 429s per tier over the last 15 minutes
+ */
+export const adminRecentMetrics = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<adminRecentMetricsResponse> => {
+
+  return rampartFetch<adminRecentMetricsResponse>(getAdminRecentMetricsUrl(),
+  {
+    ...options,
+    method: 'GET'
 
 
   }

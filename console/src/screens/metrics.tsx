@@ -10,7 +10,7 @@ import {
   Tooltip,
 } from "chart.js";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { adminRecentMetrics, type MetricsPoint, type RecentMetrics } from "../metrics-api.ts";
+import { adminRecentMetrics, type MetricsPoint, type RecentMetrics } from "../../../clients/typescript/index.ts";
 import { authed } from "../session.ts";
 import { ErrorBox, type Failure, failureOf, Loading, Page } from "../ui.tsx";
 

@@ -4,6 +4,7 @@ import type { CompaniesTables } from "../../modules/companies/tables.ts";
 import type { IdentityTables } from "../../modules/identity/tables.ts";
 import type { InvitationsTables } from "../../modules/invitations/tables.ts";
 import type { PartnersTables } from "../../modules/partners/tables.ts";
+import type { SamlTables } from "../../modules/sso/saml/tables.ts";
 import type { SsoTables } from "../../modules/sso/tables.ts";
 import type { WebhooksTables } from "../../modules/webhooks/tables.ts";
 import type { EventOutboxTable } from "../events/outbox.ts";
@@ -51,7 +52,8 @@ export interface Database
     ApiKeysTables,
     AuditTables,
     WebhooksTables,
-    SsoTables {
+    SsoTables,
+    SamlTables {
   rampart_migrations: MigrationsTable;
   platform_state: PlatformStateTable;
   mail_queue: MailQueueTable;

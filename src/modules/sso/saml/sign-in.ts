@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { SamlStatusError } from "@node-saml/node-saml";
 import type { Transaction } from "kysely";
-import type { Database } from "../../../platform/db/schema.ts";
 import type { Clock } from "../../../platform/clock.ts";
+import type { Database } from "../../../platform/db/schema.ts";
 import type { Executor } from "../../../platform/db/transaction.ts";
 import { mapIdentity, parseAssertion, parseResponseEnvelope, type SamlIdentity } from "./assertion.ts";
 import { SamlRefusal, type SamlRefusalReason } from "./errors.ts";

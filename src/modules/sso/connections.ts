@@ -9,7 +9,7 @@ import { forgetSsoSessions, revokeSsoConnectionSessions } from "../identity/inde
 import { ssoErrors } from "./errors.ts";
 import { forgetDiscovery } from "./oidc-client.ts";
 import * as repo from "./repository.ts";
-import { samlInputColumns, samlSettingsOf } from "./saml-connection.ts";
+import { NAME_ID, samlInputColumns, samlSettingsOf } from "./saml-connection.ts";
 import type * as schemas from "./schemas.ts";
 import type { SsoDeps } from "./service.ts";
 import type { SsoConnectionsTable } from "./tables.ts";
@@ -112,6 +112,8 @@ export async function createConnection(
     if (!input.saml) throw ssoErrors.invalid("/body/saml", "is required for a saml connection");
     if (input.oidc) throw ssoErrors.invalid("/body/oidc", "is only for an oidc connection");
     Object.assign(row, await samlInputColumns(deps, input.saml));
+    // SAML's usual carrier of the address is the NameID (emailAddress format): the default.
+    if (input.mapping?.emailClaim === undefined) row.email_claim = NAME_ID;
     // The whole connection must be usable by the SAML service provider (422 naming the field).
     samlSettingsOf(deps, row);
   }

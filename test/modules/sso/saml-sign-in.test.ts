@@ -44,7 +44,7 @@ for (const engine of await enginesUnderTest()) {
       });
 
     /** Creates a SAML connection from `xml` (the IdP's metadata) and reads its SP metadata through the API. */
-    async function connect(xml: string, name: string): Promise<Connection> {
+    async function connect(xml: string, name: string, mapping?: Record<string, unknown>): Promise<Connection> {
       const created = await h.app.inject({
         method: "POST",
         url: connectionsUrl(),
@@ -53,7 +53,7 @@ for (const engine of await enginesUnderTest()) {
           name,
           protocol: "saml",
           saml: { idpMetadataXml: xml },
-          mapping: {
+          mapping: mapping ?? {
             emailClaim: "email",
             nameClaim: "displayName",
             groupsClaim: GROUPS,
@@ -240,6 +240,35 @@ for (const engine of await enginesUnderTest()) {
       assert.equal(res.headers["set-cookie"], undefined, "no session");
       const users = await h.database.handle.db.selectFrom("users").select("id").where("email", "=", email).execute();
       assert.equal(users.length, 0, "no account");
+    });
+
+    it("without an email attribute in the mapping, the NameID is the address", async () => {
+      const plain = await connect(idp.metadata(), "NameID only", { nameClaim: "displayName" });
+      const view = await h.app.inject({
+        method: "GET",
+        url: `${connectionsUrl()}/${plain.id}`,
+        headers: owner.headers,
+      });
+      assert.equal((view.json() as { mapping: { emailClaim: string } }).mapping.emailClaim, "NameID");
+      const started = await h.app.inject({
+        method: "POST",
+        url: `${connectionsUrl()}/${plain.id}/test`,
+        headers: owner.headers,
+      });
+      const { testUrl } = started.json() as { testUrl: string };
+      const requestId = (await idp.readAuthnRequest(testUrl, plain.metadataXml)).id;
+      const email = `nia@${domain}`;
+      const response = await idp.respond(plain.sp, {
+        nameId: email,
+        attributes: { displayName: ["Nia"] },
+        inResponseTo: requestId,
+      });
+      const res = await acs(plain.id, response);
+      assert.equal(res.statusCode, 200, res.body);
+      const report = res.json() as { email: string; name: string; wouldSignIn: boolean };
+      assert.equal(report.email, email);
+      assert.equal(report.name, "Nia");
+      assert.equal(report.wouldSignIn, true);
     });
 
     it("an unsolicited (IdP-initiated) response is refused unless the connection allows it", async () => {

@@ -25,6 +25,7 @@ import { type InvitationsDeps, invitationRoutes } from "./modules/invitations/in
 import { type PartnersDeps, partnerPermissions, partnerRoutes } from "./modules/partners/index.ts";
 import { personalDataSources } from "./modules/personal-data-sources.ts";
 import { adminRoutes } from "./modules/platform-admin/index.ts";
+import { providersFrom, type SocialDeps, socialRoutes } from "./modules/social/index.ts";
 import {
   createDomainRecheckWorker,
   type DomainRecheckWorker,
@@ -110,6 +111,7 @@ async function registerModules(
   await app.register(auditRoutes, { prefix: "/api/v1", ...modules.audit });
   await app.register(webhookRoutes, { prefix: "/api/v1", deps: modules.webhooks });
   await app.register(ssoRoutes, { prefix: "/api/v1", deps: modules.sso });
+  await app.register(socialRoutes, { prefix: "/api/v1", deps: modules.social });
 }
 
 interface ModuleDeps {
@@ -121,9 +123,10 @@ interface ModuleDeps {
   readonly audit: AuditRouteOptions;
   readonly webhooks: WebhooksDeps;
   readonly sso: SsoDeps;
+  readonly social: SocialDeps;
 }
 
-function moduleDeps(config: Config, deps: Deps): ModuleDeps {
+function moduleDeps(config: Config, deps: Deps, switches: Switches): ModuleDeps {
   // A change made with an API key re-checks the key inside its transaction (companies/locks.ts).
   const liveness = { keyIsLive: (trx: Executor, keyId: string) => keyIsLive(deps, trx, keyId) };
   const companies = { ...deps, ...liveness };
@@ -158,8 +161,22 @@ function moduleDeps(config: Config, deps: Deps): ModuleDeps {
       allowInsecureIssuers: config.SSO_ALLOW_INSECURE_ISSUERS,
     },
   };
+  const social: SocialDeps = {
+    ...deps,
+    identity,
+    // Sign-up through a provider follows the same flag as POST /auth/register.
+    signupOpen: () => switches.switchboard.current().flags.signup.enabled,
+    settings: {
+      providers: providersFrom(config),
+      flowTtlS: config.SOCIAL_FLOW_TTL_S,
+      callbackBase: config.SOCIAL_CALLBACK_BASE_URL ?? new URL("/api/v1/auth/social", config.PUBLIC_APP_URL).href,
+      signedInUrl: config.SOCIAL_SIGNED_IN_URL ?? new URL("/social/signed-in", config.PUBLIC_APP_URL).href,
+      allowInsecureUrls: config.SOCIAL_ALLOW_INSECURE_URLS,
+    },
+  };
   return {
     sso,
+    social,
     identity,
     companies,
     apiKeys: { ...deps, ...liveness, lastTouched: new Map() },
@@ -269,7 +286,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   // Callers are identified once per request, shared by the rate limiter (which keys by
   // user, API key or role and runs first, so refused requests count too) and the access hook.
   requireAccessDeclarations(app);
-  const modules = moduleDeps(config, deps);
+  const modules = moduleDeps(config, deps, switches);
   const access = new AccessControl(
     accessResolvers({
       ...modules,

@@ -4,6 +4,7 @@ import { auditPersonalData } from "./audit/index.ts";
 import { type CompaniesDeps, membershipsPersonalData } from "./companies/index.ts";
 import { invitationsPersonalData } from "./invitations/index.ts";
 import { partnershipsPersonalData } from "./partners/index.ts";
+import { socialPersonalData } from "./social/index.ts";
 import { ssoPersonalData } from "./sso/index.ts";
 import { webhooksPersonalData } from "./webhooks/index.ts";
 
@@ -20,6 +21,7 @@ export function personalDataSources(companies: CompaniesDeps): readonly Personal
     partnershipsPersonalData,
     webhooksPersonalData,
     ssoPersonalData,
+    socialPersonalData,
     auditPersonalData,
   ];
 }

@@ -170,6 +170,16 @@ export interface ChangeRoleRequest {
   role: Role;
 }
 
+export interface ClaimSsoDomainRequest {
+  /**
+     * A domain name such as example.com
+     * @minLength 3
+     * @maxLength 253
+     * @pattern ^(?=.{3,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$
+     */
+  domain: string;
+}
+
 export const CompanyStatus = {  active: 'active',
   suspended: 'suspended',
   deleted: 'deleted',
@@ -294,6 +304,123 @@ export interface CreatePartnershipRequest {
      * @items.maxLength 64
      */
   scopes: string[];
+}
+
+export const CreateSsoConnectionRequestProtocol = {  oidc: 'oidc',
+  saml: 'saml',
+} as const
+export type CreateSsoConnectionRequestOidc = {
+  /**
+     * The issuer URL; its /.well-known/openid-configuration is read
+     * @maxLength 2048
+     * @pattern ^https?://[^\s]+$
+     */
+  issuer: string;
+  /**
+     * @minLength 1
+     * @maxLength 512
+     */
+  clientId: string;
+  /**
+     * Sealed at rest, never returned
+     * @minLength 1
+     * @maxLength 2048
+     */
+  clientSecret: string;
+  /**
+     * @maxItems 20
+     * @items.maxLength 128
+     * @items.pattern ^[\x21\x23-\x5B\x5D-\x7E]+$
+     */
+  scopes?: string[];
+};
+
+export type CreateSsoConnectionRequestSamlSettings = {[key: string]: unknown};
+
+export type CreateSsoConnectionRequestSaml = {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  idpEntityId?: string;
+  /**
+     * @maxLength 2048
+     * @pattern ^https?://[^\s]+$
+     */
+  idpSsoUrl?: string;
+  /**
+     * @maxItems 4
+     * @items.minLength 1
+     * @items.maxLength 16384
+     */
+  idpCertificates?: string[];
+  /**
+     * @minLength 1
+     * @maxLength 262144
+     */
+  idpMetadataXml?: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  spEntityId?: string;
+  settings?: CreateSsoConnectionRequestSamlSettings;
+};
+
+/**
+ * A company role below owner
+ */
+export const SsoMappedRole = {  admin: 'admin',
+  manager: 'manager',
+  member: 'member',
+  viewer: 'viewer',
+} as const
+export type SsoMappedRole = typeof SsoMappedRole[keyof typeof SsoMappedRole];
+
+/**
+ * IdP group → company role; the strongest mapped role of a person's groups wins
+ */
+export type CreateSsoConnectionRequestMappingRoles = {[key: string]: SsoMappedRole};
+
+export type CreateSsoConnectionRequestMapping = {
+  /**
+     * @minLength 1
+     * @maxLength 256
+     */
+  emailClaim?: string;
+  /**
+     * OIDC: the boolean claim saying the address is verified (email_verified; xms_edov for Entra ID)
+     * @minLength 1
+     * @maxLength 256
+     */
+  emailVerifiedClaim?: string;
+  /**
+     * @minLength 1
+     * @maxLength 256
+     */
+  nameClaim?: string;
+  /**
+     * @minLength 1
+     * @maxLength 256
+     */
+  groupsClaim?: string;
+  /** IdP group → company role; the strongest mapped role of a person's groups wins */
+  roles?: CreateSsoConnectionRequestMappingRoles;
+  defaultRole?: SsoMappedRole;
+};
+
+export interface CreateSsoConnectionRequest {
+  /**
+     * @minLength 1
+     * @maxLength 100
+     */
+  name: string;
+  protocol: typeof CreateSsoConnectionRequestProtocol[keyof typeof CreateSsoConnectionRequestProtocol];
+  enabled?: boolean;
+  oidc?: CreateSsoConnectionRequestOidc;
+  saml?: CreateSsoConnectionRequestSaml;
+  mapping?: CreateSsoConnectionRequestMapping;
+  sessionMaxAgeS?: number | null;
 }
 
 export interface CreateWebhookEndpointRequest {
@@ -457,6 +584,19 @@ export interface KillSwitchUpdate {
      * @maximum 86400
      */
   retryAfterSeconds?: number;
+}
+
+export interface LinkedIdentity {
+  id: string;
+  provider: string;
+  providerName: string;
+  email: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface LinkedIdentityList {
+  identities: LinkedIdentity[];
 }
 
 export type LivenessStatus = typeof LivenessStatus[keyof typeof LivenessStatus];
@@ -1102,6 +1242,215 @@ export interface SessionList {
   items: Session[];
 }
 
+export const SocialProviderListProvidersItemProtocol = {  oidc: 'oidc',
+  github: 'github',
+} as const
+export type SocialProviderListProvidersItem = {
+  /** The {provider} of the start and callback paths */
+  key: string;
+  /** What to show on the button */
+  name: string;
+  protocol: typeof SocialProviderListProvidersItemProtocol[keyof typeof SocialProviderListProvidersItemProtocol];
+};
+
+export interface SocialProviderList {
+  providers: SocialProviderListProvidersItem[];
+}
+
+export interface SocialStartResponse {
+  /** Send the browser here (the provider's authorization page) */
+  redirectUrl: string;
+}
+
+export type SocialTokenResponseTokenType = typeof SocialTokenResponseTokenType[keyof typeof SocialTokenResponseTokenType];
+
+
+export const SocialTokenResponseTokenType = {
+  Bearer: 'Bearer',
+} as const;
+
+export const SocialTokenResponseUserPlatformRole = {  user: 'user',
+  admin: 'admin',
+} as const
+export type SocialTokenResponseUser = {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  platformRole: typeof SocialTokenResponseUserPlatformRole[keyof typeof SocialTokenResponseUserPlatformRole];
+  createdAt: string;
+};
+
+export interface SocialTokenResponse {
+  accessToken: string;
+  tokenType: SocialTokenResponseTokenType;
+  /** Seconds until the access token expires */
+  expiresIn: number;
+  /** True when this sign-in created the account */
+  created: boolean;
+  user: SocialTokenResponseUser;
+}
+
+export interface SsoBreakGlassList {
+  userIds: string[];
+}
+
+export interface SsoBreakGlassRequest {
+  /** @maxItems 20 */
+  userIds: string[];
+}
+
+export const SsoConnectionProtocol = {  oidc: 'oidc',
+  saml: 'saml',
+} as const
+export type SsoConnectionOidc = {
+  issuer: string;
+  clientId: string;
+  /** The secret's last characters at most; never the secret */
+  clientSecretHint: string;
+  scopes: string[];
+  /** Register this at the identity provider */
+  redirectUri: string;
+} | null;
+
+export type SsoConnectionSamlSettings = {[key: string]: unknown};
+
+export type SsoConnectionSaml = {
+  idpEntityId: string | null;
+  idpSsoUrl: string | null;
+  idpCertificates: string[];
+  hasMetadataXml: boolean;
+  spEntityId: string | null;
+  settings: SsoConnectionSamlSettings;
+} | null;
+
+export type SsoConnectionMappingRoles = {[key: string]: string};
+
+export type SsoConnectionMapping = {
+  emailClaim: string;
+  emailVerifiedClaim: string;
+  nameClaim: string;
+  groupsClaim: string;
+  roles: SsoConnectionMappingRoles;
+  defaultRole: string;
+};
+
+export interface SsoConnection {
+  id: string;
+  companyId: string;
+  name: string;
+  protocol: typeof SsoConnectionProtocol[keyof typeof SsoConnectionProtocol];
+  enabled: boolean;
+  oidc: SsoConnectionOidc;
+  saml: SsoConnectionSaml;
+  mapping: SsoConnectionMapping;
+  sessionMaxAgeS: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SsoConnectionPage {
+  items: SsoConnection[];
+  /** Pass as ?cursor= for the next page; null on the last page */
+  nextCursor: string | null;
+}
+
+export const SsoDomainStatus = {  pending: 'pending',
+  verified: 'verified',
+} as const
+/**
+ * Publish this TXT record, then call verify
+ */
+export type SsoDomainTxtRecord = {
+  name: string;
+  value: string;
+};
+
+export interface SsoDomain {
+  id: string;
+  domain: string;
+  status: typeof SsoDomainStatus[keyof typeof SsoDomainStatus];
+  /** Publish this TXT record, then call verify */
+  txtRecord: SsoDomainTxtRecord;
+  ssoRequired: boolean;
+  createdAt: string;
+  verifiedAt: string | null;
+  lastCheckedAt: string | null;
+}
+
+export interface SsoDomainList {
+  items: SsoDomain[];
+}
+
+export interface SsoDomainPolicyRequest {
+  ssoRequired: boolean;
+}
+
+export interface SsoMappingReport {
+  dryRun: true;
+  connectionId: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  groups: string[];
+  role: string;
+  wouldSignIn: boolean;
+  refusal: string | null;
+  accountExists: boolean;
+}
+
+export interface SsoStartRequest {
+  /**
+     * @minLength 3
+     * @maxLength 320
+     * @pattern ^[^\s@]+@[^\s@]+$
+     */
+  email?: string;
+  /**
+     * @minLength 1
+     * @maxLength 64
+     */
+  companySlug?: string;
+}
+
+export interface SsoStartResponse {
+  /** Send the browser here. For an address or company without SSO this is the app's own sign-in page, with the same status and shape (docs/sso.md) */
+  redirectUrl: string;
+}
+
+export interface SsoTestStart {
+  /** Open in a browser and sign in at the IdP: nothing is created */
+  testUrl: string;
+}
+
+export type SsoTokenResponseTokenType = typeof SsoTokenResponseTokenType[keyof typeof SsoTokenResponseTokenType];
+
+
+export const SsoTokenResponseTokenType = {
+  Bearer: 'Bearer',
+} as const;
+
+export const SsoTokenResponseUserPlatformRole = {  user: 'user',
+  admin: 'admin',
+} as const
+export type SsoTokenResponseUser = {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  platformRole: typeof SsoTokenResponseUserPlatformRole[keyof typeof SsoTokenResponseUserPlatformRole];
+  createdAt: string;
+};
+
+export interface SsoTokenResponse {
+  accessToken: string;
+  tokenType: SsoTokenResponseTokenType;
+  /** Seconds until the access token expires */
+  expiresIn: number;
+  user: SsoTokenResponseUser;
+}
+
 export interface TokenRequest {
   /**
      * @minLength 1
@@ -1184,6 +1533,109 @@ export interface UpdateMeRequest {
      * @pattern \S
      */
   name: string;
+}
+
+export type UpdateSsoConnectionRequestOidc = {
+  /**
+     * The issuer URL; its /.well-known/openid-configuration is read
+     * @maxLength 2048
+     * @pattern ^https?://[^\s]+$
+     */
+  issuer?: string;
+  /**
+     * @minLength 1
+     * @maxLength 512
+     */
+  clientId?: string;
+  /**
+     * Sealed at rest, never returned
+     * @minLength 1
+     * @maxLength 2048
+     */
+  clientSecret?: string;
+  /**
+     * @maxItems 20
+     * @items.maxLength 128
+     * @items.pattern ^[\x21\x23-\x5B\x5D-\x7E]+$
+     */
+  scopes?: string[];
+};
+
+export type UpdateSsoConnectionRequestSamlSettings = {[key: string]: unknown};
+
+export type UpdateSsoConnectionRequestSaml = {
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  idpEntityId?: string;
+  /**
+     * @maxLength 2048
+     * @pattern ^https?://[^\s]+$
+     */
+  idpSsoUrl?: string;
+  /**
+     * @maxItems 4
+     * @items.minLength 1
+     * @items.maxLength 16384
+     */
+  idpCertificates?: string[];
+  /**
+     * @minLength 1
+     * @maxLength 262144
+     */
+  idpMetadataXml?: string;
+  /**
+     * @minLength 1
+     * @maxLength 1024
+     */
+  spEntityId?: string;
+  settings?: UpdateSsoConnectionRequestSamlSettings;
+};
+
+/**
+ * IdP group → company role; the strongest mapped role of a person's groups wins
+ */
+export type UpdateSsoConnectionRequestMappingRoles = {[key: string]: SsoMappedRole};
+
+export type UpdateSsoConnectionRequestMapping = {
+  /**
+     * @minLength 1
+     * @maxLength 256
+     */
+  emailClaim?: string;
+  /**
+     * OIDC: the boolean claim saying the address is verified (email_verified; xms_edov for Entra ID)
+     * @minLength 1
+     * @maxLength 256
+     */
+  emailVerifiedClaim?: string;
+  /**
+     * @minLength 1
+     * @maxLength 256
+     */
+  nameClaim?: string;
+  /**
+     * @minLength 1
+     * @maxLength 256
+     */
+  groupsClaim?: string;
+  /** IdP group → company role; the strongest mapped role of a person's groups wins */
+  roles?: UpdateSsoConnectionRequestMappingRoles;
+  defaultRole?: SsoMappedRole;
+};
+
+export interface UpdateSsoConnectionRequest {
+  /**
+     * @minLength 1
+     * @maxLength 100
+     */
+  name?: string;
+  enabled?: boolean;
+  oidc?: UpdateSsoConnectionRequestOidc;
+  saml?: UpdateSsoConnectionRequestSaml;
+  mapping?: UpdateSsoConnectionRequestMapping;
+  sessionMaxAgeS?: number | null;
 }
 
 export interface UpdateWebhookEndpointRequest {
@@ -1311,6 +1763,19 @@ export type UserExportWebhookEndpointsCreatedItem = {
   createdAt: string;
 };
 
+export type UserExportSsoBreakGlassItem = {
+  companyId: string;
+  since: string;
+};
+
+export type UserExportLinkedIdentitiesItem = {
+  provider: string;
+  subject: string;
+  email: string | null;
+  linkedAt: string;
+  lastUsedAt: string | null;
+};
+
 export const UserExportAuditEventsItemRole = {  actor: 'actor',
   target: 'target',
 } as const
@@ -1352,6 +1817,10 @@ export interface UserExport {
   partnerships: UserExportPartnershipsItem[];
   /** Webhook endpoints the person created: company, URL, events and dates (never the secret) */
   webhookEndpointsCreated: UserExportWebhookEndpointsCreatedItem[];
+  /** Companies that named the person a break-glass member (may sign in without SSO) */
+  ssoBreakGlass: UserExportSsoBreakGlassItem[];
+  /** Social sign-in providers linked to the account (provider, the provider's id of the person, address) */
+  linkedIdentities: UserExportLinkedIdentitiesItem[];
   /** audit events where the person acted or was acted upon, oldest first, with IP address and User-Agent of their own requests */
   auditEvents: UserExportAuditEventsItem[];
 }
@@ -2022,6 +2491,192 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+};
+
+export type ListSsoConnectionsLegacyParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type ListSsoConnectionsParams = {
+/**
+ * Items per page
+ * @minimum 1
+ * @maximum 100
+ */
+limit?: number;
+/**
+ * The nextCursor of the previous page
+ * @minLength 1
+ * @maxLength 512
+ */
+cursor?: string;
+};
+
+export type SsoOidcCallbackLegacyParams = {
+/**
+ * @maxLength 512
+ */
+state?: string;
+/**
+ * @maxLength 4096
+ */
+code?: string;
+/**
+ * @maxLength 256
+ */
+error?: string;
+/**
+ * @maxLength 2048
+ */
+error_description?: string;
+/**
+ * @maxLength 2048
+ */
+iss?: string;
+/**
+ * @maxLength 512
+ */
+session_state?: string;
+/**
+ * @maxLength 2048
+ */
+scope?: string;
+};
+
+export type SsoOidcCallbackParams = {
+/**
+ * @maxLength 512
+ */
+state?: string;
+/**
+ * @maxLength 4096
+ */
+code?: string;
+/**
+ * @maxLength 256
+ */
+error?: string;
+/**
+ * @maxLength 2048
+ */
+error_description?: string;
+/**
+ * @maxLength 2048
+ */
+iss?: string;
+/**
+ * @maxLength 512
+ */
+session_state?: string;
+/**
+ * @maxLength 2048
+ */
+scope?: string;
+};
+
+export type SocialCallbackLegacyParams = {
+/**
+ * @maxLength 512
+ */
+state?: string;
+/**
+ * @maxLength 4096
+ */
+code?: string;
+/**
+ * @maxLength 256
+ */
+error?: string;
+/**
+ * @maxLength 2048
+ */
+error_description?: string;
+/**
+ * @maxLength 2048
+ */
+error_uri?: string;
+/**
+ * @maxLength 2048
+ */
+iss?: string;
+/**
+ * @maxLength 512
+ */
+session_state?: string;
+/**
+ * @maxLength 2048
+ */
+scope?: string;
+/**
+ * @maxLength 64
+ */
+authuser?: string;
+/**
+ * @maxLength 256
+ */
+prompt?: string;
+/**
+ * @maxLength 256
+ */
+hd?: string;
+};
+
+export type SocialCallbackParams = {
+/**
+ * @maxLength 512
+ */
+state?: string;
+/**
+ * @maxLength 4096
+ */
+code?: string;
+/**
+ * @maxLength 256
+ */
+error?: string;
+/**
+ * @maxLength 2048
+ */
+error_description?: string;
+/**
+ * @maxLength 2048
+ */
+error_uri?: string;
+/**
+ * @maxLength 2048
+ */
+iss?: string;
+/**
+ * @maxLength 512
+ */
+session_state?: string;
+/**
+ * @maxLength 2048
+ */
+scope?: string;
+/**
+ * @maxLength 64
+ */
+authuser?: string;
+/**
+ * @maxLength 256
+ */
+prompt?: string;
+/**
+ * @maxLength 256
+ */
+hd?: string;
 };
 
 export type getHealthResponse200 = {
@@ -16639,6 +17294,4374 @@ export const redeliverWebhook = async (companyId: string,
   {
     ...options,
     method: 'POST'
+
+
+  }
+);}
+
+
+
+export type createSsoConnectionLegacyResponse201 = {
+  data: SsoConnection
+  status: 201
+}
+
+export type createSsoConnectionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createSsoConnectionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createSsoConnectionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createSsoConnectionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createSsoConnectionLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createSsoConnectionLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createSsoConnectionLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createSsoConnectionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createSsoConnectionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createSsoConnectionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createSsoConnectionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createSsoConnectionLegacyResponseSuccess = (createSsoConnectionLegacyResponse201) & {
+  headers: Headers;
+};
+export type createSsoConnectionLegacyResponseError = (createSsoConnectionLegacyResponse400 | createSsoConnectionLegacyResponse401 | createSsoConnectionLegacyResponse403 | createSsoConnectionLegacyResponse404 | createSsoConnectionLegacyResponse409 | createSsoConnectionLegacyResponse413 | createSsoConnectionLegacyResponse415 | createSsoConnectionLegacyResponse422 | createSsoConnectionLegacyResponse429 | createSsoConnectionLegacyResponse500 | createSsoConnectionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type createSsoConnectionLegacyResponse = (createSsoConnectionLegacyResponseSuccess | createSsoConnectionLegacyResponseError)
+
+export const getCreateSsoConnectionLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/connections`
+}
+
+/**
+ * @deprecated
+ * @summary Connect an identity provider (OIDC or SAML); its secret is stored sealed and never returned
+ */
+export const createSsoConnectionLegacy = async (companyId: string,
+    createSsoConnectionRequest: CreateSsoConnectionRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createSsoConnectionLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createSsoConnectionLegacyResponse>(getCreateSsoConnectionLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createSsoConnectionRequest)
+  }
+);}
+
+
+
+export type listSsoConnectionsLegacyResponse200 = {
+  data: SsoConnectionPage
+  status: 200
+}
+
+export type listSsoConnectionsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSsoConnectionsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSsoConnectionsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listSsoConnectionsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listSsoConnectionsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listSsoConnectionsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSsoConnectionsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSsoConnectionsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSsoConnectionsLegacyResponseSuccess = (listSsoConnectionsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listSsoConnectionsLegacyResponseError = (listSsoConnectionsLegacyResponse400 | listSsoConnectionsLegacyResponse401 | listSsoConnectionsLegacyResponse403 | listSsoConnectionsLegacyResponse404 | listSsoConnectionsLegacyResponse422 | listSsoConnectionsLegacyResponse429 | listSsoConnectionsLegacyResponse500 | listSsoConnectionsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listSsoConnectionsLegacyResponse = (listSsoConnectionsLegacyResponseSuccess | listSsoConnectionsLegacyResponseError)
+
+export const getListSsoConnectionsLegacyUrl = (companyId: string,
+    params?: ListSsoConnectionsLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/companies/${companyId}/sso/connections?${stringifiedParams}` : `/api/companies/${companyId}/sso/connections`
+}
+
+/**
+ * @deprecated
+ * @summary The company's SSO connections (secrets as hints only)
+ */
+export const listSsoConnectionsLegacy = async (companyId: string,
+    params?: ListSsoConnectionsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listSsoConnectionsLegacyResponse> => {
+
+  return rampartFetch<listSsoConnectionsLegacyResponse>(getListSsoConnectionsLegacyUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type createSsoConnectionResponse201 = {
+  data: SsoConnection
+  status: 201
+}
+
+export type createSsoConnectionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type createSsoConnectionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type createSsoConnectionResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type createSsoConnectionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type createSsoConnectionResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type createSsoConnectionResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type createSsoConnectionResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type createSsoConnectionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type createSsoConnectionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type createSsoConnectionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type createSsoConnectionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type createSsoConnectionResponseSuccess = (createSsoConnectionResponse201) & {
+  headers: Headers;
+};
+export type createSsoConnectionResponseError = (createSsoConnectionResponse400 | createSsoConnectionResponse401 | createSsoConnectionResponse403 | createSsoConnectionResponse404 | createSsoConnectionResponse409 | createSsoConnectionResponse413 | createSsoConnectionResponse415 | createSsoConnectionResponse422 | createSsoConnectionResponse429 | createSsoConnectionResponse500 | createSsoConnectionResponse503) & {
+  headers: Headers;
+};
+
+export type createSsoConnectionResponse = (createSsoConnectionResponseSuccess | createSsoConnectionResponseError)
+
+export const getCreateSsoConnectionUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/connections`
+}
+
+/**
+ * @summary Connect an identity provider (OIDC or SAML); its secret is stored sealed and never returned
+ */
+export const createSsoConnection = async (companyId: string,
+    createSsoConnectionRequest: CreateSsoConnectionRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<createSsoConnectionResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<createSsoConnectionResponse>(getCreateSsoConnectionUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(createSsoConnectionRequest)
+  }
+);}
+
+
+
+export type listSsoConnectionsResponse200 = {
+  data: SsoConnectionPage
+  status: 200
+}
+
+export type listSsoConnectionsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSsoConnectionsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSsoConnectionsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listSsoConnectionsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listSsoConnectionsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listSsoConnectionsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSsoConnectionsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSsoConnectionsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSsoConnectionsResponseSuccess = (listSsoConnectionsResponse200) & {
+  headers: Headers;
+};
+export type listSsoConnectionsResponseError = (listSsoConnectionsResponse400 | listSsoConnectionsResponse401 | listSsoConnectionsResponse403 | listSsoConnectionsResponse404 | listSsoConnectionsResponse422 | listSsoConnectionsResponse429 | listSsoConnectionsResponse500 | listSsoConnectionsResponse503) & {
+  headers: Headers;
+};
+
+export type listSsoConnectionsResponse = (listSsoConnectionsResponseSuccess | listSsoConnectionsResponseError)
+
+export const getListSsoConnectionsUrl = (companyId: string,
+    params?: ListSsoConnectionsParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/companies/${companyId}/sso/connections?${stringifiedParams}` : `/api/v1/companies/${companyId}/sso/connections`
+}
+
+/**
+ * @summary The company's SSO connections (secrets as hints only)
+ */
+export const listSsoConnections = async (companyId: string,
+    params?: ListSsoConnectionsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listSsoConnectionsResponse> => {
+
+  return rampartFetch<listSsoConnectionsResponse>(getListSsoConnectionsUrl(companyId,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type getSsoConnectionLegacyResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type getSsoConnectionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getSsoConnectionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getSsoConnectionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getSsoConnectionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getSsoConnectionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getSsoConnectionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getSsoConnectionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getSsoConnectionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getSsoConnectionLegacyResponseSuccess = (getSsoConnectionLegacyResponse200) & {
+  headers: Headers;
+};
+export type getSsoConnectionLegacyResponseError = (getSsoConnectionLegacyResponse400 | getSsoConnectionLegacyResponse401 | getSsoConnectionLegacyResponse403 | getSsoConnectionLegacyResponse404 | getSsoConnectionLegacyResponse422 | getSsoConnectionLegacyResponse429 | getSsoConnectionLegacyResponse500 | getSsoConnectionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type getSsoConnectionLegacyResponse = (getSsoConnectionLegacyResponseSuccess | getSsoConnectionLegacyResponseError)
+
+export const getGetSsoConnectionLegacyUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/connections/${connectionId}`
+}
+
+/**
+ * @deprecated
+ * @summary One SSO connection
+ */
+export const getSsoConnectionLegacy = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getSsoConnectionLegacyResponse> => {
+
+  return rampartFetch<getSsoConnectionLegacyResponse>(getGetSsoConnectionLegacyUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateSsoConnectionLegacyResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type updateSsoConnectionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateSsoConnectionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateSsoConnectionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type updateSsoConnectionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type updateSsoConnectionLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type updateSsoConnectionLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateSsoConnectionLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateSsoConnectionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateSsoConnectionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateSsoConnectionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateSsoConnectionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateSsoConnectionLegacyResponseSuccess = (updateSsoConnectionLegacyResponse200) & {
+  headers: Headers;
+};
+export type updateSsoConnectionLegacyResponseError = (updateSsoConnectionLegacyResponse400 | updateSsoConnectionLegacyResponse401 | updateSsoConnectionLegacyResponse403 | updateSsoConnectionLegacyResponse404 | updateSsoConnectionLegacyResponse409 | updateSsoConnectionLegacyResponse413 | updateSsoConnectionLegacyResponse415 | updateSsoConnectionLegacyResponse422 | updateSsoConnectionLegacyResponse429 | updateSsoConnectionLegacyResponse500 | updateSsoConnectionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type updateSsoConnectionLegacyResponse = (updateSsoConnectionLegacyResponseSuccess | updateSsoConnectionLegacyResponseError)
+
+export const getUpdateSsoConnectionLegacyUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/connections/${connectionId}`
+}
+
+/**
+ * @deprecated
+ * @summary Change a connection's settings, mapping or maximum session age
+ */
+export const updateSsoConnectionLegacy = async (companyId: string,
+    connectionId: string,
+    updateSsoConnectionRequest: UpdateSsoConnectionRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateSsoConnectionLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateSsoConnectionLegacyResponse>(getUpdateSsoConnectionLegacyUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateSsoConnectionRequest)
+  }
+);}
+
+
+
+export type deleteSsoConnectionLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type deleteSsoConnectionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteSsoConnectionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteSsoConnectionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type deleteSsoConnectionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type deleteSsoConnectionLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteSsoConnectionLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteSsoConnectionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteSsoConnectionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteSsoConnectionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteSsoConnectionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteSsoConnectionLegacyResponseSuccess = (deleteSsoConnectionLegacyResponse204) & {
+  headers: Headers;
+};
+export type deleteSsoConnectionLegacyResponseError = (deleteSsoConnectionLegacyResponse400 | deleteSsoConnectionLegacyResponse401 | deleteSsoConnectionLegacyResponse403 | deleteSsoConnectionLegacyResponse404 | deleteSsoConnectionLegacyResponse413 | deleteSsoConnectionLegacyResponse415 | deleteSsoConnectionLegacyResponse422 | deleteSsoConnectionLegacyResponse429 | deleteSsoConnectionLegacyResponse500 | deleteSsoConnectionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type deleteSsoConnectionLegacyResponse = (deleteSsoConnectionLegacyResponseSuccess | deleteSsoConnectionLegacyResponseError)
+
+export const getDeleteSsoConnectionLegacyUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/connections/${connectionId}`
+}
+
+/**
+ * @deprecated
+ * @summary Remove a connection
+ */
+export const deleteSsoConnectionLegacy = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteSsoConnectionLegacyResponse> => {
+
+  return rampartFetch<deleteSsoConnectionLegacyResponse>(getDeleteSsoConnectionLegacyUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type getSsoConnectionResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type getSsoConnectionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getSsoConnectionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getSsoConnectionResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getSsoConnectionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getSsoConnectionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getSsoConnectionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getSsoConnectionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getSsoConnectionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getSsoConnectionResponseSuccess = (getSsoConnectionResponse200) & {
+  headers: Headers;
+};
+export type getSsoConnectionResponseError = (getSsoConnectionResponse400 | getSsoConnectionResponse401 | getSsoConnectionResponse403 | getSsoConnectionResponse404 | getSsoConnectionResponse422 | getSsoConnectionResponse429 | getSsoConnectionResponse500 | getSsoConnectionResponse503) & {
+  headers: Headers;
+};
+
+export type getSsoConnectionResponse = (getSsoConnectionResponseSuccess | getSsoConnectionResponseError)
+
+export const getGetSsoConnectionUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/connections/${connectionId}`
+}
+
+/**
+ * @summary One SSO connection
+ */
+export const getSsoConnection = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getSsoConnectionResponse> => {
+
+  return rampartFetch<getSsoConnectionResponse>(getGetSsoConnectionUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type updateSsoConnectionResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type updateSsoConnectionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type updateSsoConnectionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type updateSsoConnectionResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type updateSsoConnectionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type updateSsoConnectionResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type updateSsoConnectionResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type updateSsoConnectionResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type updateSsoConnectionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type updateSsoConnectionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type updateSsoConnectionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type updateSsoConnectionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type updateSsoConnectionResponseSuccess = (updateSsoConnectionResponse200) & {
+  headers: Headers;
+};
+export type updateSsoConnectionResponseError = (updateSsoConnectionResponse400 | updateSsoConnectionResponse401 | updateSsoConnectionResponse403 | updateSsoConnectionResponse404 | updateSsoConnectionResponse409 | updateSsoConnectionResponse413 | updateSsoConnectionResponse415 | updateSsoConnectionResponse422 | updateSsoConnectionResponse429 | updateSsoConnectionResponse500 | updateSsoConnectionResponse503) & {
+  headers: Headers;
+};
+
+export type updateSsoConnectionResponse = (updateSsoConnectionResponseSuccess | updateSsoConnectionResponseError)
+
+export const getUpdateSsoConnectionUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/connections/${connectionId}`
+}
+
+/**
+ * @summary Change a connection's settings, mapping or maximum session age
+ */
+export const updateSsoConnection = async (companyId: string,
+    connectionId: string,
+    updateSsoConnectionRequest: UpdateSsoConnectionRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<updateSsoConnectionResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<updateSsoConnectionResponse>(getUpdateSsoConnectionUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(updateSsoConnectionRequest)
+  }
+);}
+
+
+
+export type deleteSsoConnectionResponse204 = {
+  data: void
+  status: 204
+}
+
+export type deleteSsoConnectionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type deleteSsoConnectionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type deleteSsoConnectionResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type deleteSsoConnectionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type deleteSsoConnectionResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type deleteSsoConnectionResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type deleteSsoConnectionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type deleteSsoConnectionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type deleteSsoConnectionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type deleteSsoConnectionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type deleteSsoConnectionResponseSuccess = (deleteSsoConnectionResponse204) & {
+  headers: Headers;
+};
+export type deleteSsoConnectionResponseError = (deleteSsoConnectionResponse400 | deleteSsoConnectionResponse401 | deleteSsoConnectionResponse403 | deleteSsoConnectionResponse404 | deleteSsoConnectionResponse413 | deleteSsoConnectionResponse415 | deleteSsoConnectionResponse422 | deleteSsoConnectionResponse429 | deleteSsoConnectionResponse500 | deleteSsoConnectionResponse503) & {
+  headers: Headers;
+};
+
+export type deleteSsoConnectionResponse = (deleteSsoConnectionResponseSuccess | deleteSsoConnectionResponseError)
+
+export const getDeleteSsoConnectionUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/connections/${connectionId}`
+}
+
+/**
+ * @summary Remove a connection
+ */
+export const deleteSsoConnection = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<deleteSsoConnectionResponse> => {
+
+  return rampartFetch<deleteSsoConnectionResponse>(getDeleteSsoConnectionUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type enableSsoConnectionLegacyResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type enableSsoConnectionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type enableSsoConnectionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type enableSsoConnectionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type enableSsoConnectionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type enableSsoConnectionLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type enableSsoConnectionLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type enableSsoConnectionLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type enableSsoConnectionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type enableSsoConnectionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type enableSsoConnectionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type enableSsoConnectionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type enableSsoConnectionLegacyResponseSuccess = (enableSsoConnectionLegacyResponse200) & {
+  headers: Headers;
+};
+export type enableSsoConnectionLegacyResponseError = (enableSsoConnectionLegacyResponse400 | enableSsoConnectionLegacyResponse401 | enableSsoConnectionLegacyResponse403 | enableSsoConnectionLegacyResponse404 | enableSsoConnectionLegacyResponse409 | enableSsoConnectionLegacyResponse413 | enableSsoConnectionLegacyResponse415 | enableSsoConnectionLegacyResponse422 | enableSsoConnectionLegacyResponse429 | enableSsoConnectionLegacyResponse500 | enableSsoConnectionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type enableSsoConnectionLegacyResponse = (enableSsoConnectionLegacyResponseSuccess | enableSsoConnectionLegacyResponseError)
+
+export const getEnableSsoConnectionLegacyUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/connections/${connectionId}/enable`
+}
+
+/**
+ * @deprecated
+ * @summary Enable a connection: its IdP signs people in again
+ */
+export const enableSsoConnectionLegacy = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<enableSsoConnectionLegacyResponse> => {
+
+  return rampartFetch<enableSsoConnectionLegacyResponse>(getEnableSsoConnectionLegacyUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type enableSsoConnectionResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type enableSsoConnectionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type enableSsoConnectionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type enableSsoConnectionResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type enableSsoConnectionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type enableSsoConnectionResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type enableSsoConnectionResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type enableSsoConnectionResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type enableSsoConnectionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type enableSsoConnectionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type enableSsoConnectionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type enableSsoConnectionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type enableSsoConnectionResponseSuccess = (enableSsoConnectionResponse200) & {
+  headers: Headers;
+};
+export type enableSsoConnectionResponseError = (enableSsoConnectionResponse400 | enableSsoConnectionResponse401 | enableSsoConnectionResponse403 | enableSsoConnectionResponse404 | enableSsoConnectionResponse409 | enableSsoConnectionResponse413 | enableSsoConnectionResponse415 | enableSsoConnectionResponse422 | enableSsoConnectionResponse429 | enableSsoConnectionResponse500 | enableSsoConnectionResponse503) & {
+  headers: Headers;
+};
+
+export type enableSsoConnectionResponse = (enableSsoConnectionResponseSuccess | enableSsoConnectionResponseError)
+
+export const getEnableSsoConnectionUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/connections/${connectionId}/enable`
+}
+
+/**
+ * @summary Enable a connection: its IdP signs people in again
+ */
+export const enableSsoConnection = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<enableSsoConnectionResponse> => {
+
+  return rampartFetch<enableSsoConnectionResponse>(getEnableSsoConnectionUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type disableSsoConnectionLegacyResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type disableSsoConnectionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type disableSsoConnectionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type disableSsoConnectionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type disableSsoConnectionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type disableSsoConnectionLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type disableSsoConnectionLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type disableSsoConnectionLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type disableSsoConnectionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type disableSsoConnectionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type disableSsoConnectionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type disableSsoConnectionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type disableSsoConnectionLegacyResponseSuccess = (disableSsoConnectionLegacyResponse200) & {
+  headers: Headers;
+};
+export type disableSsoConnectionLegacyResponseError = (disableSsoConnectionLegacyResponse400 | disableSsoConnectionLegacyResponse401 | disableSsoConnectionLegacyResponse403 | disableSsoConnectionLegacyResponse404 | disableSsoConnectionLegacyResponse409 | disableSsoConnectionLegacyResponse413 | disableSsoConnectionLegacyResponse415 | disableSsoConnectionLegacyResponse422 | disableSsoConnectionLegacyResponse429 | disableSsoConnectionLegacyResponse500 | disableSsoConnectionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type disableSsoConnectionLegacyResponse = (disableSsoConnectionLegacyResponseSuccess | disableSsoConnectionLegacyResponseError)
+
+export const getDisableSsoConnectionLegacyUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/connections/${connectionId}/disable`
+}
+
+/**
+ * @deprecated
+ * @summary Disable a connection: sign-ins through it are refused
+ */
+export const disableSsoConnectionLegacy = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<disableSsoConnectionLegacyResponse> => {
+
+  return rampartFetch<disableSsoConnectionLegacyResponse>(getDisableSsoConnectionLegacyUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type disableSsoConnectionResponse200 = {
+  data: SsoConnection
+  status: 200
+}
+
+export type disableSsoConnectionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type disableSsoConnectionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type disableSsoConnectionResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type disableSsoConnectionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type disableSsoConnectionResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type disableSsoConnectionResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type disableSsoConnectionResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type disableSsoConnectionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type disableSsoConnectionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type disableSsoConnectionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type disableSsoConnectionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type disableSsoConnectionResponseSuccess = (disableSsoConnectionResponse200) & {
+  headers: Headers;
+};
+export type disableSsoConnectionResponseError = (disableSsoConnectionResponse400 | disableSsoConnectionResponse401 | disableSsoConnectionResponse403 | disableSsoConnectionResponse404 | disableSsoConnectionResponse409 | disableSsoConnectionResponse413 | disableSsoConnectionResponse415 | disableSsoConnectionResponse422 | disableSsoConnectionResponse429 | disableSsoConnectionResponse500 | disableSsoConnectionResponse503) & {
+  headers: Headers;
+};
+
+export type disableSsoConnectionResponse = (disableSsoConnectionResponseSuccess | disableSsoConnectionResponseError)
+
+export const getDisableSsoConnectionUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/connections/${connectionId}/disable`
+}
+
+/**
+ * @summary Disable a connection: sign-ins through it are refused
+ */
+export const disableSsoConnection = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<disableSsoConnectionResponse> => {
+
+  return rampartFetch<disableSsoConnectionResponse>(getDisableSsoConnectionUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type testSsoConnectionLegacyResponse200 = {
+  data: SsoTestStart
+  status: 200
+}
+
+export type testSsoConnectionLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type testSsoConnectionLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type testSsoConnectionLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type testSsoConnectionLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type testSsoConnectionLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type testSsoConnectionLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type testSsoConnectionLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type testSsoConnectionLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type testSsoConnectionLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type testSsoConnectionLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type testSsoConnectionLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type testSsoConnectionLegacyResponseSuccess = (testSsoConnectionLegacyResponse200) & {
+  headers: Headers;
+};
+export type testSsoConnectionLegacyResponseError = (testSsoConnectionLegacyResponse400 | testSsoConnectionLegacyResponse401 | testSsoConnectionLegacyResponse403 | testSsoConnectionLegacyResponse404 | testSsoConnectionLegacyResponse409 | testSsoConnectionLegacyResponse413 | testSsoConnectionLegacyResponse415 | testSsoConnectionLegacyResponse422 | testSsoConnectionLegacyResponse429 | testSsoConnectionLegacyResponse500 | testSsoConnectionLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type testSsoConnectionLegacyResponse = (testSsoConnectionLegacyResponseSuccess | testSsoConnectionLegacyResponseError)
+
+export const getTestSsoConnectionLegacyUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/connections/${connectionId}/test`
+}
+
+/**
+ * @deprecated
+ * @summary Start a dry-run sign-in: the callback reports what would be mapped and creates nothing
+ */
+export const testSsoConnectionLegacy = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<testSsoConnectionLegacyResponse> => {
+
+  return rampartFetch<testSsoConnectionLegacyResponse>(getTestSsoConnectionLegacyUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type testSsoConnectionResponse200 = {
+  data: SsoTestStart
+  status: 200
+}
+
+export type testSsoConnectionResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type testSsoConnectionResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type testSsoConnectionResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type testSsoConnectionResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type testSsoConnectionResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type testSsoConnectionResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type testSsoConnectionResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type testSsoConnectionResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type testSsoConnectionResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type testSsoConnectionResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type testSsoConnectionResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type testSsoConnectionResponseSuccess = (testSsoConnectionResponse200) & {
+  headers: Headers;
+};
+export type testSsoConnectionResponseError = (testSsoConnectionResponse400 | testSsoConnectionResponse401 | testSsoConnectionResponse403 | testSsoConnectionResponse404 | testSsoConnectionResponse409 | testSsoConnectionResponse413 | testSsoConnectionResponse415 | testSsoConnectionResponse422 | testSsoConnectionResponse429 | testSsoConnectionResponse500 | testSsoConnectionResponse503) & {
+  headers: Headers;
+};
+
+export type testSsoConnectionResponse = (testSsoConnectionResponseSuccess | testSsoConnectionResponseError)
+
+export const getTestSsoConnectionUrl = (companyId: string,
+    connectionId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/connections/${connectionId}/test`
+}
+
+/**
+ * @summary Start a dry-run sign-in: the callback reports what would be mapped and creates nothing
+ */
+export const testSsoConnection = async (companyId: string,
+    connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<testSsoConnectionResponse> => {
+
+  return rampartFetch<testSsoConnectionResponse>(getTestSsoConnectionUrl(companyId,connectionId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type claimSsoDomainLegacyResponse201 = {
+  data: SsoDomain
+  status: 201
+}
+
+export type claimSsoDomainLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type claimSsoDomainLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type claimSsoDomainLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type claimSsoDomainLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type claimSsoDomainLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type claimSsoDomainLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type claimSsoDomainLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type claimSsoDomainLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type claimSsoDomainLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type claimSsoDomainLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type claimSsoDomainLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type claimSsoDomainLegacyResponseSuccess = (claimSsoDomainLegacyResponse201) & {
+  headers: Headers;
+};
+export type claimSsoDomainLegacyResponseError = (claimSsoDomainLegacyResponse400 | claimSsoDomainLegacyResponse401 | claimSsoDomainLegacyResponse403 | claimSsoDomainLegacyResponse404 | claimSsoDomainLegacyResponse409 | claimSsoDomainLegacyResponse413 | claimSsoDomainLegacyResponse415 | claimSsoDomainLegacyResponse422 | claimSsoDomainLegacyResponse429 | claimSsoDomainLegacyResponse500 | claimSsoDomainLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type claimSsoDomainLegacyResponse = (claimSsoDomainLegacyResponseSuccess | claimSsoDomainLegacyResponseError)
+
+export const getClaimSsoDomainLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/domains`
+}
+
+/**
+ * @deprecated
+ * @summary Claim a domain: publish the returned TXT record, then verify
+ */
+export const claimSsoDomainLegacy = async (companyId: string,
+    claimSsoDomainRequest: ClaimSsoDomainRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<claimSsoDomainLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<claimSsoDomainLegacyResponse>(getClaimSsoDomainLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(claimSsoDomainRequest)
+  }
+);}
+
+
+
+export type listSsoDomainsLegacyResponse200 = {
+  data: SsoDomainList
+  status: 200
+}
+
+export type listSsoDomainsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSsoDomainsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSsoDomainsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listSsoDomainsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listSsoDomainsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listSsoDomainsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSsoDomainsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSsoDomainsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSsoDomainsLegacyResponseSuccess = (listSsoDomainsLegacyResponse200) & {
+  headers: Headers;
+};
+export type listSsoDomainsLegacyResponseError = (listSsoDomainsLegacyResponse400 | listSsoDomainsLegacyResponse401 | listSsoDomainsLegacyResponse403 | listSsoDomainsLegacyResponse404 | listSsoDomainsLegacyResponse422 | listSsoDomainsLegacyResponse429 | listSsoDomainsLegacyResponse500 | listSsoDomainsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listSsoDomainsLegacyResponse = (listSsoDomainsLegacyResponseSuccess | listSsoDomainsLegacyResponseError)
+
+export const getListSsoDomainsLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/domains`
+}
+
+/**
+ * @deprecated
+ * @summary The company's domains and their verification
+ */
+export const listSsoDomainsLegacy = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<listSsoDomainsLegacyResponse> => {
+
+  return rampartFetch<listSsoDomainsLegacyResponse>(getListSsoDomainsLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type claimSsoDomainResponse201 = {
+  data: SsoDomain
+  status: 201
+}
+
+export type claimSsoDomainResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type claimSsoDomainResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type claimSsoDomainResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type claimSsoDomainResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type claimSsoDomainResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type claimSsoDomainResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type claimSsoDomainResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type claimSsoDomainResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type claimSsoDomainResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type claimSsoDomainResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type claimSsoDomainResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type claimSsoDomainResponseSuccess = (claimSsoDomainResponse201) & {
+  headers: Headers;
+};
+export type claimSsoDomainResponseError = (claimSsoDomainResponse400 | claimSsoDomainResponse401 | claimSsoDomainResponse403 | claimSsoDomainResponse404 | claimSsoDomainResponse409 | claimSsoDomainResponse413 | claimSsoDomainResponse415 | claimSsoDomainResponse422 | claimSsoDomainResponse429 | claimSsoDomainResponse500 | claimSsoDomainResponse503) & {
+  headers: Headers;
+};
+
+export type claimSsoDomainResponse = (claimSsoDomainResponseSuccess | claimSsoDomainResponseError)
+
+export const getClaimSsoDomainUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/domains`
+}
+
+/**
+ * @summary Claim a domain: publish the returned TXT record, then verify
+ */
+export const claimSsoDomain = async (companyId: string,
+    claimSsoDomainRequest: ClaimSsoDomainRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<claimSsoDomainResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<claimSsoDomainResponse>(getClaimSsoDomainUrl(companyId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(claimSsoDomainRequest)
+  }
+);}
+
+
+
+export type listSsoDomainsResponse200 = {
+  data: SsoDomainList
+  status: 200
+}
+
+export type listSsoDomainsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSsoDomainsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSsoDomainsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listSsoDomainsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listSsoDomainsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listSsoDomainsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSsoDomainsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSsoDomainsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSsoDomainsResponseSuccess = (listSsoDomainsResponse200) & {
+  headers: Headers;
+};
+export type listSsoDomainsResponseError = (listSsoDomainsResponse400 | listSsoDomainsResponse401 | listSsoDomainsResponse403 | listSsoDomainsResponse404 | listSsoDomainsResponse422 | listSsoDomainsResponse429 | listSsoDomainsResponse500 | listSsoDomainsResponse503) & {
+  headers: Headers;
+};
+
+export type listSsoDomainsResponse = (listSsoDomainsResponseSuccess | listSsoDomainsResponseError)
+
+export const getListSsoDomainsUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/domains`
+}
+
+/**
+ * @summary The company's domains and their verification
+ */
+export const listSsoDomains = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<listSsoDomainsResponse> => {
+
+  return rampartFetch<listSsoDomainsResponse>(getListSsoDomainsUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type getSsoDomainLegacyResponse200 = {
+  data: SsoDomain
+  status: 200
+}
+
+export type getSsoDomainLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getSsoDomainLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getSsoDomainLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getSsoDomainLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getSsoDomainLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getSsoDomainLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getSsoDomainLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getSsoDomainLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getSsoDomainLegacyResponseSuccess = (getSsoDomainLegacyResponse200) & {
+  headers: Headers;
+};
+export type getSsoDomainLegacyResponseError = (getSsoDomainLegacyResponse400 | getSsoDomainLegacyResponse401 | getSsoDomainLegacyResponse403 | getSsoDomainLegacyResponse404 | getSsoDomainLegacyResponse422 | getSsoDomainLegacyResponse429 | getSsoDomainLegacyResponse500 | getSsoDomainLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type getSsoDomainLegacyResponse = (getSsoDomainLegacyResponseSuccess | getSsoDomainLegacyResponseError)
+
+export const getGetSsoDomainLegacyUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/domains/${domainId}`
+}
+
+/**
+ * @deprecated
+ * @summary One domain
+ */
+export const getSsoDomainLegacy = async (companyId: string,
+    domainId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getSsoDomainLegacyResponse> => {
+
+  return rampartFetch<getSsoDomainLegacyResponse>(getGetSsoDomainLegacyUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type removeSsoDomainLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removeSsoDomainLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removeSsoDomainLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removeSsoDomainLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removeSsoDomainLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removeSsoDomainLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removeSsoDomainLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removeSsoDomainLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removeSsoDomainLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removeSsoDomainLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removeSsoDomainLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removeSsoDomainLegacyResponseSuccess = (removeSsoDomainLegacyResponse204) & {
+  headers: Headers;
+};
+export type removeSsoDomainLegacyResponseError = (removeSsoDomainLegacyResponse400 | removeSsoDomainLegacyResponse401 | removeSsoDomainLegacyResponse403 | removeSsoDomainLegacyResponse404 | removeSsoDomainLegacyResponse413 | removeSsoDomainLegacyResponse415 | removeSsoDomainLegacyResponse422 | removeSsoDomainLegacyResponse429 | removeSsoDomainLegacyResponse500 | removeSsoDomainLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type removeSsoDomainLegacyResponse = (removeSsoDomainLegacyResponseSuccess | removeSsoDomainLegacyResponseError)
+
+export const getRemoveSsoDomainLegacyUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/domains/${domainId}`
+}
+
+/**
+ * @deprecated
+ * @summary Give a domain up
+ */
+export const removeSsoDomainLegacy = async (companyId: string,
+    domainId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removeSsoDomainLegacyResponse> => {
+
+  return rampartFetch<removeSsoDomainLegacyResponse>(getRemoveSsoDomainLegacyUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type getSsoDomainResponse200 = {
+  data: SsoDomain
+  status: 200
+}
+
+export type getSsoDomainResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getSsoDomainResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getSsoDomainResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getSsoDomainResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getSsoDomainResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getSsoDomainResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getSsoDomainResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getSsoDomainResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getSsoDomainResponseSuccess = (getSsoDomainResponse200) & {
+  headers: Headers;
+};
+export type getSsoDomainResponseError = (getSsoDomainResponse400 | getSsoDomainResponse401 | getSsoDomainResponse403 | getSsoDomainResponse404 | getSsoDomainResponse422 | getSsoDomainResponse429 | getSsoDomainResponse500 | getSsoDomainResponse503) & {
+  headers: Headers;
+};
+
+export type getSsoDomainResponse = (getSsoDomainResponseSuccess | getSsoDomainResponseError)
+
+export const getGetSsoDomainUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/domains/${domainId}`
+}
+
+/**
+ * @summary One domain
+ */
+export const getSsoDomain = async (companyId: string,
+    domainId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getSsoDomainResponse> => {
+
+  return rampartFetch<getSsoDomainResponse>(getGetSsoDomainUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type removeSsoDomainResponse204 = {
+  data: void
+  status: 204
+}
+
+export type removeSsoDomainResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type removeSsoDomainResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type removeSsoDomainResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type removeSsoDomainResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type removeSsoDomainResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type removeSsoDomainResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type removeSsoDomainResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type removeSsoDomainResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type removeSsoDomainResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type removeSsoDomainResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type removeSsoDomainResponseSuccess = (removeSsoDomainResponse204) & {
+  headers: Headers;
+};
+export type removeSsoDomainResponseError = (removeSsoDomainResponse400 | removeSsoDomainResponse401 | removeSsoDomainResponse403 | removeSsoDomainResponse404 | removeSsoDomainResponse413 | removeSsoDomainResponse415 | removeSsoDomainResponse422 | removeSsoDomainResponse429 | removeSsoDomainResponse500 | removeSsoDomainResponse503) & {
+  headers: Headers;
+};
+
+export type removeSsoDomainResponse = (removeSsoDomainResponseSuccess | removeSsoDomainResponseError)
+
+export const getRemoveSsoDomainUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/domains/${domainId}`
+}
+
+/**
+ * @summary Give a domain up
+ */
+export const removeSsoDomain = async (companyId: string,
+    domainId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<removeSsoDomainResponse> => {
+
+  return rampartFetch<removeSsoDomainResponse>(getRemoveSsoDomainUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type verifySsoDomainLegacyResponse200 = {
+  data: SsoDomain
+  status: 200
+}
+
+export type verifySsoDomainLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type verifySsoDomainLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type verifySsoDomainLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type verifySsoDomainLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type verifySsoDomainLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type verifySsoDomainLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type verifySsoDomainLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type verifySsoDomainLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type verifySsoDomainLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type verifySsoDomainLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type verifySsoDomainLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type verifySsoDomainLegacyResponseSuccess = (verifySsoDomainLegacyResponse200) & {
+  headers: Headers;
+};
+export type verifySsoDomainLegacyResponseError = (verifySsoDomainLegacyResponse400 | verifySsoDomainLegacyResponse401 | verifySsoDomainLegacyResponse403 | verifySsoDomainLegacyResponse404 | verifySsoDomainLegacyResponse409 | verifySsoDomainLegacyResponse413 | verifySsoDomainLegacyResponse415 | verifySsoDomainLegacyResponse422 | verifySsoDomainLegacyResponse429 | verifySsoDomainLegacyResponse500 | verifySsoDomainLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type verifySsoDomainLegacyResponse = (verifySsoDomainLegacyResponseSuccess | verifySsoDomainLegacyResponseError)
+
+export const getVerifySsoDomainLegacyUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/domains/${domainId}/verify`
+}
+
+/**
+ * @deprecated
+ * @summary Look up the domain's TXT record now; found: the domain is verified for this company
+ */
+export const verifySsoDomainLegacy = async (companyId: string,
+    domainId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<verifySsoDomainLegacyResponse> => {
+
+  return rampartFetch<verifySsoDomainLegacyResponse>(getVerifySsoDomainLegacyUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type verifySsoDomainResponse200 = {
+  data: SsoDomain
+  status: 200
+}
+
+export type verifySsoDomainResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type verifySsoDomainResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type verifySsoDomainResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type verifySsoDomainResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type verifySsoDomainResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type verifySsoDomainResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type verifySsoDomainResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type verifySsoDomainResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type verifySsoDomainResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type verifySsoDomainResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type verifySsoDomainResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type verifySsoDomainResponseSuccess = (verifySsoDomainResponse200) & {
+  headers: Headers;
+};
+export type verifySsoDomainResponseError = (verifySsoDomainResponse400 | verifySsoDomainResponse401 | verifySsoDomainResponse403 | verifySsoDomainResponse404 | verifySsoDomainResponse409 | verifySsoDomainResponse413 | verifySsoDomainResponse415 | verifySsoDomainResponse422 | verifySsoDomainResponse429 | verifySsoDomainResponse500 | verifySsoDomainResponse503) & {
+  headers: Headers;
+};
+
+export type verifySsoDomainResponse = (verifySsoDomainResponseSuccess | verifySsoDomainResponseError)
+
+export const getVerifySsoDomainUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/domains/${domainId}/verify`
+}
+
+/**
+ * @summary Look up the domain's TXT record now; found: the domain is verified for this company
+ */
+export const verifySsoDomain = async (companyId: string,
+    domainId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<verifySsoDomainResponse> => {
+
+  return rampartFetch<verifySsoDomainResponse>(getVerifySsoDomainUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type setSsoDomainPolicyLegacyResponse200 = {
+  data: SsoDomain
+  status: 200
+}
+
+export type setSsoDomainPolicyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setSsoDomainPolicyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setSsoDomainPolicyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setSsoDomainPolicyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setSsoDomainPolicyLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type setSsoDomainPolicyLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setSsoDomainPolicyLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setSsoDomainPolicyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setSsoDomainPolicyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setSsoDomainPolicyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setSsoDomainPolicyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setSsoDomainPolicyLegacyResponseSuccess = (setSsoDomainPolicyLegacyResponse200) & {
+  headers: Headers;
+};
+export type setSsoDomainPolicyLegacyResponseError = (setSsoDomainPolicyLegacyResponse400 | setSsoDomainPolicyLegacyResponse401 | setSsoDomainPolicyLegacyResponse403 | setSsoDomainPolicyLegacyResponse404 | setSsoDomainPolicyLegacyResponse409 | setSsoDomainPolicyLegacyResponse413 | setSsoDomainPolicyLegacyResponse415 | setSsoDomainPolicyLegacyResponse422 | setSsoDomainPolicyLegacyResponse429 | setSsoDomainPolicyLegacyResponse500 | setSsoDomainPolicyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type setSsoDomainPolicyLegacyResponse = (setSsoDomainPolicyLegacyResponseSuccess | setSsoDomainPolicyLegacyResponseError)
+
+export const getSetSsoDomainPolicyLegacyUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/domains/${domainId}/policy`
+}
+
+/**
+ * @deprecated
+ * @summary Require SSO for a verified domain's addresses (password and passkey sign-in refused), or stop
+ */
+export const setSsoDomainPolicyLegacy = async (companyId: string,
+    domainId: string,
+    ssoDomainPolicyRequest: SsoDomainPolicyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<setSsoDomainPolicyLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setSsoDomainPolicyLegacyResponse>(getSetSsoDomainPolicyLegacyUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(ssoDomainPolicyRequest)
+  }
+);}
+
+
+
+export type setSsoDomainPolicyResponse200 = {
+  data: SsoDomain
+  status: 200
+}
+
+export type setSsoDomainPolicyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setSsoDomainPolicyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setSsoDomainPolicyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setSsoDomainPolicyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setSsoDomainPolicyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type setSsoDomainPolicyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setSsoDomainPolicyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setSsoDomainPolicyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setSsoDomainPolicyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setSsoDomainPolicyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setSsoDomainPolicyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setSsoDomainPolicyResponseSuccess = (setSsoDomainPolicyResponse200) & {
+  headers: Headers;
+};
+export type setSsoDomainPolicyResponseError = (setSsoDomainPolicyResponse400 | setSsoDomainPolicyResponse401 | setSsoDomainPolicyResponse403 | setSsoDomainPolicyResponse404 | setSsoDomainPolicyResponse409 | setSsoDomainPolicyResponse413 | setSsoDomainPolicyResponse415 | setSsoDomainPolicyResponse422 | setSsoDomainPolicyResponse429 | setSsoDomainPolicyResponse500 | setSsoDomainPolicyResponse503) & {
+  headers: Headers;
+};
+
+export type setSsoDomainPolicyResponse = (setSsoDomainPolicyResponseSuccess | setSsoDomainPolicyResponseError)
+
+export const getSetSsoDomainPolicyUrl = (companyId: string,
+    domainId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/domains/${domainId}/policy`
+}
+
+/**
+ * @summary Require SSO for a verified domain's addresses (password and passkey sign-in refused), or stop
+ */
+export const setSsoDomainPolicy = async (companyId: string,
+    domainId: string,
+    ssoDomainPolicyRequest: SsoDomainPolicyRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<setSsoDomainPolicyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setSsoDomainPolicyResponse>(getSetSsoDomainPolicyUrl(companyId,domainId),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(ssoDomainPolicyRequest)
+  }
+);}
+
+
+
+export type listSsoBreakGlassLegacyResponse200 = {
+  data: SsoBreakGlassList
+  status: 200
+}
+
+export type listSsoBreakGlassLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSsoBreakGlassLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSsoBreakGlassLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listSsoBreakGlassLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listSsoBreakGlassLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listSsoBreakGlassLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSsoBreakGlassLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSsoBreakGlassLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSsoBreakGlassLegacyResponseSuccess = (listSsoBreakGlassLegacyResponse200) & {
+  headers: Headers;
+};
+export type listSsoBreakGlassLegacyResponseError = (listSsoBreakGlassLegacyResponse400 | listSsoBreakGlassLegacyResponse401 | listSsoBreakGlassLegacyResponse403 | listSsoBreakGlassLegacyResponse404 | listSsoBreakGlassLegacyResponse422 | listSsoBreakGlassLegacyResponse429 | listSsoBreakGlassLegacyResponse500 | listSsoBreakGlassLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listSsoBreakGlassLegacyResponse = (listSsoBreakGlassLegacyResponseSuccess | listSsoBreakGlassLegacyResponseError)
+
+export const getListSsoBreakGlassLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/break-glass`
+}
+
+/**
+ * @deprecated
+ * @summary Members who may still sign in without SSO where it is required
+ */
+export const listSsoBreakGlassLegacy = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<listSsoBreakGlassLegacyResponse> => {
+
+  return rampartFetch<listSsoBreakGlassLegacyResponse>(getListSsoBreakGlassLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type setSsoBreakGlassLegacyResponse200 = {
+  data: SsoBreakGlassList
+  status: 200
+}
+
+export type setSsoBreakGlassLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setSsoBreakGlassLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setSsoBreakGlassLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setSsoBreakGlassLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setSsoBreakGlassLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setSsoBreakGlassLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setSsoBreakGlassLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setSsoBreakGlassLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setSsoBreakGlassLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setSsoBreakGlassLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setSsoBreakGlassLegacyResponseSuccess = (setSsoBreakGlassLegacyResponse200) & {
+  headers: Headers;
+};
+export type setSsoBreakGlassLegacyResponseError = (setSsoBreakGlassLegacyResponse400 | setSsoBreakGlassLegacyResponse401 | setSsoBreakGlassLegacyResponse403 | setSsoBreakGlassLegacyResponse404 | setSsoBreakGlassLegacyResponse413 | setSsoBreakGlassLegacyResponse415 | setSsoBreakGlassLegacyResponse422 | setSsoBreakGlassLegacyResponse429 | setSsoBreakGlassLegacyResponse500 | setSsoBreakGlassLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type setSsoBreakGlassLegacyResponse = (setSsoBreakGlassLegacyResponseSuccess | setSsoBreakGlassLegacyResponseError)
+
+export const getSetSsoBreakGlassLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/sso/break-glass`
+}
+
+/**
+ * @deprecated
+ * @summary Name the break-glass members (replaces the list)
+ */
+export const setSsoBreakGlassLegacy = async (companyId: string,
+    ssoBreakGlassRequest: SsoBreakGlassRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<setSsoBreakGlassLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setSsoBreakGlassLegacyResponse>(getSetSsoBreakGlassLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(ssoBreakGlassRequest)
+  }
+);}
+
+
+
+export type listSsoBreakGlassResponse200 = {
+  data: SsoBreakGlassList
+  status: 200
+}
+
+export type listSsoBreakGlassResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSsoBreakGlassResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listSsoBreakGlassResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listSsoBreakGlassResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type listSsoBreakGlassResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type listSsoBreakGlassResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSsoBreakGlassResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSsoBreakGlassResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSsoBreakGlassResponseSuccess = (listSsoBreakGlassResponse200) & {
+  headers: Headers;
+};
+export type listSsoBreakGlassResponseError = (listSsoBreakGlassResponse400 | listSsoBreakGlassResponse401 | listSsoBreakGlassResponse403 | listSsoBreakGlassResponse404 | listSsoBreakGlassResponse422 | listSsoBreakGlassResponse429 | listSsoBreakGlassResponse500 | listSsoBreakGlassResponse503) & {
+  headers: Headers;
+};
+
+export type listSsoBreakGlassResponse = (listSsoBreakGlassResponseSuccess | listSsoBreakGlassResponseError)
+
+export const getListSsoBreakGlassUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/break-glass`
+}
+
+/**
+ * @summary Members who may still sign in without SSO where it is required
+ */
+export const listSsoBreakGlass = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<listSsoBreakGlassResponse> => {
+
+  return rampartFetch<listSsoBreakGlassResponse>(getListSsoBreakGlassUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type setSsoBreakGlassResponse200 = {
+  data: SsoBreakGlassList
+  status: 200
+}
+
+export type setSsoBreakGlassResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type setSsoBreakGlassResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type setSsoBreakGlassResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type setSsoBreakGlassResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type setSsoBreakGlassResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type setSsoBreakGlassResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type setSsoBreakGlassResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type setSsoBreakGlassResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type setSsoBreakGlassResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type setSsoBreakGlassResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type setSsoBreakGlassResponseSuccess = (setSsoBreakGlassResponse200) & {
+  headers: Headers;
+};
+export type setSsoBreakGlassResponseError = (setSsoBreakGlassResponse400 | setSsoBreakGlassResponse401 | setSsoBreakGlassResponse403 | setSsoBreakGlassResponse404 | setSsoBreakGlassResponse413 | setSsoBreakGlassResponse415 | setSsoBreakGlassResponse422 | setSsoBreakGlassResponse429 | setSsoBreakGlassResponse500 | setSsoBreakGlassResponse503) & {
+  headers: Headers;
+};
+
+export type setSsoBreakGlassResponse = (setSsoBreakGlassResponseSuccess | setSsoBreakGlassResponseError)
+
+export const getSetSsoBreakGlassUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/sso/break-glass`
+}
+
+/**
+ * @summary Name the break-glass members (replaces the list)
+ */
+export const setSsoBreakGlass = async (companyId: string,
+    ssoBreakGlassRequest: SsoBreakGlassRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<setSsoBreakGlassResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<setSsoBreakGlassResponse>(getSetSsoBreakGlassUrl(companyId),
+  {
+    ...options,
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(ssoBreakGlassRequest)
+  }
+);}
+
+
+
+export type startSsoLegacyResponse200 = {
+  data: SsoStartResponse
+  status: 200
+}
+
+export type startSsoLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSsoLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSsoLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSsoLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSsoLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSsoLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSsoLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSsoLegacyResponseSuccess = (startSsoLegacyResponse200) & {
+  headers: Headers;
+};
+export type startSsoLegacyResponseError = (startSsoLegacyResponse400 | startSsoLegacyResponse413 | startSsoLegacyResponse415 | startSsoLegacyResponse422 | startSsoLegacyResponse429 | startSsoLegacyResponse500 | startSsoLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type startSsoLegacyResponse = (startSsoLegacyResponseSuccess | startSsoLegacyResponseError)
+
+export const getStartSsoLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/sso/start`
+}
+
+/**
+ * Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md).
+ * @deprecated
+ * @summary Home-realm discovery: an email address or company slug → where to send the browser
+ */
+export const startSsoLegacy = async (ssoStartRequest: SsoStartRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<startSsoLegacyResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<startSsoLegacyResponse>(getStartSsoLegacyUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(ssoStartRequest)
+  }
+);}
+
+
+
+export type startSsoResponse200 = {
+  data: SsoStartResponse
+  status: 200
+}
+
+export type startSsoResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSsoResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSsoResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSsoResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSsoResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSsoResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSsoResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSsoResponseSuccess = (startSsoResponse200) & {
+  headers: Headers;
+};
+export type startSsoResponseError = (startSsoResponse400 | startSsoResponse413 | startSsoResponse415 | startSsoResponse422 | startSsoResponse429 | startSsoResponse500 | startSsoResponse503) & {
+  headers: Headers;
+};
+
+export type startSsoResponse = (startSsoResponseSuccess | startSsoResponseError)
+
+export const getStartSsoUrl = () => {
+
+
+
+
+  return `/api/v1/auth/sso/start`
+}
+
+/**
+ * Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md).
+ * @summary Home-realm discovery: an email address or company slug → where to send the browser
+ */
+export const startSso = async (ssoStartRequest: SsoStartRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<startSsoResponse> => {
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<startSsoResponse>(getStartSsoUrl(),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
+    body: JSON.stringify(ssoStartRequest)
+  }
+);}
+
+
+
+export type ssoOidcCallbackLegacyResponse200 = {
+  data: SsoTokenResponse | SsoMappingReport
+  status: 200
+}
+
+export type ssoOidcCallbackLegacyResponse303 = {
+  data: void
+  status: 303
+}
+
+export type ssoOidcCallbackLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type ssoOidcCallbackLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type ssoOidcCallbackLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type ssoOidcCallbackLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type ssoOidcCallbackLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type ssoOidcCallbackLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type ssoOidcCallbackLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type ssoOidcCallbackLegacyResponseSuccess = (ssoOidcCallbackLegacyResponse200) & {
+  headers: Headers;
+};
+export type ssoOidcCallbackLegacyResponseError = (ssoOidcCallbackLegacyResponse303 | ssoOidcCallbackLegacyResponse400 | ssoOidcCallbackLegacyResponse401 | ssoOidcCallbackLegacyResponse403 | ssoOidcCallbackLegacyResponse422 | ssoOidcCallbackLegacyResponse429 | ssoOidcCallbackLegacyResponse500 | ssoOidcCallbackLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type ssoOidcCallbackLegacyResponse = (ssoOidcCallbackLegacyResponseSuccess | ssoOidcCallbackLegacyResponseError)
+
+export const getSsoOidcCallbackLegacyUrl = (params?: SsoOidcCallbackLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/auth/sso/oidc/callback?${stringifiedParams}` : `/api/auth/sso/oidc/callback`
+}
+
+/**
+ * Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).
+ * @deprecated
+ * @summary Where the identity provider sends the browser back (register this as the redirect URI)
+ */
+export const ssoOidcCallbackLegacy = async (params?: SsoOidcCallbackLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<ssoOidcCallbackLegacyResponse> => {
+
+  return rampartFetch<ssoOidcCallbackLegacyResponse>(getSsoOidcCallbackLegacyUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type ssoOidcCallbackResponse200 = {
+  data: SsoTokenResponse | SsoMappingReport
+  status: 200
+}
+
+export type ssoOidcCallbackResponse303 = {
+  data: void
+  status: 303
+}
+
+export type ssoOidcCallbackResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type ssoOidcCallbackResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type ssoOidcCallbackResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type ssoOidcCallbackResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type ssoOidcCallbackResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type ssoOidcCallbackResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type ssoOidcCallbackResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type ssoOidcCallbackResponseSuccess = (ssoOidcCallbackResponse200) & {
+  headers: Headers;
+};
+export type ssoOidcCallbackResponseError = (ssoOidcCallbackResponse303 | ssoOidcCallbackResponse400 | ssoOidcCallbackResponse401 | ssoOidcCallbackResponse403 | ssoOidcCallbackResponse422 | ssoOidcCallbackResponse429 | ssoOidcCallbackResponse500 | ssoOidcCallbackResponse503) & {
+  headers: Headers;
+};
+
+export type ssoOidcCallbackResponse = (ssoOidcCallbackResponseSuccess | ssoOidcCallbackResponseError)
+
+export const getSsoOidcCallbackUrl = (params?: SsoOidcCallbackParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/auth/sso/oidc/callback?${stringifiedParams}` : `/api/v1/auth/sso/oidc/callback`
+}
+
+/**
+ * Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).
+ * @summary Where the identity provider sends the browser back (register this as the redirect URI)
+ */
+export const ssoOidcCallback = async (params?: SsoOidcCallbackParams, options?: Parameters<typeof rampartFetch>[1]): Promise<ssoOidcCallbackResponse> => {
+
+  return rampartFetch<ssoOidcCallbackResponse>(getSsoOidcCallbackUrl(params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listSocialProvidersLegacyResponse200 = {
+  data: SocialProviderList
+  status: 200
+}
+
+export type listSocialProvidersLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSocialProvidersLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSocialProvidersLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSocialProvidersLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSocialProvidersLegacyResponseSuccess = (listSocialProvidersLegacyResponse200) & {
+  headers: Headers;
+};
+export type listSocialProvidersLegacyResponseError = (listSocialProvidersLegacyResponse400 | listSocialProvidersLegacyResponse429 | listSocialProvidersLegacyResponse500 | listSocialProvidersLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listSocialProvidersLegacyResponse = (listSocialProvidersLegacyResponseSuccess | listSocialProvidersLegacyResponseError)
+
+export const getListSocialProvidersLegacyUrl = () => {
+
+
+
+
+  return `/api/auth/social/providers`
+}
+
+/**
+ * @deprecated
+ * @summary The social sign-in providers this deployment enabled
+ */
+export const listSocialProvidersLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listSocialProvidersLegacyResponse> => {
+
+  return rampartFetch<listSocialProvidersLegacyResponse>(getListSocialProvidersLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listSocialProvidersResponse200 = {
+  data: SocialProviderList
+  status: 200
+}
+
+export type listSocialProvidersResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listSocialProvidersResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listSocialProvidersResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listSocialProvidersResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listSocialProvidersResponseSuccess = (listSocialProvidersResponse200) & {
+  headers: Headers;
+};
+export type listSocialProvidersResponseError = (listSocialProvidersResponse400 | listSocialProvidersResponse429 | listSocialProvidersResponse500 | listSocialProvidersResponse503) & {
+  headers: Headers;
+};
+
+export type listSocialProvidersResponse = (listSocialProvidersResponseSuccess | listSocialProvidersResponseError)
+
+export const getListSocialProvidersUrl = () => {
+
+
+
+
+  return `/api/v1/auth/social/providers`
+}
+
+/**
+ * @summary The social sign-in providers this deployment enabled
+ */
+export const listSocialProviders = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listSocialProvidersResponse> => {
+
+  return rampartFetch<listSocialProvidersResponse>(getListSocialProvidersUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type startSocialSignInLegacyResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialSignInLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialSignInLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialSignInLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialSignInLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialSignInLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialSignInLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialSignInLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialSignInLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialSignInLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialSignInLegacyResponseSuccess = (startSocialSignInLegacyResponse200) & {
+  headers: Headers;
+};
+export type startSocialSignInLegacyResponseError = (startSocialSignInLegacyResponse400 | startSocialSignInLegacyResponse401 | startSocialSignInLegacyResponse404 | startSocialSignInLegacyResponse413 | startSocialSignInLegacyResponse415 | startSocialSignInLegacyResponse422 | startSocialSignInLegacyResponse429 | startSocialSignInLegacyResponse500 | startSocialSignInLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialSignInLegacyResponse = (startSocialSignInLegacyResponseSuccess | startSocialSignInLegacyResponseError)
+
+export const getStartSocialSignInLegacyUrl = (provider: string,) => {
+
+
+
+
+  return `/api/auth/social/${provider}/start`
+}
+
+/**
+ * Sets the rampart_social cookie that binds the flow to this browser; the callback needs it. Sign-up through a provider follows the `signup` flag; an existing account is never linked by matching its address (docs/social-sign-in.md).
+ * @deprecated
+ * @summary Start signing in (or up) with a provider: where to send the browser
+ */
+export const startSocialSignInLegacy = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialSignInLegacyResponse> => {
+
+  return rampartFetch<startSocialSignInLegacyResponse>(getStartSocialSignInLegacyUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type startSocialSignInResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialSignInResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialSignInResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialSignInResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialSignInResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialSignInResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialSignInResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialSignInResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialSignInResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialSignInResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialSignInResponseSuccess = (startSocialSignInResponse200) & {
+  headers: Headers;
+};
+export type startSocialSignInResponseError = (startSocialSignInResponse400 | startSocialSignInResponse401 | startSocialSignInResponse404 | startSocialSignInResponse413 | startSocialSignInResponse415 | startSocialSignInResponse422 | startSocialSignInResponse429 | startSocialSignInResponse500 | startSocialSignInResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialSignInResponse = (startSocialSignInResponseSuccess | startSocialSignInResponseError)
+
+export const getStartSocialSignInUrl = (provider: string,) => {
+
+
+
+
+  return `/api/v1/auth/social/${provider}/start`
+}
+
+/**
+ * Sets the rampart_social cookie that binds the flow to this browser; the callback needs it. Sign-up through a provider follows the `signup` flag; an existing account is never linked by matching its address (docs/social-sign-in.md).
+ * @summary Start signing in (or up) with a provider: where to send the browser
+ */
+export const startSocialSignIn = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialSignInResponse> => {
+
+  return rampartFetch<startSocialSignInResponse>(getStartSocialSignInUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type socialCallbackLegacyResponse200 = {
+  data: SocialTokenResponse | LinkedIdentity
+  status: 200
+}
+
+export type socialCallbackLegacyResponse303 = {
+  data: void
+  status: 303
+}
+
+export type socialCallbackLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type socialCallbackLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type socialCallbackLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type socialCallbackLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type socialCallbackLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type socialCallbackLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type socialCallbackLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type socialCallbackLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type socialCallbackLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type socialCallbackLegacyResponseSuccess = (socialCallbackLegacyResponse200) & {
+  headers: Headers;
+};
+export type socialCallbackLegacyResponseError = (socialCallbackLegacyResponse303 | socialCallbackLegacyResponse400 | socialCallbackLegacyResponse401 | socialCallbackLegacyResponse403 | socialCallbackLegacyResponse404 | socialCallbackLegacyResponse409 | socialCallbackLegacyResponse422 | socialCallbackLegacyResponse429 | socialCallbackLegacyResponse500 | socialCallbackLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type socialCallbackLegacyResponse = (socialCallbackLegacyResponseSuccess | socialCallbackLegacyResponseError)
+
+export const getSocialCallbackLegacyUrl = (provider: string,
+    params?: SocialCallbackLegacyParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/auth/social/${provider}/callback?${stringifiedParams}` : `/api/auth/social/${provider}/callback`
+}
+
+/**
+ * Sign-in: sets the refresh cookie, then 303 to SOCIAL_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. Link: 303 to SOCIAL_SIGNED_IN_URL?linked=<provider>, or 200 with the new link.
+ * @deprecated
+ * @summary Where the provider sends the browser back (register <base>/<provider>/callback as the redirect URI)
+ */
+export const socialCallbackLegacy = async (provider: string,
+    params?: SocialCallbackLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<socialCallbackLegacyResponse> => {
+
+  return rampartFetch<socialCallbackLegacyResponse>(getSocialCallbackLegacyUrl(provider,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type socialCallbackResponse200 = {
+  data: SocialTokenResponse | LinkedIdentity
+  status: 200
+}
+
+export type socialCallbackResponse303 = {
+  data: void
+  status: 303
+}
+
+export type socialCallbackResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type socialCallbackResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type socialCallbackResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type socialCallbackResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type socialCallbackResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type socialCallbackResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type socialCallbackResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type socialCallbackResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type socialCallbackResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type socialCallbackResponseSuccess = (socialCallbackResponse200) & {
+  headers: Headers;
+};
+export type socialCallbackResponseError = (socialCallbackResponse303 | socialCallbackResponse400 | socialCallbackResponse401 | socialCallbackResponse403 | socialCallbackResponse404 | socialCallbackResponse409 | socialCallbackResponse422 | socialCallbackResponse429 | socialCallbackResponse500 | socialCallbackResponse503) & {
+  headers: Headers;
+};
+
+export type socialCallbackResponse = (socialCallbackResponseSuccess | socialCallbackResponseError)
+
+export const getSocialCallbackUrl = (provider: string,
+    params?: SocialCallbackParams,) => {
+  const normalizedParams = new URLSearchParams();
+
+  Object.entries(params || {}).forEach(([key, value]) => {
+
+    if (value !== undefined) {
+      normalizedParams.append(key, value === null ? 'null' : String(value))
+    }
+  });
+
+  const stringifiedParams = normalizedParams.toString();
+
+  return stringifiedParams.length > 0 ? `/api/v1/auth/social/${provider}/callback?${stringifiedParams}` : `/api/v1/auth/social/${provider}/callback`
+}
+
+/**
+ * Sign-in: sets the refresh cookie, then 303 to SOCIAL_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. Link: 303 to SOCIAL_SIGNED_IN_URL?linked=<provider>, or 200 with the new link.
+ * @summary Where the provider sends the browser back (register <base>/<provider>/callback as the redirect URI)
+ */
+export const socialCallback = async (provider: string,
+    params?: SocialCallbackParams, options?: Parameters<typeof rampartFetch>[1]): Promise<socialCallbackResponse> => {
+
+  return rampartFetch<socialCallbackResponse>(getSocialCallbackUrl(provider,params),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listLinkedIdentitiesLegacyResponse200 = {
+  data: LinkedIdentityList
+  status: 200
+}
+
+export type listLinkedIdentitiesLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listLinkedIdentitiesLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listLinkedIdentitiesLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listLinkedIdentitiesLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listLinkedIdentitiesLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listLinkedIdentitiesLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listLinkedIdentitiesLegacyResponseSuccess = (listLinkedIdentitiesLegacyResponse200) & {
+  headers: Headers;
+};
+export type listLinkedIdentitiesLegacyResponseError = (listLinkedIdentitiesLegacyResponse400 | listLinkedIdentitiesLegacyResponse401 | listLinkedIdentitiesLegacyResponse403 | listLinkedIdentitiesLegacyResponse429 | listLinkedIdentitiesLegacyResponse500 | listLinkedIdentitiesLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type listLinkedIdentitiesLegacyResponse = (listLinkedIdentitiesLegacyResponseSuccess | listLinkedIdentitiesLegacyResponseError)
+
+export const getListLinkedIdentitiesLegacyUrl = () => {
+
+
+
+
+  return `/api/users/me/identities`
+}
+
+/**
+ * @deprecated
+ * @summary The providers linked to the signed-in account
+ */
+export const listLinkedIdentitiesLegacy = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listLinkedIdentitiesLegacyResponse> => {
+
+  return rampartFetch<listLinkedIdentitiesLegacyResponse>(getListLinkedIdentitiesLegacyUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type listLinkedIdentitiesResponse200 = {
+  data: LinkedIdentityList
+  status: 200
+}
+
+export type listLinkedIdentitiesResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type listLinkedIdentitiesResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type listLinkedIdentitiesResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type listLinkedIdentitiesResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type listLinkedIdentitiesResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type listLinkedIdentitiesResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type listLinkedIdentitiesResponseSuccess = (listLinkedIdentitiesResponse200) & {
+  headers: Headers;
+};
+export type listLinkedIdentitiesResponseError = (listLinkedIdentitiesResponse400 | listLinkedIdentitiesResponse401 | listLinkedIdentitiesResponse403 | listLinkedIdentitiesResponse429 | listLinkedIdentitiesResponse500 | listLinkedIdentitiesResponse503) & {
+  headers: Headers;
+};
+
+export type listLinkedIdentitiesResponse = (listLinkedIdentitiesResponseSuccess | listLinkedIdentitiesResponseError)
+
+export const getListLinkedIdentitiesUrl = () => {
+
+
+
+
+  return `/api/v1/users/me/identities`
+}
+
+/**
+ * @summary The providers linked to the signed-in account
+ */
+export const listLinkedIdentities = async ( options?: Parameters<typeof rampartFetch>[1]): Promise<listLinkedIdentitiesResponse> => {
+
+  return rampartFetch<listLinkedIdentitiesResponse>(getListLinkedIdentitiesUrl(),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type startSocialLinkLegacyResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialLinkLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialLinkLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialLinkLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type startSocialLinkLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialLinkLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type startSocialLinkLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialLinkLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialLinkLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialLinkLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialLinkLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialLinkLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialLinkLegacyResponseSuccess = (startSocialLinkLegacyResponse200) & {
+  headers: Headers;
+};
+export type startSocialLinkLegacyResponseError = (startSocialLinkLegacyResponse400 | startSocialLinkLegacyResponse401 | startSocialLinkLegacyResponse403 | startSocialLinkLegacyResponse404 | startSocialLinkLegacyResponse409 | startSocialLinkLegacyResponse413 | startSocialLinkLegacyResponse415 | startSocialLinkLegacyResponse422 | startSocialLinkLegacyResponse429 | startSocialLinkLegacyResponse500 | startSocialLinkLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialLinkLegacyResponse = (startSocialLinkLegacyResponseSuccess | startSocialLinkLegacyResponseError)
+
+export const getStartSocialLinkLegacyUrl = (provider: string,) => {
+
+
+
+
+  return `/api/users/me/identities/${provider}/start`
+}
+
+/**
+ * The flow is bound to this account and this browser (rampart_social cookie); the provider's callback links the identity, refused with 409 social.identity_linked_elsewhere when it is another account's.
+ * @deprecated
+ * @summary Link a provider to the signed-in account: where to send the browser
+ */
+export const startSocialLinkLegacy = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialLinkLegacyResponse> => {
+
+  return rampartFetch<startSocialLinkLegacyResponse>(getStartSocialLinkLegacyUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type startSocialLinkResponse200 = {
+  data: SocialStartResponse
+  status: 200
+}
+
+export type startSocialLinkResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type startSocialLinkResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type startSocialLinkResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type startSocialLinkResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type startSocialLinkResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type startSocialLinkResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type startSocialLinkResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type startSocialLinkResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type startSocialLinkResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type startSocialLinkResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type startSocialLinkResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type startSocialLinkResponseSuccess = (startSocialLinkResponse200) & {
+  headers: Headers;
+};
+export type startSocialLinkResponseError = (startSocialLinkResponse400 | startSocialLinkResponse401 | startSocialLinkResponse403 | startSocialLinkResponse404 | startSocialLinkResponse409 | startSocialLinkResponse413 | startSocialLinkResponse415 | startSocialLinkResponse422 | startSocialLinkResponse429 | startSocialLinkResponse500 | startSocialLinkResponse503) & {
+  headers: Headers;
+};
+
+export type startSocialLinkResponse = (startSocialLinkResponseSuccess | startSocialLinkResponseError)
+
+export const getStartSocialLinkUrl = (provider: string,) => {
+
+
+
+
+  return `/api/v1/users/me/identities/${provider}/start`
+}
+
+/**
+ * The flow is bound to this account and this browser (rampart_social cookie); the provider's callback links the identity, refused with 409 social.identity_linked_elsewhere when it is another account's.
+ * @summary Link a provider to the signed-in account: where to send the browser
+ */
+export const startSocialLink = async (provider: string, options?: Parameters<typeof rampartFetch>[1]): Promise<startSocialLinkResponse> => {
+
+  return rampartFetch<startSocialLinkResponse>(getStartSocialLinkUrl(provider),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type unlinkIdentityLegacyResponse204 = {
+  data: void
+  status: 204
+}
+
+export type unlinkIdentityLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type unlinkIdentityLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type unlinkIdentityLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type unlinkIdentityLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type unlinkIdentityLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type unlinkIdentityLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type unlinkIdentityLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type unlinkIdentityLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type unlinkIdentityLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type unlinkIdentityLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type unlinkIdentityLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type unlinkIdentityLegacyResponseSuccess = (unlinkIdentityLegacyResponse204) & {
+  headers: Headers;
+};
+export type unlinkIdentityLegacyResponseError = (unlinkIdentityLegacyResponse400 | unlinkIdentityLegacyResponse401 | unlinkIdentityLegacyResponse403 | unlinkIdentityLegacyResponse404 | unlinkIdentityLegacyResponse409 | unlinkIdentityLegacyResponse413 | unlinkIdentityLegacyResponse415 | unlinkIdentityLegacyResponse422 | unlinkIdentityLegacyResponse429 | unlinkIdentityLegacyResponse500 | unlinkIdentityLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type unlinkIdentityLegacyResponse = (unlinkIdentityLegacyResponseSuccess | unlinkIdentityLegacyResponseError)
+
+export const getUnlinkIdentityLegacyUrl = (identityId: string,) => {
+
+
+
+
+  return `/api/users/me/identities/${identityId}`
+}
+
+/**
+ * Refused with 409 social.last_sign_in_method when it is the account's last way in (no password, no passkey, no other link).
+ * @deprecated
+ * @summary Unlink a provider from the signed-in account
+ */
+export const unlinkIdentityLegacy = async (identityId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<unlinkIdentityLegacyResponse> => {
+
+  return rampartFetch<unlinkIdentityLegacyResponse>(getUnlinkIdentityLegacyUrl(identityId),
+  {
+    ...options,
+    method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type unlinkIdentityResponse204 = {
+  data: void
+  status: 204
+}
+
+export type unlinkIdentityResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type unlinkIdentityResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type unlinkIdentityResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type unlinkIdentityResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type unlinkIdentityResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type unlinkIdentityResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type unlinkIdentityResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type unlinkIdentityResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type unlinkIdentityResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type unlinkIdentityResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type unlinkIdentityResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type unlinkIdentityResponseSuccess = (unlinkIdentityResponse204) & {
+  headers: Headers;
+};
+export type unlinkIdentityResponseError = (unlinkIdentityResponse400 | unlinkIdentityResponse401 | unlinkIdentityResponse403 | unlinkIdentityResponse404 | unlinkIdentityResponse409 | unlinkIdentityResponse413 | unlinkIdentityResponse415 | unlinkIdentityResponse422 | unlinkIdentityResponse429 | unlinkIdentityResponse500 | unlinkIdentityResponse503) & {
+  headers: Headers;
+};
+
+export type unlinkIdentityResponse = (unlinkIdentityResponseSuccess | unlinkIdentityResponseError)
+
+export const getUnlinkIdentityUrl = (identityId: string,) => {
+
+
+
+
+  return `/api/v1/users/me/identities/${identityId}`
+}
+
+/**
+ * Refused with 409 social.last_sign_in_method when it is the account's last way in (no password, no passkey, no other link).
+ * @summary Unlink a provider from the signed-in account
+ */
+export const unlinkIdentity = async (identityId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<unlinkIdentityResponse> => {
+
+  return rampartFetch<unlinkIdentityResponse>(getUnlinkIdentityUrl(identityId),
+  {
+    ...options,
+    method: 'DELETE'
 
 
   }

@@ -13,6 +13,7 @@ import { observabilityRules, observabilitySettings } from "./observability.ts";
 import { rateLimitRules, rateLimitSettings } from "./rate-limit.ts";
 import { redisSettings } from "./redis.ts";
 import { serverRules, serverSettings } from "./server.ts";
+import { socialRules, socialSettings } from "./social.ts";
 import { ssoRules, ssoSettings } from "./sso.ts";
 import { switchesSettings } from "./switches.ts";
 import { webauthnRules, webauthnSettings } from "./webauthn.ts";
@@ -38,6 +39,7 @@ export const settings = {
   ...webhooksSettings,
   ...webauthnSettings,
   ...ssoSettings,
+  ...socialSettings,
 } satisfies SettingGroup;
 
 export const configRules: readonly ConfigRule[] = [
@@ -52,6 +54,7 @@ export const configRules: readonly ConfigRule[] = [
   ...webhooksRules,
   ...webauthnRules,
   ...ssoRules,
+  ...socialRules,
 ];
 
 export type Config = ConfigOf<typeof settings>;

@@ -40,6 +40,15 @@ export {
   userProfiles,
 } from "./service.ts";
 export { authenticateAccessToken } from "./sessions.ts";
+/** Social sign-in (the social module): accounts it signs in or creates, and their sessions. */
+export {
+  accountSignInMethods,
+  assertSocialSignUpAllowed,
+  createSocialAccount,
+  findAccountByEmail,
+  findAccountById,
+  startSocialSession,
+} from "./social-sign-in.ts";
 /** Single sign-on (the sso module): the account an IdP vouched for, and its session. */
 export type { SsoSignInPolicy } from "./sso-policy.ts";
 export {

@@ -1,12 +1,13 @@
 import { Type } from "@sinclair/typebox";
 import { pageSchema } from "../../platform/http/pagination.ts";
+import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 
 const DateTime = Type.String({ format: "date-time" });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 /** Mappings never grant ownership: owners are named in Rampart only. */
 const MappedRole = Type.Union(
   [Type.Literal("admin"), Type.Literal("manager"), Type.Literal("member"), Type.Literal("viewer")],
-  { description: "A company role below owner" },
+  { $id: "SsoMappedRole", description: "A company role below owner" },
 );
 const ClaimName = Type.String({ minLength: 1, maxLength: 256 });
 const HttpUrl = Type.String({ pattern: "^https?://[^\\s]+$", maxLength: 2048 });
@@ -70,12 +71,14 @@ const MappingInput = Type.Object(
     nameClaim: Type.Optional(ClaimName),
     groupsClaim: Type.Optional(ClaimName),
     roles: Type.Optional(
-      Type.Record(Type.String({ minLength: 1, maxLength: 256 }), MappedRole, {
+      // By reference: an inline enum as a map's value type makes the client generator (orval)
+      // emit a value where a type belongs.
+      Type.Record(Type.String({ minLength: 1, maxLength: 256 }), schemaRef(MappedRole), {
         description: "IdP group → company role; the strongest mapped role of a person's groups wins",
         maxProperties: 200,
       }),
     ),
-    defaultRole: Type.Optional(MappedRole),
+    defaultRole: Type.Optional(schemaRef(MappedRole)),
   },
   { additionalProperties: false },
 );
@@ -288,6 +291,7 @@ export const SsoMappingReport = Type.Object(
 );
 
 export const ssoSchemas = [
+  MappedRole,
   CreateSsoConnectionBody,
   UpdateSsoConnectionBody,
   SsoConnection,

@@ -4,6 +4,7 @@ import type { CompaniesTables } from "../../modules/companies/tables.ts";
 import type { IdentityTables } from "../../modules/identity/tables.ts";
 import type { InvitationsTables } from "../../modules/invitations/tables.ts";
 import type { PartnersTables } from "../../modules/partners/tables.ts";
+import type { SocialTables } from "../../modules/social/tables.ts";
 import type { SamlTables } from "../../modules/sso/saml/tables.ts";
 import type { SsoTables } from "../../modules/sso/tables.ts";
 import type { WebhooksTables } from "../../modules/webhooks/tables.ts";
@@ -53,7 +54,8 @@ export interface Database
     AuditTables,
     WebhooksTables,
     SsoTables,
-    SamlTables {
+    SamlTables,
+    SocialTables {
   rampart_migrations: MigrationsTable;
   platform_state: PlatformStateTable;
   mail_queue: MailQueueTable;

@@ -21,4 +21,14 @@ export const API_TAGS = [
     description:
       "Webhook endpoints that receive the company's events, signed per Standard Webhooks, and their deliveries.",
   },
+  {
+    name: "sso",
+    description:
+      "Single sign-on per company: OIDC and SAML connections, DNS-verified domains, the SSO-required policy, home-realm discovery and the identity providers' callbacks.",
+  },
+  {
+    name: "social",
+    description:
+      "Sign-in with Google, Microsoft, GitHub or an OpenID Connect provider, and an account's linked providers.",
+  },
 ] as const;

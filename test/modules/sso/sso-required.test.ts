@@ -54,6 +54,10 @@ for (const engine of await enginesUnderTest()) {
       };
       await joinDirectly(w.h, w.company.id, admin, "admin");
       await joinDirectly(w.h, w.company.id, { ...admin, userId: breakGlass.userId }, "member");
+      // Required from the start, so that each test below holds on its own (the claims ledger
+      // runs cited tests alone); the first test proves who may set it.
+      const required = await setRequired(w.owner, true);
+      assert.equal(required.statusCode, 200, required.body);
     });
     after(() => w.close());
 

@@ -39,7 +39,7 @@ async function samlConnection(deps: SsoDeps, connectionId: string): Promise<SsoC
  */
 export async function samlMetadataOf(deps: SsoDeps, connectionId: string): Promise<string> {
   const connection = await samlConnection(deps, connectionId);
-  return samlSpMetadata(samlSettingsOf(deps, connection));
+  return await samlSpMetadata(samlSettingsOf(deps, connection));
 }
 
 /**

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { SamlStatusError } from "@node-saml/node-saml";
 import type { Transaction } from "kysely";
 import type { Clock } from "../../../platform/clock.ts";
 import type { Database } from "../../../platform/db/schema.ts";
 import type { Executor } from "../../../platform/db/transaction.ts";
 import { mapIdentity, parseAssertion, parseResponseEnvelope, type SamlIdentity } from "./assertion.ts";
 import { SamlRefusal, type SamlRefusalReason } from "./errors.ts";
-import { nodeSaml } from "./node-saml.ts";
+import { nodeSaml, nodeSamlLibrary } from "./node-saml.ts";
 import type { SamlConnectionSettings } from "./settings.ts";
 import { consumeRequest, insertRequest, pruneSamlState, recordAssertion, type SamlExecutor } from "./store.ts";
 import type { SamlPurpose } from "./tables.ts";
@@ -45,7 +44,7 @@ export async function startSamlSignIn(
   const requestId = `_${randomBytes(20).toString("hex")}`;
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + SAML_REQUEST_TTL_MS).toISOString();
-  const redirectUrl = await nodeSaml(settings, requestId).getAuthorizeUrlAsync(options.relayState ?? "", undefined, {});
+  const redirectUrl = await (await nodeSaml(settings, requestId)).getAuthorizeUrlAsync(options.relayState ?? "", undefined, {});
   // Abandoned sign-ins leave rows: each new one sweeps the expired ones away.
   await pruneSamlState(deps.db, now.toISOString());
   await insertRequest(deps.db, {
@@ -92,12 +91,14 @@ export async function consumeSamlResponse(
 
   let signedAssertionXml: string;
   try {
-    const { profile } = await nodeSaml(settings).validatePostResponseAsync({ SAMLResponse: samlResponse });
+    const { profile } = await (await nodeSaml(settings)).validatePostResponseAsync({ SAMLResponse: samlResponse });
     const assertionXml = profile?.getAssertionXml?.();
     if (!assertionXml) throw new SamlRefusal("response_malformed");
     signedAssertionXml = assertionXml;
   } catch (error) {
-    throw error instanceof SamlRefusal ? error : new SamlRefusal(reasonOf(error), error);
+    if (error instanceof SamlRefusal) throw error;
+    const { SamlStatusError } = await nodeSamlLibrary();
+    throw new SamlRefusal(error instanceof SamlStatusError ? "idp_refused" : reasonOf(error), error);
   }
 
   const assertion = guard(() => parseAssertion(signedAssertionXml));
@@ -175,7 +176,6 @@ function guard<T>(parse: () => T): T {
 
 /** node-saml reports failures as plain Errors: their messages are the only way to tell them apart. */
 function reasonOf(error: unknown): SamlRefusalReason {
-  if (error instanceof SamlStatusError) return "idp_refused";
   if (error instanceof MalformedSaml) return "response_malformed";
   const message = error instanceof Error ? error.message : String(error);
   if (/audience/i.test(message)) return "audience_mismatch";

@@ -44,7 +44,11 @@ export async function startSamlSignIn(
   const requestId = `_${randomBytes(20).toString("hex")}`;
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + SAML_REQUEST_TTL_MS).toISOString();
-  const redirectUrl = await (await nodeSaml(settings, requestId)).getAuthorizeUrlAsync(options.relayState ?? "", undefined, {});
+  const redirectUrl = await (await nodeSaml(settings, requestId)).getAuthorizeUrlAsync(
+    options.relayState ?? "",
+    undefined,
+    {},
+  );
   // Abandoned sign-ins leave rows: each new one sweeps the expired ones away.
   await pruneSamlState(deps.db, now.toISOString());
   await insertRequest(deps.db, {

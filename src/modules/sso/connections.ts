@@ -9,7 +9,7 @@ import { forgetSsoSessions, revokeSsoConnectionSessions } from "../identity/inde
 import { ssoErrors } from "./errors.ts";
 import { forgetDiscovery } from "./oidc-client.ts";
 import * as repo from "./repository.ts";
-import { NAME_ID, samlInputColumns, samlSettingsOf } from "./saml-connection.ts";
+import { NAME_ID, samlInputColumns, samlSettingsOf, samlUrls } from "./saml-connection.ts";
 import type * as schemas from "./schemas.ts";
 import type { SsoDeps } from "./service.ts";
 import type { SsoConnectionsTable } from "./tables.ts";
@@ -30,7 +30,9 @@ export function view(deps: SsoDeps, row: SsoConnectionsTable): SsoConnectionView
       hint = "(unreadable: sealed under a key no longer configured)";
     }
   }
-  return toConnection(row, hint, deps.settings.callbackUrl);
+  const urls = samlUrls(deps, row.id);
+  const sp = { entityId: row.saml_sp_entity_id ?? urls.metadataUrl, ...urls };
+  return toConnection(row, hint, deps.settings.callbackUrl, row.protocol === "saml" ? sp : undefined);
 }
 
 function checkedIssuer(deps: SsoDeps, raw: string, path: string): string {

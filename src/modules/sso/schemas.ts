@@ -138,6 +138,18 @@ export const SsoConnection = Type.Object(
           hasMetadataXml: Type.Boolean(),
           spEntityId: Nullable(Type.String()),
           settings: Type.Record(Type.String(), Type.Unknown()),
+          sp: Nullable(
+            Type.Object(
+              {
+                entityId: Type.String({
+                  description: "Rampart's entity id (Audience): spEntityId or the metadata URL",
+                }),
+                acsUrl: Type.String({ description: "The Assertion Consumer Service URL to register at the IdP" }),
+                metadataUrl: Type.String({ description: "Rampart's SP metadata, for IdPs that import it" }),
+              },
+              { additionalProperties: false, description: "Give these to the identity provider" },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -4,7 +4,7 @@ import { SSO_SECRETS_PURPOSE } from "../../../src/modules/sso/index.ts";
 import { secretSealer } from "../../../src/platform/crypto/secret-sealer.ts";
 import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
-import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
+import { type IdentityHarness, identityHarness, ORIGIN } from "../../helpers/identity.ts";
 import { generateKeyPair } from "../../helpers/saml-idp.ts";
 import { createCompany, joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
@@ -164,6 +164,11 @@ for (const engine of await enginesUnderTest()) {
         hasMetadataXml: false,
         spEntityId: "https://rampart.example.com/sp/acme",
         settings: { allowIdpInitiated: false },
+        sp: {
+          entityId: "https://rampart.example.com/sp/acme",
+          acsUrl: `${ORIGIN}/api/v1/auth/sso/saml/${res.json().id}/acs`,
+          metadataUrl: `${ORIGIN}/api/v1/auth/sso/saml/${res.json().id}/metadata`,
+        },
       });
     });
 

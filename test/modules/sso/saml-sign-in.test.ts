@@ -116,7 +116,17 @@ for (const engine of await enginesUnderTest()) {
         url: `${connectionsUrl()}/${connection.id}`,
         headers: owner.headers,
       });
-      const saml = (view.json() as { saml: { idpEntityId: string; idpSsoUrl: string; hasMetadataXml: boolean } }).saml;
+      const saml = (
+        view.json() as {
+          saml: {
+            idpEntityId: string;
+            idpSsoUrl: string;
+            hasMetadataXml: boolean;
+            sp: { entityId: string; acsUrl: string; metadataUrl: string };
+          };
+        }
+      ).saml;
+      assert.deepEqual(saml.sp, { entityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.entityId });
       assert.equal(saml.idpEntityId, idp.entityId);
       assert.equal(saml.idpSsoUrl, idp.ssoUrl);
       assert.equal(saml.hasMetadataXml, true);

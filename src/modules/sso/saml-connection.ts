@@ -1,6 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { parseJson } from "../../platform/db/dialect.ts";
-import type { FieldError } from "../../platform/errors/app-error.ts";
+import { AppError, type FieldError } from "../../platform/errors/app-error.ts";
 import { checkUrlForm, resolveTarget, systemResolver, TargetRefused } from "../webhooks/index.ts";
 import {
   fetchIdpMetadata,
@@ -73,6 +73,26 @@ function checkedOptions(raw: Record<string, unknown>, path: string): Options {
 export function samlSettingsOf(deps: SsoDeps, row: SamlRow, path = "/body/saml"): SamlConnectionSettings {
   const urls = samlUrls(deps, row.id);
   const options = checkedOptions(parseJson<Record<string, unknown>>(row.saml_settings) ?? {}, `${path}/settings`);
+  try {
+    return settingsOf(row, urls, options, path);
+  } catch (error) {
+    // samlSettings names fields flat; the options an owner sets live under saml.settings.
+    if (!(error instanceof AppError) || error.errors === undefined) throw error;
+    throw samlErrors.invalidSettings(
+      error.errors.map((e) => {
+        const key = e.path.slice(path.length + 1);
+        return Object.hasOwn(OPTION_TYPES, key) ? { ...e, path: `${path}/settings/${key}` } : e;
+      }),
+    );
+  }
+}
+
+function settingsOf(
+  row: SamlRow,
+  urls: ReturnType<typeof samlUrls>,
+  options: Options,
+  path: string,
+): SamlConnectionSettings {
   return samlSettings(
     {
       spEntityId: row.saml_sp_entity_id ?? urls.metadataUrl,

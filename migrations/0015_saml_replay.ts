@@ -7,7 +7,8 @@ import type { ColumnTypes } from "../src/platform/db/dialect.ts";
  *
  * - `saml_requests`: the id of every AuthnRequest sent, until answered or expired. The ACS
  *   deletes the row with one conditional DELETE; only the request that removed it wins, so
- *   a response answers its request once, on whichever instance.
+ *   a response answers its request once, on whichever instance. `purpose` is `sign_in` or
+ *   `test` (an owner's dry run): bound here, server-side, never read from RelayState.
  * - `saml_assertions`: the id of every assertion accepted, until its NotOnOrAfter (plus the
  *   clock skew) has passed — after that the time checks refuse it anyway. The primary key is
  *   the single-use check: the INSERT that finds the key taken is the replay.
@@ -20,6 +21,7 @@ export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
     .createTable("saml_requests")
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("connection_id", t.id, (c) => c.notNull())
+    .addColumn("purpose", "text", (c) => c.notNull())
     .addColumn("created_at", t.timestamp, (c) => c.notNull())
     .addColumn("expires_at", t.timestamp, (c) => c.notNull())
     .execute();

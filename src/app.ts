@@ -160,6 +160,7 @@ function moduleDeps(config: Config, deps: Deps, switches: Switches): ModuleDeps 
       recheckMs: config.SSO_DOMAIN_RECHECK_MS,
       flowTtlS: config.SSO_FLOW_TTL_S,
       callbackUrl: config.SSO_CALLBACK_URL ?? new URL("/api/v1/auth/sso/oidc/callback", config.PUBLIC_APP_URL).href,
+      samlBaseUrl: new URL("/api/v1/auth/sso/saml/", config.PUBLIC_APP_URL).href,
       signedInUrl: config.SSO_SIGNED_IN_URL ?? new URL("/sso/signed-in", config.PUBLIC_APP_URL).href,
       allowInsecureIssuers: config.SSO_ALLOW_INSECURE_ISSUERS,
     },

@@ -46,7 +46,7 @@ export const ssoSettings = {
     schema: Type.Boolean(),
     default: "false",
     description:
-      "Accept http:// OIDC issuers (tests and local development only; production identity providers are https).",
+      "Accept http:// OIDC issuers, and SAML IdP metadata URLs on loopback or private addresses (tests and local development only; production identity providers are https and public).",
     example: "false",
   },
 } satisfies SettingGroup;

@@ -9,6 +9,7 @@ import { forgetSsoSessions, revokeSsoConnectionSessions } from "../identity/inde
 import { ssoErrors } from "./errors.ts";
 import { forgetDiscovery } from "./oidc-client.ts";
 import * as repo from "./repository.ts";
+import { NAME_ID, samlInputColumns, samlSettingsOf, samlUrls } from "./saml-connection.ts";
 import type * as schemas from "./schemas.ts";
 import type { SsoDeps } from "./service.ts";
 import type { SsoConnectionsTable } from "./tables.ts";
@@ -29,7 +30,9 @@ export function view(deps: SsoDeps, row: SsoConnectionsTable): SsoConnectionView
       hint = "(unreadable: sealed under a key no longer configured)";
     }
   }
-  return toConnection(row, hint, deps.settings.callbackUrl);
+  const urls = samlUrls(deps, row.id);
+  const sp = { entityId: row.saml_sp_entity_id ?? urls.metadataUrl, ...urls };
+  return toConnection(row, hint, deps.settings.callbackUrl, row.protocol === "saml" ? sp : undefined);
 }
 
 function checkedIssuer(deps: SsoDeps, raw: string, path: string): string {
@@ -62,17 +65,6 @@ function mappingColumns(mapping: CreateInput["mapping"], base?: SsoConnectionsTa
     ...(roles !== undefined ? { role_mapping: JSON.stringify(roles) } : {}),
     ...(mapping?.defaultRole !== undefined || !base ? { default_role: mapping?.defaultRole ?? "member" } : {}),
   } satisfies Partial<SsoConnectionsTable>;
-}
-
-function samlColumns(saml: NonNullable<CreateInput["saml"]>): Partial<SsoConnectionsTable> {
-  return {
-    ...(saml.idpEntityId !== undefined ? { saml_idp_entity_id: saml.idpEntityId } : {}),
-    ...(saml.idpSsoUrl !== undefined ? { saml_idp_sso_url: saml.idpSsoUrl } : {}),
-    ...(saml.idpCertificates !== undefined ? { saml_idp_certificates: JSON.stringify(saml.idpCertificates) } : {}),
-    ...(saml.idpMetadataXml !== undefined ? { saml_idp_metadata_xml: saml.idpMetadataXml } : {}),
-    ...(saml.spEntityId !== undefined ? { saml_sp_entity_id: saml.spEntityId } : {}),
-    ...(saml.settings !== undefined ? { saml_settings: JSON.stringify(saml.settings) } : {}),
-  };
 }
 
 export async function createConnection(
@@ -121,7 +113,11 @@ export async function createConnection(
   } else {
     if (!input.saml) throw ssoErrors.invalid("/body/saml", "is required for a saml connection");
     if (input.oidc) throw ssoErrors.invalid("/body/oidc", "is only for an oidc connection");
-    Object.assign(row, samlColumns(input.saml));
+    Object.assign(row, await samlInputColumns(deps, input.saml));
+    // SAML's usual carrier of the address is the NameID (emailAddress format): the default.
+    if (input.mapping?.emailClaim === undefined) row.email_claim = NAME_ID;
+    // The whole connection must be usable by the SAML service provider (422 naming the field).
+    samlSettingsOf(deps, row);
   }
   await inLockedTransaction(deps.database.db, async (trx) => {
     await lockForChange(deps, trx, tenant, who, "sso:manage");
@@ -166,6 +162,8 @@ export async function updateConnection(
   who: AuditActor,
 ): Promise<SsoConnectionView> {
   let revoked: string[] = [];
+  // Fetched and parsed before the transaction: a metadata URL is an outbound request.
+  const samlChanges = input.saml ? await samlInputColumns(deps, input.saml) : undefined;
   const row = await inLockedTransaction(deps.database.db, async (trx) => {
     await lockForChange(deps, trx, tenant, who, "sso:manage");
     const current = await repo.findConnection(trx, tenant.companyId, id);
@@ -184,10 +182,11 @@ export async function updateConnection(
         changes.oidc_client_secret_sealed = deps.sealer.seal(input.oidc.clientSecret);
       if (input.oidc.scopes !== undefined) changes.oidc_scopes = scopesOf(input.oidc.scopes);
     }
-    if (input.saml) {
+    if (samlChanges) {
       if (current.protocol !== "saml") throw ssoErrors.invalid("/body/saml", "is only for a saml connection");
-      Object.assign(changes, samlColumns(input.saml));
+      Object.assign(changes, samlChanges);
     }
+    if (current.protocol === "saml") samlSettingsOf(deps, { ...current, ...changes });
     const updated = await repo.updateConnection(trx, tenant.companyId, id, changes);
     if (!updated) throw ssoErrors.connectionNotFound();
     // Disabling a connection ends the sessions it started (a compromised IdP is switched off at once).

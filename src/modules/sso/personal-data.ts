@@ -1,11 +1,13 @@
 import { Type } from "@sinclair/typebox";
 import type { PersonalDataSource } from "../../platform/db/personal-data.ts";
+import { samlColumnDecisions } from "./saml/index.ts";
 
 /**
  * SSO stores nothing about a person but their place on a company's break-glass list (erased
  * with the account: the row cascades) and the creator of a connection (kept as an opaque id,
  * the company's record of who connected its IdP). Connections, domains and login flows are
- * the company's settings; a flow holds no personal data (state, nonce, PKCE verifier).
+ * the company's settings; a flow holds no personal data (state, nonce, PKCE verifier), nor
+ * do the SAML request ids and replay entries.
  */
 export const ssoPersonalData: PersonalDataSource = {
   category: "ssoBreakGlass",
@@ -68,6 +70,8 @@ export const ssoPersonalData: PersonalDataSource = {
       created_at: "none",
       expires_at: "none",
     },
+    // The SAML service provider's request ids and replay cache: nothing about a person.
+    ...samlColumnDecisions,
   },
   async export(db, person) {
     const rows = await db

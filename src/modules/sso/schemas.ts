@@ -24,14 +24,37 @@ const OidcInput = Type.Object(
   { additionalProperties: false },
 );
 const OidcPatch = Type.Partial(OidcInput, { additionalProperties: false, minProperties: 1 });
-const SamlInput = Type.Object(
+export const SamlInput = Type.Object(
   {
     idpEntityId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     idpSsoUrl: Type.Optional(HttpUrl),
     idpCertificates: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16384 }), { maxItems: 4 })),
-    idpMetadataXml: Type.Optional(Type.String({ minLength: 1, maxLength: 262144 })),
-    spEntityId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    idpMetadataXml: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 524288,
+        description: "The IdP's metadata (EntityDescriptor): fills idpEntityId, idpSsoUrl and idpCertificates",
+      }),
+    ),
+    metadataUrl: Type.Optional(
+      Type.String({
+        ...HttpUrl,
+        description: "Where to fetch the IdP's metadata instead (public addresses only, no redirects, 5 s, 512 KiB)",
+      }),
+    ),
+    spEntityId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "Rampart's entity id (audience) for this connection; default: its SP metadata URL",
+      }),
+    ),
+    settings: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "allowIdpInitiated, wantAuthnResponseSigned (booleans), clockSkewMs (0–300000), nameIdFormat",
+        maxProperties: 8,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -115,6 +138,18 @@ export const SsoConnection = Type.Object(
           hasMetadataXml: Type.Boolean(),
           spEntityId: Nullable(Type.String()),
           settings: Type.Record(Type.String(), Type.Unknown()),
+          sp: Nullable(
+            Type.Object(
+              {
+                entityId: Type.String({
+                  description: "Rampart's entity id (Audience): spEntityId or the metadata URL",
+                }),
+                acsUrl: Type.String({ description: "The Assertion Consumer Service URL to register at the IdP" }),
+                metadataUrl: Type.String({ description: "Rampart's SP metadata, for IdPs that import it" }),
+              },
+              { additionalProperties: false, description: "Give these to the identity provider" },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

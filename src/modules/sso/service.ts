@@ -17,6 +17,8 @@ export interface SsoSettings {
   readonly flowTtlS: number;
   /** The redirect URI registered at OIDC identity providers. */
   readonly callbackUrl: string;
+  /** Base of SAML connections' endpoints: `<base>/<connectionId>/metadata` and `/acs` (PUBLIC_APP_URL's). */
+  readonly samlBaseUrl: string;
   /** Where a browser lands after signing in. */
   readonly signedInUrl: string;
   readonly allowInsecureIssuers: boolean;

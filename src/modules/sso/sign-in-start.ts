@@ -15,8 +15,8 @@ import type { SsoConnectionsTable } from "./tables.ts";
 export type SignInPurpose = "sign_in" | "test";
 
 /**
- * The SAML service provider plugs in here (app.ts): the redirect URL of an SP-initiated
- * sign-in for a `saml` connection, its request id stored for InResponseTo.
+ * How a `saml` connection's SP-initiated sign-in starts (saml-sign-in.ts's `samlStarter` by
+ * default): the redirect URL to the IdP, its request id stored with the purpose.
  */
 export interface SamlStarter {
   start(connection: SsoConnectionsTable, purpose: SignInPurpose): Promise<string>;

@@ -27,7 +27,7 @@ export interface SsoConnectionsTable {
   saml_idp_metadata_xml: string | null;
   /** SAML: the entity id (audience) Rampart presents as service provider for this connection. */
   saml_sp_entity_id: string | null;
-  /** SAML: JSON object of further settings (e.g. allowIdpInitiated); the SAML piece owns its keys. */
+  /** SAML: JSON object of options: allowIdpInitiated, wantAuthnResponseSigned, clockSkewMs, nameIdFormat (saml-connection.ts). */
   saml_settings: unknown;
   /** Claim (OIDC) or attribute (SAML) names of the mapping. */
   email_claim: string;

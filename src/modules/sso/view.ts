@@ -13,7 +13,14 @@ export function roleMapOf(row: Pick<SsoConnectionsTable, "role_mapping">): Recor
   return parseJson<Record<string, string>>(row.role_mapping) ?? {};
 }
 
-export function toConnection(row: SsoConnectionsTable, hint: string, redirectUri: string) {
+/** Rampart's side of a SAML connection, for the owner to give the IdP. */
+export interface SamlSpView {
+  readonly entityId: string;
+  readonly acsUrl: string;
+  readonly metadataUrl: string;
+}
+
+export function toConnection(row: SsoConnectionsTable, hint: string, redirectUri: string, sp?: SamlSpView) {
   return {
     id: row.id,
     companyId: row.company_id,
@@ -39,6 +46,7 @@ export function toConnection(row: SsoConnectionsTable, hint: string, redirectUri
             hasMetadataXml: row.saml_idp_metadata_xml !== null,
             spEntityId: row.saml_sp_entity_id,
             settings: parseJson<Record<string, unknown>>(row.saml_settings) ?? {},
+            sp: sp ?? null,
           }
         : null,
     mapping: {

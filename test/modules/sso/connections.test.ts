@@ -4,7 +4,8 @@ import { SSO_SECRETS_PURPOSE } from "../../../src/modules/sso/index.ts";
 import { secretSealer } from "../../../src/platform/crypto/secret-sealer.ts";
 import { TEST_ENCRYPTION_KEY } from "../../helpers/config.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
-import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
+import { type IdentityHarness, identityHarness, ORIGIN } from "../../helpers/identity.ts";
+import { generateKeyPair } from "../../helpers/saml-idp.ts";
 import { createCompany, joinDirectly, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 const SECRET = "s3cr3t-client-secret-value-WXYZ";
@@ -136,6 +137,7 @@ for (const engine of await enginesUnderTest()) {
     });
 
     it("a SAML connection stores the IdP's settings for the SAML service provider", async () => {
+      const certificate = generateKeyPair().certificate;
       const res = await h.app.inject({
         method: "POST",
         url: base(),
@@ -146,7 +148,7 @@ for (const engine of await enginesUnderTest()) {
           saml: {
             idpEntityId: "https://idp.example.com/saml",
             idpSsoUrl: "https://idp.example.com/saml/sso",
-            idpCertificates: ["MIIC...base64"],
+            idpCertificates: [certificate],
             spEntityId: "https://rampart.example.com/sp/acme",
             settings: { allowIdpInitiated: false },
           },
@@ -158,10 +160,15 @@ for (const engine of await enginesUnderTest()) {
       assert.deepEqual(res.json().saml, {
         idpEntityId: "https://idp.example.com/saml",
         idpSsoUrl: "https://idp.example.com/saml/sso",
-        idpCertificates: ["MIIC...base64"],
+        idpCertificates: [certificate],
         hasMetadataXml: false,
         spEntityId: "https://rampart.example.com/sp/acme",
         settings: { allowIdpInitiated: false },
+        sp: {
+          entityId: "https://rampart.example.com/sp/acme",
+          acsUrl: `${ORIGIN}/api/v1/auth/sso/saml/${res.json().id}/acs`,
+          metadataUrl: `${ORIGIN}/api/v1/auth/sso/saml/${res.json().id}/metadata`,
+        },
       });
     });
 
@@ -172,6 +179,14 @@ for (const engine of await enginesUnderTest()) {
         { name: "x", protocol: "oidc", oidc: { ...oidc, issuer: "https://idp.example.com/?q=1" } },
         { name: "x", protocol: "oidc", oidc, saml: { idpEntityId: "e" } },
         { name: "x", protocol: "saml" },
+        { name: "x", protocol: "saml", saml: { idpEntityId: "e", idpSsoUrl: "https://idp.example.com/sso" } },
+        {
+          name: "x",
+          protocol: "saml",
+          saml: { idpEntityId: "e", idpSsoUrl: "https://idp.example.com/sso", idpCertificates: ["MIIC...base64"] },
+        },
+        { name: "x", protocol: "saml", saml: { idpMetadataXml: "<not-metadata/>" } },
+        { name: "x", protocol: "saml", saml: { idpMetadataXml: "<!DOCTYPE x><x/>" } },
         { name: "x", protocol: "ldap", oidc },
         { name: "x", protocol: "oidc", oidc, mapping: { defaultRole: "owner" } },
         { name: "x", protocol: "oidc", oidc, mapping: { roles: { admins: "owner" } } },

@@ -23,4 +23,4 @@ export {
 } from "./sign-in.ts";
 export { samlSpMetadata } from "./sp-metadata.ts";
 export { pruneSamlState } from "./store.ts";
-export type { SamlTables } from "./tables.ts";
+export type { SamlPurpose, SamlTables } from "./tables.ts";

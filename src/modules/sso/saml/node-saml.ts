@@ -1,5 +1,10 @@
-import { SAML, ValidateInResponseTo } from "@node-saml/node-saml";
+import type { SAML } from "@node-saml/node-saml";
+import { lazyModule } from "../../../platform/lazy-module.ts";
 import type { SamlConnectionSettings } from "./settings.ts";
+
+// node-saml (with its XML-signature stack) costs ~100 ms at load, for sign-ins most processes
+// never serve between restarts: loaded on the first SAML request instead.
+export const nodeSamlLibrary = lazyModule(() => import("@node-saml/node-saml"));
 
 /**
  * A node-saml instance for one connection. node-saml verifies the XML signatures (only the
@@ -8,7 +13,8 @@ import type { SamlConnectionSettings } from "./settings.ts";
  * checks it with a get-then-remove on its cache, which two instances could both pass;
  * Rampart spends the request id with one conditional DELETE instead.
  */
-export function nodeSaml(settings: SamlConnectionSettings, requestId?: string): SAML {
+export async function nodeSaml(settings: SamlConnectionSettings, requestId?: string): Promise<SAML> {
+  const { SAML, ValidateInResponseTo } = await nodeSamlLibrary();
   return new SAML({
     issuer: settings.spEntityId,
     audience: settings.spEntityId,

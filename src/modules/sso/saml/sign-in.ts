@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { SamlStatusError } from "@node-saml/node-saml";
 import type { Transaction } from "kysely";
 import type { Clock } from "../../../platform/clock.ts";
+import type { Database } from "../../../platform/db/schema.ts";
 import type { Executor } from "../../../platform/db/transaction.ts";
 import { mapIdentity, parseAssertion, parseResponseEnvelope, type SamlIdentity } from "./assertion.ts";
 import { SamlRefusal, type SamlRefusalReason } from "./errors.ts";
-import { nodeSaml } from "./node-saml.ts";
+import { nodeSaml, nodeSamlLibrary } from "./node-saml.ts";
 import type { SamlConnectionSettings } from "./settings.ts";
-import { consumeRequest, insertRequest, pruneSamlState, recordAssertion, type SamlExecutor, samlDb } from "./store.ts";
-import type { SamlTables } from "./tables.ts";
+import { consumeRequest, insertRequest, pruneSamlState, recordAssertion, type SamlExecutor } from "./store.ts";
+import type { SamlPurpose } from "./tables.ts";
 import { MalformedSaml } from "./xml.ts";
 
 export interface SamlDeps {
@@ -38,16 +38,26 @@ export async function startSamlSignIn(
   deps: SamlDeps,
   connectionId: string,
   settings: SamlConnectionSettings,
-  options: { relayState?: string } = {},
+  options: { relayState?: string; purpose?: SamlPurpose } = {},
 ): Promise<SamlStart> {
   // An NCName (must not start with a digit): "_" + 160 random bits.
   const requestId = `_${randomBytes(20).toString("hex")}`;
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + SAML_REQUEST_TTL_MS).toISOString();
-  const redirectUrl = await nodeSaml(settings, requestId).getAuthorizeUrlAsync(options.relayState ?? "", undefined, {});
+  const redirectUrl = await (await nodeSaml(settings, requestId)).getAuthorizeUrlAsync(
+    options.relayState ?? "",
+    undefined,
+    {},
+  );
   // Abandoned sign-ins leave rows: each new one sweeps the expired ones away.
   await pruneSamlState(deps.db, now.toISOString());
-  await insertRequest(samlDb(deps.db), { id: requestId, connectionId, now: now.toISOString(), expiresAt });
+  await insertRequest(deps.db, {
+    id: requestId,
+    connectionId,
+    purpose: options.purpose ?? "sign_in",
+    now: now.toISOString(),
+    expiresAt,
+  });
   return { redirectUrl, requestId, expiresAt };
 }
 
@@ -55,6 +65,8 @@ export interface SamlSignIn {
   readonly identity: SamlIdentity;
   /** The request this answered; null for an IdP-initiated sign-in (only when the connection allows it). */
   readonly requestId: string | null;
+  /** What the answered request was started for (stored with it); an IdP-initiated response is a sign-in. */
+  readonly purpose: SamlPurpose;
   readonly assertionId: string;
   /** Every attribute of the signed assertion, for the test-connection report (what would be mapped). */
   readonly attributes: Readonly<Record<string, readonly string[]>>;
@@ -83,12 +95,14 @@ export async function consumeSamlResponse(
 
   let signedAssertionXml: string;
   try {
-    const { profile } = await nodeSaml(settings).validatePostResponseAsync({ SAMLResponse: samlResponse });
+    const { profile } = await (await nodeSaml(settings)).validatePostResponseAsync({ SAMLResponse: samlResponse });
     const assertionXml = profile?.getAssertionXml?.();
     if (!assertionXml) throw new SamlRefusal("response_malformed");
     signedAssertionXml = assertionXml;
   } catch (error) {
-    throw error instanceof SamlRefusal ? error : new SamlRefusal(reasonOf(error), error);
+    if (error instanceof SamlRefusal) throw error;
+    const { SamlStatusError } = await nodeSamlLibrary();
+    throw new SamlRefusal(error instanceof SamlStatusError ? "idp_refused" : reasonOf(error), error);
   }
 
   const assertion = guard(() => parseAssertion(signedAssertionXml));
@@ -121,7 +135,8 @@ export async function consumeSamlResponse(
 
   const nowIso = new Date(now).toISOString();
   const keepUntil = new Date(Math.max(confirmation.notOnOrAfter, assertion.notOnOrAfter ?? 0) + skew).toISOString();
-  await inTransaction(samlDb(deps.db), async (trx) => {
+  let purpose: SamlPurpose = "sign_in";
+  await inTransaction(deps.db, async (trx) => {
     const fresh = await recordAssertion(trx, {
       connectionId,
       assertionId: assertion.id,
@@ -129,21 +144,24 @@ export async function consumeSamlResponse(
       expiresAt: keepUntil,
     });
     if (!fresh) throw new SamlRefusal("assertion_replayed");
-    if (requestId !== null && !(await consumeRequest(trx, requestId, connectionId, nowIso))) {
-      throw new SamlRefusal("in_response_to_invalid");
+    if (requestId !== null) {
+      const spent = await consumeRequest(trx, requestId, connectionId, nowIso);
+      if (spent === undefined) throw new SamlRefusal("in_response_to_invalid");
+      purpose = spent;
     }
   });
 
   return {
     identity: mapped.identity,
     requestId,
+    purpose,
     assertionId: assertion.id,
     attributes: Object.fromEntries(assertion.attributes),
   };
 }
 
-function inTransaction(db: SamlExecutor, work: (trx: Transaction<SamlTables>) => Promise<void>): Promise<void> {
-  return db.isTransaction ? work(db as Transaction<SamlTables>) : db.transaction().execute(work);
+function inTransaction(db: SamlExecutor, work: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
+  return db.isTransaction ? work(db as Transaction<Database>) : db.transaction().execute(work);
 }
 
 function within(now: number, skew: number, notBefore: number | null, notOnOrAfter: number | null): boolean {
@@ -162,7 +180,6 @@ function guard<T>(parse: () => T): T {
 
 /** node-saml reports failures as plain Errors: their messages are the only way to tell them apart. */
 function reasonOf(error: unknown): SamlRefusalReason {
-  if (error instanceof SamlStatusError) return "idp_refused";
   if (error instanceof MalformedSaml) return "response_malformed";
   const message = error instanceof Error ? error.message : String(error);
   if (/audience/i.test(message)) return "audience_mismatch";

@@ -1,4 +1,4 @@
-import { generateServiceProviderMetadata } from "@node-saml/node-saml";
+import { nodeSamlLibrary } from "./node-saml.ts";
 import type { SamlConnectionSettings } from "./settings.ts";
 
 /**
@@ -6,7 +6,8 @@ import type { SamlConnectionSettings } from "./settings.ts";
  * ACS URL (HTTP-POST), WantAssertionsSigned and the requested NameID format. Unsigned, with
  * no SP certificate: Rampart neither signs AuthnRequests nor takes encrypted assertions yet.
  */
-export function samlSpMetadata(settings: SamlConnectionSettings): string {
+export async function samlSpMetadata(settings: SamlConnectionSettings): Promise<string> {
+  const { generateServiceProviderMetadata } = await nodeSamlLibrary();
   return generateServiceProviderMetadata({
     issuer: settings.spEntityId,
     callbackUrl: settings.acsUrl,

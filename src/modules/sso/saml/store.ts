@@ -1,47 +1,48 @@
-import type { Kysely, Transaction } from "kysely";
 import type { Executor } from "../../../platform/db/transaction.ts";
-import type { SamlTables } from "./tables.ts";
+import type { SamlPurpose } from "./tables.ts";
 
 // The SAML state every instance shares (migrations/0015_saml_replay.ts). Each decision —
 // this response answers that request, this assertion is new — is one conditional
 // statement whose row count says whether this request won, so two instances given the same
 // response cannot both accept it.
 
-export type SamlExecutor = Kysely<SamlTables> | Transaction<SamlTables>;
-
-/**
- * The repository's view of the database. The tables are declared by this module
- * (tables.ts); until src/platform/db/schema.ts lists them in `Database`, the handle is
- * narrowed here, in this one place.
- */
-export function samlDb(db: Executor): SamlExecutor {
-  return db as unknown as SamlExecutor;
-}
+export type SamlExecutor = Executor;
 
 export async function insertRequest(
   db: SamlExecutor,
-  row: { id: string; connectionId: string; now: string; expiresAt: string },
+  row: { id: string; connectionId: string; purpose: SamlPurpose; now: string; expiresAt: string },
 ): Promise<void> {
   await db
     .insertInto("saml_requests")
-    .values({ id: row.id, connection_id: row.connectionId, created_at: row.now, expires_at: row.expiresAt })
+    .values({
+      id: row.id,
+      connection_id: row.connectionId,
+      purpose: row.purpose,
+      created_at: row.now,
+      expires_at: row.expiresAt,
+    })
     .execute();
 }
 
-/** Spends a request id: true only for the one caller whose DELETE removed the live row of this connection. */
+/**
+ * Spends a request id: its purpose only for the one caller whose DELETE removed the live row
+ * of this connection, else undefined. The purpose (sign-in or an owner's dry run) was stored
+ * at the start, server-side: RelayState, which the browser carries, never decides it.
+ */
 export async function consumeRequest(
   db: SamlExecutor,
   id: string,
   connectionId: string,
   now: string,
-): Promise<boolean> {
-  const result = await db
+): Promise<SamlPurpose | undefined> {
+  const row = await db
     .deleteFrom("saml_requests")
     .where("id", "=", id)
     .where("connection_id", "=", connectionId)
     .where("expires_at", ">", now)
+    .returning("purpose")
     .executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+  return row?.purpose;
 }
 
 /** True when the request id is outstanding (not spent, not expired) for this connection; spends nothing. */
@@ -84,8 +85,7 @@ export async function recordAssertion(
 
 /** Deletes expired request ids and replay entries; returns how many rows went. */
 export async function pruneSamlState(db: Executor, now: string): Promise<number> {
-  const saml = samlDb(db);
-  const requests = await saml.deleteFrom("saml_requests").where("expires_at", "<=", now).executeTakeFirst();
-  const assertions = await saml.deleteFrom("saml_assertions").where("expires_at", "<=", now).executeTakeFirst();
+  const requests = await db.deleteFrom("saml_requests").where("expires_at", "<=", now).executeTakeFirst();
+  const assertions = await db.deleteFrom("saml_assertions").where("expires_at", "<=", now).executeTakeFirst();
   return Number(requests.numDeletedRows) + Number(assertions.numDeletedRows);
 }

@@ -3,9 +3,13 @@ export interface SamlRequestsTable {
   /** The AuthnRequest's ID, echoed as InResponseTo. */
   id: string;
   connection_id: string;
+  /** What the start was for: a real sign-in, or an owner's test-connection dry run (creates nothing). */
+  purpose: SamlPurpose;
   created_at: string;
   expires_at: string;
 }
+
+export type SamlPurpose = "sign_in" | "test";
 
 /** An assertion already accepted: the replay cache. */
 export interface SamlAssertionsTable {
@@ -15,7 +19,7 @@ export interface SamlAssertionsTable {
   expires_at: string;
 }
 
-/** The SAML SP's tables, to be listed in src/platform/db/schema.ts's Database. */
+/** The SAML SP's tables (listed in src/platform/db/schema.ts's Database). */
 export interface SamlTables {
   saml_requests: SamlRequestsTable;
   saml_assertions: SamlAssertionsTable;

@@ -68,7 +68,7 @@ for (const engine of await enginesUnderTest()) {
     async function started(s = settings): Promise<string> {
       const start = await startSamlSignIn(deps, connectionId, s, { relayState: "rs-1" });
       assert.equal(new URL(start.redirectUrl).searchParams.get("RelayState"), "rs-1");
-      const request = await idp.readAuthnRequest(start.redirectUrl, samlSpMetadata(s));
+      const request = await idp.readAuthnRequest(start.redirectUrl, await samlSpMetadata(s));
       assert.equal(request.id, start.requestId);
       // The AuthnRequest names Rampart's entity id and ACS URL, as samlify read them.
       assert.match(request.xml, new RegExp(`AssertionConsumerServiceURL="${s.acsUrl}"`));

@@ -172,8 +172,8 @@ describe("IdP metadata from a URL", () => {
 describe("SP metadata and connection settings", () => {
   const base = { ...SP, idpEntityId: idp.entityId, idpSsoUrl: idp.ssoUrl, idpCertificates: [idp.keys.certificate] };
 
-  it("SP metadata reads, in samlify, as the entity id, ACS URL and signed-assertion requirement", () => {
-    assert.deepEqual(readSpMetadata(samlSpMetadata(samlSettings(base))), {
+  it("SP metadata reads, in samlify, as the entity id, ACS URL and signed-assertion requirement", async () => {
+    assert.deepEqual(readSpMetadata(await samlSpMetadata(samlSettings(base))), {
       entityId: SP.spEntityId,
       acsUrl: SP.acsUrl,
       wantAssertionsSigned: true,

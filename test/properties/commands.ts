@@ -351,26 +351,26 @@ function memberCommands(): fc.Arbitrary<fc.AsyncCommand<Model, World>>[] {
           },
         ),
     ),
-    fc.tuple(who, company, user).map(
-      ([sel, c, target]) =>
-        new Step(
-          (m) => `transfer(user#${resolve(m, c, sel)}, company#${c}, user#${target})`,
-          (m) => signedIn(m, resolve(m, c, sel)) && hasUser(m, target),
-          async (m, w) => {
-            const u = resolve(m, c, sel);
-            const res = await w.call("POST", `${base(m, c)}/transfer-ownership`, headersOf(m, { user: u }) ?? {}, {
-              userId: m.users[target]?.id,
-            });
-            if (!ok(res.status)) return;
-            if (!may(m, { user: u }, c, "company:transfer")) mustNot(res.status, "the actor lacks company:transfer");
-            if (!m.companies[c]?.members.has(target) || target === u)
-              mustNot(res.status, "the target is not another member");
-            m.companies[c]?.members.set(target, "owner");
-            m.companies[c]?.members.set(u, "admin");
-          },
-        ),
-    ),
+    fc.tuple(who, company, user).map(([sel, c, target]) => transferStep(sel, c, target)),
   ];
+}
+
+export function transferStep(sel: Who, c: number, target: number): Step {
+  return new Step(
+    (m) => `transfer(user#${resolve(m, c, sel)}, company#${c}, user#${target})`,
+    (m) => signedIn(m, resolve(m, c, sel)) && hasUser(m, target),
+    async (m, w) => {
+      const u = resolve(m, c, sel);
+      const res = await w.call("POST", `${base(m, c)}/transfer-ownership`, headersOf(m, { user: u }) ?? {}, {
+        userId: m.users[target]?.id,
+      });
+      if (!ok(res.status)) return;
+      if (!may(m, { user: u }, c, "company:transfer")) mustNot(res.status, "the actor lacks company:transfer");
+      if (!m.companies[c]?.members.has(target) || target === u) mustNot(res.status, "the target is not another member");
+      m.companies[c]?.members.set(target, "owner");
+      m.companies[c]?.members.set(u, "admin");
+    },
+  );
 }
 
 const soleOwnerSomewhere = (m: Model, u: number) =>

@@ -523,7 +523,9 @@ export function enrolFactorStep(u: number): Step {
       // The session that proved the factor now carries it: its next token says so.
       const refreshed = await w.call("POST", "/api/v1/auth/refresh", {}, { refreshToken: target.session.refreshToken });
       assert.equal(refreshed.status, 200);
+      // The same session goes on (an SSO one stays its connection's).
       target.session = {
+        ...target.session,
         accessToken: String(refreshed.body.accessToken),
         refreshToken: String(refreshed.body.refreshToken),
       };

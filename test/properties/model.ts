@@ -22,7 +22,11 @@ export interface ModelUser {
   status: AccountStatus;
   verified: boolean;
   /** The signed-in session, if any. */
-  session: { accessToken: string; refreshToken: string } | null;
+  session: {
+    accessToken: string;
+    refreshToken: string /** The SSO connection that started it. */;
+    sso?: string;
+  } | null;
   /** A confirmed authenticator app (its seed) and the recovery codes not yet used (issue #23). */
   factor?: { readonly secret: string; readonly recoveryCodes: string[] } | null;
   /** Created just in time by an SSO sign-in: no password (issue #24). */
@@ -39,6 +43,8 @@ export interface ModelSso {
   /** IdP group → role. */
   readonly roles: Readonly<Record<string, MappedRole>>;
   readonly defaultRole: MappedRole;
+  /** A disabled connection signs nobody in, and its sessions ended when it was disabled. */
+  enabled: boolean;
 }
 
 export interface ModelCompany {
@@ -198,6 +204,7 @@ export function predictJit(model: Model, c: number, email: string, groups: reado
   const company = model.companies[c];
   if (!company?.sso) return { kind: "refused", why: "the company has no SSO" };
   if (company.status !== "active") return { kind: "refused", why: `the company is ${company.status}` };
+  if (!company.sso.enabled) return { kind: "refused", why: "the connection is disabled" };
   if (email.slice(email.lastIndexOf("@") + 1) !== company.sso.domain)
     return { kind: "refused", why: "the address is not of the company's verified domain" };
   const role = mappedSsoRole(company.sso, groups);

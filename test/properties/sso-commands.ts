@@ -53,7 +53,10 @@ export function ssoArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, World>>[] 
   const connect = fc.tuple(whoActor, company, mapping).map(([sel, c, map]) => connectSsoStep(sel, c, map));
   // Weighted by repetition (fc.commands picks uniformly among the arbitraries): a sign-in
   // needs a connected company first, and the sign-ins are what this file is about.
-  return [connect, connect, connect, company.map((c) => registerAtStep(c)), jit, jit, jit, jit, jit, jit];
+  const toggle = fc
+    .tuple(whoActor, fc.nat({ max: 2 }), fc.boolean())
+    .map(([sel, k, on]) => setSsoEnabledStep(sel, { connected: k }, on));
+  return [connect, connect, connect, company.map((c) => registerAtStep(c)), toggle, jit, jit, jit, jit, jit, jit];
 }
 
 /** The domain's claim, its TXT record, its verification, the connection: every call as `a`. */
@@ -92,7 +95,7 @@ export function connectSsoStep(sel: { readonly who: Who } | { readonly key: numb
       assert.equal(created.status, 201, "an owner or admin connects the company's IdP");
       const target = m.companies[c];
       if (!target) return;
-      target.sso = { domain, connectionId: String(created.body.id), ...map };
+      target.sso = { domain, connectionId: String(created.body.id), ...map, enabled: true };
       w.stats.connected++;
     },
   );
@@ -195,8 +198,8 @@ export function jitSignInStep(
           ?.split(";")[0]
           ?.slice("rampart_refresh=".length);
       } else {
-        // No IdP behind it (the company is not active): the app's own sign-in page, as for any unknown.
-        assert.notEqual(want.kind, "created", `discovery found no IdP for ${email}`);
+        // No IdP behind it (the company is not active, or its connection disabled): the app's own sign-in page.
+        assert.equal(want.kind, "refused", `discovery found no IdP for ${email}`);
       }
       if (want.kind === "refused") {
         w.stats.jitRefused++;
@@ -216,7 +219,7 @@ export function jitSignInStep(
       assert.equal(user.email, email);
       assert.equal(user.emailVerified, true, "the IdP's word verifies the address");
       assert.ok(cookie, "the refresh token comes in its cookie");
-      const session = { accessToken: String(body.accessToken), refreshToken: cookie };
+      const session = { accessToken: String(body.accessToken), refreshToken: cookie, sso: sso.connectionId };
       let index: number;
       if (want.kind === "created") {
         index = m.users.push({ id: user.id, email, status: "active", verified: true, passwordless: true, session }) - 1;
@@ -231,6 +234,44 @@ export function jitSignInStep(
         w.stats.jitUpdated++;
       }
       target.members.set(index, want.role);
+    },
+  );
+}
+
+/** Disabling a connection refuses its sign-ins and ends every session it started; enabling lets them in again. */
+export function setSsoEnabledStep(
+  sel: { readonly who: Who } | { readonly key: number },
+  at: { readonly connected: number },
+  on: boolean,
+): Step {
+  return new Step(
+    (m) => {
+      const c = connectedCompany(m, at);
+      return `${on ? "enable" : "disable"}Sso(${describeActor(resolveActor(m, c, sel))}, company#${c})`;
+    },
+    (m) => {
+      const c = connectedCompany(m, at);
+      return m.companies[c]?.sso !== undefined && present(m, resolveActor(m, c, sel));
+    },
+    async (m, w) => {
+      const c = connectedCompany(m, at);
+      const sso = m.companies[c]?.sso;
+      if (!sso) return;
+      const a = resolveActor(m, c, sel);
+      const url = `${base(m, c)}/sso/connections/${sso.connectionId}/${on ? "enable" : "disable"}`;
+      const res = await w.call("POST", url, headersOf(m, a) ?? {});
+      const allowed = may(m, a, c, "sso:manage");
+      assert.equal(ok(res.status), allowed, `answered ${res.status}; sso:manage is ${allowed}`);
+      if (!allowed) return;
+      sso.enabled = on;
+      if (on) return;
+      for (const u of m.users) {
+        if (u.session?.sso !== sso.connectionId) continue;
+        const me = await w.call("GET", "/api/v1/users/me", headersOf(m, { user: m.users.indexOf(u) }) ?? {});
+        assert.equal(me.status, 401, `${u.email}'s SSO session ended with its connection`);
+        u.session = null;
+        w.stats.ssoSessionsEnded++;
+      }
     },
   );
 }

@@ -27,7 +27,13 @@ export interface World {
   /** One identity provider and one DNS server for every company's SSO (issue #24), started with the world. */
   readonly sso: { readonly idp: TestIdp; readonly dns: TestDnsServer };
   /** What the SSO commands did, over every run: a test asserts they ran. */
-  readonly stats: { connected: number; jitCreated: number; jitUpdated: number; jitRefused: number };
+  readonly stats: {
+    connected: number;
+    jitCreated: number;
+    jitUpdated: number;
+    jitRefused: number;
+    ssoSessionsEnded: number;
+  };
   close(): Promise<void>;
 }
 
@@ -81,7 +87,7 @@ export async function openWorld(engine: EngineUnderTest): Promise<World> {
     await idp.close();
     await dns.close();
   };
-  const stats = { connected: 0, jitCreated: 0, jitUpdated: 0, jitRefused: 0 };
+  const stats = { connected: 0, jitCreated: 0, jitUpdated: 0, jitRefused: 0, ssoSessionsEnded: 0 };
   const world = { h, operator: {}, tokenFor, call, sso: { idp, dns }, stats, close };
   const operator = await signUp(world, `operator-${Date.now()}@example.com`, true);
   await makePlatformAdmin(h, operator.id);

@@ -44,11 +44,14 @@ for (const engine of await enginesUnderTest()) {
         ),
         { numRuns: RUNS, seed: SEED, endOnFailure: process.env.PROPS_NO_SHRINK === "1" },
       );
-      // The SSO commands must have run, not just been generated: at least one just-in-time
-      // account and one sign-in into an existing one (issue #24).
+      // The SSO commands must have run, not just been generated (issue #24): a just-in-time
+      // account, a sign-in into an existing one, and a refused one — over CI's runs and more.
       t.diagnostic(`SSO: ${JSON.stringify(world.stats)}`);
-      assert.ok(world.stats.jitCreated > 0, "a just-in-time account was created");
-      assert.ok(world.stats.jitUpdated > 0, "an existing account signed in by SSO");
+      if (RUNS >= 10) {
+        assert.ok(world.stats.jitCreated > 0, "a just-in-time account was created");
+        assert.ok(world.stats.jitUpdated > 0, "an existing account signed in by SSO");
+        assert.ok(world.stats.jitRefused > 0, "a sign-in was refused");
+      }
     });
   });
 }

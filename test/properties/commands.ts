@@ -29,13 +29,14 @@ import { checkInvariants, headersOf, newEmail, signUp, type World } from "./worl
  * the invariants are checked (world.ts). toString() is what a shrunk counterexample prints.
  */
 
-const MAX_USERS = 5;
+/** Who register() may add up to; just-in-time SSO accounts (sso-commands.ts) may go two beyond. */
+export const MAX_USERS = 5;
 const MAX_COMPANIES = 3;
 const MAX_KEYS = 3;
 
 type Act = (model: Model, world: World) => Promise<void>;
 
-class Step implements fc.AsyncCommand<Model, World> {
+export class Step implements fc.AsyncCommand<Model, World> {
   label: string;
   readonly describe: (model: Model) => string;
   readonly can: (model: Model) => boolean;
@@ -61,13 +62,14 @@ class Step implements fc.AsyncCommand<Model, World> {
   }
 }
 
-const ok = (status: number) => status >= 200 && status < 300;
-const may = (model: Model, actor: Actor, company: number, permission: Permission) =>
+export const ok = (status: number) => status >= 200 && status < 300;
+export const may = (model: Model, actor: Actor, company: number, permission: Permission) =>
   expected(model, actor, company, permission) === "allowed";
-const mustNot = (status: number, why: string) => assert.ok(!ok(status), `answered ${status} although ${why}`);
+export const mustNot = (status: number, why: string) => assert.ok(!ok(status), `answered ${status} although ${why}`);
 
-const user = fc.nat({ max: MAX_USERS - 1 });
-const company = fc.nat({ max: MAX_COMPANIES - 1 });
+// Up to MAX_USERS + 2: the accounts SSO sign-ins created are acted on too.
+const user = fc.nat({ max: MAX_USERS + 1 });
+export const company = fc.nat({ max: MAX_COMPANIES - 1 });
 const role = fc.constantFrom<Role>(...ROLES);
 /**
  * Who acts or is acted on: mostly "the k-th member of the company" (so most commands are
@@ -83,17 +85,17 @@ function resolve(m: Model, c: number, sel: Who): number {
   const members = [...(m.companies[c]?.members.keys() ?? [])].sort((a, b) => a - b);
   return members.length === 0 ? -1 : (members[sel.member % members.length] as number);
 }
-const whoActor: fc.Arbitrary<{ readonly who: Who } | { readonly key: number }> = fc.oneof(
+export const whoActor: fc.Arbitrary<{ readonly who: Who } | { readonly key: number }> = fc.oneof(
   { weight: 3, arbitrary: who.map((w) => ({ who: w })) },
   { weight: 1, arbitrary: fc.nat({ max: MAX_KEYS - 1 }).map((k) => ({ key: k })) },
 );
-function resolveActor(m: Model, c: number, a: { readonly who: Who } | { readonly key: number }): Actor {
+export function resolveActor(m: Model, c: number, a: { readonly who: Who } | { readonly key: number }): Actor {
   return "key" in a ? { key: a.key } : { user: resolve(m, c, a.who) };
 }
 const hasUser = (m: Model, u: number) => m.users[u] !== undefined;
 const signedIn = (m: Model, u: number) => m.users[u]?.session != null;
-const present = (m: Model, a: Actor) => headersOf(m, a) !== undefined;
-const base = (m: Model, c: number) => `/api/v1/companies/${m.companies[c]?.id}`;
+export const present = (m: Model, a: Actor) => headersOf(m, a) !== undefined;
+export const base = (m: Model, c: number) => `/api/v1/companies/${m.companies[c]?.id}`;
 
 /** The company rules every member change follows: rank, and an owner whose account is not deleted remains. */
 function breaksMemberRules(m: Model, a: Actor, c: number, target: number, newRole?: Role): string | undefined {
@@ -165,10 +167,11 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, World>
                 !target.factor || !ok(res.status),
                 "an account with a factor gets no tokens for its password alone",
               );
+            // An account SSO created has no password (issue #24): it signs in through its IdP only.
             assert.equal(
               ok(res.status),
-              target.status === "active",
-              `login answered ${res.status} for a ${target.status} account`,
+              target.status === "active" && !target.passwordless,
+              `login answered ${res.status} for a ${target.status}${target.passwordless ? " password-less" : ""} account`,
             );
             if (ok(res.status)) {
               target.session = {
@@ -348,26 +351,26 @@ function memberCommands(): fc.Arbitrary<fc.AsyncCommand<Model, World>>[] {
           },
         ),
     ),
-    fc.tuple(who, company, user).map(
-      ([sel, c, target]) =>
-        new Step(
-          (m) => `transfer(user#${resolve(m, c, sel)}, company#${c}, user#${target})`,
-          (m) => signedIn(m, resolve(m, c, sel)) && hasUser(m, target),
-          async (m, w) => {
-            const u = resolve(m, c, sel);
-            const res = await w.call("POST", `${base(m, c)}/transfer-ownership`, headersOf(m, { user: u }) ?? {}, {
-              userId: m.users[target]?.id,
-            });
-            if (!ok(res.status)) return;
-            if (!may(m, { user: u }, c, "company:transfer")) mustNot(res.status, "the actor lacks company:transfer");
-            if (!m.companies[c]?.members.has(target) || target === u)
-              mustNot(res.status, "the target is not another member");
-            m.companies[c]?.members.set(target, "owner");
-            m.companies[c]?.members.set(u, "admin");
-          },
-        ),
-    ),
+    fc.tuple(who, company, user).map(([sel, c, target]) => transferStep(sel, c, target)),
   ];
+}
+
+export function transferStep(sel: Who, c: number, target: number): Step {
+  return new Step(
+    (m) => `transfer(user#${resolve(m, c, sel)}, company#${c}, user#${target})`,
+    (m) => signedIn(m, resolve(m, c, sel)) && hasUser(m, target),
+    async (m, w) => {
+      const u = resolve(m, c, sel);
+      const res = await w.call("POST", `${base(m, c)}/transfer-ownership`, headersOf(m, { user: u }) ?? {}, {
+        userId: m.users[target]?.id,
+      });
+      if (!ok(res.status)) return;
+      if (!may(m, { user: u }, c, "company:transfer")) mustNot(res.status, "the actor lacks company:transfer");
+      if (!m.companies[c]?.members.has(target) || target === u) mustNot(res.status, "the target is not another member");
+      m.companies[c]?.members.set(target, "owner");
+      m.companies[c]?.members.set(u, "admin");
+    },
+  );
 }
 
 const soleOwnerSomewhere = (m: Model, u: number) =>
@@ -520,7 +523,9 @@ export function enrolFactorStep(u: number): Step {
       // The session that proved the factor now carries it: its next token says so.
       const refreshed = await w.call("POST", "/api/v1/auth/refresh", {}, { refreshToken: target.session.refreshToken });
       assert.equal(refreshed.status, 200);
+      // The same session goes on (an SSO one stays its connection's).
       target.session = {
+        ...target.session,
         accessToken: String(refreshed.body.accessToken),
         refreshToken: String(refreshed.body.refreshToken),
       };
@@ -569,8 +574,13 @@ export function deleteAccountStep(u: number): Step {
       const res = await w.call("DELETE", "/api/v1/users/me", headersOf(m, { user: u }) ?? {}, {
         password: STRONG_PASSWORD,
       });
-      assert.equal(ok(res.status), !soleOwnerSomewhere(m, u), `delete account answered ${res.status}`);
       const target = m.users[u];
+      // The password confirms the deletion: an account SSO created has none to give.
+      assert.equal(
+        ok(res.status),
+        !soleOwnerSomewhere(m, u) && !target?.passwordless,
+        `delete account answered ${res.status}`,
+      );
       if (!ok(res.status) || !target) return;
       target.status = "deleted";
       target.session = null;

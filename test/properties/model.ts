@@ -22,9 +22,29 @@ export interface ModelUser {
   status: AccountStatus;
   verified: boolean;
   /** The signed-in session, if any. */
-  session: { accessToken: string; refreshToken: string } | null;
+  session: {
+    accessToken: string;
+    refreshToken: string /** The SSO connection that started it. */;
+    sso?: string;
+  } | null;
   /** A confirmed authenticator app (its seed) and the recovery codes not yet used (issue #23). */
   factor?: { readonly secret: string; readonly recoveryCodes: string[] } | null;
+  /** Created just in time by an SSO sign-in: no password (issue #24). */
+  passwordless?: boolean;
+}
+
+/** A role an SSO mapping may give: never owner (owners are named in Rampart only). */
+export type MappedRole = Exclude<Role, "owner">;
+
+/** A company's single sign-on (issue #24): its verified domain and its OIDC connection's role mapping. */
+export interface ModelSso {
+  readonly domain: string;
+  readonly connectionId: string;
+  /** IdP group → role. */
+  readonly roles: Readonly<Record<string, MappedRole>>;
+  readonly defaultRole: MappedRole;
+  /** A disabled connection signs nobody in, and its sessions ended when it was disabled. */
+  enabled: boolean;
 }
 
 export interface ModelCompany {
@@ -36,6 +56,8 @@ export interface ModelCompany {
   readonly members: Map<number, Role>;
   /** Whether members must have a second factor (issue #23). */
   requireMfa?: boolean;
+  /** A verified domain and an enabled OIDC connection (issue #24). */
+  sso?: ModelSso;
 }
 
 export interface ModelKey {
@@ -154,4 +176,40 @@ export const KEY_SCOPES = API_KEY_SCOPES;
 
 export function describeActor(actor: Actor): string {
   return "key" in actor ? `key#${actor.key}` : `user#${actor.user}`;
+}
+
+/** The strongest role the person's groups map to; the connection's default when none does. */
+export function mappedSsoRole(sso: ModelSso, groups: readonly string[]): MappedRole {
+  let best: MappedRole | undefined;
+  for (const group of groups) {
+    const role = sso.roles[group];
+    if (role !== undefined && (best === undefined || isStronger(role, best))) best = role;
+  }
+  return best ?? sso.defaultRole;
+}
+
+/** What an SSO sign-in into company c must do (issue #24). */
+export type JitOutcome =
+  | { readonly kind: "refused"; readonly why: string }
+  | { readonly kind: "created"; readonly role: MappedRole }
+  | { readonly kind: "updated"; readonly user: number; readonly role: Role };
+
+/**
+ * The just-in-time rules: company c's IdP is trusted only for addresses of the domain c
+ * verified, and only while c is active; the live account of the address (a deleted one's
+ * address is free again) is created, or used unless suspended; its membership gets the
+ * mapped role, created or updated to follow the IdP's groups — except an owner stays owner.
+ */
+export function predictJit(model: Model, c: number, email: string, groups: readonly string[]): JitOutcome {
+  const company = model.companies[c];
+  if (!company?.sso) return { kind: "refused", why: "the company has no SSO" };
+  if (company.status !== "active") return { kind: "refused", why: `the company is ${company.status}` };
+  if (!company.sso.enabled) return { kind: "refused", why: "the connection is disabled" };
+  if (email.slice(email.lastIndexOf("@") + 1) !== company.sso.domain)
+    return { kind: "refused", why: "the address is not of the company's verified domain" };
+  const role = mappedSsoRole(company.sso, groups);
+  const user = model.users.findIndex((u) => u.email === email && u.status !== "deleted");
+  if (user === -1) return { kind: "created", role };
+  if (model.users[user]?.status !== "active") return { kind: "refused", why: "the account is suspended" };
+  return { kind: "updated", user, role: company.members.get(user) === "owner" ? "owner" : role };
 }

@@ -1,7 +1,9 @@
+import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { enginesUnderTest } from "../helpers/database.ts";
-import { createKeyStep, deleteAccountStep, setUserSuspendedStep } from "./commands.ts";
+import { createKeyStep, deleteAccountStep, setUserSuspendedStep, transferStep } from "./commands.ts";
+import { connectSsoStep, jitSignInStep } from "./sso-commands.ts";
 import { openWorld, startingModel, type World } from "./world.ts";
 
 // Every counterexample the property tests shrank to, replayed as a named test through the
@@ -18,6 +20,7 @@ for (const engine of await enginesUnderTest()) {
     const replay = async (commands: fc.AsyncCommand<never, World>[]) => {
       const model = await startingModel(world);
       await fc.asyncModelRun(() => ({ model: model as never, real: world }), commands);
+      return model;
     };
 
     it("[createKey(user#2, company#1, company:read api_keys:read), suspendUser(user#2)]: the key stops with its creator", async () => {
@@ -27,6 +30,41 @@ for (const engine of await enginesUnderTest()) {
 
     it("[deleteAccount(user#0)]: the sole owner of company#0 cannot delete their account", async () => {
       await replay([deleteAccountStep(0)]);
+    });
+
+    it("[connectSso(user#3, company#1)]: a plain member cannot connect an IdP; the owner can", async () => {
+      // company#1's members are user#2 (owner) and user#3 (member) in the starting model.
+      const map = { roles: { "g-admin": "admin" as const }, defaultRole: "member" as const };
+      const refused = await replay([connectSsoStep({ who: { user: 3 } }, 1, map) as never]);
+      assert.equal(refused.companies[1]?.sso, undefined);
+      const connected = await replay([connectSsoStep({ who: { user: 2 } }, 1, map) as never]);
+      assert.ok(connected.companies[1]?.sso);
+    });
+
+    it("[connectSso, jitSignIn(new, [g-viewer g-admin]), transfer to them, jitSignIn(them, []), jitSignIn(new, []), jitSignIn(that one, [g-manager]), jitSignIn(user#0's address)]: strongest mapping wins, an owner stays owner, later sign-ins follow the groups, another domain is refused", async () => {
+      const map = {
+        roles: { "g-admin": "admin" as const, "g-manager": "manager" as const, "g-viewer": "viewer" as const },
+        defaultRole: "member" as const,
+      };
+      const at = { connected: 0 };
+      const model = await replay(
+        [
+          connectSsoStep({ who: { user: 0 } }, 0, map),
+          jitSignInStep(at, { fresh: true }, ["g-viewer", "g-admin"]),
+          transferStep({ user: 0 }, 0, 4),
+          jitSignInStep(at, { known: 0 }, []),
+          jitSignInStep(at, { fresh: true }, []),
+          jitSignInStep(at, { known: 1 }, ["g-manager"]),
+          jitSignInStep(at, { foreign: 0 }, ["g-admin"]),
+        ].map((step) => step as never),
+      );
+      // Every step's outcome was checked against the app (members, roles, probes) as it ran.
+      const company = model.companies[0];
+      assert.equal(company?.members.get(4), "owner", "the IdP never demotes an owner");
+      assert.equal(company?.members.get(0), "admin", "the former owner, as transfer leaves them");
+      assert.equal(company?.members.get(5), "manager", "a later sign-in follows the groups");
+      assert.equal(model.users.length, 6, "the address of another domain made no account");
+      assert.equal(model.users[4]?.passwordless, true);
     });
   });
 }

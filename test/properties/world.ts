@@ -4,7 +4,9 @@ import type { Permission, Role } from "../../src/platform/access/permissions.ts"
 import type { Mailer, MailMessage } from "../../src/platform/mail/mailer.ts";
 import type { PrepareMail } from "../../src/platform/mail/queue.ts";
 import type { EngineUnderTest } from "../helpers/database.ts";
-import { bearer, type IdentityHarness, identityHarness, STRONG_PASSWORD } from "../helpers/identity.ts";
+import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.ts";
+import { bearer, type IdentityHarness, identityHarness, ORIGIN, STRONG_PASSWORD } from "../helpers/identity.ts";
+import { startTestIdp, type TestIdp } from "../helpers/oidc-provider.ts";
 import { joinDirectly, makePlatformAdmin } from "../helpers/tenancy.ts";
 import { type Actor, describeActor, expected, liveOwners, type Model, type ModelUser } from "./model.ts";
 
@@ -22,8 +24,20 @@ export interface World {
     headers: Record<string, string>,
     payload?: object,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** One identity provider and one DNS server for every company's SSO (issue #24), started with the world. */
+  readonly sso: { readonly idp: TestIdp; readonly dns: TestDnsServer };
+  /** What the SSO commands did, over every run: a test asserts they ran. */
+  readonly stats: {
+    connected: number;
+    jitCreated: number;
+    jitUpdated: number;
+    jitRefused: number;
+    ssoSessionsEnded: number;
+  };
   close(): Promise<void>;
 }
+
+export const SSO_CALLBACK = `${ORIGIN}/api/v1/auth/sso/oidc/callback`;
 
 export async function openWorld(engine: EngineUnderTest): Promise<World> {
   const inbox = new Map<string, string>();
@@ -42,7 +56,18 @@ export async function openWorld(engine: EngineUnderTest): Promise<World> {
     async drain() {},
     async close() {},
   };
-  const h = await identityHarness(engine, {}, { mailer });
+  const dns = await startDnsServer();
+  const idp = await startTestIdp({ redirectUri: SSO_CALLBACK });
+  const h = await identityHarness(
+    engine,
+    {
+      SSO_DNS_SERVERS: dns.address,
+      SSO_DNS_TIMEOUT_MS: "1000",
+      SSO_ALLOW_INSECURE_ISSUERS: "true",
+      SSO_DOMAIN_RECHECK_MS: "0",
+    },
+    { mailer },
+  );
   const call: World["call"] = async (method, url, headers, payload) => {
     const res = await h.app.inject({ method: method as "GET", url, headers, ...(payload ? { payload } : {}) });
     if (process.env.PROPS_TRACE_CALLS === "1" && method !== "GET" && !url.includes("/auth/"))
@@ -57,7 +82,13 @@ export async function openWorld(engine: EngineUnderTest): Promise<World> {
     assert.ok(token, `a mail with a link to ${email}`);
     return token;
   };
-  const world = { h, operator: {}, tokenFor, call, close: () => h.close() };
+  const close = async () => {
+    await h.close();
+    await idp.close();
+    await dns.close();
+  };
+  const stats = { connected: 0, jitCreated: 0, jitUpdated: 0, jitRefused: 0, ssoSessionsEnded: 0 };
+  const world = { h, operator: {}, tokenFor, call, sso: { idp, dns }, stats, close };
   const operator = await signUp(world, `operator-${Date.now()}@example.com`, true);
   await makePlatformAdmin(h, operator.id);
   const login = await call("POST", "/api/v1/auth/login", {}, { email: operator.email, password: STRONG_PASSWORD });
@@ -125,8 +156,8 @@ export async function startingModel(world: World): Promise<Model> {
   return { users, companies, keys: [], invitations: [], partnerships: [] };
 }
 
-export function newEmail(): string {
-  return `p${++people}-${Date.now()}@example.com`;
+export function newEmail(domain = "example.com"): string {
+  return `p${++people}-${Date.now()}@${domain}`;
 }
 
 /** The headers an actor presents, or undefined when it has nothing to present (no session). */
@@ -162,6 +193,19 @@ export async function checkInvariants(world: World, model: Model): Promise<void>
       .execute();
     assert.ok(owners.length > 0, `company#${index} (${company.status}) has no owner whose account is not deleted`);
     assert.ok(liveOwners(model, index).length > 0, `the model agrees company#${index} keeps an owner`);
+    // Every member's exact role (the probes below tell only some roles apart), SSO-made ones included.
+    const members = await db
+      .selectFrom("memberships")
+      .innerJoin("users", "users.id", "memberships.user_id")
+      .select(["users.id", "memberships.role"])
+      .where("memberships.company_id", "=", company.id)
+      .where("users.status", "!=", "deleted")
+      .execute();
+    const real = Object.fromEntries(members.map((row) => [row.id, row.role]));
+    const modelled = Object.fromEntries(
+      [...company.members].map(([u, role]) => [model.users[u]?.id ?? `user#${u}`, role] as const),
+    );
+    assert.deepEqual(real, modelled, `company#${index}'s members and their roles are the model's`);
     const chain = await verifyStream(db, `company:${company.id}`);
     assert.equal(chain.broken, undefined, `company#${index}'s audit chain verifies`);
   }

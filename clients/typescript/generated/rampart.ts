@@ -335,6 +335,9 @@ export type CreateSsoConnectionRequestOidc = {
   scopes?: string[];
 };
 
+/**
+ * allowIdpInitiated, wantAuthnResponseSigned (booleans), clockSkewMs (0–300000), nameIdFormat
+ */
 export type CreateSsoConnectionRequestSamlSettings = {[key: string]: unknown};
 
 export type CreateSsoConnectionRequestSaml = {
@@ -355,15 +358,24 @@ export type CreateSsoConnectionRequestSaml = {
      */
   idpCertificates?: string[];
   /**
+     * The IdP's metadata (EntityDescriptor): fills idpEntityId, idpSsoUrl and idpCertificates
      * @minLength 1
-     * @maxLength 262144
+     * @maxLength 524288
      */
   idpMetadataXml?: string;
   /**
+     * Where to fetch the IdP's metadata instead (public addresses only, no redirects, 5 s, 512 KiB)
+     * @maxLength 2048
+     * @pattern ^https?://[^\s]+$
+     */
+  metadataUrl?: string;
+  /**
+     * Rampart's entity id (audience) for this connection; default: its SP metadata URL
      * @minLength 1
      * @maxLength 1024
      */
   spEntityId?: string;
+  /** allowIdpInitiated, wantAuthnResponseSigned (booleans), clockSkewMs (0–300000), nameIdFormat */
   settings?: CreateSsoConnectionRequestSamlSettings;
 };
 
@@ -1346,6 +1358,15 @@ export type SsoConnectionOidc = {
 
 export type SsoConnectionSamlSettings = {[key: string]: unknown};
 
+export type SsoConnectionSamlSp = {
+  /** Rampart's entity id (Audience): spEntityId or the metadata URL */
+  entityId: string;
+  /** The Assertion Consumer Service URL to register at the IdP */
+  acsUrl: string;
+  /** Rampart's SP metadata, for IdPs that import it */
+  metadataUrl: string;
+} | null;
+
 export type SsoConnectionSaml = {
   idpEntityId: string | null;
   idpSsoUrl: string | null;
@@ -1353,6 +1374,7 @@ export type SsoConnectionSaml = {
   hasMetadataXml: boolean;
   spEntityId: string | null;
   settings: SsoConnectionSamlSettings;
+  sp: SsoConnectionSamlSp;
 } | null;
 
 export type SsoConnectionMappingRoles = {[key: string]: string};
@@ -1592,6 +1614,9 @@ export type UpdateSsoConnectionRequestOidc = {
   scopes?: string[];
 };
 
+/**
+ * allowIdpInitiated, wantAuthnResponseSigned (booleans), clockSkewMs (0–300000), nameIdFormat
+ */
 export type UpdateSsoConnectionRequestSamlSettings = {[key: string]: unknown};
 
 export type UpdateSsoConnectionRequestSaml = {
@@ -1612,15 +1637,24 @@ export type UpdateSsoConnectionRequestSaml = {
      */
   idpCertificates?: string[];
   /**
+     * The IdP's metadata (EntityDescriptor): fills idpEntityId, idpSsoUrl and idpCertificates
      * @minLength 1
-     * @maxLength 262144
+     * @maxLength 524288
      */
   idpMetadataXml?: string;
   /**
+     * Where to fetch the IdP's metadata instead (public addresses only, no redirects, 5 s, 512 KiB)
+     * @maxLength 2048
+     * @pattern ^https?://[^\s]+$
+     */
+  metadataUrl?: string;
+  /**
+     * Rampart's entity id (audience) for this connection; default: its SP metadata URL
      * @minLength 1
      * @maxLength 1024
      */
   spEntityId?: string;
+  /** allowIdpInitiated, wantAuthnResponseSigned (booleans), clockSkewMs (0–300000), nameIdFormat */
   settings?: UpdateSsoConnectionRequestSamlSettings;
 };
 
@@ -2614,6 +2648,34 @@ session_state?: string;
  * @maxLength 2048
  */
 scope?: string;
+};
+
+export type SsoSamlAcsLegacyBody = {
+  /**
+     * The IdP's base64 response
+     * @minLength 1
+     * @maxLength 1048576
+     */
+  SAMLResponse: string;
+  /**
+     * Echoed by the IdP; Rampart decides nothing by it
+     * @maxLength 1024
+     */
+  RelayState?: string;
+};
+
+export type SsoSamlAcsBody = {
+  /**
+     * The IdP's base64 response
+     * @minLength 1
+     * @maxLength 1048576
+     */
+  SAMLResponse: string;
+  /**
+     * Echoed by the IdP; Rampart decides nothing by it
+     * @maxLength 1024
+     */
+  RelayState?: string;
 };
 
 export type SocialCallbackLegacyParams = {
@@ -20834,6 +20896,374 @@ export const ssoOidcCallback = async (params?: SsoOidcCallbackParams, options?: 
     method: 'GET'
 
 
+  }
+);}
+
+
+
+export type ssoSamlMetadataLegacyResponse200 = {
+  data: string
+  status: 200
+}
+
+export type ssoSamlMetadataLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type ssoSamlMetadataLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type ssoSamlMetadataLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type ssoSamlMetadataLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type ssoSamlMetadataLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type ssoSamlMetadataLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type ssoSamlMetadataLegacyResponseSuccess = (ssoSamlMetadataLegacyResponse200) & {
+  headers: Headers;
+};
+export type ssoSamlMetadataLegacyResponseError = (ssoSamlMetadataLegacyResponse400 | ssoSamlMetadataLegacyResponse404 | ssoSamlMetadataLegacyResponse422 | ssoSamlMetadataLegacyResponse429 | ssoSamlMetadataLegacyResponse500 | ssoSamlMetadataLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type ssoSamlMetadataLegacyResponse = (ssoSamlMetadataLegacyResponseSuccess | ssoSamlMetadataLegacyResponseError)
+
+export const getSsoSamlMetadataLegacyUrl = (connectionId: string,) => {
+
+
+
+
+  return `/api/auth/sso/saml/${connectionId}/metadata`
+}
+
+/**
+ * Entity id, Assertion Consumer Service URL (HTTP-POST) and the NameID format asked for, as application/samlmetadata+xml. Served for a disabled connection too (the IdP is configured before the connection is enabled).
+ * @deprecated
+ * @summary The connection's SAML service-provider metadata (give it to the identity provider)
+ */
+export const ssoSamlMetadataLegacy = async (connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<ssoSamlMetadataLegacyResponse> => {
+
+  return rampartFetch<ssoSamlMetadataLegacyResponse>(getSsoSamlMetadataLegacyUrl(connectionId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type ssoSamlMetadataResponse200 = {
+  data: string
+  status: 200
+}
+
+export type ssoSamlMetadataResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type ssoSamlMetadataResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type ssoSamlMetadataResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type ssoSamlMetadataResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type ssoSamlMetadataResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type ssoSamlMetadataResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type ssoSamlMetadataResponseSuccess = (ssoSamlMetadataResponse200) & {
+  headers: Headers;
+};
+export type ssoSamlMetadataResponseError = (ssoSamlMetadataResponse400 | ssoSamlMetadataResponse404 | ssoSamlMetadataResponse422 | ssoSamlMetadataResponse429 | ssoSamlMetadataResponse500 | ssoSamlMetadataResponse503) & {
+  headers: Headers;
+};
+
+export type ssoSamlMetadataResponse = (ssoSamlMetadataResponseSuccess | ssoSamlMetadataResponseError)
+
+export const getSsoSamlMetadataUrl = (connectionId: string,) => {
+
+
+
+
+  return `/api/v1/auth/sso/saml/${connectionId}/metadata`
+}
+
+/**
+ * Entity id, Assertion Consumer Service URL (HTTP-POST) and the NameID format asked for, as application/samlmetadata+xml. Served for a disabled connection too (the IdP is configured before the connection is enabled).
+ * @summary The connection's SAML service-provider metadata (give it to the identity provider)
+ */
+export const ssoSamlMetadata = async (connectionId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<ssoSamlMetadataResponse> => {
+
+  return rampartFetch<ssoSamlMetadataResponse>(getSsoSamlMetadataUrl(connectionId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
+export type ssoSamlAcsLegacyResponse200 = {
+  data: SsoTokenResponse | SsoMappingReport
+  status: 200
+}
+
+export type ssoSamlAcsLegacyResponse303 = {
+  data: void
+  status: 303
+}
+
+export type ssoSamlAcsLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type ssoSamlAcsLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type ssoSamlAcsLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type ssoSamlAcsLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type ssoSamlAcsLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type ssoSamlAcsLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type ssoSamlAcsLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type ssoSamlAcsLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type ssoSamlAcsLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type ssoSamlAcsLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type ssoSamlAcsLegacyResponseSuccess = (ssoSamlAcsLegacyResponse200) & {
+  headers: Headers;
+};
+export type ssoSamlAcsLegacyResponseError = (ssoSamlAcsLegacyResponse303 | ssoSamlAcsLegacyResponse400 | ssoSamlAcsLegacyResponse401 | ssoSamlAcsLegacyResponse403 | ssoSamlAcsLegacyResponse404 | ssoSamlAcsLegacyResponse413 | ssoSamlAcsLegacyResponse415 | ssoSamlAcsLegacyResponse422 | ssoSamlAcsLegacyResponse429 | ssoSamlAcsLegacyResponse500 | ssoSamlAcsLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type ssoSamlAcsLegacyResponse = (ssoSamlAcsLegacyResponseSuccess | ssoSamlAcsLegacyResponseError)
+
+export const getSsoSamlAcsLegacyUrl = (connectionId: string,) => {
+
+
+
+
+  return `/api/auth/sso/saml/${connectionId}/acs`
+}
+
+/**
+ * Checks the signed response for this connection (signature, issuer, audience, recipient, validity, InResponseTo, replay: 401 saml.* problems), signs the person in (just-in-time account and membership, mapped role) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).
+ * @deprecated
+ * @summary The connection's Assertion Consumer Service: where the identity provider posts its SAML response
+ */
+export const ssoSamlAcsLegacy = async (connectionId: string,
+    ssoSamlAcsLegacyBody: SsoSamlAcsLegacyBody, options?: Parameters<typeof rampartFetch>[1]): Promise<ssoSamlAcsLegacyResponse> => {
+    const formUrlEncoded = new URLSearchParams();
+formUrlEncoded.append(`SAMLResponse`, ssoSamlAcsLegacyBody.SAMLResponse);
+if(ssoSamlAcsLegacyBody.RelayState !== undefined) {
+ formUrlEncoded.append(`RelayState`, ssoSamlAcsLegacyBody.RelayState);
+ }
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<ssoSamlAcsLegacyResponse>(getSsoSamlAcsLegacyUrl(connectionId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...getHeaders(options?.headers) },
+    body: formUrlEncoded
+  }
+);}
+
+
+
+export type ssoSamlAcsResponse200 = {
+  data: SsoTokenResponse | SsoMappingReport
+  status: 200
+}
+
+export type ssoSamlAcsResponse303 = {
+  data: void
+  status: 303
+}
+
+export type ssoSamlAcsResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type ssoSamlAcsResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type ssoSamlAcsResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type ssoSamlAcsResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type ssoSamlAcsResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type ssoSamlAcsResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type ssoSamlAcsResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type ssoSamlAcsResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type ssoSamlAcsResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type ssoSamlAcsResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type ssoSamlAcsResponseSuccess = (ssoSamlAcsResponse200) & {
+  headers: Headers;
+};
+export type ssoSamlAcsResponseError = (ssoSamlAcsResponse303 | ssoSamlAcsResponse400 | ssoSamlAcsResponse401 | ssoSamlAcsResponse403 | ssoSamlAcsResponse404 | ssoSamlAcsResponse413 | ssoSamlAcsResponse415 | ssoSamlAcsResponse422 | ssoSamlAcsResponse429 | ssoSamlAcsResponse500 | ssoSamlAcsResponse503) & {
+  headers: Headers;
+};
+
+export type ssoSamlAcsResponse = (ssoSamlAcsResponseSuccess | ssoSamlAcsResponseError)
+
+export const getSsoSamlAcsUrl = (connectionId: string,) => {
+
+
+
+
+  return `/api/v1/auth/sso/saml/${connectionId}/acs`
+}
+
+/**
+ * Checks the signed response for this connection (signature, issuer, audience, recipient, validity, InResponseTo, replay: 401 saml.* problems), signs the person in (just-in-time account and membership, mapped role) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).
+ * @summary The connection's Assertion Consumer Service: where the identity provider posts its SAML response
+ */
+export const ssoSamlAcs = async (connectionId: string,
+    ssoSamlAcsBody: SsoSamlAcsBody, options?: Parameters<typeof rampartFetch>[1]): Promise<ssoSamlAcsResponse> => {
+    const formUrlEncoded = new URLSearchParams();
+formUrlEncoded.append(`SAMLResponse`, ssoSamlAcsBody.SAMLResponse);
+if(ssoSamlAcsBody.RelayState !== undefined) {
+ formUrlEncoded.append(`RelayState`, ssoSamlAcsBody.RelayState);
+ }
+
+    const getHeaders = (h?: NonNullable<RequestInit['headers']>): Record<string, string | readonly string[]> => {
+    if (!h) return {};
+    if (h instanceof Headers) return Object.fromEntries(h.entries());
+    if (Symbol.iterator in h) {
+      return Object.fromEntries(
+        Array.from(h as Iterable<Iterable<string>>, (entry) => Array.from(entry) as [string, string]),
+      );
+    }
+    const headers: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries<string | readonly string[] | undefined>(h)) {
+      if (value !== undefined) headers[name] = value;
+    }
+    return headers;
+  };
+return rampartFetch<ssoSamlAcsResponse>(getSsoSamlAcsUrl(connectionId),
+  {
+    ...options,
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...getHeaders(options?.headers) },
+    body: formUrlEncoded
   }
 );}
 

@@ -93,10 +93,18 @@ async function readBounded(response: Response, limit: number): Promise<string | 
   if (!response.body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > limit) return null;
-    chunks.push(chunk);
+  // A reader rather than `for await`: the DOM typings (the docs/frontend check compiles the
+  // app with them) give ReadableStream no async iterator.
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
 }

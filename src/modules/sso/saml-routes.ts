@@ -46,9 +46,10 @@ export const samlRoutes: FastifyPluginAsyncTypebox<{ deps: SsoDeps }> = async (a
   // Encapsulated in this plugin: no other route accepts a form body.
   app.addContentTypeParser(FORM, { parseAs: "string", bodyLimit: ACS_BODY_LIMIT }, (_request, body, done) => {
     try {
-      done(null, parseForm(body as string));
+      // parseAs: "string" hands a string; String() narrows the parser's declared string | Buffer.
+      done(null, parseForm(String(body)));
     } catch (error) {
-      done(error as Error, undefined);
+      done(error instanceof Error ? error : new Error(String(error)), undefined);
     }
   });
 

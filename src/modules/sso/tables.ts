@@ -1,4 +1,5 @@
 import type { Role } from "../../platform/access/permissions.ts";
+import type { SamlAssertionsTable, SamlRequestsTable } from "./saml/tables.ts";
 
 export type SsoProtocol = "oidc" | "saml";
 export type SsoConnectionStatus = "enabled" | "disabled";
@@ -85,4 +86,7 @@ export interface SsoTables {
   sso_domains: SsoDomainsTable;
   sso_break_glass_users: SsoBreakGlassUsersTable;
   sso_login_flows: SsoLoginFlowsTable;
+  /** The SAML service provider's request ids and replay cache (saml/tables.ts). */
+  saml_requests: SamlRequestsTable;
+  saml_assertions: SamlAssertionsTable;
 }

@@ -5,7 +5,6 @@ import type { IdentityTables } from "../../modules/identity/tables.ts";
 import type { InvitationsTables } from "../../modules/invitations/tables.ts";
 import type { PartnersTables } from "../../modules/partners/tables.ts";
 import type { SocialTables } from "../../modules/social/tables.ts";
-import type { SamlTables } from "../../modules/sso/saml/tables.ts";
 import type { SsoTables } from "../../modules/sso/tables.ts";
 import type { WebhooksTables } from "../../modules/webhooks/tables.ts";
 import type { EventOutboxTable } from "../events/outbox.ts";
@@ -54,7 +53,6 @@ export interface Database
     AuditTables,
     WebhooksTables,
     SsoTables,
-    SamlTables,
     SocialTables {
   rampart_migrations: MigrationsTable;
   platform_state: PlatformStateTable;

@@ -18,6 +18,9 @@ const USER_WRITERS = ["insertUser", "updateUser", "updateLiveUser"];
 const NO_EVICTION: Record<string, string> = {
   // The CLI has no cache; the promoted account's sessions are revoked, and the role shows within USER_TTL_S.
   createOrPromoteAdmin: "CLI",
+  // Runs inside the sso module's transaction: evicting before that commits would let a reader
+  // cache the old row again; completeSsoSignIn evicts with forgetSsoUsers after the commit.
+  provisionSsoAccount: "the caller's transaction (sso's completeSsoSignIn evicts after commit)",
 };
 
 function sourceFiles(dir: string): string[] {

@@ -42,9 +42,11 @@ export const AREAS: readonly Area[] = [
       "test/modules/companies/companies.test.ts",
       "test/modules/companies/owner-rule.test.ts",
       "test/modules/audit/tenancy-events.test.ts",
+      "test/modules/invitations/invitations.test.ts",
     ],
-    // tenancy-events: only its role-change tests (the change's audit record, none when refused).
-    namePattern: "companies and members|last owner|role change|owner rule",
+    // tenancy-events: only its role-change tests (the change's audit record, none when refused);
+    // invitations: only the acceptance by someone who joined meanwhile (addMember's own check).
+    namePattern: "companies and members|last owner|role change|owner rule|invitee already joined",
   },
   {
     name: "api-key-scopes",

@@ -40,15 +40,15 @@ export async function overlapAtChainHead(
  * served in the order they queued, so `first` goes on before `second` — and `second` has made
  * every read it makes before its own lock while `first` had not committed.
  */
-export async function overlapHolding(
-  h: IdentityHarness,
+export async function overlapHolding<A, B>(
+  h: Pick<IdentityHarness, "database">,
   hold: (trx: Transaction<Database>) => Promise<unknown>,
-  first: () => Promise<LightMyRequestResponse>,
-  second: () => Promise<LightMyRequestResponse>,
-): Promise<[LightMyRequestResponse, LightMyRequestResponse]> {
+  first: () => Promise<A>,
+  second: () => Promise<B>,
+): Promise<[A, B]> {
   const db = h.database.handle.db;
   if (!hasRowLocks(db)) return Promise.all([first(), second()]);
-  let pending: Promise<[LightMyRequestResponse, LightMyRequestResponse]> | undefined;
+  let pending: Promise<[A, B]> | undefined;
   await db.transaction().execute(async (trx) => {
     await hold(trx);
     const me = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]?.pid;
@@ -78,7 +78,7 @@ export async function overlapHolding(
     await until(2);
     pending = Promise.all([a, b]);
   });
-  return pending as Promise<[LightMyRequestResponse, LightMyRequestResponse]>;
+  return pending as Promise<[A, B]>;
 }
 
 /**

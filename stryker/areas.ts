@@ -107,9 +107,11 @@ export const AREAS: readonly Area[] = [
       "test/modules/identity/token-lifetimes.test.ts",
       "test/modules/identity/refresh-rotation.test.ts",
       "test/modules/audit/identity-events.test.ts",
+      "test/modules/identity/second-factors.test.ts",
       "test/races/refresh.race.ts",
     ],
-    namePattern: "refresh|rotat|replay|token lifetimes|^the server",
+    // second-factors: only the refresh of a session from before second factors (it ends, and asks for one).
+    namePattern: "refresh|rotat|replay|token lifetimes|^the server|confirming a factor upgrades this session",
     // The re-check under the session's lock is bitten only by the races' PostgreSQL suite (on
     // SQLite two refreshes run one after the other): the races run there, and only there.
     skipPattern: racesOnPostgres("refresh rotation races"),

@@ -126,6 +126,7 @@ export const AREAS: readonly Area[] = [
     ],
     tests: [
       "test/platform/rate-limit/client-key.test.ts",
+      "test/platform/rate-limit/lease.test.ts",
       "test/platform/rate-limit/rate-limit.test.ts",
       "test/platform/rate-limit/rate-limit-redis.test.ts",
     ],

@@ -112,4 +112,16 @@ describe("rate-limit leases: the book of requests counted ahead", () => {
     assert.ok(book.take("b", T));
     assert.ok(book.take("c", T));
   });
+
+  it("a key whose leases are spent gives up its place among the maxKeys", () => {
+    const book = createLeaseBook(2);
+    book.keep("a", counted(2, 10, 10), T);
+    assert.ok(book.take("a", T));
+    book.keep("b", counted(4, 10, 10), T);
+    assert.equal(book.take("a", T), undefined, "a's lease is spent");
+    // Had a kept its (empty) place, it would now be the most recently used, and c would evict b.
+    book.keep("c", counted(4, 10, 10), T);
+    assert.ok(book.take("b", T), "b's lease is still there");
+    assert.ok(book.take("c", T));
+  });
 });

@@ -58,7 +58,8 @@ for (const area of selected) {
   // mutant in the logic fails there too, and half the time per mutant is what lets an area
   // finish on a shared 2-core machine.
   const skip = JSON.stringify(area.skipPattern ?? SKIP_POSTGRES);
-  const command = `node --test --test-concurrency=1 --test-force-exit --test-timeout=120000 --test-reporter=dot --test-skip-pattern=${skip}${pattern} ${area.tests.join(" ")}`;
+  const isolation = area.oneProcess ? " --test-isolation=none" : "";
+  const command = `node --test --test-concurrency=1${isolation} --test-force-exit --test-timeout=120000 --test-reporter=dot --test-skip-pattern=${skip}${pattern} ${area.tests.join(" ")}`;
   const reportPath = join(ROOT, `reports/mutation/${area.name}.json`);
   const config = {
     ...base,

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { AREAS } from "../stryker/areas.ts";
+import { AREAS, SKIP_POSTGRES } from "../stryker/areas.ts";
 
 // `npm run mutation [-- <area> …] [--list]`: StrykerJS per area (stryker/areas.ts), one area at a
 // time at concurrency 1, each mutant run against that area's targeted tests only (the command
@@ -54,9 +54,12 @@ function countsOf(reportPath: string): Counts {
 let failed = false;
 for (const area of selected) {
   const pattern = area.namePattern ? ` --test-name-pattern=${JSON.stringify(area.namePattern)}` : "";
-  // Tests that run once per engine are judged on SQLite only: a mutant in the logic fails there
-  // too, and half the time per mutant is what lets an area finish on a shared 2-core machine.
-  const command = `node --test --test-concurrency=1 --test-force-exit --test-timeout=120000 --test-reporter=dot --test-skip-pattern="on postgres$|\\(postgres\\)$"${pattern} ${area.tests.join(" ")}`;
+  // Tests that run once per engine are judged on SQLite only (unless the area says otherwise): a
+  // mutant in the logic fails there too, and half the time per mutant is what lets an area
+  // finish on a shared 2-core machine.
+  const skip = JSON.stringify(area.skipPattern ?? SKIP_POSTGRES);
+  const isolation = area.oneProcess ? " --test-isolation=none" : "";
+  const command = `node --test --test-concurrency=1${isolation} --test-force-exit --test-timeout=120000 --test-reporter=dot --test-skip-pattern=${skip}${pattern} ${area.tests.join(" ")}`;
   const reportPath = join(ROOT, `reports/mutation/${area.name}.json`);
   const config = {
     ...base,

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LightMyRequestResponse } from "fastify";
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { hasRowLocks } from "../../src/platform/db/locked-transaction.ts";
+import type { Database } from "../../src/platform/db/schema.ts";
 import type { IdentityHarness } from "../helpers/identity.ts";
 
 /**
@@ -23,14 +24,38 @@ export async function overlapAtChainHead(
   first: () => Promise<LightMyRequestResponse>,
   second: () => Promise<LightMyRequestResponse>,
 ): Promise<[LightMyRequestResponse, LightMyRequestResponse]> {
+  // The head exists once the stream has an event (every stream used here has one).
+  return overlapHolding(
+    h,
+    (trx) => sql`select stream from audit_chain_heads where stream = ${stream} for update`.execute(trx),
+    first,
+    second,
+  );
+}
+
+/**
+ * The same barrier on any lock the test takes with `hold` (in its own transaction, on
+ * PostgreSQL): `first` is fired and waited for until it is blocked on that lock (directly or
+ * behind something that is), then `second`, then the lock is let go. Row-lock waiters are
+ * served in the order they queued, so `first` goes on before `second` — and `second` has made
+ * every read it makes before its own lock while `first` had not committed.
+ */
+export async function overlapHolding<A, B>(
+  h: Pick<IdentityHarness, "database">,
+  hold: (trx: Transaction<Database>) => Promise<unknown>,
+  first: () => Promise<A>,
+  second: () => Promise<B>,
+): Promise<[A, B]> {
   const db = h.database.handle.db;
   if (!hasRowLocks(db)) return Promise.all([first(), second()]);
-  let pending: Promise<[LightMyRequestResponse, LightMyRequestResponse]> | undefined;
+  let pending: Promise<[A, B]> | undefined;
   await db.transaction().execute(async (trx) => {
-    // The head exists once the stream has an event (every stream used here has one).
-    await sql`select stream from audit_chain_heads where stream = ${stream} for update`.execute(trx);
+    await hold(trx);
     const me = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]?.pid;
     const blocked = async () => {
+      // pg_stat_activity is read once per transaction and then kept: without clearing that
+      // snapshot, a backend the pool opened after the first poll (the first try's) is never seen.
+      await sql`select pg_stat_clear_snapshot()`.execute(trx);
       const result = await sql<{ n: string }>`
         with recursive waiting(pid) as (
           select pid from pg_stat_activity where ${me}::int = any(pg_blocking_pids(pid))
@@ -53,7 +78,7 @@ export async function overlapAtChainHead(
     await until(2);
     pending = Promise.all([a, b]);
   });
-  return pending as Promise<[LightMyRequestResponse, LightMyRequestResponse]>;
+  return pending as Promise<[A, B]>;
 }
 
 /**

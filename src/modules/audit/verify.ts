@@ -117,9 +117,15 @@ const PRUNE_CHUNK = 10_000;
  * Deletes events older than `retentionDays`, per stream and only as a prefix of the chain,
  * in chunks each in its own short transaction. Each chunk moves the stream's anchor to the
  * last deleted event's hash, so verify starts from the first kept event and the chain stays
- * checkable. A stream whose pruned part does not verify is skipped and reported.
+ * checkable. A stream whose pruned part does not verify is skipped and reported. `chunk` is
+ * the events deleted per transaction (a test's few events can then span several chunks).
  */
-export async function pruneAuditEvents(db: Executor, clock: Clock, retentionDays: number): Promise<PruneReport> {
+export async function pruneAuditEvents(
+  db: Executor,
+  clock: Clock,
+  retentionDays: number,
+  chunk = PRUNE_CHUNK,
+): Promise<PruneReport> {
   const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
   const report: PruneReport = { cutoff, deleted: 0, skipped: [] };
   for (const stream of await repo.listStreams(db)) {
@@ -133,7 +139,7 @@ export async function pruneAuditEvents(db: Executor, clock: Clock, retentionDays
       report.skipped.push(check.broken);
       continue;
     }
-    for (let upTo = Math.min(head.anchorSeq + PRUNE_CHUNK, pruneTo); ; upTo = Math.min(upTo + PRUNE_CHUNK, pruneTo)) {
+    for (let upTo = Math.min(head.anchorSeq + chunk, pruneTo); ; upTo = Math.min(upTo + chunk, pruneTo)) {
       report.deleted += await withTransaction(db, async (trx) => {
         // Holding the head lock keeps appends to this stream out while its anchor moves.
         await repo.lockChainHead(trx, stream);

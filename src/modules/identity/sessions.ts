@@ -208,7 +208,7 @@ export async function rotateRefreshToken(
   deps: IdentityDeps,
   presented: string,
   ctx: RequestContext,
-  client: MfaClient = { userAgent: ctx.userAgent },
+  client: MfaClient,
 ): Promise<TokenPair | MfaRequired> {
   const row = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
   if (!row) throw identityErrors.invalidRefreshToken();

@@ -86,7 +86,7 @@ export async function consumeTierInRedis(
   client: Redis,
   key: string,
   windows: { minute: WindowSpec; burst: WindowSpec | undefined; hour: WindowSpec },
-  lease: LeaseRequest = { size: 1, floor: 0 },
+  lease: LeaseRequest,
 ): Promise<TierCounts> {
   const scripted = client as ScriptedRedis;
   // EVALSHA with a transparent EVAL on NOSCRIPT (ioredis); defined once per client.

@@ -111,6 +111,13 @@ for (const engine of await enginesUnderTest()) {
         const missing = { stream: gone, eventId: null, seq: 0, reason: "the stream and its chain head are missing" };
         assert.deepEqual(report.broken, [missing]);
         assert.deepEqual(report.streams.at(-1), { stream: gone, events: 0, broken: missing });
+        // Several missing streams are reported in one order, whatever order they were asked in.
+        const other = "company:0190a0a0-0000-7000-8000-0000000000b2";
+        const both = await verifyAuditChains(db, [gone, other]);
+        assert.deepEqual(
+          both.broken.map((b) => b.stream),
+          [other, gone],
+        );
       });
     });
 
@@ -127,6 +134,48 @@ for (const engine of await enginesUnderTest()) {
       await chain(1001, async ({ handle: { db } }) => {
         assert.deepEqual(await verifyStream(db, STREAM), { stream: STREAM, events: 1001 });
       });
+    });
+
+    it("prune deletes exactly the old events across several chunks, a partial last one included, and the rest verifies", async () => {
+      const old = new TestClock();
+      old.advance(-40 * 86_400);
+      const database = await engine.create();
+      try {
+        const db = database.handle.db;
+        for (let i = 0; i < 25; i++) await recordAuditEvent(db, old, input);
+        for (let i = 0; i < 5; i++) await recordAuditEvent(db, clock, input);
+        // Chunks of 10: 1..10, 11..20, 21..25 — two whole ones and a partial last one.
+        const report = await pruneAuditEvents(db, clock, 30, 10);
+        assert.deepEqual([report.deleted, report.skipped], [25, []]);
+        const kept = await db
+          .selectFrom("audit_events")
+          .select("seq")
+          .where("stream", "=", STREAM)
+          .orderBy("seq")
+          .execute();
+        assert.deepEqual(
+          kept.map((r) => Number(r.seq)),
+          [26, 27, 28, 29, 30],
+        );
+        const head = await db
+          .selectFrom("audit_chain_heads")
+          .select(["anchor_seq", "last_seq"])
+          .where("stream", "=", STREAM)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual([Number(head.anchor_seq), Number(head.last_seq)], [25, 30]);
+        assert.deepEqual(await verifyStream(db, STREAM), { stream: STREAM, events: 5 });
+
+        // 40 days on, 26..34 are past the cutoff: pruned from the moved anchor in chunks 26..32 and 33..34.
+        for (let i = 0; i < 4; i++) await recordAuditEvent(db, clock, input);
+        const later = new TestClock();
+        later.advance(40 * 86_400);
+        for (let i = 0; i < 2; i++) await recordAuditEvent(db, later, input);
+        const again = await pruneAuditEvents(db, later, 30, 7);
+        assert.deepEqual([again.deleted, again.skipped], [9, []]);
+        assert.deepEqual(await verifyStream(db, STREAM), { stream: STREAM, events: 2 });
+      } finally {
+        await database.drop();
+      }
     });
 
     it("prune leaves a broken stream whole and reports its break; a stream without a head is passed over", async () => {

@@ -92,6 +92,7 @@ export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
     .addColumn("purpose", "text", (c) => c.notNull())
     .addColumn("nonce", "text", (c) => c.notNull())
     .addColumn("code_verifier", "text", (c) => c.notNull())
+    .addColumn("browser_hash", "text", (c) => c.notNull())
     .addColumn("created_at", t.timestamp, (c) => c.notNull())
     .addColumn("expires_at", t.timestamp, (c) => c.notNull())
     .execute();

@@ -22,6 +22,7 @@ export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("connection_id", t.id, (c) => c.notNull())
     .addColumn("purpose", "text", (c) => c.notNull())
+    .addColumn("browser_hash", "text")
     .addColumn("created_at", t.timestamp, (c) => c.notNull())
     .addColumn("expires_at", t.timestamp, (c) => c.notNull())
     .execute();

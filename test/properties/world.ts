@@ -7,6 +7,7 @@ import type { EngineUnderTest } from "../helpers/database.ts";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.ts";
 import { bearer, type IdentityHarness, identityHarness, ORIGIN, STRONG_PASSWORD } from "../helpers/identity.ts";
 import { startTestIdp, type TestIdp } from "../helpers/oidc-provider.ts";
+import { actAsOneBrowser } from "../helpers/sso-browser.ts";
 import { joinDirectly, makePlatformAdmin } from "../helpers/tenancy.ts";
 import { type Actor, describeActor, expected, liveOwners, type Model, type ModelUser } from "./model.ts";
 
@@ -68,6 +69,7 @@ export async function openWorld(engine: EngineUnderTest): Promise<World> {
     },
     { mailer },
   );
+  actAsOneBrowser(h.app);
   const call: World["call"] = async (method, url, headers, payload) => {
     const res = await h.app.inject({ method: method as "GET", url, headers, ...(payload ? { payload } : {}) });
     if (process.env.PROPS_TRACE_CALLS === "1" && method !== "GET" && !url.includes("/auth/"))

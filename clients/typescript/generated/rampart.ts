@@ -18947,6 +18947,7 @@ export const getTestSsoConnectionLegacyUrl = (companyId: string,
 }
 
 /**
+ * Sets the rampart_sso cookie that binds the dry run to this browser: open testUrl in the same browser.
  * @deprecated
  * @summary Start a dry-run sign-in: the callback reports what would be mapped and creates nothing
  */
@@ -19043,6 +19044,7 @@ export const getTestSsoConnectionUrl = (companyId: string,
 }
 
 /**
+ * Sets the rampart_sso cookie that binds the dry run to this browser: open testUrl in the same browser.
  * @summary Start a dry-run sign-in: the callback reports what would be mapped and creates nothing
  */
 export const testSsoConnection = async (companyId: string,
@@ -20609,7 +20611,7 @@ export const getStartSsoLegacyUrl = () => {
 }
 
 /**
- * Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md).
+ * Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md). Sets the rampart_sso cookie that binds the sign-in to this browser: the callback is refused without it (login CSRF).
  * @deprecated
  * @summary Home-realm discovery: an email address or company slug → where to send the browser
  */
@@ -20698,7 +20700,7 @@ export const getStartSsoUrl = () => {
 }
 
 /**
- * Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md).
+ * Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md). Sets the rampart_sso cookie that binds the sign-in to this browser: the callback is refused without it (login CSRF).
  * @summary Home-realm discovery: an email address or company slug → where to send the browser
  */
 export const startSso = async (ssoStartRequest: SsoStartRequest, options?: Parameters<typeof rampartFetch>[1]): Promise<startSsoResponse> => {
@@ -20798,7 +20800,7 @@ export const getSsoOidcCallbackLegacyUrl = (params?: SsoOidcCallbackLegacyParams
 }
 
 /**
- * Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).
+ * Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created). Refused (400 sso.invalid_state) without the rampart_sso cookie of the browser that started the sign-in.
  * @deprecated
  * @summary Where the identity provider sends the browser back (register this as the redirect URI)
  */
@@ -20885,7 +20887,7 @@ export const getSsoOidcCallbackUrl = (params?: SsoOidcCallbackParams,) => {
 }
 
 /**
- * Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).
+ * Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created). Refused (400 sso.invalid_state) without the rampart_sso cookie of the browser that started the sign-in.
  * @summary Where the identity provider sends the browser back (register this as the redirect URI)
  */
 export const ssoOidcCallback = async (params?: SsoOidcCallbackParams, options?: Parameters<typeof rampartFetch>[1]): Promise<ssoOidcCallbackResponse> => {

@@ -15,7 +15,6 @@ import { hashToken, newOpaqueToken, normalizeEmail, sealWith, unsealWith } from 
 import {
   type IdentityDeps,
   type PublicUser,
-  plusSeconds,
   type RequestContext,
   securityEvent,
   type TokenPair,
@@ -86,7 +85,8 @@ export async function startSession(
     ip: ctx.ip,
     created_at: now,
     last_used_at: now,
-    expires_at: plusSeconds(deps, lifetimeS),
+    // From the same instant as created_at: a second clock read could make the lifetime a millisecond off.
+    expires_at: new Date(Date.parse(now) + lifetimeS * 1000).toISOString(),
     revoked_at: null,
     revoked_reason: null,
     amr: amr.join(","),

@@ -7,6 +7,7 @@ import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
 import { CompanyParams } from "../companies/index.ts";
+import { bindBrowser } from "./browser-binding.ts";
 import * as connections from "./connections.ts";
 import * as domains from "./domains.ts";
 import { ssoErrors } from "./errors.ts";
@@ -165,15 +166,18 @@ export function registerSsoAdminRoutes(app: SsoAdminApp, deps: SsoDeps & { reado
         operationId: "testSsoConnection",
         tags,
         summary: "Start a dry-run sign-in: the callback reports what would be mapped and creates nothing",
+        description:
+          "Sets the rampart_sso cookie that binds the dry run to this browser: open testUrl in the same browser.",
         params: schemas.ConnectionParams,
         response: { 200: Type.Ref("SsoTestStart"), ...problemResponses(409) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const tenant = requireTenant(request);
       const row = await repo.findConnection(deps.database.db, tenant.companyId, request.params.connectionId);
       if (!row) throw ssoErrors.connectionNotFound();
-      const testUrl = await startWithConnection(deps, row, "test");
+      // The dry run completes only in the owner's browser that asked for it (browser-binding.ts).
+      const testUrl = await startWithConnection(deps, row, "test", bindBrowser(deps, request, reply));
       if (!testUrl) throw ssoErrors.protocolNotSupported();
       return { testUrl };
     },

@@ -4,6 +4,7 @@ import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { type RequestContext, setRefreshCookie } from "../identity/index.ts";
 import type { SsoAdminApp } from "./admin-routes.ts";
+import { bindBrowser, browserBindingOf } from "./browser-binding.ts";
 import { oidcCallback } from "./oidc-callback.ts";
 import * as schemas from "./schemas.ts";
 import type { SsoDeps } from "./service.ts";
@@ -56,7 +57,7 @@ export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readon
         tags,
         summary: "Home-realm discovery: an email address or company slug → where to send the browser",
         description:
-          "Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md).",
+          "Always 200 with a redirectUrl: the company's identity provider when the address's verified domain (or the slug's company) has an enabled connection, else the app's own sign-in page. The status and shape never tell whether a domain or company uses SSO (docs/sso.md). Sets the rampart_sso cookie that binds the sign-in to this browser: the callback is refused without it (login CSRF).",
         security: [],
         body: schemaRef(schemas.SsoStartBody),
         response: { 200: Type.Ref("SsoStartResponse"), ...problemResponses(422) },
@@ -65,7 +66,8 @@ export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readon
     async (request, reply) => {
       reply.header("cache-control", "no-store");
       const fallback = new URL("/sign-in", deps.identity.config.PUBLIC_APP_URL).href;
-      return startSignIn(deps, request.body, fallback);
+      // Set for every answer, known domain or not: the shape reveals nothing (docs/sso.md).
+      return startSignIn(deps, request.body, fallback, bindBrowser(deps, request, reply));
     },
   );
 
@@ -78,7 +80,7 @@ export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readon
         tags,
         summary: "Where the identity provider sends the browser back (register this as the redirect URI)",
         description:
-          "Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created).",
+          "Exchanges the code (PKCE), validates the ID token, signs the person in (just-in-time account and membership) and sets the refresh cookie: 303 to SSO_SIGNED_IN_URL, or 200 with the access token when the client accepts application/json. A test-connection flow answers the mapping report instead (nothing created). Refused (400 sso.invalid_state) without the rampart_sso cookie of the browser that started the sign-in.",
         security: [],
         querystring: schemas.OidcCallbackQuery,
         response: {
@@ -89,7 +91,7 @@ export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readon
       },
     },
     async (request, reply) => {
-      const outcome = await oidcCallback(deps, request.query, contextOf(request));
+      const outcome = await oidcCallback(deps, request.query, contextOf(request), browserBindingOf(request));
       if (outcome.kind === "test") return reply.header("cache-control", "no-store").send(outcome.report);
       return deliverSsoTokens(deps, request, reply, outcome.result);
     },

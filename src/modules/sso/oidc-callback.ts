@@ -40,10 +40,14 @@ export async function oidcCallback(
   deps: SsoDeps,
   query: Readonly<Record<string, string | undefined>>,
   ctx: RequestContext,
+  /** The browser-binding cookie's hash (browser-binding.ts): the flow completes only in the browser that started it. */
+  browserHash: string | undefined,
 ): Promise<CallbackOutcome> {
   if (!query.state) throw ssoErrors.invalidState();
   const flow = await repo.consumeFlow(deps.database.db, hashToken(query.state));
   if (!flow || flow.expires_at <= deps.clock.nowIso()) throw ssoErrors.invalidState();
+  // Another browser's flow (login CSRF): consumed, so it cannot be tried again either.
+  if (browserHash === undefined || browserHash !== flow.browser_hash) throw ssoErrors.invalidState();
   const connection = await repo.findConnectionById(deps.database.db, flow.connection_id);
   if (!connection || connection.protocol !== "oidc") throw ssoErrors.invalidState();
   if (query.error) throw ssoErrors.idpError(query.error);

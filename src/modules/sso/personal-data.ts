@@ -67,6 +67,7 @@ export const ssoPersonalData: PersonalDataSource = {
       purpose: "none",
       nonce: "none",
       code_verifier: "none",
+      browser_hash: "none",
       created_at: "none",
       expires_at: "none",
     },

@@ -3,6 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { BadRequestError } from "../../platform/errors/app-error.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { contextOf, deliverSsoTokens } from "./auth-routes.ts";
+import { browserBindingOf } from "./browser-binding.ts";
 import { samlAcs, samlMetadataOf } from "./saml-sign-in.ts";
 import type { SsoDeps } from "./service.ts";
 
@@ -103,7 +104,13 @@ export const samlRoutes: FastifyPluginAsyncTypebox<{ deps: SsoDeps }> = async (a
       },
     },
     async (request, reply) => {
-      const outcome = await samlAcs(deps, request.params.connectionId, request.body.SAMLResponse, contextOf(request));
+      const outcome = await samlAcs(
+        deps,
+        request.params.connectionId,
+        request.body.SAMLResponse,
+        contextOf(request),
+        browserBindingOf(request),
+      );
       if (outcome.kind === "test") return reply.header("cache-control", "no-store").send(outcome.report);
       return deliverSsoTokens(deps, request, reply, outcome.result);
     },

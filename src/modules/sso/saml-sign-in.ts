@@ -16,10 +16,11 @@ import type { SsoConnectionsTable } from "./tables.ts";
 /** SP-initiated starts: the request id is stored with its purpose (sign-in or dry run), server-side. */
 export function samlStarter(deps: SsoDeps): SamlStarter {
   return {
-    async start(connection, purpose) {
+    async start(connection, purpose, browserHash) {
       const settings = samlSettingsOf(deps, connection);
       const started = await startSamlSignIn({ db: deps.database.db, clock: deps.clock }, connection.id, settings, {
         purpose,
+        browserHash,
       });
       return started.redirectUrl;
     },
@@ -54,6 +55,8 @@ export async function samlAcs(
   connectionId: string,
   samlResponse: string,
   ctx: RequestContext,
+  /** The browser-binding cookie's hash: an SP-initiated request is answered only in the browser that started it. */
+  browserHash: string | undefined,
 ): Promise<CallbackOutcome> {
   const connection = await samlConnection(deps, connectionId);
   const settings = samlSettingsOf(deps, connection);
@@ -64,6 +67,7 @@ export async function samlAcs(
       connection.id,
       settings,
       samlResponse,
+      { browserHash },
     );
   } catch (error) {
     const code = (error as { code?: unknown }).code;

@@ -19,15 +19,17 @@ export type SignInPurpose = "sign_in" | "test";
  * default): the redirect URL to the IdP, its request id stored with the purpose.
  */
 export interface SamlStarter {
-  start(connection: SsoConnectionsTable, purpose: SignInPurpose): Promise<string>;
+  start(connection: SsoConnectionsTable, purpose: SignInPurpose, browserHash: string): Promise<string>;
 }
 
 export async function startWithConnection(
   deps: SsoDeps & { readonly saml?: SamlStarter },
   connection: SsoConnectionsTable,
   purpose: SignInPurpose,
+  /** The hash of the browser-binding cookie the route set (browser-binding.ts). */
+  browserHash: string,
 ): Promise<string | undefined> {
-  if (connection.protocol === "saml") return deps.saml?.start(connection, purpose);
+  if (connection.protocol === "saml") return deps.saml?.start(connection, purpose, browserHash);
   const request = await authorizationRequest(deps, connection);
   const now = deps.clock.now();
   await repo.deleteExpiredFlows(deps.database.db, now.toISOString());
@@ -38,6 +40,7 @@ export async function startWithConnection(
     purpose,
     nonce: request.nonce,
     code_verifier: request.codeVerifier,
+    browser_hash: browserHash,
     created_at: now.toISOString(),
     expires_at: new Date(now.getTime() + deps.settings.flowTtlS * 1000).toISOString(),
   });
@@ -60,8 +63,9 @@ export async function startSignIn(
   deps: SsoDeps & { readonly saml?: SamlStarter },
   input: { email?: string; companySlug?: string },
   fallbackUrl: string,
+  browserHash: string,
 ): Promise<{ redirectUrl: string }> {
   const connection = await connectionFor(deps, input);
-  const url = connection ? await startWithConnection(deps, connection, "sign_in") : undefined;
+  const url = connection ? await startWithConnection(deps, connection, "sign_in", browserHash) : undefined;
   return { redirectUrl: url ?? fallbackUrl };
 }

@@ -77,6 +77,8 @@ export interface SsoLoginFlowsTable {
   purpose: "sign_in" | "test";
   nonce: string;
   code_verifier: string;
+  /** SHA-256 of the browser-binding cookie set when the flow started (browser-binding.ts). */
+  browser_hash: string;
   created_at: string;
   expires_at: string;
 }

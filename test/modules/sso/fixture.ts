@@ -4,6 +4,7 @@ import type { EngineUnderTest } from "../../helpers/database.ts";
 import { startDnsServer, type TestDnsServer } from "../../helpers/dns-server.ts";
 import { type IdentityHarness, identityHarness, ORIGIN } from "../../helpers/identity.ts";
 import { followToCallback, startTestIdp, type TestIdp } from "../../helpers/oidc-provider.ts";
+import { actAsOneBrowser } from "../../helpers/sso-browser.ts";
 import { createCompany, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 
 export const REDIRECT_URI = `${ORIGIN}/api/v1/auth/sso/oidc/callback`;
@@ -62,6 +63,7 @@ export async function ssoWorld(engine: EngineUnderTest, env: Record<string, stri
     SSO_DOMAIN_RECHECK_MS: "0",
     ...env,
   });
+  actAsOneBrowser(h.app);
   const owner = await newUser(h, "sso-owner");
   const slug = `sso-${randomBytes(3).toString("hex")}`;
   const company = await createCompany(h.app, owner, slug);

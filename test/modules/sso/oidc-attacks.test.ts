@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { decodeJwt, newSigningKey, signIdToken, unsignedIdToken } from "../../helpers/oidc-provider.ts";
+import { OTHER_BROWSER_COOKIE } from "../../helpers/sso-browser.ts";
 import { callback, type SsoWorld, ssoSignIn, ssoWorld, throughIdp } from "./fixture.ts";
 
 /**
@@ -43,6 +44,28 @@ for (const engine of await enginesUnderTest()) {
       const missing = new URL(url);
       missing.searchParams.delete("state");
       assert.deepEqual(problem(await callback(w, missing)), [400, "sso.invalid_state"]);
+    });
+
+    it("a callback in another browser than the one that started the sign-in (login CSRF), or with no binding cookie", async () => {
+      // The attacker starts a sign-in in their own browser and gets the IdP's redirect back;
+      // the victim's browser, lured to that URL, carries another binding cookie (or none).
+      const url = await throughIdp(w, "victim", { email });
+      const elsewhere = await w.h.app.inject({
+        method: "GET",
+        url: `${url.pathname}${url.search}`,
+        headers: { accept: "application/json", cookie: OTHER_BROWSER_COOKIE },
+      });
+      assert.deepEqual(problem(elsewhere), [400, "sso.invalid_state"]);
+      assert.ok(!elsewhere.cookies.some((c) => c.name === "rampart_refresh"), "no session in that browser");
+      // The flow was consumed by that try: not even the starting browser can use it now.
+      assert.deepEqual(problem(await callback(w, url)), [400, "sso.invalid_state"]);
+      const next = await throughIdp(w, "victim", { email });
+      const bare = await w.h.app.inject({
+        method: "GET",
+        url: `${next.pathname}${next.search}`,
+        headers: { accept: "application/json", cookie: "rampart_sso=" },
+      });
+      assert.deepEqual(problem(bare), [400, "sso.invalid_state"]);
     });
 
     it("a replayed callback (the state is single use, even after a success)", async () => {

@@ -27,6 +27,15 @@ function chromiumAvailability(): { skip: false | string } {
 
 const SIGNED_IN_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>signed in</title></head><body>
 <script type="module">
+window.startSso = async (email) => {
+  const started = await fetch("/api/v1/auth/sso/start", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email }),
+  });
+  return (await started.json()).redirectUrl;
+};
 window.finish = async () => {
   const refreshed = await fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin" });
   const body = await refreshed.json();
@@ -105,9 +114,12 @@ describe("OIDC sign-in in headless Chromium against the IdP's own login page", c
     await page.route(`${origin}/app.html`, (route) =>
       route.fulfill({ status: 200, contentType: "text/html", body: SIGNED_IN_PAGE }),
     );
-    const start = await h.app.inject({ method: "POST", url: "/api/v1/auth/sso/start", payload: { email } });
-    const { redirectUrl } = start.json() as { redirectUrl: string };
-    assert.ok(redirectUrl.startsWith(idp.issuer));
+    // Discovery from the app's page, as a front end calls it: the browser keeps the binding
+    // cookie it sets, without which the callback is refused (login CSRF).
+    await page.goto(`${origin}/app.html`);
+    await page.waitForFunction(() => Reflect.get(globalThis, "ready") === true);
+    const redirectUrl = String(await page.evaluate((address) => Reflect.get(globalThis, "startSso")(address), email));
+    assert.ok(redirectUrl.startsWith(idp.issuer), redirectUrl);
 
     await page.goto(redirectUrl);
     // oidc-provider's login form: any password is accepted for a known account id.

@@ -5,6 +5,7 @@ import type { EngineUnderTest } from "../../helpers/database.ts";
 import { startDnsServer, type TestDnsServer } from "../../helpers/dns-server.ts";
 import { type IdentityHarness, identityHarness } from "../../helpers/identity.ts";
 import { createTestIdp, readSpMetadata, type SpView, type TestIdp } from "../../helpers/saml-idp.ts";
+import { actAsOneBrowser } from "../../helpers/sso-browser.ts";
 import { createCompany, newUser, type SignedIn } from "../../helpers/tenancy.ts";
 import { uniqueDomain, verifyDomain } from "./fixture.ts";
 
@@ -53,6 +54,7 @@ export async function samlWorld(engine: EngineUnderTest): Promise<SamlWorld> {
     SSO_DNS_TIMEOUT_MS: "1000",
     SSO_DOMAIN_RECHECK_MS: "0",
   });
+  actAsOneBrowser(h.app);
   const owner = await newUser(h, "saml-owner");
   const company = await createCompany(h.app, owner, `saml-${randomBytes(3).toString("hex")}`);
   const connectionsUrl = `/api/v1/companies/${company.id}/sso/connections`;

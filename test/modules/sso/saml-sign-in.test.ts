@@ -3,7 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { decodeJwt } from "jose";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { ORIGIN } from "../../helpers/identity.ts";
-import { person, type SamlWorld, samlWorld } from "./saml-fixture.ts";
+import { OTHER_BROWSER_COOKIE } from "../../helpers/sso-browser.ts";
+import { FORM, person, type SamlWorld, samlWorld } from "./saml-fixture.ts";
 
 // SAML single sign-on through Rampart's HTTP API, with samlify as the identity provider: an
 // owner connects the IdP from its metadata, verifies a domain, and people sign in through
@@ -80,6 +81,28 @@ for (const engine of await enginesUnderTest()) {
         (m) => m.email === email,
       );
       assert.equal(grace?.role, "member", "no mapped group: the default role");
+    });
+
+    it("a response posted from another browser than the one that started the sign-in is refused (login CSRF), spending nothing", async () => {
+      const email = `mallory@${w.domain}`;
+      // Started in one browser (the world's); the signed response is posted from another.
+      const requestId = await w.discover(email);
+      const response = await w.idp.respond(w.connection.sp, {
+        ...person(email, "Mallory", []),
+        inResponseTo: requestId,
+      });
+      const elsewhere = await w.h.app.inject({
+        method: "POST",
+        url: `/api/v1/auth/sso/saml/${w.connection.id}/acs`,
+        headers: { ...FORM, cookie: OTHER_BROWSER_COOKIE },
+        payload: new URLSearchParams({ SAMLResponse: response, RelayState: "" }).toString(),
+      });
+      assert.equal(elsewhere.statusCode, 401, elsewhere.body);
+      assert.equal(elsewhere.json().code, "saml.in_response_to_invalid");
+      const users = await w.h.database.handle.db.selectFrom("users").select("id").where("email", "=", email).execute();
+      assert.equal(users.length, 0, "nobody signed in");
+      // Refused before anything was spent: in the browser that started it, it still works.
+      assert.equal((await w.acs(w.connection.id, response)).statusCode, 200);
     });
 
     it("a response for another connection's ACS is refused, and the request it answered stays unspent", async () => {

@@ -8,6 +8,13 @@ import type { ColumnDecision } from "../../../platform/db/personal-data.ts";
  * or attribute is ever stored.
  */
 export const samlColumnDecisions: Readonly<Record<string, Readonly<Record<string, ColumnDecision>>>> = {
-  saml_requests: { id: "none", connection_id: "none", purpose: "none", created_at: "none", expires_at: "none" },
+  saml_requests: {
+    id: "none",
+    connection_id: "none",
+    purpose: "none",
+    browser_hash: "none",
+    created_at: "none",
+    expires_at: "none",
+  },
   saml_assertions: { connection_id: "none", assertion_id: "none", created_at: "none", expires_at: "none" },
 };

@@ -38,7 +38,7 @@ export async function startSamlSignIn(
   deps: SamlDeps,
   connectionId: string,
   settings: SamlConnectionSettings,
-  options: { relayState?: string; purpose?: SamlPurpose } = {},
+  options: { relayState?: string; purpose?: SamlPurpose; browserHash?: string } = {},
 ): Promise<SamlStart> {
   // An NCName (must not start with a digit): "_" + 160 random bits.
   const requestId = `_${randomBytes(20).toString("hex")}`;
@@ -55,6 +55,7 @@ export async function startSamlSignIn(
     id: requestId,
     connectionId,
     purpose: options.purpose ?? "sign_in",
+    browserHash: options.browserHash ?? null,
     now: now.toISOString(),
     expiresAt,
   });
@@ -86,6 +87,8 @@ export async function consumeSamlResponse(
   connectionId: string,
   settings: SamlConnectionSettings,
   samlResponse: string,
+  /** The binding of the browser that posted the response (the caller's cookie), for a request bound at its start. */
+  options: { browserHash?: string | undefined } = {},
 ): Promise<SamlSignIn> {
   if (samlResponse.length > MAX_SAML_RESPONSE_BYTES || !/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) {
     throw new SamlRefusal("response_malformed");
@@ -147,7 +150,13 @@ export async function consumeSamlResponse(
     if (requestId !== null) {
       const spent = await consumeRequest(trx, requestId, connectionId, nowIso);
       if (spent === undefined) throw new SamlRefusal("in_response_to_invalid");
-      purpose = spent;
+      // A request bound to the browser that started it is answered only in that browser: a
+      // response someone obtained in their own browser and has a victim's browser post is
+      // refused (login CSRF), and rolls back, spending nothing.
+      if (spent.browserHash !== null && spent.browserHash !== options.browserHash) {
+        throw new SamlRefusal("in_response_to_invalid");
+      }
+      purpose = spent.purpose;
     }
   });
 

@@ -10,7 +10,14 @@ export type SamlExecutor = Executor;
 
 export async function insertRequest(
   db: SamlExecutor,
-  row: { id: string; connectionId: string; purpose: SamlPurpose; now: string; expiresAt: string },
+  row: {
+    id: string;
+    connectionId: string;
+    purpose: SamlPurpose;
+    browserHash: string | null;
+    now: string;
+    expiresAt: string;
+  },
 ): Promise<void> {
   await db
     .insertInto("saml_requests")
@@ -18,6 +25,7 @@ export async function insertRequest(
       id: row.id,
       connection_id: row.connectionId,
       purpose: row.purpose,
+      browser_hash: row.browserHash,
       created_at: row.now,
       expires_at: row.expiresAt,
     })
@@ -25,7 +33,7 @@ export async function insertRequest(
 }
 
 /**
- * Spends a request id: its purpose only for the one caller whose DELETE removed the live row
+ * Spends a request id: its purpose (and the browser it was bound to) only for the one caller whose DELETE removed the live row
  * of this connection, else undefined. The purpose (sign-in or an owner's dry run) was stored
  * at the start, server-side: RelayState, which the browser carries, never decides it.
  */
@@ -34,15 +42,15 @@ export async function consumeRequest(
   id: string,
   connectionId: string,
   now: string,
-): Promise<SamlPurpose | undefined> {
+): Promise<{ purpose: SamlPurpose; browserHash: string | null } | undefined> {
   const row = await db
     .deleteFrom("saml_requests")
     .where("id", "=", id)
     .where("connection_id", "=", connectionId)
     .where("expires_at", ">", now)
-    .returning("purpose")
+    .returning(["purpose", "browser_hash"])
     .executeTakeFirst();
-  return row?.purpose;
+  return row ? { purpose: row.purpose, browserHash: row.browser_hash } : undefined;
 }
 
 /** True when the request id is outstanding (not spent, not expired) for this connection; spends nothing. */

@@ -5,6 +5,8 @@ export interface SamlRequestsTable {
   connection_id: string;
   /** What the start was for: a real sign-in, or an owner's test-connection dry run (creates nothing). */
   purpose: SamlPurpose;
+  /** Hash of the browser-binding cookie of the browser that started it; null when the caller binds none. */
+  browser_hash: string | null;
   created_at: string;
   expires_at: string;
 }

@@ -20,14 +20,18 @@ import { ErrorBox, Loading, Page, useLoad } from "./ui.tsx";
 function useSession(): SessionState {
   const [state, setState] = useState(sessionState);
   const [, setVersion] = useState(0);
-  useEffect(
-    () =>
-      onSessionChange(() => {
-        setState(sessionState());
-        setVersion(companiesVersion());
-      }),
-    [],
-  );
+  useEffect(() => {
+    const sync = () => {
+      setState(sessionState());
+      setVersion(companiesVersion());
+    };
+    const unsubscribe = onSessionChange(sync);
+    // Effects run after the first paint: the start-up refresh (main.tsx) may have settled
+    // before this subscribed, and its change would be lost — the page stuck at "Loading your
+    // session" (seen in the journeys under load). Read the state once now that we listen.
+    sync();
+    return unsubscribe;
+  }, []);
   return state;
 }
 

@@ -1,6 +1,6 @@
 import { calculatePKCECodeChallenge } from "openid-client";
+import { describeOidcError } from "../../platform/auth/oidc-discovery.ts";
 import { socialErrors } from "./errors.ts";
-import { describe } from "./oidc.ts";
 import type { GithubProvider } from "./providers.ts";
 import { callbackUrlOf, type ProviderIdentity, type SocialDeps } from "./service.ts";
 
@@ -32,7 +32,7 @@ async function call(deps: SocialDeps, url: string, init: RequestInit): Promise<u
   try {
     res = await fetch(url, { ...init, redirect: "error", signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
-    deps.logger.warn({ provider: "github", err: describe(error) }, "social: GitHub could not be reached");
+    deps.logger.warn({ provider: "github", err: describeOidcError(error) }, "social: GitHub could not be reached");
     throw socialErrors.providerUnreachable();
   }
   const body = (await res.json().catch(() => undefined)) as unknown;

@@ -1,4 +1,5 @@
 import * as client from "openid-client";
+import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
 import { AppError } from "../../platform/errors/app-error.ts";
 import { socialErrors } from "./errors.ts";
 import type { OidcProvider } from "./providers.ts";
@@ -10,15 +11,13 @@ import { callbackUrlOf, type ProviderIdentity, type SocialDeps } from "./service
 
 async function discover(deps: SocialDeps, provider: OidcProvider): Promise<client.Configuration> {
   try {
-    return await client.discovery(new URL(provider.issuer), provider.clientId, provider.clientSecret, undefined, {
-      timeout: 10,
-      // Always verify the ID token's signature, whatever the channel (as sso's oidc-client.ts).
-      execute: deps.settings.allowInsecureUrls
-        ? [client.enableNonRepudiationChecks, client.allowInsecureRequests]
-        : [client.enableNonRepudiationChecks],
+    // The ID token's signature is always verified against the JWKS (oidc-discovery.ts).
+    return await discoverOidc(provider.issuer, provider.clientId, provider.clientSecret, {
+      timeoutS: 10,
+      allowInsecure: deps.settings.allowInsecureUrls,
     });
   } catch (error) {
-    deps.logger.warn({ provider: provider.key, err: describe(error) }, "social: OIDC discovery failed");
+    deps.logger.warn({ provider: provider.key, err: describeOidcError(error) }, "social: OIDC discovery failed");
     throw socialErrors.providerUnreachable();
   }
 }
@@ -75,7 +74,10 @@ export async function oidcIdentity(
   } catch (error) {
     if (error instanceof client.AuthorizationResponseError) throw socialErrors.providerError(error.error);
     if (error instanceof AppError) throw error;
-    deps.logger.warn({ provider: provider.key, err: describe(error) }, "social: the provider's answer was refused");
+    deps.logger.warn(
+      { provider: provider.key, err: describeOidcError(error) },
+      "social: the provider's answer was refused",
+    );
     if (error instanceof TypeError || (error instanceof Error && error.name === "TimeoutError"))
       throw socialErrors.providerUnreachable();
     throw socialErrors.responseRejected();
@@ -83,7 +85,3 @@ export async function oidcIdentity(
 }
 
 /** What a log line may say of a library error: its class, code and message (no tokens in them). */
-export function describe(error: unknown) {
-  if (!(error instanceof Error)) return { message: String(error) };
-  return { type: error.name, code: (error as { code?: unknown }).code, message: error.message.slice(0, 300) };
-}

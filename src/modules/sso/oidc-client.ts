@@ -1,4 +1,5 @@
 import * as client from "openid-client";
+import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
 import { AppError } from "../../platform/errors/app-error.ts";
 import { ssoErrors } from "./errors.ts";
 import type { SsoDeps } from "./service.ts";
@@ -33,17 +34,13 @@ async function discover(deps: SsoDeps, row: SsoConnectionsTable): Promise<client
     throw ssoErrors.idpUnreachable();
   }
   try {
-    return await client.discovery(new URL(row.oidc_issuer), row.oidc_client_id, secret, undefined, {
-      timeout: Math.ceil(deps.settings.dnsTimeoutMs / 1000) + 7,
-      // The library trusts the TLS channel for an ID token from the token endpoint unless asked
-      // to verify its signature too (OIDC Core 3.1.3.7 allows either): Rampart always verifies,
-      // so a token not signed by a key in the IdP's JWKS is refused whatever the channel.
-      execute: deps.settings.allowInsecureIssuers
-        ? [client.enableNonRepudiationChecks, client.allowInsecureRequests]
-        : [client.enableNonRepudiationChecks],
+    // The ID token's signature is always verified against the IdP's JWKS (oidc-discovery.ts).
+    return await discoverOidc(row.oidc_issuer, row.oidc_client_id, secret, {
+      timeoutS: Math.ceil(deps.settings.dnsTimeoutMs / 1000) + 7,
+      allowInsecure: deps.settings.allowInsecureIssuers,
     });
   } catch (error) {
-    deps.logger.warn({ connectionId: row.id, err: describe(error) }, "sso: OIDC discovery failed");
+    deps.logger.warn({ connectionId: row.id, err: describeOidcError(error) }, "sso: OIDC discovery failed");
     throw ssoErrors.idpUnreachable();
   }
 }
@@ -112,7 +109,10 @@ export async function exchangeCode(
   } catch (error) {
     if (error instanceof client.AuthorizationResponseError) throw ssoErrors.idpError(error.error);
     if (error instanceof AppError) throw error;
-    deps.logger.warn({ connectionId: row.id, err: describe(error) }, "sso: the identity provider's answer was refused");
+    deps.logger.warn(
+      { connectionId: row.id, err: describeOidcError(error) },
+      "sso: the identity provider's answer was refused",
+    );
     if (error instanceof TypeError || (error instanceof Error && error.name === "TimeoutError"))
       throw ssoErrors.idpUnreachable();
     throw ssoErrors.idpResponseRejected();
@@ -120,7 +120,3 @@ export async function exchangeCode(
 }
 
 /** What a log line may say of a library error: its class, code and message (no tokens in them). */
-function describe(error: unknown) {
-  if (!(error instanceof Error)) return { message: String(error) };
-  return { type: error.name, code: (error as { code?: unknown }).code, message: error.message.slice(0, 300) };
-}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { enginesUnderTest } from "../helpers/database.ts";
-import { createKeyStep, deleteAccountStep, setUserSuspendedStep, transferStep } from "./commands.ts";
+import { createKeyStep, deleteAccountStep, enrolFactorStep, setUserSuspendedStep, transferStep } from "./commands.ts";
 import { connectSsoStep, jitSignInStep } from "./sso-commands.ts";
 import { openWorld, startingModel, type World } from "./world.ts";
 
@@ -30,6 +30,34 @@ for (const engine of await enginesUnderTest()) {
 
     it("[deleteAccount(user#0)]: the sole owner of company#0 cannot delete their account", async () => {
       await replay([deleteAccountStep(0)]);
+    });
+
+    it("[connectSso, jitSignIn(new, []), deleteAccount(them)]: an account SSO created deletes itself on its recent sign-in", async () => {
+      const map = { roles: {}, defaultRole: "admin" as const };
+      const model = await replay(
+        [
+          connectSsoStep({ who: { user: 0 } }, 0, map),
+          jitSignInStep({ connected: 0 }, { fresh: true }, []),
+          deleteAccountStep(4),
+        ].map((step) => step as never),
+      );
+      assert.equal(model.users[4]?.passwordless, true);
+      assert.equal(model.users[4]?.status, "deleted");
+    });
+
+    it("[connectSso, jitSignIn(new, []), enrolFactor(them), jitSignIn(them, []), deleteAccount(them)]: an SSO account with its own factor cannot pass step-up, so cannot delete itself", async () => {
+      const map = { roles: {}, defaultRole: "admin" as const };
+      const at = { connected: 0 };
+      const model = await replay(
+        [
+          connectSsoStep({ who: { user: 0 } }, 0, map),
+          jitSignInStep(at, { fresh: true }, []),
+          enrolFactorStep(4),
+          jitSignInStep(at, { known: 0 }, []),
+          deleteAccountStep(4),
+        ].map((step) => step as never),
+      );
+      assert.equal(model.users[4]?.status, "active");
     });
 
     it("[connectSso(user#3, company#1)]: a plain member cannot connect an IdP; the owner can", async () => {

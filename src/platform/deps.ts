@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import type { SigningKeys } from "./auth/signing-keys.ts";
-import type { Cache } from "./cache/cache.ts";
+import type { Cache } from "./cache/contract.ts";
 import type { Clock } from "./clock.ts";
 import type { DatabaseHandle } from "./db/connect.ts";
 import type { ReadinessCheck } from "./health/readiness.ts";

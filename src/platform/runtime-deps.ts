@@ -1,7 +1,8 @@
 import { Registry } from "prom-client";
 import type { Config } from "../config/settings/index.ts";
 import { loadSigningKeys } from "./auth/signing-keys.ts";
-import { cacheOptionsFrom, createCache } from "./cache/cache.ts";
+import { createCache } from "./cache/cache.ts";
+import { cacheOptionsFrom } from "./cache/contract.ts";
 import { systemClock } from "./clock.ts";
 import { databaseReadinessCheck } from "./db/connect.ts";
 import { schemaReadinessCheck } from "./db/schema-readiness.ts";

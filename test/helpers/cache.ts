@@ -1,5 +1,5 @@
 import type { Registry } from "prom-client";
-import type { CacheOptions } from "../../src/platform/cache/cache.ts";
+import type { CacheOptions } from "../../src/platform/cache/contract.ts";
 
 /** Cache options for a test: a unique key prefix per call, so suites sharing one Redis never see each other's keys. */
 export function testCacheOptions(overrides: Partial<CacheOptions> = {}): CacheOptions {

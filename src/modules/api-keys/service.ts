@@ -1,6 +1,6 @@
 import type { ApiKeyActor, TenantAccess, UserActor } from "../../platform/access/actor.ts";
 import { API_KEY_SCOPES, isScopeIn, type Permission } from "../../platform/access/permissions.ts";
-import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
+import { type Cache, namespaceOf } from "../../platform/cache/contract.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { parseJson } from "../../platform/db/dialect.ts";

@@ -1,5 +1,5 @@
 import type { Role } from "../../platform/access/permissions.ts";
-import { namespaceOf } from "../../platform/cache/cache.ts";
+import { namespaceOf } from "../../platform/cache/contract.ts";
 import type { CompanyStatus } from "./tables.ts";
 
 /*

@@ -1,5 +1,5 @@
 import type { Role } from "../../platform/access/permissions.ts";
-import type { Cache } from "../../platform/cache/cache.ts";
+import type { Cache } from "../../platform/cache/contract.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUuid } from "../../platform/db/ids.ts";

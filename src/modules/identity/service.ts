@@ -1,6 +1,6 @@
 import type { Config } from "../../config/settings/index.ts";
 import type { SigningKeys } from "../../platform/auth/signing-keys.ts";
-import type { Cache } from "../../platform/cache/cache.ts";
+import type { Cache } from "../../platform/cache/contract.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { SecretSealer } from "../../platform/crypto/secret-sealer.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";

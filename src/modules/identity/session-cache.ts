@@ -1,4 +1,4 @@
-import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
+import { type Cache, namespaceOf } from "../../platform/cache/contract.ts";
 import type { PlatformRole, UserStatus } from "./tables.ts";
 
 /**

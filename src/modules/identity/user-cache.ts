@@ -1,4 +1,4 @@
-import { type Cache, namespaceOf } from "../../platform/cache/cache.ts";
+import { type Cache, namespaceOf } from "../../platform/cache/contract.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import * as repo from "./repository.ts";
 import type { PlatformRole, UserStatus, UsersTable } from "./tables.ts";

@@ -2,7 +2,7 @@ import type { Config } from "../../config/settings/index.ts";
 import type { TenantAccess, UserActor } from "../../platform/access/actor.ts";
 import { accessErrors } from "../../platform/access/errors.ts";
 import { isStronger, type Permission, type Role } from "../../platform/access/permissions.ts";
-import type { Cache } from "../../platform/cache/cache.ts";
+import type { Cache } from "../../platform/cache/contract.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";
 import { isUniqueViolation } from "../../platform/db/errors.ts";

@@ -1,4 +1,4 @@
-import type { Cache } from "../../platform/cache/cache.ts";
+import type { Cache } from "../../platform/cache/contract.ts";
 import type { Clock } from "../../platform/clock.ts";
 import type { SecretSealer } from "../../platform/crypto/secret-sealer.ts";
 import type { DatabaseHandle } from "../../platform/db/connect.ts";

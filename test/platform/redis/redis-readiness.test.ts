@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { Registry } from "prom-client";
-import { cacheOptionsFrom, createCache } from "../../../src/platform/cache/cache.ts";
+import { createCache } from "../../../src/platform/cache/cache.ts";
+import { cacheOptionsFrom } from "../../../src/platform/cache/contract.ts";
 import { createLogger } from "../../../src/platform/logging/logger.ts";
 import {
   closeRedis,

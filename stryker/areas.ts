@@ -109,7 +109,7 @@ export const AREAS: readonly Area[] = [
   {
     name: "refresh-rotation",
     // rotateRefreshToken: rotation, the grace window and reuse detection.
-    mutate: ["src/modules/identity/sessions.ts:195-278"],
+    mutate: ["src/modules/identity/sessions.ts:195-282"],
     tests: [
       "test/modules/identity/sessions.test.ts",
       "test/modules/identity/token-lifetimes.test.ts",
@@ -139,12 +139,14 @@ export const AREAS: readonly Area[] = [
       "test/platform/rate-limit/limiter.test.ts",
       "test/platform/rate-limit/rate-limit.test.ts",
       "test/platform/rate-limit/rate-limit-redis.test.ts",
+      "test/platform/rate-limit/redis-cool-down.test.ts",
     ],
     // The Redis tests count in the shared Redis under their own prefix; the one that pauses every
     // client of that Redis (the fallback test) and the slow unreachable-Redis startups stay out of
     // a per-mutant run; the dead-port one (a second) stays in: it catches a failure turned into a 500.
+    // The cool-down test breaks only its own client, so it stands in for the pause test there.
     namePattern:
-      "^rate-limit |two app instances|one Redis round trip|same rules as in memory|lease|dead port, and no request fails",
+      "^rate-limit |two app instances|one Redis round trip|same rules as in memory|lease|dead port, and no request fails|Redis cool-down",
   },
   {
     name: "access-control",

@@ -130,6 +130,18 @@ export function findRefreshTokenByHash(db: Executor, tokenHash: string): Promise
   return db.selectFrom("refresh_tokens").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
 }
 
+/** When and to what a token was rotated; for a row the caller knows exists (its session is locked). */
+export function refreshTokenRotation(
+  db: Executor,
+  id: string,
+): Promise<Pick<RefreshTokensTable, "rotated_at" | "successor_sealed">> {
+  return db
+    .selectFrom("refresh_tokens")
+    .select(["rotated_at", "successor_sealed"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+}
+
 /** Marks a refresh token rotated unless a concurrent request already did; returns whether this call won. */
 export async function markRefreshTokenRotated(db: Executor, id: string, now: string, successorSealed: string) {
   const result = await db

@@ -25,7 +25,7 @@ import {
 import { forgetSessions, SESSION_TTL_S, sessionLookups, toCachedSession } from "./session-cache.ts";
 import { accessTokenFor, sessionAuthentication } from "./session-tokens.ts";
 import { assertSignInWithoutSso } from "./sso-policy.ts";
-import type { SessionsTable, UsersTable } from "./tables.ts";
+import type { RefreshTokensTable, SessionsTable, UsersTable } from "./tables.ts";
 import { forgetUsers } from "./user-cache.ts";
 
 // Sessions: login (with its throttle and lockout), the refresh-token family a login starts and
@@ -233,15 +233,19 @@ export async function rotateRefreshToken(
   }
 
   const successor = newOpaqueToken();
-  const won =
-    row.rotated_at === null &&
-    (await inLockedTransaction(deps.database.db, async (trx) => {
+  // What the token was rotated to when this request does not rotate it: by an earlier request
+  // (the row as read above), or by a concurrent one between that read and this request's update
+  // (re-read under the session's lock, where the row cannot vanish: erasing the account deletes
+  // its sessions, and their tokens, under that lock too).
+  let rotation: Pick<RefreshTokensTable, "rotated_at" | "successor_sealed"> = row;
+  if (row.rotated_at === null) {
+    const lost = await inLockedTransaction(deps.database.db, async (trx) => {
       // A revocation (logout, password reset, suspension) that committed first wins: no
       // successor is issued for a session it ended.
       const live = await repo.lockSession(trx, row.session_id);
       if (!live || live.revoked_at !== null) throw identityErrors.invalidRefreshToken();
       if (!(await repo.markRefreshTokenRotated(trx, row.id, now.toISOString(), sealWith(presented, successor))))
-        return false;
+        return repo.refreshTokenRotation(trx, row.id);
       await repo.insertRefreshToken(trx, {
         id: newId(),
         session_id: row.session_id,
@@ -252,21 +256,21 @@ export async function rotateRefreshToken(
         successor_sealed: null,
       });
       await repo.touchSession(trx, row.session_id, now.toISOString(), ctx.ip, ctx.userAgent?.slice(0, 512) ?? null);
-      return true;
-    }));
-  if (won)
-    return {
-      ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),
-      refreshToken: successor,
-      sessionId: session.session_id,
-    };
+      return undefined;
+    });
+    if (lost === undefined)
+      return {
+        ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),
+        refreshToken: successor,
+        sessionId: session.session_id,
+      };
+    rotation = lost;
+  }
 
-  // Already rotated (earlier, or by a concurrent request a moment ago).
-  const rotated = await repo.findRefreshTokenByHash(deps.database.db, hashToken(presented));
-  const rotatedAt = rotated?.rotated_at ? Date.parse(rotated.rotated_at) : 0;
+  const rotatedAt = rotation.rotated_at ? Date.parse(rotation.rotated_at) : 0;
   const withinGrace = now.getTime() - rotatedAt <= deps.config.REFRESH_REUSE_INTERVAL_S * 1000;
   const previous =
-    withinGrace && rotated?.successor_sealed ? unsealWith(presented, rotated.successor_sealed) : undefined;
+    withinGrace && rotation.successor_sealed ? unsealWith(presented, rotation.successor_sealed) : undefined;
   if (previous) {
     return {
       ...(await accessTokenFor(deps, session.user_id, session.session_id, authentication)),

@@ -59,6 +59,7 @@ const EXPRESS_ME = "Express 5 reference: users/me (postgres + redis)";
 const EXPRESS_MEMBERS = "Express 5 reference: company members, a member's token (postgres + redis)";
 const EXPRESS_MEMBERS_KEY = "Express 5 reference: company members, an API key (postgres + redis)";
 const CEILING_ME = "ceiling: users/me on bare node:http (postgres + redis)";
+const CONSOLE_OFF_ME = "GET /api/v1/users/me (postgres + redis, production edge, console off)";
 
 /** A PostgreSQL schema, already migrated: start-to-ready then measures a start, not the first migration. */
 async function migratedSchema() {
@@ -179,6 +180,16 @@ export const scenarios: Scenario[] = [
     path: "/api/v1/users/me",
     setup: () => referenceWorld(REDIS),
   },
+  // The console must not cost the API anything (issue #26): the same server without it routed.
+  {
+    name: CONSOLE_OFF_ME,
+    target: "rampart",
+    path: "/api/v1/users/me",
+    env: { ...PRODUCTION_EDGE, ENABLE_CONSOLE: "false" },
+    setup: migratedSchema,
+    prepare: signedInBearer,
+    baseline: EXPRESS_ME,
+  },
   {
     name: "GET /api/v1/users/me (postgres + redis, production edge)",
     target: "rampart",
@@ -190,6 +201,8 @@ export const scenarios: Scenario[] = [
     targets: [
       { against: EXPRESS_ME, atLeast: 2.0 },
       { against: CEILING_ME, atLeast: 0.8 },
+      // Two runs of one server differ by a few % on this machine; a real cost would show more.
+      { against: CONSOLE_OFF_ME, atLeast: 0.95 },
     ],
     maxP99AtHalfRateMs: 10,
     maxReadyMs: 700,

@@ -324,7 +324,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   const metricsHistory = config.ENABLE_METRICS ? createMetricsHistory(deps.metrics) : undefined;
   await registerModules(app, config, modules, switches, metricsHistory);
   // The web console (console/): static files at /console that call the API above like any front end.
-  await registerConsole(app);
+  if (config.ENABLE_CONSOLE) await registerConsole(app);
 
   // Every instance delivers webhooks and cleans up expired idempotency keys, off the request path.
   const webhookWorker = createWebhookWorker(modules.webhooks);

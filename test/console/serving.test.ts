@@ -98,6 +98,26 @@ describe("the console's files, served by Rampart", () => {
   });
 });
 
+describe("a deployment that turns the console off", () => {
+  let t: TestApp;
+  before(async () => {
+    ensureConsoleBuilt();
+    t = await buildTestApp({ ENABLE_CONSOLE: "false" });
+    await t.app.ready();
+  });
+  after(() => t.app.close());
+
+  it("ENABLE_CONSOLE=false: /console and its assets are not routed (404 problem), the API still answers", async () => {
+    for (const url of ["/console", "/console/members", "/console/assets/index.js"]) {
+      const res = await t.app.inject({ method: "GET", url });
+      assert.equal(res.statusCode, 404, url);
+      assert.match(res.headers["content-type"] as string, /application\/problem\+json/, url);
+      assert.doesNotMatch(res.body, /<!doctype html>/i, url);
+    }
+    assert.equal((await t.app.inject({ method: "GET", url: "/health" })).statusCode, 200);
+  });
+});
+
 describe("a console that was not built", () => {
   let app: FastifyInstance;
   let dir: string;

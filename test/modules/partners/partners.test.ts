@@ -193,5 +193,36 @@ for (const engine of await enginesUnderTest()) {
       // The requester may withdraw its own pending request.
       assert.equal((await call(ownerA, "DELETE", `${partners(a.id)}/${retry.json().id}`)).statusCode, 204);
     });
+
+    // Who decided a partnership is recorded as a user, or as nobody when an API key acted: a
+    // key's revocation must not leave the accepting user's id as the decider.
+    it("an API key that ends a partnership a user accepted records no deciding user", async () => {
+      const { ownerA, ownerB, a, b } = await pair();
+      const requested = await call(ownerA, "POST", partners(a.id), { partnerSlug: b.slug, scopes: ["company:read"] });
+      const id = requested.json().id as string;
+      assert.equal((await call(ownerB, "POST", `${partners(b.id)}/${id}/accept`)).statusCode, 200);
+      const decidedBy = async () =>
+        (
+          await h.database.handle.db
+            .selectFrom("partnerships")
+            .select(["decided_by", "requested_by", "status"])
+            .where("id", "=", id)
+            .executeTakeFirstOrThrow()
+        ).decided_by;
+      assert.equal(await decidedBy(), ownerB.userId, "the accepting user decided");
+      const created = await call(ownerA, "POST", `/api/v1/companies/${a.id}/api-keys`, {
+        name: "integration",
+        scopes: ["partners:manage"],
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const key = created.json().key as string;
+      const revoked = await h.app.inject({
+        method: "DELETE",
+        url: `${partners(a.id)}/${id}`,
+        headers: { "x-api-key": key },
+      });
+      assert.equal(revoked.statusCode, 204, revoked.body);
+      assert.equal(await decidedBy(), null, "the key's revocation is decided by no user");
+    });
   });
 }

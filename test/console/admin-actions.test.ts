@@ -84,7 +84,7 @@ describe("the console in headless Chromium (SQLite): unlock and resend", chromiu
     await victimContext.close();
   });
 
-  it("a member resends an invitation: a notice, a new mail; the old link is refused and the new one joins", async () => {
+  it("a member resends a lapsed invitation: a notice, a new mail, a new expiry; the old link is refused and the new one joins", async () => {
     const invitee = await newUser(s.h, "invitee");
     const sent = await s.h.app.inject({
       method: "POST",
@@ -94,6 +94,12 @@ describe("the console in headless Chromium (SQLite): unlock and resend", chromiu
     });
     assert.equal(sent.statusCode, 201, sent.body);
     const oldToken = s.h.linkToken(invitee.email);
+    // Lapsed, the usual reason to resend (a fixture write: the browser's clock is the real one).
+    await s.h.database.handle.db
+      .updateTable("invitations")
+      .set({ expires_at: new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString() })
+      .where("id", "=", sent.json<{ id: string }>().id)
+      .execute();
     const mailsBefore = s.h.mails().filter((m) => m.includes(invitee.email)).length;
 
     const manager = await newUser(s.h, "manager");
@@ -102,8 +108,13 @@ describe("the console in headless Chromium (SQLite): unlock and resend", chromiu
     const { page, problems } = await consolePage(context);
     await signIn(page, s.origin, manager.email, STRONG_PASSWORD, `/console/companies/${company.id}/invitations`);
     await page.getByRole("heading", { name: "Invitations to Acme" }).waitFor();
-    await page.getByRole("button", { name: `Resend to ${invitee.email}` }).click();
+    const row = page.getByRole("row").filter({ hasText: invitee.email });
+    await row.getByText(/^Expired /).waitFor();
+    await row.getByRole("button", { name: `Resend to ${invitee.email}` }).click();
     await page.getByText(`Invitation sent again to ${invitee.email}`).waitFor();
+    await page.waitForFunction(
+      "![...document.querySelectorAll('td')].some((td) => td.textContent.startsWith('Expired'))",
+    );
     assert.equal(await page.getByRole("dialog").count(), 0, "no confirmation for a resend");
     assert.equal(s.h.mails().filter((m) => m.includes(invitee.email)).length, mailsBefore + 1, "mailed again");
     await assertAccessible(page, "invitations after a resend");

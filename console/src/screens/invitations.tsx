@@ -17,7 +17,8 @@ import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Page, useAction, 
 /** Pending invitations: send, resend (a fresh link for 7 more days; the old one stops working), revoke. */
 export function Invitations({ company }: { readonly company: Company }) {
   const [invitations, reload] = useLoad(
-    () => authed((init) => listInvitations(company.id, { limit: 100 }, init)),
+    // Lapsed ones too: resending them is what the button is mostly for.
+    () => authed((init) => listInvitations(company.id, { limit: 100, includeExpired: true }, init)),
     (data) => (data as { items: Invitation[] }).items,
     `invitations:${company.id}`,
   );
@@ -105,7 +106,7 @@ export function Invitations({ company }: { readonly company: Company }) {
                 <tr key={i.id}>
                   <td>{i.email}</td>
                   <td>{i.role}</td>
-                  <td>{when(i.expiresAt)}</td>
+                  <td>{Date.parse(i.expiresAt) <= Date.now() ? `Expired ${when(i.expiresAt)}` : when(i.expiresAt)}</td>
                   <td class="row-actions">
                     <button
                       type="button"

@@ -37,19 +37,20 @@ export async function markExpired(db: Executor, companyId: string, id: string): 
     .execute();
 }
 
-/** Pending invitations that have not lapsed yet. */
+/** Pending invitations that have not lapsed yet (or, with `lapsedToo`, also those that have). */
 export function pageOfPending(
   db: Executor,
   companyId: string,
   now: string,
   page: PageRequest,
+  lapsedToo = false,
 ): Promise<InvitationsTable[]> {
-  const query = db
+  const pending = db
     .selectFrom("invitations")
     .selectAll()
     .where("company_id", "=", companyId)
-    .where("status", "=", "pending")
-    .where("expires_at", ">", now);
+    .where("status", "=", "pending");
+  const query = lapsedToo ? pending : pending.where("expires_at", ">", now);
   return keysetPage(query, "id", page).execute();
 }
 

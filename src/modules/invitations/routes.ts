@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { actingUserId, requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
-import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
@@ -62,9 +61,10 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
       schema: {
         operationId: "listInvitations",
         tags,
-        summary: "The company's pending invitations that have not expired",
+        summary:
+          "The company's pending invitations that have not expired (with includeExpired, also those that lapsed)",
         params: CompanyParams,
-        querystring: PageQuerySchema,
+        querystring: schemas.ListInvitationsQuery,
         response: { 200: Type.Ref("InvitationPage") },
       },
     },

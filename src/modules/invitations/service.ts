@@ -187,10 +187,11 @@ export async function mailInvitation(
 export async function listInvitations(
   deps: InvitationsDeps,
   tenant: TenantAccess,
-  query: PageQuery,
+  query: PageQuery & { readonly includeExpired?: boolean },
 ): Promise<Page<Invitation>> {
   const page = pageRequest(query, isUuid);
-  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.nowIso(), page);
+  const lapsedToo = query.includeExpired === true;
+  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.nowIso(), page, lapsedToo);
   return toPage(rows, page, (row) => row.id, toInvitation);
 }
 

@@ -121,6 +121,10 @@ for (const engine of await enginesUnderTest()) {
       const ownerNow = await signIn(owner.email);
       const inviteeNow = await signIn(email);
       assert.equal((await accept(inviteeNow, oldToken)).json().code, "invitation.expired");
+      const ids = async (query: string) =>
+        (await call(ownerNow, "GET", `${invitations()}${query}`)).json().items.map((i: { id: string }) => i.id);
+      assert.equal((await ids("")).includes(created.id), false, "a lapsed invitation is not listed by default");
+      assert.ok((await ids("?includeExpired=true")).includes(created.id), "includeExpired lists it, to resend");
 
       // A lapsed invitation that a newer one replaced stays replaced.
       assert.equal(

@@ -2011,6 +2011,10 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Also list pending invitations whose link lapsed (expiresAt in the past): they can be resent, or revoked
+ */
+includeExpired?: boolean;
 };
 
 export type ListInvitationsParams = {
@@ -2026,6 +2030,10 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Also list pending invitations whose link lapsed (expiresAt in the past): they can be resent, or revoked
+ */
+includeExpired?: boolean;
 };
 
 export type ListPartnershipsLegacyParams = {
@@ -10224,7 +10232,7 @@ export const getListInvitationsLegacyUrl = (companyId: string,
 
 /**
  * @deprecated
- * @summary The company's pending invitations that have not expired
+ * @summary The company's pending invitations that have not expired (with includeExpired, also those that lapsed)
  */
 export const listInvitationsLegacy = async (companyId: string,
     params?: ListInvitationsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listInvitationsLegacyResponse> => {
@@ -10419,7 +10427,7 @@ export const getListInvitationsUrl = (companyId: string,
 }
 
 /**
- * @summary The company's pending invitations that have not expired
+ * @summary The company's pending invitations that have not expired (with includeExpired, also those that lapsed)
  */
 export const listInvitations = async (companyId: string,
     params?: ListInvitationsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listInvitationsResponse> => {

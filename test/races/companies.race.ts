@@ -181,6 +181,29 @@ for (const engine of await enginesUnderTest()) {
       );
     });
 
+    it("an invitation resent while its old link is accepted: the old link never joins after the resend", async () => {
+      await race("resend vs accept old link", engine.engine, async (i) => {
+        const id = await company([]);
+        const invitee = await newUser(h, `invitee-${i}`);
+        const sent = await call(owner, "POST", `/companies/${id}/invitations`, {
+          email: invitee.email,
+          role: "member",
+        });
+        const oldToken = h.linkToken(invitee.email);
+        const invitationId = sent.json<{ id: string }>().id;
+        const [resend, accept] = await Promise.all([
+          call(owner, "POST", `/companies/${id}/invitations/${invitationId}/resend`),
+          call(invitee, "POST", "/invitations/accept", { token: oldToken }),
+        ]);
+        const problems = serverErrors(resend, accept);
+        // Accepted first, the resend finds it decided (409); resent first, the old link is dead (404).
+        if (ok(resend) && ok(accept)) problems.push("the old link joined after the resend replaced it");
+        const member = (await roleIn(h, id, invitee.userId)) !== undefined;
+        if (member !== ok(accept)) problems.push(`accept ${accept.statusCode} but member: ${member}`);
+        return problems;
+      });
+    });
+
     it("the owner deletes the company while a platform admin suspends it: it stays deleted", async () => {
       const operator = await newUser(h, "operator");
       await h.database.handle.db

@@ -44,6 +44,8 @@ export interface AdminUser {
   platformRole: typeof AdminUserPlatformRole[keyof typeof AdminUserPlatformRole];
   status: typeof AdminUserStatus[keyof typeof AdminUserStatus];
   createdAt: string;
+  /** When the sign-in lockout of the user's address ends (too many wrong passwords); null when it is not locked out. POST /admin/users/{id}/unlock lifts it. */
+  lockedUntil: string | null;
 }
 
 export interface AdminUserPage {
@@ -2009,6 +2011,10 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Also list pending invitations whose link lapsed (expiresAt in the past): they can be resent, or revoked
+ */
+includeExpired?: boolean;
 };
 
 export type ListInvitationsParams = {
@@ -2024,6 +2030,10 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Also list pending invitations whose link lapsed (expiresAt in the past): they can be resent, or revoked
+ */
+includeExpired?: boolean;
 };
 
 export type ListPartnershipsLegacyParams = {
@@ -10222,7 +10232,7 @@ export const getListInvitationsLegacyUrl = (companyId: string,
 
 /**
  * @deprecated
- * @summary The company's pending invitations that have not expired
+ * @summary The company's pending invitations that have not expired (with includeExpired, also those that lapsed)
  */
 export const listInvitationsLegacy = async (companyId: string,
     params?: ListInvitationsLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listInvitationsLegacyResponse> => {
@@ -10417,7 +10427,7 @@ export const getListInvitationsUrl = (companyId: string,
 }
 
 /**
- * @summary The company's pending invitations that have not expired
+ * @summary The company's pending invitations that have not expired (with includeExpired, also those that lapsed)
  */
 export const listInvitations = async (companyId: string,
     params?: ListInvitationsParams, options?: Parameters<typeof rampartFetch>[1]): Promise<listInvitationsResponse> => {
@@ -10607,6 +10617,197 @@ export const revokeInvitation = async (companyId: string,
   {
     ...options,
     method: 'DELETE'
+
+
+  }
+);}
+
+
+
+export type resendInvitationLegacyResponse200 = {
+  data: Invitation
+  status: 200
+}
+
+export type resendInvitationLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type resendInvitationLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type resendInvitationLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type resendInvitationLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type resendInvitationLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type resendInvitationLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type resendInvitationLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type resendInvitationLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type resendInvitationLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type resendInvitationLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type resendInvitationLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type resendInvitationLegacyResponseSuccess = (resendInvitationLegacyResponse200) & {
+  headers: Headers;
+};
+export type resendInvitationLegacyResponseError = (resendInvitationLegacyResponse400 | resendInvitationLegacyResponse401 | resendInvitationLegacyResponse403 | resendInvitationLegacyResponse404 | resendInvitationLegacyResponse409 | resendInvitationLegacyResponse413 | resendInvitationLegacyResponse415 | resendInvitationLegacyResponse422 | resendInvitationLegacyResponse429 | resendInvitationLegacyResponse500 | resendInvitationLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type resendInvitationLegacyResponse = (resendInvitationLegacyResponseSuccess | resendInvitationLegacyResponseError)
+
+export const getResendInvitationLegacyUrl = (companyId: string,
+    invitationId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/invitations/${invitationId}/resend`
+}
+
+/**
+ * @deprecated
+ * @summary Mail a pending invitation again (also one that lapsed) with a new link valid for 7 days; the previous link stops working
+ */
+export const resendInvitationLegacy = async (companyId: string,
+    invitationId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<resendInvitationLegacyResponse> => {
+
+  return rampartFetch<resendInvitationLegacyResponse>(getResendInvitationLegacyUrl(companyId,invitationId),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type resendInvitationResponse200 = {
+  data: Invitation
+  status: 200
+}
+
+export type resendInvitationResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type resendInvitationResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type resendInvitationResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type resendInvitationResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type resendInvitationResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type resendInvitationResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type resendInvitationResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type resendInvitationResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type resendInvitationResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type resendInvitationResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type resendInvitationResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type resendInvitationResponseSuccess = (resendInvitationResponse200) & {
+  headers: Headers;
+};
+export type resendInvitationResponseError = (resendInvitationResponse400 | resendInvitationResponse401 | resendInvitationResponse403 | resendInvitationResponse404 | resendInvitationResponse409 | resendInvitationResponse413 | resendInvitationResponse415 | resendInvitationResponse422 | resendInvitationResponse429 | resendInvitationResponse500 | resendInvitationResponse503) & {
+  headers: Headers;
+};
+
+export type resendInvitationResponse = (resendInvitationResponseSuccess | resendInvitationResponseError)
+
+export const getResendInvitationUrl = (companyId: string,
+    invitationId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/invitations/${invitationId}/resend`
+}
+
+/**
+ * @summary Mail a pending invitation again (also one that lapsed) with a new link valid for 7 days; the previous link stops working
+ */
+export const resendInvitation = async (companyId: string,
+    invitationId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<resendInvitationResponse> => {
+
+  return rampartFetch<resendInvitationResponse>(getResendInvitationUrl(companyId,invitationId),
+  {
+    ...options,
+    method: 'POST'
 
 
   }
@@ -12520,6 +12721,193 @@ export const getAdminResetUserFactorsUrl = (id: string,) => {
 export const adminResetUserFactors = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminResetUserFactorsResponse> => {
 
   return rampartFetch<adminResetUserFactorsResponse>(getAdminResetUserFactorsUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminUnlockUserLegacyResponse200 = {
+  data: AdminUser
+  status: 200
+}
+
+export type adminUnlockUserLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminUnlockUserLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminUnlockUserLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminUnlockUserLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminUnlockUserLegacyResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminUnlockUserLegacyResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminUnlockUserLegacyResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminUnlockUserLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminUnlockUserLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminUnlockUserLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminUnlockUserLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminUnlockUserLegacyResponseSuccess = (adminUnlockUserLegacyResponse200) & {
+  headers: Headers;
+};
+export type adminUnlockUserLegacyResponseError = (adminUnlockUserLegacyResponse400 | adminUnlockUserLegacyResponse401 | adminUnlockUserLegacyResponse403 | adminUnlockUserLegacyResponse404 | adminUnlockUserLegacyResponse409 | adminUnlockUserLegacyResponse413 | adminUnlockUserLegacyResponse415 | adminUnlockUserLegacyResponse422 | adminUnlockUserLegacyResponse429 | adminUnlockUserLegacyResponse500 | adminUnlockUserLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type adminUnlockUserLegacyResponse = (adminUnlockUserLegacyResponseSuccess | adminUnlockUserLegacyResponseError)
+
+export const getAdminUnlockUserLegacyUrl = (id: string,) => {
+
+
+
+
+  return `/api/admin/users/${id}/unlock`
+}
+
+/**
+ * @deprecated
+ * @summary Lift the sign-in lockout of a user's address (too many wrong passwords): the failure and lockout counts start afresh
+ */
+export const adminUnlockUserLegacy = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminUnlockUserLegacyResponse> => {
+
+  return rampartFetch<adminUnlockUserLegacyResponse>(getAdminUnlockUserLegacyUrl(id),
+  {
+    ...options,
+    method: 'POST'
+
+
+  }
+);}
+
+
+
+export type adminUnlockUserResponse200 = {
+  data: AdminUser
+  status: 200
+}
+
+export type adminUnlockUserResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type adminUnlockUserResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type adminUnlockUserResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type adminUnlockUserResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type adminUnlockUserResponse409 = {
+  data: Problem
+  status: 409
+}
+
+export type adminUnlockUserResponse413 = {
+  data: Problem
+  status: 413
+}
+
+export type adminUnlockUserResponse415 = {
+  data: Problem
+  status: 415
+}
+
+export type adminUnlockUserResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type adminUnlockUserResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type adminUnlockUserResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type adminUnlockUserResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type adminUnlockUserResponseSuccess = (adminUnlockUserResponse200) & {
+  headers: Headers;
+};
+export type adminUnlockUserResponseError = (adminUnlockUserResponse400 | adminUnlockUserResponse401 | adminUnlockUserResponse403 | adminUnlockUserResponse404 | adminUnlockUserResponse409 | adminUnlockUserResponse413 | adminUnlockUserResponse415 | adminUnlockUserResponse422 | adminUnlockUserResponse429 | adminUnlockUserResponse500 | adminUnlockUserResponse503) & {
+  headers: Headers;
+};
+
+export type adminUnlockUserResponse = (adminUnlockUserResponseSuccess | adminUnlockUserResponseError)
+
+export const getAdminUnlockUserUrl = (id: string,) => {
+
+
+
+
+  return `/api/v1/admin/users/${id}/unlock`
+}
+
+/**
+ * @summary Lift the sign-in lockout of a user's address (too many wrong passwords): the failure and lockout counts start afresh
+ */
+export const adminUnlockUser = async (id: string, options?: Parameters<typeof rampartFetch>[1]): Promise<adminUnlockUserResponse> => {
+
+  return rampartFetch<adminUnlockUserResponse>(getAdminUnlockUserUrl(id),
   {
     ...options,
     method: 'POST'

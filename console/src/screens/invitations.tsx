@@ -6,6 +6,7 @@ import {
   type Invitation,
   listInvitations,
   type Role,
+  resendInvitation,
   revokeInvitation,
 } from "../../../clients/typescript/index.ts";
 import { ROLE_ORDER } from "../permissions.ts";
@@ -13,10 +14,11 @@ import { navigate, useLocation } from "../router.ts";
 import { authed, companiesChanged } from "../session.ts";
 import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Page, useAction, useLoad, when } from "../ui.tsx";
 
-/** Pending invitations: send, resend (a fresh link; the old one stops working), revoke. */
+/** Pending invitations: send, resend (a fresh link for 7 more days; the old one stops working), revoke. */
 export function Invitations({ company }: { readonly company: Company }) {
   const [invitations, reload] = useLoad(
-    () => authed((init) => listInvitations(company.id, { limit: 100 }, init)),
+    // Lapsed ones too: resending them is what the button is mostly for.
+    () => authed((init) => listInvitations(company.id, { limit: 100, includeExpired: true }, init)),
     (data) => (data as { items: Invitation[] }).items,
     `invitations:${company.id}`,
   );
@@ -24,7 +26,8 @@ export function Invitations({ company }: { readonly company: Company }) {
   const [role, setRole] = useState<Role>("member");
   const send = useAction();
   const change = useAction();
-  const [confirming, setConfirming] = useState<{ readonly invitation: Invitation; readonly resend: boolean }>();
+  const [confirming, setConfirming] = useState<Invitation>();
+  const [notice, setNotice] = useState<string>();
   const submit = async (event: Event) => {
     event.preventDefault();
     if (await send.run(() => authed((init) => createInvitation(company.id, { email, role }, init)))) {
@@ -32,15 +35,20 @@ export function Invitations({ company }: { readonly company: Company }) {
       reload();
     }
   };
-  const act = async (invitation: Invitation, resend: boolean) => {
+  const revoke = async (invitation: Invitation) => {
     setConfirming(undefined);
-    const ok = await change.run(async () => {
-      const revoked = await authed((init) => revokeInvitation(company.id, invitation.id, init));
-      if (!resend || revoked.status >= 400) return revoked;
-      // The API keeps one pending invitation per address: a resend is a revoke and a new invitation.
-      return authed((init) => createInvitation(company.id, { email: invitation.email, role: invitation.role }, init));
-    });
-    if (ok) reload();
+    setNotice(undefined);
+    if (await change.run(() => authed((init) => revokeInvitation(company.id, invitation.id, init)))) reload();
+  };
+  // No confirmation: a resend only replaces the link (the old one stops working) and restarts its week.
+  const resend = async (invitation: Invitation) => {
+    setNotice(undefined);
+    if (await change.run(() => authed((init) => resendInvitation(company.id, invitation.id, init)))) {
+      setNotice(
+        `Invitation sent again to ${invitation.email}: the new link works for 7 days; the previous one no longer works.`,
+      );
+      reload();
+    }
   };
   return (
     <Page title={`Invitations to ${company.name}`}>
@@ -77,6 +85,7 @@ export function Invitations({ company }: { readonly company: Company }) {
       </form>
       <h2>Pending</h2>
       {change.failure && <ErrorBox failure={change.failure} />}
+      {notice && <output class="notice block">{notice}</output>}
       {invitations.kind === "loading" && <Loading what="invitations" />}
       {invitations.kind === "error" && <ErrorBox failure={invitations.failure} onRetry={reload} />}
       {invitations.kind === "ready" && invitations.value.length === 0 && <Empty>No pending invitations.</Empty>}
@@ -97,11 +106,12 @@ export function Invitations({ company }: { readonly company: Company }) {
                 <tr key={i.id}>
                   <td>{i.email}</td>
                   <td>{i.role}</td>
-                  <td>{when(i.expiresAt)}</td>
+                  <td>{Date.parse(i.expiresAt) <= Date.now() ? `Expired ${when(i.expiresAt)}` : when(i.expiresAt)}</td>
                   <td class="row-actions">
                     <button
                       type="button"
-                      onClick={() => setConfirming({ invitation: i, resend: true })}
+                      onClick={() => void resend(i)}
+                      disabled={change.busy}
                       aria-label={`Resend to ${i.email}`}
                     >
                       Resend
@@ -109,7 +119,7 @@ export function Invitations({ company }: { readonly company: Company }) {
                     <button
                       type="button"
                       class="danger"
-                      onClick={() => setConfirming({ invitation: i, resend: false })}
+                      onClick={() => setConfirming(i)}
                       aria-label={`Revoke invitation of ${i.email}`}
                     >
                       Revoke
@@ -123,21 +133,13 @@ export function Invitations({ company }: { readonly company: Company }) {
       )}
       {confirming && (
         <Confirm
-          title={
-            confirming.resend
-              ? `Resend to ${confirming.invitation.email}?`
-              : `Revoke the invitation of ${confirming.invitation.email}?`
-          }
-          confirmLabel={confirming.resend ? "Resend" : "Revoke invitation"}
-          danger={!confirming.resend}
-          onConfirm={() => void act(confirming.invitation, confirming.resend)}
+          title={`Revoke the invitation of ${confirming.email}?`}
+          confirmLabel="Revoke invitation"
+          danger
+          onConfirm={() => void revoke(confirming)}
           onCancel={() => setConfirming(undefined)}
         >
-          <p>
-            {confirming.resend
-              ? "A new mail with a new link is sent; the link in the previous mail stops working."
-              : "The link in the invitation mail stops working."}
-          </p>
+          <p>The link in the invitation mail stops working.</p>
         </Confirm>
       )}
     </Page>

@@ -6,6 +6,7 @@ import {
   adminResetUserFactors,
   adminSuspendCompany,
   adminSuspendUser,
+  adminUnlockUser,
   adminUnsuspendCompany,
   adminUnsuspendUser,
   type Company,
@@ -188,8 +189,28 @@ export function OperatorUsers() {
                   <td>{u.name}</td>
                   <td>{u.email}</td>
                   <td>{u.platformRole}</td>
-                  <td>{u.status}</td>
+                  <td>
+                    {u.status} {u.lockedUntil && <span class="badge">Locked out until {when(u.lockedUntil)}</span>}
+                  </td>
                   <td class="row-actions">
+                    {u.lockedUntil && (
+                      <button
+                        type="button"
+                        aria-label={`Unlock sign-in of ${u.email}`}
+                        onClick={() =>
+                          ask({
+                            title: `Unlock the sign-in of ${u.email}?`,
+                            consequence:
+                              "Too many wrong passwords locked this address. Unlocking clears the count and the lockout at once: whoever knows the password can try again. Do it only after checking who is asking.",
+                            label: "Unlock sign-in",
+                            danger: false,
+                            run: () => authed((init) => adminUnlockUser(u.id, init)),
+                          })
+                        }
+                      >
+                        Unlock
+                      </button>
+                    )}
                     {u.status === "suspended" ? (
                       <button
                         type="button"

@@ -5,6 +5,7 @@ import { withTransaction } from "../../platform/db/transaction.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, recordAuditEvent, systemActor } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
+import { loginThrottleKey } from "./personal-data.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
 import { assertPassword, type IdentityDeps, type PublicUser, toPublicUser } from "./service.ts";
@@ -16,16 +17,44 @@ import { forgetUsers } from "./user-cache.ts";
 
 export interface AdminUserView extends PublicUser {
   status: UsersTable["status"];
+  /** When the sign-in lockout of the account's address ends; null when it is not locked out now. */
+  lockedUntil: string | null;
 }
 
-export async function listUsers(deps: Pick<IdentityDeps, "database">, query: PageQuery): Promise<Page<AdminUserView>> {
+/**
+ * The lockouts in force now of these addresses, by address: one read of the throttle rows
+ * keyed as login keys them, so the operator's listing shows who an unlock would help.
+ */
+export async function lockoutsOf(
+  deps: Pick<IdentityDeps, "database" | "clock">,
+  emails: readonly string[],
+): Promise<Map<string, string>> {
+  const keys = new Map(emails.map((email) => [loginThrottleKey(email), email]));
+  const rows = await repo.findLoginThrottles(deps.database.db, [...keys.keys()]);
+  const now = deps.clock.nowIso();
+  const locked = new Map<string, string>();
+  for (const row of rows) {
+    const email = keys.get(row.email_hash);
+    if (email !== undefined && row.locked_until !== null && row.locked_until > now) locked.set(email, row.locked_until);
+  }
+  return locked;
+}
+
+export async function listUsers(
+  deps: Pick<IdentityDeps, "database" | "clock">,
+  query: PageQuery,
+): Promise<Page<AdminUserView>> {
   const page = pageRequest(query, isUuid);
   const rows = await repo.pageOfUsers(deps.database.db, page);
+  const locked = await lockoutsOf(
+    deps,
+    rows.map((row) => row.email),
+  );
   return toPage(
     rows,
     page,
     (row) => row.id,
-    (row) => ({ ...toPublicUser(row), status: row.status }),
+    (row) => ({ ...toPublicUser(row), status: row.status, lockedUntil: locked.get(row.email) ?? null }),
   );
 }
 
@@ -68,7 +97,8 @@ export async function setUserSuspended(
   });
   await forgetSessions(deps, revoked);
   await forgetUsers(deps, [userId]);
-  return { ...toPublicUser(user), status };
+  const locked = await lockoutsOf(deps, [user.email]);
+  return { ...toPublicUser(user), status, lockedUntil: locked.get(user.email) ?? null };
 }
 
 /** What `rampart users create-admin` did, or why it refused. */

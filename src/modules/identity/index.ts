@@ -11,6 +11,7 @@ export {
   setUserSuspended,
 } from "./admin.ts";
 export { resetUserFactors } from "./admin-factors.ts";
+export { unlockUser } from "./admin-unlock.ts";
 export { REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
 export { hasConfirmedFactor } from "./factors.ts";
 export { buildActionUrl } from "./mail-templates.ts";

@@ -217,6 +217,12 @@ export async function refundLoginAttempt(db: Executor, emailHash: string): Promi
     .execute();
 }
 
+/** The throttle rows of several addresses (the admin listing's lockouts), unlocked reads. */
+export function findLoginThrottles(db: Executor, emailHashes: readonly string[]): Promise<LoginThrottlesTable[]> {
+  if (emailHashes.length === 0) return Promise.resolve([]);
+  return db.selectFrom("login_throttles").selectAll().where("email_hash", "in", emailHashes).execute();
+}
+
 export async function clearLoginThrottle(db: Executor, emailHash: string): Promise<void> {
   await db.deleteFrom("login_throttles").where("email_hash", "=", emailHash).execute();
 }
@@ -279,4 +285,12 @@ export async function lockLoginThrottle(db: Executor, emailHash: string, now: st
     // Deleted under us three times running: contention, answered as every exhausted retry is (503).
     if (attempt >= 3) throw contentionError();
   }
+}
+
+/** The throttle row of an address, locked, without creating one (an operator's unlock). */
+export function lockExistingLoginThrottle(db: Executor, emailHash: string): Promise<LoginThrottlesTable | undefined> {
+  return forUpdate(
+    db,
+    db.selectFrom("login_throttles").selectAll().where("email_hash", "=", emailHash),
+  ).executeTakeFirst();
 }

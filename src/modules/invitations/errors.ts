@@ -34,4 +34,12 @@ export const invitationErrors = {
       "Whoever sent this invitation can no longer invite to this company as this role; ask for a new one.",
     ),
   used: () => new ConflictError("invitation.used", "This invitation was already accepted or has been revoked."),
+  /** Resend revives a pending invitation (lapsed or not), never a decided one. */
+  notResendable: (status: string) =>
+    new ConflictError(
+      "invitation.not_resendable",
+      status === "expired"
+        ? "This invitation was replaced by a newer one to the same address; resend that one instead."
+        : `This invitation was ${status}: it cannot be sent again. Send a new invitation instead.`,
+    ),
 };

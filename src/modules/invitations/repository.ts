@@ -1,4 +1,5 @@
 import { keysetPage } from "../../platform/db/keyset.ts";
+import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { InvitationsTable } from "./tables.ts";
@@ -36,19 +37,20 @@ export async function markExpired(db: Executor, companyId: string, id: string): 
     .execute();
 }
 
-/** Pending invitations that have not lapsed yet. */
+/** Pending invitations that have not lapsed yet (or, with `lapsedToo`, also those that have). */
 export function pageOfPending(
   db: Executor,
   companyId: string,
   now: string,
   page: PageRequest,
+  lapsedToo = false,
 ): Promise<InvitationsTable[]> {
-  const query = db
+  const pending = db
     .selectFrom("invitations")
     .selectAll()
     .where("company_id", "=", companyId)
-    .where("status", "=", "pending")
-    .where("expires_at", ">", now);
+    .where("status", "=", "pending");
+  const query = lapsedToo ? pending : pending.where("expires_at", ">", now);
   return keysetPage(query, "id", page).execute();
 }
 
@@ -68,11 +70,53 @@ export function findByTokenHash(db: Executor, tokenHash: string): Promise<Invita
   return db.selectFrom("invitations").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
 }
 
-/** Claims a pending invitation; false when a concurrent request claimed or revoked it first. */
-export async function markAccepted(db: Executor, id: string, userId: string, now: string): Promise<boolean> {
+/**
+ * Claims a pending invitation by the token presented; false when a concurrent request
+ * claimed or revoked it first, or a resend replaced the token since it was looked up.
+ */
+export async function markAccepted(
+  db: Executor,
+  id: string,
+  tokenHash: string,
+  userId: string,
+  now: string,
+): Promise<boolean> {
   const result = await db
     .updateTable("invitations")
     .set({ status: "accepted", accepted_at: now, accepted_by: userId })
+    .where("id", "=", id)
+    .where("token_hash", "=", tokenHash)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export function findInvitation(db: Executor, companyId: string, id: string): Promise<InvitationsTable | undefined> {
+  return db
+    .selectFrom("invitations")
+    .selectAll()
+    .where("company_id", "=", companyId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** The company's invitation row, locked (after the company's locks: docs/architecture.md). */
+export function lockInvitation(db: Executor, companyId: string, id: string): Promise<InvitationsTable | undefined> {
+  const query = db.selectFrom("invitations").selectAll().where("company_id", "=", companyId).where("id", "=", id);
+  return forUpdate(db, query).executeTakeFirst();
+}
+
+/** A resend: a new token, expiry and grantor for a still-pending invitation; false when it is no longer pending. */
+export async function renewInvitation(
+  db: Executor,
+  companyId: string,
+  id: string,
+  patch: Pick<InvitationsTable, "token_hash" | "expires_at" | "invited_by" | "invited_by_api_key">,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("invitations")
+    .set(patch)
+    .where("company_id", "=", companyId)
     .where("id", "=", id)
     .where("status", "=", "pending")
     .executeTakeFirst();

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { actingUserId, requireTenant, requireUser, requireVerifiedUser } from "../../platform/access/access.ts";
-import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
 import { CompanyParams } from "../companies/index.ts";
+import { resendInvitation } from "./resend.ts";
 import * as schemas from "./schemas.ts";
 import * as invitations from "./service.ts";
 
@@ -61,9 +61,10 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
       schema: {
         operationId: "listInvitations",
         tags,
-        summary: "The company's pending invitations that have not expired",
+        summary:
+          "The company's pending invitations that have not expired (with includeExpired, also those that lapsed)",
         params: CompanyParams,
-        querystring: PageQuerySchema,
+        querystring: schemas.ListInvitationsQuery,
         response: { 200: Type.Ref("InvitationPage") },
       },
     },
@@ -86,6 +87,25 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<InvitationRouteOptions>
       const { invitationId } = request.params;
       await invitations.revokeInvitation(deps, requireTenant(request), invitationId, auditActorOf(request));
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/companies/:companyId/invitations/:invitationId/resend",
+    {
+      config: { access: { permission: "members:invite" } },
+      schema: {
+        operationId: "resendInvitation",
+        tags,
+        summary:
+          "Mail a pending invitation again (also one that lapsed) with a new link valid for 7 days; the previous link stops working",
+        params: schemas.InvitationParams,
+        response: { 200: Type.Ref("Invitation"), ...problemResponses(409) },
+      },
+    },
+    async (request) => {
+      const { invitationId } = request.params;
+      return resendInvitation(deps, requireTenant(request), inviterOf(request), invitationId, auditActorOf(request));
     },
   );
 

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { pageSchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema, pageSchema } from "../../platform/http/pagination.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { RoleSchema } from "../companies/index.ts";
 
@@ -34,6 +34,19 @@ export const CreateInvitationBody = Type.Object(
 export const AcceptInvitationBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 512, description: "The token of the mailed link" }) },
   { $id: "AcceptInvitationRequest", additionalProperties: false },
+);
+export const ListInvitationsQuery = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    includeExpired: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Also list pending invitations whose link lapsed (expiresAt in the past): they can be resent, or revoked",
+      }),
+    ),
+  },
+  { additionalProperties: false },
 );
 export const InvitationParams = Type.Object({
   companyId: Type.String({ format: "uuid" }),

@@ -55,11 +55,11 @@ export interface Invitation {
 }
 
 export const INVITATION_TTL_DAYS = 7;
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
 /** API keys have no rank of their own: they may invite people who cannot manage anyone. */
 const API_KEY_INVITABLE: ReadonlySet<Role> = new Set(["member", "viewer"]);
 
-function toInvitation(row: InvitationsTable): Invitation {
+export function toInvitation(row: InvitationsTable): Invitation {
   return {
     id: row.id,
     email: row.email,
@@ -94,7 +94,7 @@ function assertJoinable(status: string | null | undefined): void {
   if (status !== "active") throw invitationErrors.notFound();
 }
 
-function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
+export function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
   if (tenant.via === "api_key") {
     if (!API_KEY_INVITABLE.has(role)) throw invitationErrors.keyRoleTooStrong(role);
     return;
@@ -163,24 +163,35 @@ export async function createInvitation(
     throw error;
   }
   // After commit: a mail never announces an invitation that was rolled back.
+  await mailInvitation(deps, company.name, row, token);
+  return toInvitation(row);
+}
+
+/** The invitation's mail with its link, handed to the mailer (the durable queue in a server). */
+export async function mailInvitation(
+  deps: InvitationsDeps,
+  companyName: string,
+  invitation: Pick<InvitationsTable, "email" | "role">,
+  token: string,
+): Promise<void> {
   const actionUrl = identity.buildActionUrl(deps.config.PUBLIC_APP_URL, "/invitations/accept", token);
   const mail = renderInvitationMail({
-    companyName: company.name,
-    role: input.role,
+    companyName,
+    role: invitation.role,
     actionUrl,
     expiresInDays: INVITATION_TTL_DAYS,
   });
-  await deps.mailer.send({ to: email, kind: "invitation", actionUrl, ...mail });
-  return toInvitation(row);
+  await deps.mailer.send({ to: invitation.email, kind: "invitation", actionUrl, ...mail });
 }
 
 export async function listInvitations(
   deps: InvitationsDeps,
   tenant: TenantAccess,
-  query: PageQuery,
+  query: PageQuery & { readonly includeExpired?: boolean },
 ): Promise<Page<Invitation>> {
   const page = pageRequest(query, isUuid);
-  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.nowIso(), page);
+  const lapsedToo = query.includeExpired === true;
+  const rows = await repo.pageOfPending(deps.database.db, tenant.companyId, deps.clock.nowIso(), page, lapsedToo);
   return toPage(rows, page, (row) => row.id, toInvitation);
 }
 
@@ -213,7 +224,8 @@ export async function acceptInvitation(
   token: string,
   who: AuditActor,
 ): Promise<companies.Company> {
-  const invitation = await repo.findByTokenHash(deps.database.db, identity.hashToken(token));
+  const tokenHash = identity.hashToken(token);
+  const invitation = await repo.findByTokenHash(deps.database.db, tokenHash);
   if (!invitation) throw invitationErrors.notFound();
   const account = await identity.emailOf(deps, actor.userId);
   // Checked before the invitation's state, so a token in the wrong hands tells nothing about it.
@@ -237,7 +249,11 @@ export async function acceptInvitation(
     if (joined === undefined) throw invitationErrors.notFound();
     // The account next, before the invitation row: a deletion of it in flight is seen, not raced.
     await identity.lockLiveAccount(trx, actor.userId);
-    if (!(await repo.markAccepted(trx, invitation.id, actor.userId, now.toISOString()))) throw invitationErrors.used();
+    if (!(await repo.markAccepted(trx, invitation.id, tokenHash, actor.userId, now.toISOString()))) {
+      // A resend that replaced the token since it was looked up leaves this link as dead as any unknown one.
+      if (!(await repo.findByTokenHash(trx, tokenHash))) throw invitationErrors.notFound();
+      throw invitationErrors.used();
+    }
     await companies.addMember(deps, trx, invitation.company_id, actor.userId, invitation.role);
     await recordCompanyChange(
       trx,

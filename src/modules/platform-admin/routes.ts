@@ -12,6 +12,7 @@ import {
   resetUserFactors,
   setCompanySuspended,
   setUserSuspended,
+  unlockUser,
 } from "./service.ts";
 
 export type AdminRouteOptions = AdminDeps;
@@ -83,6 +84,22 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       },
     },
     async (request) => resetUserFactors(options, request.params.id, auditActorOf(request)),
+  );
+
+  app.post(
+    "/admin/users/:id/unlock",
+    {
+      config,
+      schema: {
+        operationId: "adminUnlockUser",
+        tags,
+        summary:
+          "Lift the sign-in lockout of a user's address (too many wrong passwords): the failure and lockout counts start afresh",
+        params: IdParams,
+        response: { 200: Type.Ref("AdminUser"), ...problemResponses(404) },
+      },
+    },
+    async (request) => unlockUser(options, request.params.id, auditActorOf(request)),
   );
 
   app.get(

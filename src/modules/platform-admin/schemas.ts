@@ -10,6 +10,10 @@ export const AdminUser = Type.Object(
     platformRole: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
     status: Type.Union([Type.Literal("active"), Type.Literal("suspended"), Type.Literal("deleted")]),
     createdAt: Type.String({ format: "date-time" }),
+    lockedUntil: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
+      description:
+        "When the sign-in lockout of the user's address ends (too many wrong passwords); null when it is not locked out. POST /admin/users/{id}/unlock lifts it.",
+    }),
   },
   { $id: "AdminUser", additionalProperties: false },
 );

@@ -33,6 +33,11 @@ export function resetUserFactors(deps: AdminDeps, userId: string, who: AuditActo
   return identity.resetUserFactors(deps.identity, userId, who);
 }
 
+/** Lifts the sign-in lockout of the user's address (identity/admin-unlock.ts); idempotent. */
+export function unlockUser(deps: AdminDeps, userId: string, who: AuditActor) {
+  return identity.unlockUser(deps.identity, userId, who);
+}
+
 export function listCompanies(deps: AdminDeps, query: PageQuery) {
   return companies.listAllCompanies(deps.companies, query);
 }

@@ -15,8 +15,8 @@ export interface ConsoleServer {
  */
 export async function consoleServer(
   engine: EngineUnderTest,
-  /** More settings, which may name the origin (SSO_SIGNED_IN_URL). */
-  extra: (origin: string) => Record<string, string> = () => ({}),
+  /** More settings, which may name the origin (SSO_SIGNED_IN_URL, an IdP's redirect URI). */
+  extra: (origin: string) => Record<string, string> | Promise<Record<string, string>> = () => ({}),
 ): Promise<ConsoleServer> {
   ensureConsoleBuilt();
   const port = await freePort();
@@ -26,7 +26,7 @@ export async function consoleServer(
     ENABLE_METRICS: "true",
     WEBAUTHN_RP_ID: "localhost",
     WEBAUTHN_ORIGINS: origin,
-    ...extra(origin),
+    ...(await extra(origin)),
   });
   await h.app.listen({ host: "127.0.0.1", port });
   return { h, origin };

@@ -105,6 +105,50 @@ describe(
       await context.close();
     });
 
+    it("lists the passkeys on the profile page, adds one, and removes it after signing in with it (CDP virtual authenticator)", async () => {
+      const user = await newUser(s.h, "passkeys");
+      const context = await browser.newContext();
+      const { page, problems } = await consolePage(context);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("WebAuthn.enable", { enableUI: false });
+      const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+        options: {
+          protocol: "ctap2",
+          transport: "internal",
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      await signIn(page, s.origin, user.email, STRONG_PASSWORD, "/console/profile");
+      await page.getByText("No passkeys yet.").waitFor();
+      await page.getByLabel("Passkey name").fill("Work laptop");
+      await page.getByRole("button", { name: "Add a passkey" }).click();
+      await page.getByRole("button", { name: "Remove Work laptop" }).waitFor();
+      await assertAccessible(page, "profile with a passkey");
+      await screenshot(page, "profile-passkeys");
+
+      // Removing a passkey wants a recent sign-in with a second factor: the passkey's own.
+      await page.getByRole("button", { name: "Sign out", exact: true }).first().click();
+      await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+      await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+      await page.getByRole("button", { name: "Remove Work laptop" }).click();
+      await page
+        .getByRole("dialog", { name: "Remove the passkey Work laptop?" })
+        .getByRole("button", { name: "Remove passkey" })
+        .click();
+      await page.getByText("No passkeys yet.").waitFor();
+      // The API's list after a reload (the user's first token ended with the new factor).
+      await page.reload();
+      await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
+      await page.getByText("No passkeys yet.").waitFor();
+      // Only the server forgot it: the authenticator keeps its credential, as the dialog says.
+      assert.equal((await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials.length, 1);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+
     it("lets the owner rename the company (field errors at the field, the new name in the navigation) and shows a member no controls", async () => {
       const owner = await newUser(s.h, "company-owner");
       const company = await createCompany(s.h.app, owner, `profile-${Date.now()}`, "Acme Profile");

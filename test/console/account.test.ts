@@ -39,7 +39,7 @@ describe(
       await s?.h.close();
     });
 
-    it("enrols an authenticator app (QR and secret shown), shows the recovery codes once, asks for the code at the next sign-in, and removes the factor with a recovery code", async () => {
+    it("enrols an authenticator app (QR and secret shown), shows the recovery codes once, asks for the code at the next sign-in, makes new recovery codes that replace the old, and removes the factor with one", async () => {
       const user = await newUser(s.h, "factors");
       const context = await browser.newContext();
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: s.origin });
@@ -84,12 +84,35 @@ describe(
       await page.getByRole("button", { name: "Verify" }).click();
       await page.getByRole("heading", { name: "Second factors" }).waitFor();
 
+      // A new set of recovery codes, shown once; the old set stops working.
+      await page.getByRole("button", { name: "Make new recovery codes" }).click();
+      await page
+        .getByRole("dialog", { name: "Make new recovery codes?" })
+        .getByRole("button", { name: "Make new codes" })
+        .click();
+      await shown.waitFor();
+      const fresh = ((await shown.textContent()) ?? "").split("\n").map((c) => c.trim());
+      assert.equal(fresh.length, 10);
+      assert.ok(!fresh.includes(codes[1] ?? ""), "a new set");
+      await page.getByRole("button", { name: "Done" }).click();
+
+      // A recovery code completes the second-factor step too; one of the old set no longer does.
+      await page.getByRole("button", { name: "Sign out", exact: true }).click();
+      await signIn(page, s.origin, user.email, STRONG_PASSWORD, "/console/factors");
+      await page.getByLabel("Code").fill(codes[1] ?? "");
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.getByRole("alert").waitFor();
+      await page.getByLabel("Code").fill(fresh[1] ?? "");
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.getByRole("heading", { name: "Second factors" }).waitFor();
+      await page.getByText("9 of your recovery codes are left").waitFor();
+
       await page.getByRole("button", { name: "Remove Authenticator app" }).click();
       const dialog = page.getByRole("dialog", { name: "Remove Authenticator app?" });
       await dialog.waitFor();
       await assertAccessible(page, "remove factor");
       // Without the password the API refuses, and the dialog stays with its reason.
-      await dialog.getByLabel("Code from the app, or a recovery code").fill(codes[0] ?? "");
+      await dialog.getByLabel("Code from the app, or a recovery code").fill(fresh[0] ?? "");
       await dialog.getByRole("button", { name: "Remove factor" }).click();
       await dialog.getByRole("alert").waitFor();
       await dialog.getByLabel("Password").fill(STRONG_PASSWORD);

@@ -92,11 +92,21 @@ describe("the console in headless Chromium (SQLite): SSO sign-in", chromiumAvail
     await context.close();
   });
 
-  it("stays on the page and says so at the field when the address has no SSO, or is not an address", async () => {
+  it("works from the keyboard, and stays on the page saying so at the field when the address has no SSO, or is not an address", async () => {
     const context = await browser.newContext();
     const { page, problems } = await consolePage(context);
     await page.goto(`${s.origin}/console`);
-    await page.getByRole("button", { name: "Sign in with SSO" }).click();
+    await page.getByRole("heading", { name: "Sign in to Rampart" }).waitFor();
+    // From the keyboard: Tab to the SSO button, Enter; the focus moves to the new heading,
+    // the next Tab reaches the field.
+    const focused = () => page.evaluate("document.activeElement?.textContent ?? ''");
+    for (let i = 0; i < 8 && (await focused()) !== "Sign in with SSO"; i++) await page.keyboard.press("Tab");
+    assert.equal(await focused(), "Sign in with SSO");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Sign in with SSO" }).waitFor();
+    assert.equal(await focused(), "Sign in with SSO", "the heading has the focus");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement?.getAttribute('name')"), "email");
     const field = page.getByLabel("Work email");
     const errorOfField = async () => {
       await page.locator('input[name="email"][aria-invalid="true"]').waitFor();

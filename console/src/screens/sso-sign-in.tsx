@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import {
   listSocialProviders,
   type SocialProviderList,
@@ -41,6 +41,9 @@ export function SsoSignIn({ onBack }: { readonly onBack: () => void }) {
   const [email, setEmail] = useState("");
   const [failure, setFailure] = useState<Failure | undefined>();
   const [busy, setBusy] = useState(false);
+  // The form replaced the password form without a navigation: focus goes to its heading, as
+  // the router does on a new page, so keyboards and screen readers follow.
+  useEffect(() => document.querySelector<HTMLElement>("main h1")?.focus(), []);
   const submit = async (event: Event) => {
     event.preventDefault();
     setBusy(true);

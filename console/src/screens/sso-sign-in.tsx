@@ -27,7 +27,7 @@ export function isIdpRequest(redirectUrl: string): boolean {
 const noSso = (email: string): Failure => ({
   title: "No single sign-on",
   detail: "Sign in with your password, or ask your company's administrator.",
-  code: "sso.not_configured",
+  code: "console.no_sso",
   errors: [{ path: "/body/email", message: `No company signs in with single sign-on for ${email}.` }],
 });
 

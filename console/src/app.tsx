@@ -1,10 +1,12 @@
 import type { ComponentType } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type Company, listMyCompanies } from "../../clients/typescript/index.ts";
 import { can } from "./permissions.ts";
 import { linkHandler, navigate, useLocation } from "./router.ts";
 import { ApiKeys } from "./screens/api-keys.tsx";
 import { Audit } from "./screens/audit.tsx";
+import { CompanyProfile } from "./screens/company.tsx";
+import { Factors } from "./screens/factors.tsx";
 import { FeatureFlags } from "./screens/feature-flags.tsx";
 import { AcceptInvitation, Invitations } from "./screens/invitations.tsx";
 import { KillSwitchScreen } from "./screens/kill-switch.tsx";
@@ -49,6 +51,13 @@ export function App() {
   return <SignedIn isOperator={session.user.platformRole === "admin"} name={session.user.name} path={location.path} />;
 }
 
+/**
+ * Where the browser arrives from outside signed in: the root, and the pages SSO and social
+ * sign-ins send it to (SSO_SIGNED_IN_URL, SOCIAL_SIGNED_IN_URL, when pointed at the console) or
+ * the API names as the sign-in page. Each goes on to the first company, as "/" does.
+ */
+const LANDINGS = new Set(["/", "/sso/signed-in", "/social/signed-in", "/sign-in"]);
+
 const COMPANY_ROUTE = /^\/companies\/([0-9a-f-]{36})(\/[a-z-]*)?$/;
 
 function SignedIn({
@@ -67,10 +76,15 @@ function SignedIn({
   );
   const match = COMPANY_ROUTE.exec(path);
   const companyId = match?.[1];
-  const list = companies.kind === "ready" ? companies.value : [];
+  // While the list reloads (companiesChanged: a rename, an accepted invitation) the screen keeps
+  // the last one: unmounting it would lose what it shows (the rename's confirmation).
+  const last = useRef<readonly Company[] | undefined>(undefined);
+  if (companies.kind === "ready") last.current = companies.value;
+  const list = companies.kind === "error" ? [] : (last.current ?? []);
+  const listState = companies.kind === "loading" && last.current !== undefined ? "ready" : companies.kind;
   const company = list.find((c) => c.id === companyId);
   useEffect(() => {
-    if (path !== "/" || companies.kind === "loading") return;
+    if (!LANDINGS.has(path) || companies.kind === "loading") return;
     const first = list[0];
     if (first) navigate(`/companies/${first.id}/members`, { replace: true });
     else navigate(isOperator ? "/operator/kill-switch" : "/profile", { replace: true });
@@ -99,6 +113,11 @@ function SignedIn({
                 Profile &amp; sessions
               </a>
             </li>
+            <li>
+              <a {...linkHandler("/factors")} aria-current={path === "/factors" ? "page" : undefined}>
+                Second factors
+              </a>
+            </li>
           </ul>
           {isOperator && (
             <>
@@ -115,7 +134,7 @@ function SignedIn({
             </>
           )}
         </nav>
-        <main id="main">{screen(path, companyId, company, companies.kind, isOperator, match?.[2])}</main>
+        <main id="main">{screen(path, companyId, company, listState, isOperator, match?.[2])}</main>
       </div>
       <StepUpDialog />
     </>
@@ -133,6 +152,7 @@ const OPERATOR_LINKS: readonly (readonly [string, string])[] = [
 function CompanyNav({ company, path }: { readonly company: Company; readonly path: string }) {
   const base = `/companies/${company.id}`;
   const links: [string, string, boolean][] = [
+    ["/profile", "Company profile", can(company, "company:read")],
     ["/members", "Members", can(company, "members:read")],
     ["/invitations", "Invitations", can(company, "members:invite")],
     ["/partners", "Partners", can(company, "partners:read")],
@@ -169,6 +189,7 @@ function screen(
 ) {
   if (path === "/invitations/accept") return <AcceptInvitation />;
   if (path === "/profile") return <Profile />;
+  if (path === "/factors") return <Factors />;
   if (path.startsWith("/operator/")) {
     // A direct URL shows the same refusal the API would give, not the operator's screens.
     if (!isOperator) return <Refused detail="This page is for platform administrators." />;
@@ -181,6 +202,7 @@ function screen(
   if (companyId !== undefined) {
     if (companiesState === "loading") return <Loading what="the company" />;
     if (company === undefined) return <Refused detail="No such company, or you are not a member of it." />;
+    if (section === "/profile" && can(company, "company:read")) return <CompanyProfile company={company} />;
     if (section === "/members" && can(company, "members:read")) return <Members company={company} />;
     if (section === "/invitations" && can(company, "members:invite")) return <Invitations company={company} />;
     if (section === "/partners" && can(company, "partners:read")) return <Partners company={company} />;
@@ -188,7 +210,7 @@ function screen(
     if (section === "/audit" && can(company, "audit:read")) return <Audit company={company} />;
     return <Refused detail={`Your role (${company.myRole}) in ${company.name} does not allow this page.`} />;
   }
-  if (path === "/") return <Loading what="your companies" />;
+  if (LANDINGS.has(path)) return <Loading what="your companies" />;
   return (
     <Page title="Not found">
       <p>There is no such page in the console.</p>

@@ -30,25 +30,31 @@ export function useLoad<T>(
   pick: (data: unknown) => T,
   key: string,
 ): [Loaded<T>, () => void] {
-  const [state, setState] = useState<Loaded<T>>({ kind: "loading" });
+  // Kept with the key it was loaded for: in the render where the key changes (before the effect
+  // reloads) the old key's value is not handed out as the new one's — a redirect deciding on
+  // it would follow a list that no longer holds (a company just deleted).
+  const [state, setState] = useState<{ readonly key: string; readonly loaded: Loaded<T> }>({
+    key,
+    loaded: { kind: "loading" },
+  });
   const [generation, setGeneration] = useState(0);
   // load and pick are new closures each render; `key` names everything they read.
   useEffect(() => {
     let live = true;
-    setState({ kind: "loading" });
+    setState({ key, loaded: { kind: "loading" } });
     load().then(
       (answer) => {
         if (!live) return;
         const failure = failureOf(answer);
-        setState(failure ? { kind: "error", failure } : { kind: "ready", value: pick(answer.data) });
+        setState({ key, loaded: failure ? { kind: "error", failure } : { kind: "ready", value: pick(answer.data) } });
       },
-      () => live && setState({ kind: "error", failure: networkFailure }),
+      () => live && setState({ key, loaded: { kind: "error", failure: networkFailure } }),
     );
     return () => {
       live = false;
     };
   }, [key, generation]);
-  return [state, useCallback(() => setGeneration((g) => g + 1), [])];
+  return [state.key === key ? state.loaded : { kind: "loading" }, useCallback(() => setGeneration((g) => g + 1), [])];
 }
 
 /** Runs an action; its failure (if any) is kept for the form to show. */
@@ -207,4 +213,39 @@ export function Page({ title, children }: { readonly title: string; readonly chi
 export function when(iso: string | null | undefined): string {
   if (!iso) return "—";
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/**
+ * A secret the API returns once (an API key, recovery codes): the warning, the value, a Copy
+ * button (Clipboard API) and Done, after which it is gone from the page.
+ */
+export function ShownOnce(props: {
+  readonly warning: string;
+  readonly value: string;
+  readonly testId: string;
+  readonly onDone: () => void;
+}) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <output class="secret block">
+      <p>
+        <strong>{props.warning}</strong>
+      </p>
+      <code data-testid={props.testId}>{props.value}</code>
+      <button
+        type="button"
+        onClick={() =>
+          void navigator.clipboard.writeText(props.value).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        {copied ? "Copied" : "Copy"}
+      </button>
+      <button type="button" class="link" onClick={props.onDone}>
+        Done
+      </button>
+    </output>
+  );
 }

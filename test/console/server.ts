@@ -13,7 +13,11 @@ export interface ConsoleServer {
  * A real Rampart listening on an ephemeral port of 127.0.0.1, with the console built, mails
  * linking into the console (PUBLIC_APP_URL=<origin>/console), and metrics on.
  */
-export async function consoleServer(engine: EngineUnderTest): Promise<ConsoleServer> {
+export async function consoleServer(
+  engine: EngineUnderTest,
+  /** More settings, which may name the origin (SSO_SIGNED_IN_URL, an IdP's redirect URI). */
+  extra: (origin: string) => Record<string, string> | Promise<Record<string, string>> = () => ({}),
+): Promise<ConsoleServer> {
   ensureConsoleBuilt();
   const port = await freePort();
   const origin = `http://localhost:${port}`;
@@ -22,6 +26,7 @@ export async function consoleServer(engine: EngineUnderTest): Promise<ConsoleSer
     ENABLE_METRICS: "true",
     WEBAUTHN_RP_ID: "localhost",
     WEBAUTHN_ORIGINS: origin,
+    ...(await extra(origin)),
   });
   await h.app.listen({ host: "127.0.0.1", port });
   return { h, origin };

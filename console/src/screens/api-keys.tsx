@@ -10,7 +10,19 @@ import {
 } from "../../../clients/typescript/index.ts";
 import { can } from "../permissions.ts";
 import { authed } from "../session.ts";
-import { Confirm, Empty, ErrorBox, Field, fieldError, Loading, Page, useAction, useLoad, when } from "../ui.tsx";
+import {
+  Confirm,
+  Empty,
+  ErrorBox,
+  Field,
+  fieldError,
+  Loading,
+  Page,
+  ShownOnce,
+  useAction,
+  useLoad,
+  when,
+} from "../ui.tsx";
 
 const SCOPES = Object.values(ApiKeyScope);
 
@@ -100,11 +112,9 @@ function CreateKey({ companyId, onCreated }: { readonly companyId: string; reado
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<string[]>(["company:read"]);
   const [created, setCreated] = useState<CreatedApiKey | undefined>();
-  const [copied, setCopied] = useState(false);
   const action = useAction();
   const submit = async (event: Event) => {
     event.preventDefault();
-    setCopied(false);
     let answer: CreatedApiKey | undefined;
     const ok = await action.run(async () => {
       const response = await authed((init) => createApiKey(companyId, { name, scopes }, init));
@@ -117,32 +127,18 @@ function CreateKey({ companyId, onCreated }: { readonly companyId: string; reado
       onCreated();
     }
   };
-  const value = created?.key ?? "";
   const scopeError = fieldError(action.failure, "scopes");
   return (
     <section aria-labelledby="new-key">
       <h2 id="new-key">New API key</h2>
       {created && (
-        <output class="secret block">
-          <p>
-            <strong>Copy the key now:</strong> it is shown once and never again.
-          </p>
-          <code data-testid="api-key-secret">{value}</code>
-          <button
-            type="button"
-            onClick={() =>
-              void navigator.clipboard.writeText(value).then(
-                () => setCopied(true),
-                () => setCopied(false),
-              )
-            }
-          >
-            {copied ? "Copied" : "Copy"}
-          </button>
-          <button type="button" class="link" onClick={() => setCreated(undefined)}>
-            Done
-          </button>
-        </output>
+        <ShownOnce
+          key={created.key}
+          warning="Copy the key now: it is shown once and never again."
+          value={created.key}
+          testId="api-key-secret"
+          onDone={() => setCreated(undefined)}
+        />
       )}
       <form onSubmit={submit} noValidate>
         {action.failure && <ErrorBox failure={action.failure} />}

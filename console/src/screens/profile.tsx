@@ -1,8 +1,9 @@
 import { useState } from "preact/hooks";
 import { listSessions, revokeSession, type Session } from "../../../clients/typescript/index.ts";
-import { addPasskey, passkeysSupported } from "../passkeys.ts";
+import { passkeysSupported } from "../passkeys.ts";
 import { authed, sessionState, signOut } from "../session.ts";
-import { Confirm, Empty, ErrorBox, type Failure, Field, Loading, Page, useAction, useLoad, when } from "../ui.tsx";
+import { Confirm, Empty, ErrorBox, Loading, Page, useAction, useLoad, when } from "../ui.tsx";
+import { Passkeys } from "./passkeys.tsx";
 
 /** Who is signed in, their sessions (revoke one, or sign out everywhere). */
 export function Profile() {
@@ -36,7 +37,7 @@ export function Profile() {
           <dd>{when(user.createdAt)}</dd>
         </dl>
       )}
-      {passkeysSupported() && <AddPasskey />}
+      {passkeysSupported() && <Passkeys />}
       <h2>Sessions</h2>
       {action.failure && <ErrorBox failure={action.failure} />}
       {sessions.kind === "loading" && <Loading what="sessions" />}
@@ -87,27 +88,5 @@ export function Profile() {
         </Confirm>
       )}
     </Page>
-  );
-}
-
-function AddPasskey() {
-  const [name, setName] = useState("");
-  const [failure, setFailure] = useState<Failure | undefined>();
-  const [added, setAdded] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setAdded(false);
-    const problem = await addPasskey(name.trim() === "" ? "Passkey" : name.trim());
-    setFailure(problem);
-    setAdded(problem === undefined);
-  };
-  return (
-    <form onSubmit={submit} noValidate aria-labelledby="passkey-title">
-      <h2 id="passkey-title">Passkeys</h2>
-      {failure && <ErrorBox failure={failure} />}
-      {added && <output class="notice block">Passkey added: you can sign in with it.</output>}
-      <Field label="Passkey name" name="name" value={name} onInput={setName} failure={failure} />
-      <button type="submit">Add a passkey</button>
-    </form>
   );
 }

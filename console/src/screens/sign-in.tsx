@@ -2,15 +2,21 @@ import { useState } from "preact/hooks";
 import { passkeysSupported, signInWithPasskey } from "../passkeys.ts";
 import { cancelSecondFactor, completeSecondFactor, type SessionState, signIn } from "../session.ts";
 import { ErrorBox, type Failure, Field, failureOf, Page } from "../ui.tsx";
+import { SocialButtons, SsoSignIn } from "./sso-sign-in.tsx";
 
-/** Email and password, then — when the API answers with an MFA ticket — the second factor. */
+/**
+ * Email and password (or a passkey, a social provider, or the company's SSO), then — when the
+ * API answers with an MFA ticket — the second factor.
+ */
 export function SignIn({ session }: { readonly session: Exclude<SessionState, { kind: "signed_in" | "starting" }> }) {
+  const [sso, setSso] = useState(false);
   if (session.kind === "mfa")
     return <SecondFactor ticket={session.challenge.ticket} factors={session.challenge.factors} />;
-  return <Password notice={session.notice} />;
+  if (sso) return <SsoSignIn onBack={() => setSso(false)} />;
+  return <Password notice={session.notice} onSso={() => setSso(true)} />;
 }
 
-function Password({ notice }: { readonly notice: string | undefined }) {
+function Password({ notice, onSso }: { readonly notice: string | undefined; readonly onSso: () => void }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [failure, setFailure] = useState<Failure | undefined>();
@@ -64,13 +70,17 @@ function Password({ notice }: { readonly notice: string | undefined }) {
           {busy ? "Signing in…" : "Sign in"}
         </button>
       </form>
-      {passkeysSupported() && (
-        <div class="actions">
+      <div class="actions">
+        {passkeysSupported() && (
           <button type="button" onClick={() => void passkey()} disabled={busy}>
             Sign in with a passkey
           </button>
-        </div>
-      )}
+        )}
+        <button type="button" onClick={onSso} disabled={busy}>
+          Sign in with SSO
+        </button>
+      </div>
+      <SocialButtons disabled={busy} />
     </Page>
   );
 }

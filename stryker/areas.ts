@@ -117,9 +117,14 @@ export const AREAS: readonly Area[] = [
       "test/modules/audit/identity-events.test.ts",
       "test/modules/identity/second-factors.test.ts",
       "test/races/refresh.race.ts",
+      "test/modules/invariants/refresh-limits.test.ts",
+      "test/modules/sso/sso-required.test.ts",
     ],
     // second-factors: only the refresh of a session from before second factors (it ends, and asks for one).
-    namePattern: "refresh|rotat|replay|token lifetimes|^the server|confirming a factor upgrades this session",
+    // refresh-limits: the per-session budget keyed by sessionOfRefreshToken; sso-required: an SSO
+    // session is not ended at refresh for the account's own factor.
+    namePattern:
+      "refresh|rotat|replay|token lifetimes|^the server|confirming a factor upgrades this session|not ended at refresh",
     // The re-check under the session's lock is bitten only by the races' PostgreSQL suite (on
     // SQLite two refreshes run one after the other): the races run there, and only there.
     skipPattern: racesOnPostgres("refresh rotation races"),

@@ -180,7 +180,8 @@ export const scenarios: Scenario[] = [
     path: "/api/v1/users/me",
     setup: () => referenceWorld(REDIS),
   },
-  // The console must not cost the API anything (issue #26): the same server without it routed.
+  // The console must not cost the API anything (issue #26): the same server, the same load,
+  // with and without the console routed; the claims ledger's U12 cites the second.
   {
     name: CONSOLE_OFF_ME,
     target: "rampart",
@@ -189,6 +190,17 @@ export const scenarios: Scenario[] = [
     setup: migratedSchema,
     prepare: signedInBearer,
     baseline: EXPRESS_ME,
+  },
+  {
+    name: "GET /api/v1/users/me (postgres + redis, production edge, console on)",
+    target: "rampart",
+    path: "/api/v1/users/me",
+    env: { ...PRODUCTION_EDGE, ENABLE_CONSOLE: "true" },
+    setup: migratedSchema,
+    prepare: signedInBearer,
+    baseline: CONSOLE_OFF_ME,
+    // Two runs of one server differ by a few % on this machine; a real cost would show more.
+    targets: [{ against: CONSOLE_OFF_ME, atLeast: 0.95 }],
   },
   {
     name: "GET /api/v1/users/me (postgres + redis, production edge)",
@@ -201,8 +213,6 @@ export const scenarios: Scenario[] = [
     targets: [
       { against: EXPRESS_ME, atLeast: 2.0 },
       { against: CEILING_ME, atLeast: 0.8 },
-      // Two runs of one server differ by a few % on this machine; a real cost would show more.
-      { against: CONSOLE_OFF_ME, atLeast: 0.95 },
     ],
     maxP99AtHalfRateMs: 10,
     maxReadyMs: 700,

@@ -14507,6 +14507,85 @@ export const deleteCompany = async (companyId: string, options?: Parameters<type
 
 
 
+export type getCompanyMfaPolicyLegacyResponse200 = {
+  data: MfaPolicy
+  status: 200
+}
+
+export type getCompanyMfaPolicyLegacyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getCompanyMfaPolicyLegacyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getCompanyMfaPolicyLegacyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getCompanyMfaPolicyLegacyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getCompanyMfaPolicyLegacyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getCompanyMfaPolicyLegacyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getCompanyMfaPolicyLegacyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getCompanyMfaPolicyLegacyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getCompanyMfaPolicyLegacyResponseSuccess = (getCompanyMfaPolicyLegacyResponse200) & {
+  headers: Headers;
+};
+export type getCompanyMfaPolicyLegacyResponseError = (getCompanyMfaPolicyLegacyResponse400 | getCompanyMfaPolicyLegacyResponse401 | getCompanyMfaPolicyLegacyResponse403 | getCompanyMfaPolicyLegacyResponse404 | getCompanyMfaPolicyLegacyResponse422 | getCompanyMfaPolicyLegacyResponse429 | getCompanyMfaPolicyLegacyResponse500 | getCompanyMfaPolicyLegacyResponse503) & {
+  headers: Headers;
+};
+
+export type getCompanyMfaPolicyLegacyResponse = (getCompanyMfaPolicyLegacyResponseSuccess | getCompanyMfaPolicyLegacyResponseError)
+
+export const getGetCompanyMfaPolicyLegacyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/companies/${companyId}/mfa-policy`
+}
+
+/**
+ * @deprecated
+ * @summary Whether every member needs a second factor, and since when
+ */
+export const getCompanyMfaPolicyLegacy = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getCompanyMfaPolicyLegacyResponse> => {
+
+  return rampartFetch<getCompanyMfaPolicyLegacyResponse>(getGetCompanyMfaPolicyLegacyUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
+  }
+);}
+
+
+
 export type setCompanyMfaPolicyLegacyResponse200 = {
   data: MfaPolicy
   status: 200
@@ -14607,6 +14686,84 @@ return rampartFetch<setCompanyMfaPolicyLegacyResponse>(getSetCompanyMfaPolicyLeg
     method: 'PUT',
     headers: { 'Content-Type': 'application/json', ...getHeaders(options?.headers) },
     body: JSON.stringify(mfaPolicyRequest)
+  }
+);}
+
+
+
+export type getCompanyMfaPolicyResponse200 = {
+  data: MfaPolicy
+  status: 200
+}
+
+export type getCompanyMfaPolicyResponse400 = {
+  data: Problem
+  status: 400
+}
+
+export type getCompanyMfaPolicyResponse401 = {
+  data: Problem
+  status: 401
+}
+
+export type getCompanyMfaPolicyResponse403 = {
+  data: Problem
+  status: 403
+}
+
+export type getCompanyMfaPolicyResponse404 = {
+  data: Problem
+  status: 404
+}
+
+export type getCompanyMfaPolicyResponse422 = {
+  data: Problem
+  status: 422
+}
+
+export type getCompanyMfaPolicyResponse429 = {
+  data: Problem
+  status: 429
+}
+
+export type getCompanyMfaPolicyResponse500 = {
+  data: Problem
+  status: 500
+}
+
+export type getCompanyMfaPolicyResponse503 = {
+  data: Problem
+  status: 503
+}
+
+export type getCompanyMfaPolicyResponseSuccess = (getCompanyMfaPolicyResponse200) & {
+  headers: Headers;
+};
+export type getCompanyMfaPolicyResponseError = (getCompanyMfaPolicyResponse400 | getCompanyMfaPolicyResponse401 | getCompanyMfaPolicyResponse403 | getCompanyMfaPolicyResponse404 | getCompanyMfaPolicyResponse422 | getCompanyMfaPolicyResponse429 | getCompanyMfaPolicyResponse500 | getCompanyMfaPolicyResponse503) & {
+  headers: Headers;
+};
+
+export type getCompanyMfaPolicyResponse = (getCompanyMfaPolicyResponseSuccess | getCompanyMfaPolicyResponseError)
+
+export const getGetCompanyMfaPolicyUrl = (companyId: string,) => {
+
+
+
+
+  return `/api/v1/companies/${companyId}/mfa-policy`
+}
+
+/**
+ * @summary Whether every member needs a second factor, and since when
+ */
+export const getCompanyMfaPolicy = async (companyId: string, options?: Parameters<typeof rampartFetch>[1]): Promise<getCompanyMfaPolicyResponse> => {
+
+  return rampartFetch<getCompanyMfaPolicyResponse>(getGetCompanyMfaPolicyUrl(companyId),
+  {
+    ...options,
+    method: 'GET'
+
+
   }
 );}
 

@@ -3,6 +3,7 @@ import {
   type Company,
   deleteCompany,
   getCompany,
+  getCompanyMfaPolicy,
   type MfaPolicy,
   setCompanyMfaPolicy,
   updateCompany,
@@ -75,12 +76,15 @@ function Rename({ company }: { readonly company: Company }) {
   );
 }
 
-/**
- * The API has no read of the policy (only PUT /mfa-policy, which answers the new state), so the
- * form sets it either way and shows what the API answered.
- */
+/** The policy as it stands (GET /mfa-policy), then as each change answers it. */
 function MfaPolicyForm({ companyId }: { readonly companyId: string }) {
-  const [policy, setPolicy] = useState<MfaPolicy | undefined>();
+  const [loaded] = useLoad(
+    () => authed((init) => getCompanyMfaPolicy(companyId, init)),
+    (data) => data as MfaPolicy,
+    `mfa-policy:${companyId}`,
+  );
+  const [changed, setChanged] = useState<MfaPolicy | undefined>();
+  const policy = changed ?? (loaded.kind === "ready" ? loaded.value : undefined);
   const action = useAction();
   const set = async (requireMfa: boolean) => {
     let answer: MfaPolicy | undefined;
@@ -89,7 +93,7 @@ function MfaPolicyForm({ companyId }: { readonly companyId: string }) {
       if (response.status === 200) answer = response.data;
       return response;
     });
-    if (answer) setPolicy(answer);
+    if (answer) setChanged(answer);
   };
   return (
     <section aria-labelledby="mfa-policy-title">
@@ -98,6 +102,8 @@ function MfaPolicyForm({ companyId }: { readonly companyId: string }) {
         While required, a member without a second factor can use nothing of the company until they add one. Members are
         told by mail.
       </p>
+      {loaded.kind === "loading" && <Loading what="the policy" />}
+      {loaded.kind === "error" && <ErrorBox failure={loaded.failure} />}
       {action.failure && <ErrorBox failure={action.failure} />}
       {policy && (
         <output class="notice block">

@@ -21,6 +21,20 @@ export function mfaRequiredBy(deps: CompaniesDeps, companyId: string): Promise<b
   });
 }
 
+/** The policy as it stands: whether every member needs a factor, and since when. */
+export async function getMfaPolicy(
+  deps: CompaniesDeps,
+  tenant: TenantAccess,
+): Promise<{ requireMfa: boolean; since: string | null }> {
+  const row = await deps.database.db
+    .selectFrom("companies")
+    .select("require_mfa_since")
+    .where("id", "=", tenant.companyId)
+    .executeTakeFirst();
+  const since = row?.require_mfa_since ?? null;
+  return { requireMfa: since !== null, since };
+}
+
 export async function setMfaPolicy(
   deps: CompaniesDeps,
   profiles: UserProfiles,

@@ -8,7 +8,7 @@ import { schemaRef } from "../../platform/openapi/schema-ref.ts";
 import { auditActorOf } from "../audit/index.ts";
 import * as lifecycle from "./lifecycle.ts";
 import * as members from "./members.ts";
-import { setMfaPolicy } from "./mfa-policy.ts";
+import { getMfaPolicy, setMfaPolicy } from "./mfa-policy.ts";
 import * as schemas from "./schemas.ts";
 import type * as companies from "./service.ts";
 
@@ -104,6 +104,21 @@ export const companyRoutes: FastifyPluginAsyncTypebox<CompanyRouteOptions> = asy
       await lifecycle.deleteCompany(deps, requireTenant(request), auditActorOf(request));
       return reply.code(204).send(null);
     },
+  );
+
+  app.get(
+    "/companies/:companyId/mfa-policy",
+    {
+      config: { access: { permission: "company:read" } },
+      schema: {
+        operationId: "getCompanyMfaPolicy",
+        tags,
+        summary: "Whether every member needs a second factor, and since when",
+        params: schemas.CompanyParams,
+        response: { 200: Type.Ref("MfaPolicy") },
+      },
+    },
+    async (request) => getMfaPolicy(deps, requireTenant(request)),
   );
 
   app.put(

@@ -19,6 +19,14 @@ for (const engine of await enginesUnderTest()) {
       const company = await createCompany(h.app, owner, `policy-${Date.now()}`);
       await joinDirectly(h, company.id, member, "admin");
 
+      const unset = await h.app.inject({
+        method: "GET",
+        url: `/api/v1/companies/${company.id}/mfa-policy`,
+        headers: member.headers,
+      });
+      assert.equal(unset.statusCode, 200, unset.body);
+      assert.deepEqual(unset.json(), { requireMfa: false, since: null });
+
       // Admins cannot switch it (owner only), nor can the member.
       const byAdmin = await h.app.inject({
         method: "PUT",
@@ -35,7 +43,6 @@ for (const engine of await enginesUnderTest()) {
       });
       assert.equal(set.statusCode, 200, set.body);
       assert.equal(set.json().requireMfa, true);
-
       for (const url of [`/api/v1/companies/${company.id}`, `/api/v1/companies/${company.id}/members`]) {
         const refused = await h.app.inject({ method: "GET", url, headers: member.headers });
         assert.equal(refused.statusCode, 403, url);
@@ -64,6 +71,15 @@ for (const engine of await enginesUnderTest()) {
         headers: member.headers,
       });
       assert.equal(allowed.statusCode, 200, allowed.body);
+      // A member with a factor reads the policy as it stands.
+      const read = await h.app.inject({
+        method: "GET",
+        url: `/api/v1/companies/${company.id}/mfa-policy`,
+        headers: member.headers,
+      });
+      assert.equal(read.statusCode, 200, read.body);
+      assert.deepEqual(read.json(), { requireMfa: true, since: set.json().since });
+      assert.ok(!Number.isNaN(Date.parse(read.json().since)));
 
       const audit = await h.database.handle.db
         .selectFrom("audit_events")

@@ -90,7 +90,13 @@ describe("the console in headless Chromium (SQLite): platform operators and refu
     await page.getByRole("cell", { name: "Acme", exact: true }).waitFor();
     await page.getByLabel("Search by name, slug or id").fill("no-such-company");
     await page.getByText("No company matches.").waitFor();
+    // The server searches (q), across every company, not the page the browser holds.
+    const searched = page.waitForRequest(
+      (r) => r.url().includes("/api/v1/admin/companies") && new URL(r.url()).searchParams.get("q") === "acme",
+    );
     await page.getByLabel("Search by name, slug or id").fill("acme");
+    await searched;
+    await page.getByRole("cell", { name: "Acme", exact: true }).waitFor();
     await assertAccessible(page, "companies");
     await screenshot(page, "companies");
     await page.getByRole("link", { name: "Users" }).click();

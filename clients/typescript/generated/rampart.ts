@@ -2079,6 +2079,12 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Only the items whose name, email or slug contains this text (any case), or whose id it is
+ * @minLength 1
+ * @maxLength 100
+ */
+q?: string;
 };
 
 export type AdminListUsersParams = {
@@ -2094,6 +2100,12 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Only the items whose name, email or slug contains this text (any case), or whose id it is
+ * @minLength 1
+ * @maxLength 100
+ */
+q?: string;
 };
 
 /**
@@ -2123,6 +2135,12 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Only the items whose name, email or slug contains this text (any case), or whose id it is
+ * @minLength 1
+ * @maxLength 100
+ */
+q?: string;
 };
 
 export type AdminListCompaniesParams = {
@@ -2138,6 +2156,12 @@ limit?: number;
  * @maxLength 512
  */
 cursor?: string;
+/**
+ * Only the items whose name, email or slug contains this text (any case), or whose id it is
+ * @minLength 1
+ * @maxLength 100
+ */
+q?: string;
 };
 
 export type ListMyCompaniesLegacyParams = {
@@ -12075,7 +12099,7 @@ export const getAdminListUsersLegacyUrl = (params?: AdminListUsersLegacyParams,)
 
 /**
  * @deprecated
- * @summary Every user account with its status
+ * @summary Every user account with its status; q searches email, name and id
  */
 export const adminListUsersLegacy = async (params?: AdminListUsersLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListUsersLegacyResponse> => {
 
@@ -12155,7 +12179,7 @@ export const getAdminListUsersUrl = (params?: AdminListUsersParams,) => {
 }
 
 /**
- * @summary Every user account with its status
+ * @summary Every user account with its status; q searches email, name and id
  */
 export const adminListUsers = async (params?: AdminListUsersParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListUsersResponse> => {
 
@@ -12984,7 +13008,7 @@ export const getAdminListCompaniesLegacyUrl = (params?: AdminListCompaniesLegacy
 
 /**
  * @deprecated
- * @summary Every company with its status
+ * @summary Every company with its status; q searches name, slug and id
  */
 export const adminListCompaniesLegacy = async (params?: AdminListCompaniesLegacyParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListCompaniesLegacyResponse> => {
 
@@ -13064,7 +13088,7 @@ export const getAdminListCompaniesUrl = (params?: AdminListCompaniesParams,) => 
 }
 
 /**
- * @summary Every company with its status
+ * @summary Every company with its status; q searches name, slug and id
  */
 export const adminListCompanies = async (params?: AdminListCompaniesParams, options?: Parameters<typeof rampartFetch>[1]): Promise<adminListCompaniesResponse> => {
 

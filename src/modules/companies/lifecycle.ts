@@ -170,9 +170,12 @@ async function writeStatus(
   return { ...before, ...patch };
 }
 
-export async function listAllCompanies(deps: CompaniesDeps, query: PageQuery): Promise<Page<Company>> {
+export async function listAllCompanies(
+  deps: CompaniesDeps,
+  query: PageQuery & { readonly q?: string },
+): Promise<Page<Company>> {
   const page = pageRequest(query, isUuid);
-  const rows = await repo.pageOfCompanies(deps.database.db, page);
+  const rows = await repo.pageOfCompanies(deps.database.db, page, query.q);
   return toPage(
     rows,
     page,

@@ -1,6 +1,8 @@
 import type { Role } from "../../platform/access/permissions.ts";
+import { isUuid } from "../../platform/db/ids.ts";
 import { keysetPage } from "../../platform/db/keyset.ts";
 import { forNoKeyUpdate, forUpdate } from "../../platform/db/locked-transaction.ts";
+import { containsIgnoringCase } from "../../platform/db/text-search.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { CompaniesTable, CompanyStatus, MembershipsTable } from "./tables.ts";
@@ -41,8 +43,19 @@ export function companyStatus(db: Executor, companyId: string): Promise<{ status
 }
 
 /** Every company, for platform administration. */
-export function pageOfCompanies(db: Executor, page: PageRequest): Promise<CompaniesTable[]> {
-  const query = db.selectFrom("companies").selectAll();
+export function pageOfCompanies(db: Executor, page: PageRequest, search?: string): Promise<CompaniesTable[]> {
+  let query = db.selectFrom("companies").selectAll();
+  // With `search`: the companies whose name or slug contains it, or whose id it is.
+  if (search !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        containsIgnoringCase("name", search),
+        containsIgnoringCase("slug", search),
+        // An id only when the text is one: PostgreSQL's uuid column refuses any other text.
+        ...(isUuid(search.toLowerCase()) ? [eb("id", "=", search.toLowerCase())] : []),
+      ]),
+    );
+  }
   return keysetPage(query, "id", page).execute();
 }
 

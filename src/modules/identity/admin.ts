@@ -42,10 +42,10 @@ export async function lockoutsOf(
 
 export async function listUsers(
   deps: Pick<IdentityDeps, "database" | "clock">,
-  query: PageQuery,
+  query: PageQuery & { readonly q?: string },
 ): Promise<Page<AdminUserView>> {
   const page = pageRequest(query, isUuid);
-  const rows = await repo.pageOfUsers(deps.database.db, page);
+  const rows = await repo.pageOfUsers(deps.database.db, page, query.q);
   const locked = await lockoutsOf(
     deps,
     rows.map((row) => row.email),

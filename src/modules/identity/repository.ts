@@ -1,7 +1,9 @@
 import { toCount } from "../../platform/db/dialect.ts";
 import { contentionError } from "../../platform/db/errors.ts";
+import { isUuid } from "../../platform/db/ids.ts";
 import { keysetPage } from "../../platform/db/keyset.ts";
 import { forUpdate } from "../../platform/db/locked-transaction.ts";
+import { containsIgnoringCase } from "../../platform/db/text-search.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type {
@@ -26,8 +28,19 @@ export function findUsersByIds(db: Executor, ids: readonly string[]): Promise<Us
   return db.selectFrom("users").selectAll().where("id", "in", ids).execute();
 }
 
-export function pageOfUsers(db: Executor, page: PageRequest): Promise<UsersTable[]> {
-  const query = db.selectFrom("users").selectAll().where("status", "!=", "deleted");
+/** Users not deleted; with `search`, those whose email or name contains it, or whose id it is. */
+export function pageOfUsers(db: Executor, page: PageRequest, search?: string): Promise<UsersTable[]> {
+  let query = db.selectFrom("users").selectAll().where("status", "!=", "deleted");
+  if (search !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        containsIgnoringCase("email", search),
+        containsIgnoringCase("name", search),
+        // An id only when the text is one: PostgreSQL's uuid column refuses any other text.
+        ...(isUuid(search.toLowerCase()) ? [eb("id", "=", search.toLowerCase())] : []),
+      ]),
+    );
+  }
   return keysetPage(query, "id", page).execute();
 }
 

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { requireUser } from "../../platform/access/access.ts";
-import { PageQuerySchema } from "../../platform/http/pagination.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { auditActorOf, operatorActorOf } from "../audit/index.ts";
 import * as schemas from "./schemas.ts";
@@ -35,8 +34,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       schema: {
         operationId: "adminListUsers",
         tags,
-        summary: "Every user account with its status",
-        querystring: PageQuerySchema,
+        summary: "Every user account with its status; q searches email, name and id",
+        querystring: schemas.AdminListQuery,
         response: { 200: Type.Ref("AdminUserPage") },
       },
     },
@@ -109,8 +108,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       schema: {
         operationId: "adminListCompanies",
         tags,
-        summary: "Every company with its status",
-        querystring: PageQuerySchema,
+        summary: "Every company with its status; q searches name, slug and id",
+        querystring: schemas.AdminListQuery,
         response: { 200: Type.Ref("CompanyPage") },
       },
     },

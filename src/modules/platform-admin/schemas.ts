@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { pageSchema } from "../../platform/http/pagination.ts";
+import { PageQuerySchema, pageSchema } from "../../platform/http/pagination.ts";
 
 export const AdminUser = Type.Object(
   {
@@ -21,5 +21,20 @@ export const AdminUserPage = Type.Object(pageSchema(Type.Ref("AdminUser"), "A pa
   $id: "AdminUserPage",
   additionalProperties: false,
 });
+
+/** An admin list's page, optionally narrowed by a search box. */
+export const AdminListQuery = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: "Only the items whose name, email or slug contains this text (any case), or whose id it is",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const adminSchemas = [AdminUser, AdminUserPage];

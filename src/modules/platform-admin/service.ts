@@ -7,12 +7,15 @@ import { adminErrors } from "./errors.ts";
 // Platform administration's rules. It owns no tables: it acts across tenants through the
 // identity and companies modules' own service functions.
 
+/** A page of an admin list, narrowed to what contains `q` (see the list routes). */
+export type AdminListQuery = PageQuery & { readonly q?: string };
+
 export interface AdminDeps {
   readonly identity: identity.IdentityDeps;
   readonly companies: companies.CompaniesDeps;
 }
 
-export function listUsers(deps: AdminDeps, query: PageQuery) {
+export function listUsers(deps: AdminDeps, query: AdminListQuery) {
   return identity.listUsers(deps.identity, query);
 }
 
@@ -38,7 +41,7 @@ export function unlockUser(deps: AdminDeps, userId: string, who: AuditActor) {
   return identity.unlockUser(deps.identity, userId, who);
 }
 
-export function listCompanies(deps: AdminDeps, query: PageQuery) {
+export function listCompanies(deps: AdminDeps, query: AdminListQuery) {
   return companies.listAllCompanies(deps.companies, query);
 }
 

@@ -34,6 +34,35 @@ for (const engine of await enginesUnderTest()) {
       assert.ok(emails.includes(plain.email) && emails.includes(admin.email));
     });
 
+    it("searches users by email, name or id and companies by name, slug or id, in any case; % and _ match themselves", async () => {
+      const findMe = await newUser(h, "needle-search");
+      const owner = await newUser(h, "search-owner");
+      const company = await createCompany(h.app, owner, `haystack-${Date.now()}`, "Needle 50% Corp");
+      await createCompany(h.app, owner, `other-${Date.now()}`, "Needle 500 Corp");
+      const users = async (q: string) => {
+        const res = await get(admin, `/admin/users?limit=100&q=${encodeURIComponent(q)}`);
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().items.map((u: { email: string }) => u.email);
+      };
+      assert.deepEqual(await users("NEEDLE-search"), [findMe.email], "email, any case");
+      assert.deepEqual(await users(findMe.userId.toUpperCase()), [findMe.email], "the id");
+      assert.deepEqual(await users("no-such-person-anywhere"), []);
+      assert.deepEqual(await users("%"), [], "a % is a percent sign, not everything");
+      const companies = async (q: string) => {
+        const res = await get(admin, `/admin/companies?limit=100&q=${encodeURIComponent(q)}`);
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().items.map((c: { id: string }) => c.id);
+      };
+      assert.deepEqual(await companies("needle 50%"), [company.id], "the name; 50% is not 50 followed by anything");
+      assert.deepEqual(await companies(company.slug.toUpperCase()), [company.id], "the slug");
+      assert.deepEqual(await companies(company.id), [company.id], "the id");
+      assert.deepEqual(await companies("needle_50"), [], "an _ is an underscore, not any character");
+      for (const q of ["", "x".repeat(101)]) {
+        const refused = await get(admin, `/admin/users?q=${q}`);
+        assert.equal(refused.statusCode, 422, `q of ${q.length} characters`);
+      }
+    });
+
     it("a suspended user's token and refresh stop working at once; lifting it lets them sign in again", async () => {
       const victim = await newUser(h, "victim");
       assert.equal((await get(victim, "/users/me")).statusCode, 200);

@@ -11,7 +11,7 @@ export {
   setUserSuspended,
 } from "./admin.ts";
 export { resetUserFactors } from "./admin-factors.ts";
-export { REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
+export { REFRESH_COOKIE } from "./cookies.ts";
 export { hasConfirmedFactor } from "./factors.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { userHasPasskeys } from "./passkeys/management.ts";
@@ -23,6 +23,8 @@ export {
   verifyPasskeyAssertionForUser,
 } from "./passkeys/sign-in.ts";
 export { createPasswordHasher } from "./passwords.ts";
+/** For the sso and social routes: a request's audit context, and how a federated sign-in answers. */
+export { contextOf as requestContextOf, deliverFederatedTokens, prefersJson } from "./route-support.ts";
 export { identityRoutes } from "./routes.ts";
 export { identitySealedColumns, TOTP_SECRETS_PURPOSE } from "./sealed-columns.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */

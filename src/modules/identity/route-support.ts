@@ -93,3 +93,36 @@ export function mfaChallengeAnswer(
     expiresIn: challenge.expiresIn,
   };
 }
+
+/** A client that asked for JSON (not a browser, whose Accept also names text/html). */
+export function prefersJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? "";
+  return accept.includes("application/json") && !accept.includes("text/html");
+}
+
+/**
+ * How a federated sign-in (SSO, social) hands its tokens over from the provider's redirect
+ * back. The refresh token always goes in the httpOnly refresh cookie, as a browser login's
+ * does (never in a URL). A client that asks for JSON gets the access token (and `extra`) in
+ * the body; a browser is sent on with 303 to `signedInUrl`, where the app calls POST
+ * /auth/refresh with the cookie — no token ever travels in a URL.
+ */
+export function deliverFederatedTokens(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  config: Config,
+  signedInUrl: string,
+  result: TokenPair & { readonly user: PublicUser },
+  extra: Readonly<Record<string, unknown>> = {},
+) {
+  setRefreshCookie(reply, config, result.refreshToken);
+  reply.header("cache-control", "no-store");
+  if (!prefersJson(request)) return reply.code(303).header("location", signedInUrl).send(null);
+  return reply.code(200).send({
+    accessToken: result.accessToken,
+    tokenType: result.tokenType,
+    expiresIn: result.expiresIn,
+    ...extra,
+    user: result.user,
+  });
+}

@@ -26,6 +26,8 @@ export { createPasswordHasher } from "./passwords.ts";
 /** For the sso and social routes: a request's audit context, and how a federated sign-in answers. */
 export { contextOf as requestContextOf, deliverFederatedTokens, prefersJson } from "./route-support.ts";
 export { identityRoutes } from "./routes.ts";
+/** Parts of identity's answers that the federated sign-ins' answers (sso, social) repeat. */
+export { accessTokenProperties, InlineUser } from "./schemas.ts";
 export { identitySealedColumns, TOTP_SECRETS_PURPOSE } from "./sealed-columns.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */
 export { hashToken, newOpaqueToken, normalizeEmail } from "./secrets.ts";

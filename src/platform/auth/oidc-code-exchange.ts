@@ -1,6 +1,23 @@
+import { Type } from "@sinclair/typebox";
 import * as client from "openid-client";
 import { AppError } from "../errors/app-error.ts";
 import { describeOidcError } from "./oidc-discovery.ts";
+
+/**
+ * The query of an OIDC redirect back, each bounded: the authorization response (RFC 6749
+ * 4.1.2, errors 4.1.2.1), the issuer (RFC 9207) and OIDC Session Management's session_state.
+ * A relying party's querystring schema is an object of these (and what its providers add).
+ */
+export const oidcCallbackParameters = {
+  state: Type.Optional(Type.String({ maxLength: 512 })),
+  code: Type.Optional(Type.String({ maxLength: 4096 })),
+  error: Type.Optional(Type.String({ maxLength: 256 })),
+  error_description: Type.Optional(Type.String({ maxLength: 2048 })),
+  error_uri: Type.Optional(Type.String({ maxLength: 2048 })),
+  iss: Type.Optional(Type.String({ maxLength: 2048 })),
+  session_state: Type.Optional(Type.String({ maxLength: 512 })),
+  scope: Type.Optional(Type.String({ maxLength: 2048 })),
+};
 
 /** What the sign-in's start stored and the callback must match (PKCE, state, nonce). */
 export interface OidcChecks {

@@ -1,11 +1,12 @@
 import { accessErrors } from "../../platform/access/errors.ts";
-import { isUuid, newId } from "../../platform/db/ids.ts";
+import { isUuid } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, recordAuditEvent, systemActor } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
 import { loginThrottleKey } from "./personal-data.ts";
+import { newAccountRow } from "./registration.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
 import { assertPassword, type IdentityDeps, type PublicUser, toPublicUser } from "./service.ts";
@@ -155,18 +156,16 @@ export async function createOrPromoteAdmin(
     return { outcome: "promoted", userId: existing.id, sessionsRevoked: sessions.length };
   }
   assertPassword(input.password, email, "password");
-  const user: UsersTable = {
-    id: newId(),
-    email,
-    email_verified_at: now,
-    name: input.name?.trim() || email,
-    password_hash: await deps.passwords.hash(input.password),
-    platform_role: "admin",
-    status: "active",
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
-  };
+  const user = newAccountRow(
+    {
+      email,
+      email_verified_at: now,
+      name: input.name?.trim() || email,
+      password_hash: await deps.passwords.hash(input.password),
+      platform_role: "admin",
+    },
+    now,
+  );
   await repo.insertUser(deps.database.db, user);
   return { outcome: "created", userId: user.id };
 }

@@ -12,7 +12,7 @@ export {
 } from "./admin.ts";
 export { resetUserFactors } from "./admin-factors.ts";
 export { unlockUser } from "./admin-unlock.ts";
-export { REFRESH_COOKIE, setRefreshCookie } from "./cookies.ts";
+export { REFRESH_COOKIE } from "./cookies.ts";
 export { hasConfirmedFactor } from "./factors.ts";
 export { buildActionUrl } from "./mail-templates.ts";
 export { userHasPasskeys } from "./passkeys/management.ts";
@@ -24,7 +24,11 @@ export {
   verifyPasskeyAssertionForUser,
 } from "./passkeys/sign-in.ts";
 export { createPasswordHasher } from "./passwords.ts";
+/** For the sso and social routes: a request's audit context, and how a federated sign-in answers. */
+export { contextOf as requestContextOf, deliverFederatedTokens, prefersJson } from "./route-support.ts";
 export { identityRoutes } from "./routes.ts";
+/** Parts of identity's answers that the federated sign-ins' answers (sso, social) repeat. */
+export { accessTokenProperties, InlineUser } from "./schemas.ts";
 export { identitySealedColumns, TOTP_SECRETS_PURPOSE } from "./sealed-columns.ts";
 /** Single-use mailed tokens and address normalisation, shared with invitations. */
 export { hashToken, newOpaqueToken, normalizeEmail } from "./secrets.ts";

@@ -2,12 +2,19 @@ import { Type } from "@sinclair/typebox";
 import { requireUser } from "../../platform/access/access.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
-import { clearMfaCookie, MFA_COOKIE, setRefreshCookie } from "./cookies.ts";
+import { clearMfaCookie, MFA_COOKIE } from "./cookies.ts";
 import * as factorSchemas from "./factor-schemas.ts";
 import { completeMfaSignIn, mfaPasskeyOptions } from "./mfa-sign-in.ts";
 import { passkeyAssertionOptionsForUser } from "./passkeys/sign-in.ts";
 import { reauthenticate } from "./reauthenticate.ts";
-import { authRoute, bearer, contextOf, type IdentityApp, type IdentityRouteOptions } from "./route-support.ts";
+import {
+  authRoute,
+  bearer,
+  contextOf,
+  type IdentityApp,
+  type IdentityRouteOptions,
+  tokenAnswer,
+} from "./route-support.ts";
 
 /** The second step of a sign-in, and reauthentication for step-up (docs/security.md, "Second factors"). */
 export function registerMfaRoutes(app: IdentityApp, { deps }: IdentityRouteOptions): void {
@@ -33,14 +40,7 @@ export function registerMfaRoutes(app: IdentityApp, { deps }: IdentityRouteOptio
       // The body is the proof: one branch per factor kind (factor-schemas.ts, factors.ts FACTOR_VERIFIERS).
       const result = await completeMfaSignIn(deps, body, client, contextOf(request));
       clearMfaCookie(reply, deps.config);
-      if (!native) setRefreshCookie(reply, deps.config, result.refreshToken);
-      return {
-        accessToken: result.accessToken,
-        tokenType: result.tokenType,
-        expiresIn: result.expiresIn,
-        refreshToken: native ? result.refreshToken : undefined,
-        user: result.user,
-      };
+      return tokenAnswer(reply, deps.config, result, native);
     },
   );
 

@@ -49,11 +49,19 @@ export const LoginBody = Type.Object(
   { $id: "LoginRequest", additionalProperties: false },
 );
 
+/** The access token in a sign-in's answer: TokenResponse's, and the federated sign-ins' (sso, social). */
+export const accessTokenProperties = {
+  accessToken: Type.String(),
+  tokenType: Type.Literal("Bearer"),
+  expiresIn: Type.Integer({ description: "Seconds until the access token expires" }),
+};
+
+/** The User component's shape inline, where an answer's schema spells it out instead of a $ref. */
+export const InlineUser = Type.Object(User.properties, { additionalProperties: false });
+
 export const TokenResponse = Type.Object(
   {
-    accessToken: Type.String(),
-    tokenType: Type.Literal("Bearer"),
-    expiresIn: Type.Integer({ description: "Seconds until the access token expires" }),
+    ...accessTokenProperties,
     refreshToken: Type.Optional(
       Type.String({ description: "Only for native clients; browsers get an HttpOnly cookie" }),
     ),

@@ -4,7 +4,7 @@ import { requireUser } from "../../platform/access/access.ts";
 import { bearerToken } from "../../platform/auth/authenticate.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
-import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE, setMfaCookie, setRefreshCookie } from "./cookies.ts";
+import { assertAllowedOrigin, clearRefreshCookie, REFRESH_COOKIE } from "./cookies.ts";
 import { identityErrors } from "./errors.ts";
 import {
   authRoute,
@@ -13,8 +13,10 @@ import {
   contextOf,
   type IdentityApp,
   type IdentityRouteOptions,
+  mfaChallengeAnswer,
   noContent,
   perAccountRoute,
+  tokenAnswer,
 } from "./route-support.ts";
 import * as schemas from "./schemas.ts";
 import { newOpaqueToken } from "./secrets.ts";
@@ -55,23 +57,8 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
       const binding = native ? undefined : newOpaqueToken();
       const client = { userAgent: request.headers["user-agent"] ?? null, binding };
       const result = await login(deps, body, contextOf(request), client);
-      if (result.kind === "mfa_required") {
-        if (binding !== undefined) setMfaCookie(reply, deps.config, binding);
-        return {
-          mfaRequired: true as const,
-          ticket: result.ticket,
-          factors: result.factors,
-          expiresIn: result.expiresIn,
-        };
-      }
-      if (!native) setRefreshCookie(reply, deps.config, result.refreshToken);
-      return {
-        accessToken: result.accessToken,
-        tokenType: result.tokenType,
-        expiresIn: result.expiresIn,
-        refreshToken: native ? result.refreshToken : undefined,
-        user: result.user,
-      };
+      if (result.kind === "mfa_required") return mfaChallengeAnswer(reply, deps.config, result, binding);
+      return tokenAnswer(reply, deps.config, result, native);
     },
   );
 
@@ -115,19 +102,10 @@ export function registerSessionRoutes(app: IdentityApp, { deps, allowedOrigins }
         const pair = await rotateRefreshToken(deps, presented, contextOf(request), client);
         if ("kind" in pair) {
           // The session predates the account's second factor: it ended; the factor starts a new one.
-          if (binding !== undefined) {
-            clearRefreshCookie(reply, deps.config);
-            setMfaCookie(reply, deps.config, binding);
-          }
-          return { mfaRequired: true as const, ticket: pair.ticket, factors: pair.factors, expiresIn: pair.expiresIn };
+          if (binding !== undefined) clearRefreshCookie(reply, deps.config);
+          return mfaChallengeAnswer(reply, deps.config, pair, binding);
         }
-        if (!fromBody) setRefreshCookie(reply, deps.config, pair.refreshToken);
-        return {
-          accessToken: pair.accessToken,
-          tokenType: pair.tokenType,
-          expiresIn: pair.expiresIn,
-          refreshToken: fromBody ? pair.refreshToken : undefined,
-        };
+        return tokenAnswer(reply, deps.config, pair, Boolean(fromBody));
       } catch (error) {
         if (!fromBody) clearRefreshCookie(reply, deps.config);
         throw error;

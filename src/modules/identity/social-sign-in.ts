@@ -1,8 +1,8 @@
-import { newId } from "../../platform/db/ids.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import { recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
 import { countPasskeys } from "./passkeys/repository.ts";
+import { createFederatedAccount } from "./registration.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
 import {
@@ -84,28 +84,7 @@ export async function createSocialAccount(
   identity: { readonly email: string; readonly name?: string | undefined; readonly provider: string },
   ctx: RequestContext,
 ): Promise<UsersTable> {
-  const email = normalizeEmail(identity.email);
-  const now = deps.clock.nowIso();
-  const name = identity.name?.trim().slice(0, 200);
-  const user: UsersTable = {
-    id: newId(),
-    email,
-    email_verified_at: now,
-    name: name || (email.split("@")[0] as string),
-    password_hash: null,
-    platform_role: "user",
-    status: "active",
-    created_at: now,
-    updated_at: now,
-    deleted_at: null,
-  };
-  await repo.insertUser(trx, user);
-  await recordAuditEvent(
-    trx,
-    deps.clock,
-    userEvent("user.registered", ctx, user.id, user.id, { via: "social", provider: identity.provider }),
-  );
-  return user;
+  return createFederatedAccount(deps, trx, identity, ctx, { via: "social", provider: identity.provider });
 }
 
 /**

@@ -1,17 +1,9 @@
-import { newId } from "../../platform/db/ids.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
-import { recordAuditEvent } from "../audit/index.ts";
 import { identityErrors } from "./errors.ts";
+import { createFederatedAccount } from "./registration.ts";
 import * as repo from "./repository.ts";
 import { normalizeEmail } from "./secrets.ts";
-import {
-  type IdentityDeps,
-  type PublicUser,
-  type RequestContext,
-  type TokenPair,
-  toPublicUser,
-  userEvent,
-} from "./service.ts";
+import { type IdentityDeps, type PublicUser, type RequestContext, type TokenPair, toPublicUser } from "./service.ts";
 import { forgetSessions } from "./session-cache.ts";
 import { startSession } from "./sessions.ts";
 import type { UsersTable } from "./tables.ts";
@@ -38,23 +30,7 @@ export async function provisionSsoAccount(
   const now = deps.clock.nowIso();
   const existing = await repo.findUserByEmail(trx, email);
   const name = identity.name?.trim().slice(0, 200);
-  if (!existing) {
-    const user: UsersTable = {
-      id: newId(),
-      email,
-      email_verified_at: now,
-      name: name || (email.split("@")[0] as string),
-      password_hash: null,
-      platform_role: "user",
-      status: "active",
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-    };
-    await repo.insertUser(trx, user);
-    await recordAuditEvent(trx, deps.clock, userEvent("user.registered", ctx, user.id, user.id, { via: "sso" }));
-    return { user, created: true };
-  }
+  if (!existing) return { user: await createFederatedAccount(deps, trx, identity, ctx, { via: "sso" }), created: true };
   const locked = await repo.lockUser(trx, existing.id);
   if (!locked || locked.status !== "active") throw identityErrors.accountSuspended();
   const patch: Partial<UsersTable> = {};

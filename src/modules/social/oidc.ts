@@ -1,6 +1,6 @@
 import * as client from "openid-client";
+import { exchangeOidcCode, type OidcChecks } from "../../platform/auth/oidc-code-exchange.ts";
 import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
-import { AppError } from "../../platform/errors/app-error.ts";
 import { socialErrors } from "./errors.ts";
 import type { OidcProvider } from "./providers.ts";
 import { callbackUrlOf, type ProviderIdentity, type SocialDeps } from "./service.ts";
@@ -25,7 +25,7 @@ async function discover(deps: SocialDeps, provider: OidcProvider): Promise<clien
 export async function oidcAuthorizationUrl(
   deps: SocialDeps,
   provider: OidcProvider,
-  checks: { readonly state: string; readonly nonce: string; readonly codeVerifier: string },
+  checks: OidcChecks,
 ): Promise<string> {
   const config = await discover(deps, provider);
   return client.buildAuthorizationUrl(config, {
@@ -47,41 +47,20 @@ export async function oidcIdentity(
   deps: SocialDeps,
   provider: OidcProvider,
   query: Readonly<Record<string, string | undefined>>,
-  checks: { readonly state: string; readonly nonce: string; readonly codeVerifier: string },
+  checks: OidcChecks,
 ): Promise<ProviderIdentity> {
   // Discovered afresh: the JWKS the token is verified with is the provider's current one.
   const config = await discover(deps, provider);
-  const current = new URL(callbackUrlOf(deps, provider.key));
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) current.searchParams.set(name, value);
-  try {
-    const tokens = await client.authorizationCodeGrant(config, current, {
-      pkceCodeVerifier: checks.codeVerifier,
-      expectedState: checks.state,
-      expectedNonce: checks.nonce,
-      idTokenExpected: true,
-    });
-    const claims: Record<string, unknown> = { ...tokens.claims() };
-    if (claims.email === undefined && config.serverMetadata().userinfo_endpoint) {
-      const info = await client.fetchUserInfo(config, tokens.access_token, String(claims.sub));
-      for (const [name, value] of Object.entries(info)) if (!(name in claims)) claims[name] = value;
-    }
-    return {
-      subject: String(claims.sub),
-      email: stringClaim(claims.email),
-      emailVerified: provider.emailVerifiedClaims.some((c) => claims[c] === true || claims[c] === "true"),
-      name: stringClaim(claims.name),
-    };
-  } catch (error) {
-    if (error instanceof client.AuthorizationResponseError) throw socialErrors.providerError(error.error);
-    if (error instanceof AppError) throw error;
-    deps.logger.warn(
-      { provider: provider.key, err: describeOidcError(error) },
-      "social: the provider's answer was refused",
-    );
-    if (error instanceof TypeError || (error instanceof Error && error.name === "TimeoutError"))
-      throw socialErrors.providerUnreachable();
-    throw socialErrors.responseRejected();
-  }
+  const claims = await exchangeOidcCode(config, callbackUrlOf(deps, provider.key), query, checks, "email", {
+    providerError: socialErrors.providerError,
+    unreachable: socialErrors.providerUnreachable,
+    rejected: socialErrors.responseRejected,
+    logRefused: (err) => deps.logger.warn({ provider: provider.key, err }, "social: the provider's answer was refused"),
+  });
+  return {
+    subject: String(claims.sub),
+    email: stringClaim(claims.email),
+    emailVerified: provider.emailVerifiedClaims.some((c) => claims[c] === true || claims[c] === "true"),
+    name: stringClaim(claims.name),
+  };
 }
-
-/** What a log line may say of a library error: its class, code and message (no tokens in them). */

@@ -4,7 +4,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { requireUser } from "../../platform/access/access.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
-import { newOpaqueToken, type RequestContext, setRefreshCookie } from "../identity/index.ts";
+import { deliverFederatedTokens, newOpaqueToken, prefersJson, requestContextOf } from "../identity/index.ts";
 import { socialCallback } from "./callback.ts";
 import { listLinks, unlink } from "./links.ts";
 import * as schemas from "./schemas.ts";
@@ -38,15 +38,6 @@ function bindBrowser(deps: SocialDeps, request: FastifyRequest, reply: FastifyRe
     maxAge: deps.settings.flowTtlS,
   });
   return value;
-}
-
-function contextOf(request: FastifyRequest): RequestContext {
-  return { ip: request.ip ?? null, userAgent: request.headers["user-agent"] ?? null, requestId: request.id };
-}
-
-function prefersJson(request: FastifyRequest): boolean {
-  const accept = request.headers.accept ?? "";
-  return accept.includes("application/json") && !accept.includes("text/html");
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -117,7 +108,7 @@ function registerSignInRoutes(app: SocialApp, deps: SocialDeps): void {
         request.params.provider,
         request.query,
         request.cookies[BROWSER_COOKIE],
-        contextOf(request),
+        requestContextOf(request),
       );
       reply.header("cache-control", "no-store");
       if (outcome.kind === "linked") {
@@ -127,15 +118,8 @@ function registerSignInRoutes(app: SocialApp, deps: SocialDeps): void {
         return reply.code(303).header("location", to.href).send(null);
       }
       const { result } = outcome;
-      // As an SSO sign-in's (sso/auth-routes.ts): the refresh token only ever in the httpOnly cookie.
-      setRefreshCookie(reply, deps.identity.config, result.refreshToken);
-      if (!prefersJson(request)) return reply.code(303).header("location", deps.settings.signedInUrl).send(null);
-      return reply.code(200).send({
-        accessToken: result.accessToken,
-        tokenType: result.tokenType,
-        expiresIn: result.expiresIn,
+      return deliverFederatedTokens(request, reply, deps.identity.config, deps.settings.signedInUrl, result, {
         created: result.created,
-        user: result.user,
       });
     },
   );
@@ -195,7 +179,7 @@ function registerLinkRoutes(app: SocialApp, deps: SocialDeps): void {
       },
     },
     async (request, reply) => {
-      await unlink(deps, requireUser(request).userId, request.params.identityId, contextOf(request));
+      await unlink(deps, requireUser(request).userId, request.params.identityId, requestContextOf(request));
       return reply.code(204).send(null);
     },
   );

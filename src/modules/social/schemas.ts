@@ -1,4 +1,6 @@
 import { Type } from "@sinclair/typebox";
+import { oidcCallbackParameters } from "../../platform/auth/oidc-code-exchange.ts";
+import { accessTokenProperties, InlineUser } from "../identity/index.ts";
 
 const DateTime = Type.String({ format: "date-time" });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -35,14 +37,8 @@ export const SocialStartResponse = Type.Object(
 
 export const SocialCallbackQuery = Type.Object(
   {
-    state: Type.Optional(Type.String({ maxLength: 512 })),
-    code: Type.Optional(Type.String({ maxLength: 4096 })),
-    error: Type.Optional(Type.String({ maxLength: 256 })),
-    error_description: Type.Optional(Type.String({ maxLength: 2048 })),
-    error_uri: Type.Optional(Type.String({ maxLength: 2048 })),
-    iss: Type.Optional(Type.String({ maxLength: 2048 })),
-    session_state: Type.Optional(Type.String({ maxLength: 512 })),
-    scope: Type.Optional(Type.String({ maxLength: 2048 })),
+    ...oidcCallbackParameters,
+    // Google's additions to its redirect back.
     authuser: Type.Optional(Type.String({ maxLength: 64 })),
     prompt: Type.Optional(Type.String({ maxLength: 256 })),
     hd: Type.Optional(Type.String({ maxLength: 256 })),
@@ -53,21 +49,9 @@ export const SocialCallbackQuery = Type.Object(
 /** What a JSON client gets from a sign-in callback: the access token (the refresh token is in the cookie). */
 export const SocialTokenResponse = Type.Object(
   {
-    accessToken: Type.String(),
-    tokenType: Type.Literal("Bearer"),
-    expiresIn: Type.Integer({ description: "Seconds until the access token expires" }),
+    ...accessTokenProperties,
     created: Type.Boolean({ description: "True when this sign-in created the account" }),
-    user: Type.Object(
-      {
-        id: Type.String({ format: "uuid" }),
-        email: Type.String(),
-        name: Type.String(),
-        emailVerified: Type.Boolean(),
-        platformRole: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
-        createdAt: DateTime,
-      },
-      { additionalProperties: false },
-    ),
+    user: InlineUser,
   },
   { $id: "SocialTokenResponse", additionalProperties: false },
 );

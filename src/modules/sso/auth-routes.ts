@@ -2,47 +2,22 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
-import { type RequestContext, setRefreshCookie } from "../identity/index.ts";
+import { deliverFederatedTokens, requestContextOf } from "../identity/index.ts";
 import type { SsoAdminApp } from "./admin-routes.ts";
 import { bindBrowser, browserBindingOf } from "./browser-binding.ts";
+import type { SsoSignInResult } from "./complete-sign-in.ts";
 import { oidcCallback } from "./oidc-callback.ts";
 import * as schemas from "./schemas.ts";
 import type { SsoDeps } from "./service.ts";
 import { type SamlStarter, startSignIn } from "./sign-in-start.ts";
 
-export function contextOf(request: FastifyRequest): RequestContext {
-  return { ip: request.ip ?? null, userAgent: request.headers["user-agent"] ?? null, requestId: request.id };
-}
-
 /**
- * How an SSO sign-in hands its tokens over, for both protocols' callbacks. The refresh token
- * always goes in the httpOnly refresh cookie, as a browser login's does (never in a URL). A
- * client that asks for JSON (`Accept: application/json`) gets the access token in the body;
- * a browser (anything else) is sent on with 303 to SSO_SIGNED_IN_URL, where the app calls
- * POST /auth/refresh with the cookie — no token ever travels in a URL.
+ * How an SSO sign-in hands its tokens over, for both protocols' callbacks: the refresh cookie,
+ * then the access token to a client that asks for JSON, or 303 to SSO_SIGNED_IN_URL
+ * (identity's deliverFederatedTokens).
  */
-export function deliverSsoTokens(
-  deps: SsoDeps,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  result: { accessToken: string; tokenType: "Bearer"; expiresIn: number; refreshToken: string; user: unknown },
-) {
-  setRefreshCookie(reply, deps.identity.config, result.refreshToken);
-  reply.header("cache-control", "no-store");
-  if (prefersJson(request)) {
-    return reply.code(200).send({
-      accessToken: result.accessToken,
-      tokenType: result.tokenType,
-      expiresIn: result.expiresIn,
-      user: result.user,
-    });
-  }
-  return reply.code(303).header("location", deps.settings.signedInUrl).send(null);
-}
-
-function prefersJson(request: FastifyRequest): boolean {
-  const accept = request.headers.accept ?? "";
-  return accept.includes("application/json") && !accept.includes("text/html");
+export function deliverSsoTokens(deps: SsoDeps, request: FastifyRequest, reply: FastifyReply, result: SsoSignInResult) {
+  return deliverFederatedTokens(request, reply, deps.identity.config, deps.settings.signedInUrl, result);
 }
 
 export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readonly saml?: SamlStarter }): void {
@@ -91,7 +66,7 @@ export function registerSsoAuthRoutes(app: SsoAdminApp, deps: SsoDeps & { readon
       },
     },
     async (request, reply) => {
-      const outcome = await oidcCallback(deps, request.query, contextOf(request), browserBindingOf(request));
+      const outcome = await oidcCallback(deps, request.query, requestContextOf(request), browserBindingOf(request));
       if (outcome.kind === "test") return reply.header("cache-control", "no-store").send(outcome.report);
       return deliverSsoTokens(deps, request, reply, outcome.result);
     },

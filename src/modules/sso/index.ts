@@ -1,7 +1,7 @@
 // What other modules (and app.ts) may use of sso: its routes, the sign-in policy identity
 // asks, the shared end of every SSO sign-in (OIDC callback and SAML ACS), and its declarations.
 
-export { contextOf as ssoRequestContext, deliverSsoTokens } from "./auth-routes.ts";
+export { deliverSsoTokens } from "./auth-routes.ts";
 export {
   completeSsoSignIn,
   mappedRole,

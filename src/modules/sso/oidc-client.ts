@@ -1,6 +1,6 @@
 import * as client from "openid-client";
+import { exchangeOidcCode, type OidcChecks } from "../../platform/auth/oidc-code-exchange.ts";
 import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
-import { AppError } from "../../platform/errors/app-error.ts";
 import { ssoErrors } from "./errors.ts";
 import type { SsoDeps } from "./service.ts";
 import type { SsoConnectionsTable } from "./tables.ts";
@@ -85,38 +85,14 @@ export async function exchangeCode(
   deps: SsoDeps,
   row: SsoConnectionsTable,
   query: Readonly<Record<string, string | undefined>>,
-  checks: { readonly state: string; readonly nonce: string; readonly codeVerifier: string },
+  checks: OidcChecks,
 ): Promise<Record<string, unknown>> {
   const config = await discover(deps, row);
-  const current = new URL(deps.settings.callbackUrl);
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) current.searchParams.set(name, value);
-  try {
-    const tokens = await client.authorizationCodeGrant(config, current, {
-      pkceCodeVerifier: checks.codeVerifier,
-      expectedState: checks.state,
-      expectedNonce: checks.nonce,
-      idTokenExpected: true,
-    });
-    const claims = tokens.claims();
-    if (!claims) throw ssoErrors.idpResponseRejected();
-    const all: Record<string, unknown> = { ...claims };
-    if (all[row.email_claim] === undefined && config.serverMetadata().userinfo_endpoint) {
-      const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-      // The ID token's claims win: userinfo only fills what it lacks.
-      for (const [name, value] of Object.entries(info)) if (!(name in all)) all[name] = value;
-    }
-    return all;
-  } catch (error) {
-    if (error instanceof client.AuthorizationResponseError) throw ssoErrors.idpError(error.error);
-    if (error instanceof AppError) throw error;
-    deps.logger.warn(
-      { connectionId: row.id, err: describeOidcError(error) },
-      "sso: the identity provider's answer was refused",
-    );
-    if (error instanceof TypeError || (error instanceof Error && error.name === "TimeoutError"))
-      throw ssoErrors.idpUnreachable();
-    throw ssoErrors.idpResponseRejected();
-  }
+  return exchangeOidcCode(config, deps.settings.callbackUrl, query, checks, row.email_claim, {
+    providerError: ssoErrors.idpError,
+    unreachable: ssoErrors.idpUnreachable,
+    rejected: ssoErrors.idpResponseRejected,
+    logRefused: (err) =>
+      deps.logger.warn({ connectionId: row.id, err }, "sso: the identity provider's answer was refused"),
+  });
 }
-
-/** What a log line may say of a library error: its class, code and message (no tokens in them). */

@@ -1,3 +1,4 @@
+import { keysetPage } from "../../platform/db/keyset.ts";
 import { forUpdate } from "../../platform/db/locked-transaction.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
@@ -10,12 +11,8 @@ export async function insertConnection(db: Executor, row: SsoConnectionsTable): 
 }
 
 export function pageOfConnections(db: Executor, companyId: string, page: PageRequest) {
-  let query = db.selectFrom("sso_connections").selectAll().where("company_id", "=", companyId);
-  if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query
-    .orderBy("id")
-    .limit(page.limit + 1)
-    .execute();
+  const query = db.selectFrom("sso_connections").selectAll().where("company_id", "=", companyId);
+  return keysetPage(query, "id", page).execute();
 }
 
 export function findConnection(db: Executor, companyId: string, id: string) {

@@ -1,8 +1,7 @@
 import http from "node:http";
 import https from "node:https";
-import type { LookupFunction } from "node:net";
 import { Readable } from "node:stream";
-import { checkUrlForm, type Resolver, resolveTarget, systemResolver } from "../webhooks/index.ts";
+import { checkUrlForm, pinnedLookup, type Resolver, resolveTarget, systemResolver } from "../webhooks/index.ts";
 
 /**
  * A `fetch` for an IdP metadata URL an owner typed in: an outbound GET on the owner's
@@ -16,15 +15,7 @@ export function ssrfSafeFetch(allowPrivate: boolean, resolve: Resolver = systemR
   return async (input, init) => {
     const url = checkUrlForm(input instanceof URL ? input.href : typeof input === "string" ? input : input.url);
     const target = await resolveTarget(url, allowPrivate, resolve);
-    const pinned: LookupFunction = (_hostname, options, callback) => {
-      if ((options as { all?: boolean }).all) {
-        (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
-          { address: target.address, family: target.family },
-        ]);
-      } else {
-        callback(null, target.address, target.family);
-      }
-    };
+    const pinned = pinnedLookup(target);
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
     const transport = url.protocol === "https:" ? https : http;
     return new Promise<Response>((resolvePromise, reject) => {

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import { BadRequestError } from "../../platform/errors/app-error.ts";
 import { problemResponses } from "../../platform/openapi/problem-responses.ts";
-import { contextOf, deliverSsoTokens } from "./auth-routes.ts";
+import { requestContextOf } from "../identity/index.ts";
+import { deliverSsoTokens } from "./auth-routes.ts";
 import { browserBindingOf } from "./browser-binding.ts";
 import { samlAcs, samlMetadataOf } from "./saml-sign-in.ts";
 import type { SsoDeps } from "./service.ts";
@@ -108,7 +109,7 @@ export const samlRoutes: FastifyPluginAsyncTypebox<{ deps: SsoDeps }> = async (a
         deps,
         request.params.connectionId,
         request.body.SAMLResponse,
-        contextOf(request),
+        requestContextOf(request),
         browserBindingOf(request),
       );
       if (outcome.kind === "test") return reply.header("cache-control", "no-store").send(outcome.report);

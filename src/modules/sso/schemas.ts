@@ -1,6 +1,8 @@
 import { Type } from "@sinclair/typebox";
+import { oidcCallbackParameters } from "../../platform/auth/oidc-code-exchange.ts";
 import { pageSchema } from "../../platform/http/pagination.ts";
 import { schemaRef } from "../../platform/openapi/schema-ref.ts";
+import { accessTokenProperties, InlineUser } from "../identity/index.ts";
 
 const DateTime = Type.String({ format: "date-time" });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -247,36 +249,12 @@ export const SsoStartResponse = Type.Object(
   },
   { $id: "SsoStartResponse", additionalProperties: false },
 );
-export const OidcCallbackQuery = Type.Object(
-  {
-    state: Type.Optional(Type.String({ maxLength: 512 })),
-    code: Type.Optional(Type.String({ maxLength: 4096 })),
-    error: Type.Optional(Type.String({ maxLength: 256 })),
-    error_description: Type.Optional(Type.String({ maxLength: 2048 })),
-    iss: Type.Optional(Type.String({ maxLength: 2048 })),
-    session_state: Type.Optional(Type.String({ maxLength: 512 })),
-    scope: Type.Optional(Type.String({ maxLength: 2048 })),
-  },
-  { additionalProperties: false },
-);
+// The redirect back of an OIDC connection: the standard parameters, error_uri excepted.
+const { error_uri: _errorUri, ...ssoCallbackParameters } = oidcCallbackParameters;
+export const OidcCallbackQuery = Type.Object(ssoCallbackParameters, { additionalProperties: false });
 /** What a JSON client gets from an SSO callback (identity's TokenResponse, without the refresh token: it is in the cookie). */
 export const SsoTokenResponse = Type.Object(
-  {
-    accessToken: Type.String(),
-    tokenType: Type.Literal("Bearer"),
-    expiresIn: Type.Integer({ description: "Seconds until the access token expires" }),
-    user: Type.Object(
-      {
-        id: Type.String({ format: "uuid" }),
-        email: Type.String(),
-        name: Type.String(),
-        emailVerified: Type.Boolean(),
-        platformRole: Type.Union([Type.Literal("user"), Type.Literal("admin")]),
-        createdAt: DateTime,
-      },
-      { additionalProperties: false },
-    ),
-  },
+  { ...accessTokenProperties, user: InlineUser },
   { $id: "SsoTokenResponse", additionalProperties: false },
 );
 export const SsoTestResult = Type.Object(

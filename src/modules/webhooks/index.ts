@@ -6,6 +6,6 @@ export { WEBHOOK_SECRETS_PURPOSE, webhooksSealedColumns } from "./sealed-columns
 export type { WebhookSettings, WebhooksDeps } from "./service.ts";
 export { verifySignature } from "./signature.ts";
 // The SSRF guard is reused by sso for an owner-given IdP metadata URL (one outbound GET).
-export { checkUrlForm, type Resolver, resolveTarget, systemResolver, TargetRefused } from "./ssrf.ts";
+export { checkUrlForm, pinnedLookup, type Resolver, resolveTarget, systemResolver, TargetRefused } from "./ssrf.ts";
 export type { WebhooksTables } from "./tables.ts";
 export { createWebhookWorker, type WebhookWorker } from "./worker.ts";

@@ -1,7 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { LookupFunction } from "node:net";
-import { checkUrlForm, type Resolver, resolveTarget, TargetRefused } from "./ssrf.ts";
+import { checkUrlForm, pinnedLookup, type Resolver, resolveTarget, TargetRefused } from "./ssrf.ts";
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -57,15 +56,7 @@ export async function postOnce(options: PostOptions): Promise<AttemptOutcome> {
       return { kind: "refused", status: null, latencyMs: elapsed(), error: error.message };
     return { kind: "retry", status: null, latencyMs: elapsed(), error: `DNS: ${(error as Error).message}` };
   }
-  const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if ((lookupOptions as { all?: boolean }).all) {
-      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
-        { address: target.address, family: target.family },
-      ]);
-    } else {
-      callback(null, target.address, target.family);
-    }
-  };
+  const pinned = pinnedLookup(target);
   const transport = url.protocol === "https:" ? https : http;
   return new Promise<AttemptOutcome>((resolve) => {
     let settled = false;

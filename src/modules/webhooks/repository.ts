@@ -1,3 +1,4 @@
+import { keysetPage } from "../../platform/db/keyset.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from "./tables.ts";
@@ -7,12 +8,8 @@ export async function insertEndpoint(db: Executor, row: WebhookEndpointsTable): 
 }
 
 export async function pageOfEndpoints(db: Executor, companyId: string, page: PageRequest) {
-  let query = db.selectFrom("webhook_endpoints").selectAll().where("company_id", "=", companyId);
-  if (page.after !== undefined) query = query.where("id", ">", page.after);
-  return query
-    .orderBy("id")
-    .limit(page.limit + 1)
-    .execute();
+  const query = db.selectFrom("webhook_endpoints").selectAll().where("company_id", "=", companyId);
+  return keysetPage(query, "id", page).execute();
 }
 
 export async function findEndpoint(db: Executor, companyId: string, id: string) {
@@ -51,17 +48,13 @@ export async function deleteEndpoint(db: Executor, companyId: string, id: string
 export type DeliveryRow = WebhookDeliveriesTable;
 
 export async function pageOfDeliveries(db: Executor, companyId: string, endpointId: string, page: PageRequest) {
-  let query = db
+  const query = db
     .selectFrom("webhook_deliveries")
     .selectAll()
     .where("company_id", "=", companyId)
     .where("endpoint_id", "=", endpointId);
   // Newest first.
-  if (page.after !== undefined) query = query.where("id", "<", page.after);
-  return query
-    .orderBy("id", "desc")
-    .limit(page.limit + 1)
-    .execute();
+  return keysetPage(query, "id", page, "desc").execute();
 }
 
 export async function findDelivery(db: Executor, companyId: string, endpointId: string, id: string) {

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
 
 /**
  * Where a webhook may not go unless WEBHOOKS_ALLOW_PRIVATE=true: the unspecified, loopback,
@@ -123,4 +123,20 @@ export async function resolveTarget(url: URL, allowPrivate: boolean, resolve: Re
     if (blocked) throw new TargetRefused(`${host} resolves to a non-public address (${blocked.address})`);
   }
   return addresses[0] as ResolvedAddress;
+}
+
+/**
+ * The socket's DNS lookup, pinned to the checked address: whatever the host name, the
+ * connection goes to `target` (both the one-address and the `all: true` forms Node asks for).
+ */
+export function pinnedLookup(target: ResolvedAddress): LookupFunction {
+  return (_hostname, options, callback) => {
+    if ((options as { all?: boolean }).all) {
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+        { address: target.address, family: target.family },
+      ]);
+    } else {
+      callback(null, target.address, target.family);
+    }
+  };
 }

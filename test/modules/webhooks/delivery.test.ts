@@ -134,6 +134,22 @@ for (const engine of await enginesUnderTest()) {
           assert.equal(item.responseStatus, 204);
           assert.ok(item.latencyMs >= 0);
         }
+        // Newest first, two at a time: the cursor walks down the ids, each delivery once.
+        const walked: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const path: string = `/api/v1/companies/${company.id}/webhooks/${endpoint.id}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+          const page = await h.app.inject({ url: path, headers: owner.headers });
+          assert.equal(page.statusCode, 200, page.body);
+          walked.push(...page.json().items.map((d: { id: string }) => d.id));
+          cursor = page.json().nextCursor;
+        } while (cursor !== null);
+        assert.deepEqual(
+          walked,
+          list.json().items.map((d: { id: string }) => d.id),
+          "the pages make up the whole list, in its order",
+        );
+        assert.deepEqual(walked, [...walked].sort().reverse(), "newest (highest id) first");
       } finally {
         await receiver.close();
       }

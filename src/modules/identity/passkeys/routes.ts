@@ -2,7 +2,6 @@ import { Type } from "@sinclair/typebox";
 import { requireUser } from "../../../platform/access/access.ts";
 import { problemResponses } from "../../../platform/openapi/problem-responses.ts";
 import { schemaRef } from "../../../platform/openapi/schema-ref.ts";
-import { setRefreshCookie } from "../cookies.ts";
 import {
   authRoute,
   bearer,
@@ -10,6 +9,7 @@ import {
   type IdentityApp,
   type IdentityRouteOptions,
   noContent,
+  tokenAnswer,
 } from "../route-support.ts";
 import { listOwnPasskeys, removeOwnPasskey, renameOwnPasskey } from "./management.ts";
 import { passkeyRegistrationOptions, registerPasskey } from "./registration.ts";
@@ -146,15 +146,7 @@ export function registerPasskeyRoutes(app: IdentityApp, { deps }: IdentityRouteO
     async (request, reply) => {
       const body = request.body;
       const result = await signInWithPasskey(deps, body.credential, contextOf(request));
-      const native = body.clientType === "native";
-      if (!native) setRefreshCookie(reply, deps.config, result.refreshToken);
-      return {
-        accessToken: result.accessToken,
-        tokenType: result.tokenType,
-        expiresIn: result.expiresIn,
-        refreshToken: native ? result.refreshToken : undefined,
-        user: result.user,
-      };
+      return tokenAnswer(reply, deps.config, result, body.clientType === "native");
     },
   );
 }

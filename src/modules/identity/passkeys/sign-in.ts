@@ -1,4 +1,4 @@
-import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import type { GenerateAuthenticationOptionsOpts, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { recordAuditEvent } from "../../audit/index.ts";
 import { identityErrors } from "../errors.ts";
 import * as identityRepo from "../repository.ts";
@@ -25,14 +25,23 @@ import { webauthnLibrary } from "./webauthn-library.ts";
 
 /** Options for passwordless sign-in: nobody is known yet, so no credentials are listed. */
 export async function passkeySignInOptions(deps: IdentityDeps): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const { bytes } = await issueChallenge(deps, "sign_in", null);
+  return assertionOptions(deps, "sign_in", null, { userVerification: "required", allowCredentials: [] });
+}
+
+/** Request options with a fresh single-use challenge for `purpose`, valid as long as it is. */
+async function assertionOptions(
+  deps: IdentityDeps,
+  purpose: "sign_in" | "second_factor",
+  userId: string | null,
+  options: Pick<GenerateAuthenticationOptionsOpts, "userVerification" | "allowCredentials">,
+): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { bytes } = await issueChallenge(deps, purpose, userId);
   const { generateAuthenticationOptions } = await webauthnLibrary();
   return generateAuthenticationOptions({
     rpID: deps.config.WEBAUTHN_RP_ID,
     challenge: bytes,
     timeout: deps.config.WEBAUTHN_CHALLENGE_TTL_S * 1000,
-    userVerification: "required",
-    allowCredentials: [],
+    ...options,
   });
 }
 
@@ -97,12 +106,7 @@ export async function passkeyAssertionOptionsForUser(
   userId: string,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const passkeys = await repo.listPasskeys(deps.database.db, userId);
-  const { bytes } = await issueChallenge(deps, "second_factor", userId);
-  const { generateAuthenticationOptions } = await webauthnLibrary();
-  return generateAuthenticationOptions({
-    rpID: deps.config.WEBAUTHN_RP_ID,
-    challenge: bytes,
-    timeout: deps.config.WEBAUTHN_CHALLENGE_TTL_S * 1000,
+  return assertionOptions(deps, "second_factor", userId, {
     // The password was the knowledge factor: possession is what this proves.
     userVerification: "preferred",
     allowCredentials: passkeys.map((p) => ({ id: p.credential_id, transports: transportsOf(p) })),

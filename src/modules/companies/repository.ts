@@ -49,8 +49,8 @@ export function pageOfCompanies(db: Executor, page: PageRequest, search?: string
   if (search !== undefined) {
     query = query.where((eb) =>
       eb.or([
-        containsIgnoringCase("name", search),
-        containsIgnoringCase("slug", search),
+        containsIgnoringCase(eb.ref("name"), search),
+        containsIgnoringCase(eb.ref("slug"), search),
         // An id only when the text is one: PostgreSQL's uuid column refuses any other text.
         ...(isUuid(search.toLowerCase()) ? [eb("id", "=", search.toLowerCase())] : []),
       ]),

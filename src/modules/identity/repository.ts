@@ -34,8 +34,8 @@ export function pageOfUsers(db: Executor, page: PageRequest, search?: string): P
   if (search !== undefined) {
     query = query.where((eb) =>
       eb.or([
-        containsIgnoringCase("email", search),
-        containsIgnoringCase("name", search),
+        containsIgnoringCase(eb.ref("email"), search),
+        containsIgnoringCase(eb.ref("name"), search),
         // An id only when the text is one: PostgreSQL's uuid column refuses any other text.
         ...(isUuid(search.toLowerCase()) ? [eb("id", "=", search.toLowerCase())] : []),
       ]),

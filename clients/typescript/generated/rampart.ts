@@ -2642,6 +2642,10 @@ error_description?: string;
 /**
  * @maxLength 2048
  */
+error_uri?: string;
+/**
+ * @maxLength 2048
+ */
 iss?: string;
 /**
  * @maxLength 512
@@ -2670,6 +2674,10 @@ error?: string;
  * @maxLength 2048
  */
 error_description?: string;
+/**
+ * @maxLength 2048
+ */
+error_uri?: string;
 /**
  * @maxLength 2048
  */

@@ -249,9 +249,9 @@ export const SsoStartResponse = Type.Object(
   },
   { $id: "SsoStartResponse", additionalProperties: false },
 );
-// The redirect back of an OIDC connection: the standard parameters, error_uri excepted.
-const { error_uri: _errorUri, ...ssoCallbackParameters } = oidcCallbackParameters;
-export const OidcCallbackQuery = Type.Object(ssoCallbackParameters, { additionalProperties: false });
+// The redirect back of an OIDC connection: the standard parameters (an error answer may carry
+// error_uri, RFC 6749 §4.1.2.1: refused with a 422 before, not the IdP's error).
+export const OidcCallbackQuery = Type.Object(oidcCallbackParameters, { additionalProperties: false });
 /** What a JSON client gets from an SSO callback (identity's TokenResponse, without the refresh token: it is in the cookie). */
 export const SsoTokenResponse = Type.Object(
   { ...accessTokenProperties, user: InlineUser },

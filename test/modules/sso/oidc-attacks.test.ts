@@ -100,6 +100,16 @@ for (const engine of await enginesUnderTest()) {
       assert.deepEqual(problem(await callback(w, denied)), [401, "sso.idp_error"]);
     });
 
+    it("the IdP's error answer with an error_uri (RFC 6749 §4.1.2.1) is the same refusal, not a 422", async () => {
+      const url = await throughIdp(w, "victim", { email });
+      const denied = new URL(url);
+      denied.searchParams.delete("code");
+      denied.searchParams.set("error", "access_denied");
+      denied.searchParams.set("error_description", "The user said no");
+      denied.searchParams.set("error_uri", "https://idp.example/errors/access_denied");
+      assert.deepEqual(problem(await callback(w, denied)), [401, "sso.idp_error"]);
+    });
+
     it("an ID token for another client (aud)", async () => {
       const before = await accountCount();
       const res = await withForgedIdToken((genuine) =>

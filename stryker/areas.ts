@@ -170,5 +170,7 @@ export const AREAS: readonly Area[] = [
     // for an API key) and a hidden route with no declaration served.
     namePattern:
       "the access hook|access declarations|every route|upper-case UUID|unverified account cannot|mails a link whose token|answers 304 with no body|records no deciding user",
+    // 4.6 s in one process against 13.5 s with a process per file: 208 mutants in ~20 min, not ~60.
+    oneProcess: true,
   },
 ];

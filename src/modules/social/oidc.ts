@@ -1,5 +1,5 @@
-import * as client from "openid-client";
-import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
+import type * as client from "openid-client";
+import { describeOidcError, discoverOidc, openidClient } from "../../platform/auth/oidc-discovery.ts";
 import { AppError } from "../../platform/errors/app-error.ts";
 import { socialErrors } from "./errors.ts";
 import type { OidcProvider } from "./providers.ts";
@@ -28,6 +28,7 @@ export async function oidcAuthorizationUrl(
   checks: { readonly state: string; readonly nonce: string; readonly codeVerifier: string },
 ): Promise<string> {
   const config = await discover(deps, provider);
+  const client = await openidClient();
   return client.buildAuthorizationUrl(config, {
     redirect_uri: callbackUrlOf(deps, provider.key),
     scope: provider.scopes.join(" "),
@@ -51,6 +52,7 @@ export async function oidcIdentity(
 ): Promise<ProviderIdentity> {
   // Discovered afresh: the JWKS the token is verified with is the provider's current one.
   const config = await discover(deps, provider);
+  const client = await openidClient();
   const current = new URL(callbackUrlOf(deps, provider.key));
   for (const [name, value] of Object.entries(query)) if (value !== undefined) current.searchParams.set(name, value);
   try {

@@ -1,5 +1,5 @@
-import * as client from "openid-client";
-import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
+import type * as client from "openid-client";
+import { describeOidcError, discoverOidc, openidClient } from "../../platform/auth/oidc-discovery.ts";
 import { AppError } from "../../platform/errors/app-error.ts";
 import { ssoErrors } from "./errors.ts";
 import type { SsoDeps } from "./service.ts";
@@ -64,6 +64,7 @@ export interface AuthorizationRequest {
 
 export async function authorizationRequest(deps: SsoDeps, row: SsoConnectionsTable): Promise<AuthorizationRequest> {
   const config = await configForStart(deps, row);
+  const client = await openidClient();
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -88,6 +89,7 @@ export async function exchangeCode(
   checks: { readonly state: string; readonly nonce: string; readonly codeVerifier: string },
 ): Promise<Record<string, unknown>> {
   const config = await discover(deps, row);
+  const client = await openidClient();
   const current = new URL(deps.settings.callbackUrl);
   for (const [name, value] of Object.entries(query)) if (value !== undefined) current.searchParams.set(name, value);
   try {

@@ -2,11 +2,12 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { lazyModule } from "../lazy-module.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DatabaseHandle } from "./connect.ts";
 import type { ColumnTypes } from "./dialect.ts";
+import { sql } from "./kysely.ts";
 import type { Database } from "./schema.ts";
 
 export const MIGRATIONS_DIR = new URL("../../../migrations/", import.meta.url).pathname;

@@ -1,5 +1,4 @@
-import { calculatePKCECodeChallenge } from "openid-client";
-import { describeOidcError } from "../../platform/auth/oidc-discovery.ts";
+import { describeOidcError, openidClient } from "../../platform/auth/oidc-discovery.ts";
 import { socialErrors } from "./errors.ts";
 import type { GithubProvider } from "./providers.ts";
 import { callbackUrlOf, type ProviderIdentity, type SocialDeps } from "./service.ts";
@@ -22,6 +21,7 @@ export async function githubAuthorizationUrl(
   url.searchParams.set("redirect_uri", callbackUrlOf(deps, provider.key));
   url.searchParams.set("scope", SCOPES);
   url.searchParams.set("state", checks.state);
+  const { calculatePKCECodeChallenge } = await openidClient();
   url.searchParams.set("code_challenge", await calculatePKCECodeChallenge(checks.codeVerifier));
   url.searchParams.set("code_challenge_method", "S256");
   return url.href;

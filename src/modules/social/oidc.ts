@@ -1,6 +1,6 @@
-import * as client from "openid-client";
+import type * as client from "openid-client";
 import { exchangeOidcCode, type OidcChecks } from "../../platform/auth/oidc-code-exchange.ts";
-import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
+import { describeOidcError, discoverOidc, openidClient } from "../../platform/auth/oidc-discovery.ts";
 import { socialErrors } from "./errors.ts";
 import type { OidcProvider } from "./providers.ts";
 import { callbackUrlOf, type ProviderIdentity, type SocialDeps } from "./service.ts";
@@ -28,6 +28,7 @@ export async function oidcAuthorizationUrl(
   checks: OidcChecks,
 ): Promise<string> {
   const config = await discover(deps, provider);
+  const client = await openidClient();
   return client.buildAuthorizationUrl(config, {
     redirect_uri: callbackUrlOf(deps, provider.key),
     scope: provider.scopes.join(" "),

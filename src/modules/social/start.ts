@@ -1,4 +1,4 @@
-import { randomNonce, randomPKCECodeVerifier, randomState } from "openid-client";
+import { openidClient } from "../../platform/auth/oidc-discovery.ts";
 import { newId } from "../../platform/db/ids.ts";
 import { hashToken } from "../identity/index.ts";
 import { socialErrors } from "./errors.ts";
@@ -29,6 +29,7 @@ export async function startFlow(
   browserBinding: string,
 ): Promise<{ redirectUrl: string }> {
   const provider = enabledProvider(deps, providerKey);
+  const { randomNonce, randomPKCECodeVerifier, randomState } = await openidClient();
   const state = randomState();
   const nonce = randomNonce();
   const codeVerifier = randomPKCECodeVerifier();

@@ -1,6 +1,6 @@
-import * as client from "openid-client";
+import type * as client from "openid-client";
 import { exchangeOidcCode, type OidcChecks } from "../../platform/auth/oidc-code-exchange.ts";
-import { describeOidcError, discoverOidc } from "../../platform/auth/oidc-discovery.ts";
+import { describeOidcError, discoverOidc, openidClient } from "../../platform/auth/oidc-discovery.ts";
 import { ssoErrors } from "./errors.ts";
 import type { SsoDeps } from "./service.ts";
 import type { SsoConnectionsTable } from "./tables.ts";
@@ -64,6 +64,7 @@ export interface AuthorizationRequest {
 
 export async function authorizationRequest(deps: SsoDeps, row: SsoConnectionsTable): Promise<AuthorizationRequest> {
   const config = await configForStart(deps, row);
+  const client = await openidClient();
   const codeVerifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { parseJson } from "../../platform/db/dialect.ts";
 import { newId } from "../../platform/db/ids.ts";
+import { sql } from "../../platform/db/kysely.ts";
 import type { Database } from "../../platform/db/schema.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import {

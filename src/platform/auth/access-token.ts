@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { SignJWT } from "jose";
 import type { Config } from "../../config/settings/index.ts";
 import type { Clock } from "../clock.ts";
+import { lazyModule } from "../lazy-module.ts";
 import { type ParsedJws, parseCompactJws, verifyJws } from "./compact-jws.ts";
 import { authErrors } from "./errors.ts";
 import { CLOCK_TOLERANCE_S, type SigningKeys, type VerificationKey } from "./signing-keys.ts";
@@ -25,6 +25,9 @@ export interface AccessTokenClaims {
 
 type TokenConfig = Pick<Config, "JWT_ISSUER" | "JWT_AUDIENCE" | "ACCESS_TOKEN_TTL_S">;
 
+/** jose signs tokens only: loaded by the first sign-in, not at start (issue #21's start to ready). */
+const jose = lazyModule(() => import("jose"));
+
 /** Signs a short-lived access token for a user's session with the active key. */
 export async function issueAccessToken(
   keys: SigningKeys,
@@ -35,6 +38,7 @@ export async function issueAccessToken(
   const { kid, alg, privateKey } = keys.active();
   const iat = Math.floor(clock.now().getTime() / 1000);
   const authentication = subject.amr === undefined ? {} : { amr: [...subject.amr], auth_time: subject.authTime ?? iat };
+  const { SignJWT } = await jose();
   const accessToken = await new SignJWT({ sid: subject.sessionId, ...authentication })
     .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(config.JWT_ISSUER)

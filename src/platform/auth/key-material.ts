@@ -1,6 +1,6 @@
-import { createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
-import { calculateJwkThumbprint, exportJWK, type JWK } from "jose";
+import type { JWK } from "jose";
 import {
   algorithmOfKey,
   KEY_TYPES,
@@ -63,7 +63,19 @@ export function parsePublicKeysPem(text: string, source: string): { key: KeyObje
  */
 export async function publicJwkOf(key: KeyObject, alg: SigningAlgorithm): Promise<JWK & { kid: string }> {
   const publicKey = key.type === "private" ? createPublicKey(key) : key;
-  const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk, "sha256");
-  return { ...jwk, kid, alg, use: "sig" };
+  // node:crypto's own export, which is what jose's exportJWK returns for a KeyObject; with the
+  // thumbprint below, a start loads no jose module (issue #21's start to ready).
+  const jwk = publicKey.export({ format: "jwk" }) as JWK;
+  return { ...jwk, kid: jwkThumbprint(jwk), alg, use: "sig" };
+}
+
+/** RFC 7638 §3: SHA-256 over the key type's required members, in lexicographic order, as JSON. */
+export function jwkThumbprint(jwk: JWK): string {
+  const required =
+    jwk.kty === "RSA"
+      ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
+      : jwk.kty === "EC"
+        ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+        : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+  return createHash("sha256").update(JSON.stringify(required)).digest("base64url");
 }

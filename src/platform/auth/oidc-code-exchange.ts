@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
-import * as client from "openid-client";
+import type * as client from "openid-client";
 import { AppError } from "../errors/app-error.ts";
-import { describeOidcError } from "./oidc-discovery.ts";
+import { describeOidcError, openidClient } from "./oidc-discovery.ts";
 
 /**
  * The query of an OIDC redirect back, each bounded: the authorization response (RFC 6749
@@ -53,10 +53,12 @@ export async function exchangeOidcCode(
   emailClaim: string,
   failures: OidcExchangeFailures,
 ): Promise<Record<string, unknown>> {
+  // Loaded on the first federated sign-in, not at start (docs/benchmarks.md, issue #21).
+  const oidc = await openidClient();
   const current = new URL(callbackUrl);
   for (const [name, value] of Object.entries(query)) if (value !== undefined) current.searchParams.set(name, value);
   try {
-    const tokens = await client.authorizationCodeGrant(config, current, {
+    const tokens = await oidc.authorizationCodeGrant(config, current, {
       pkceCodeVerifier: checks.codeVerifier,
       expectedState: checks.state,
       expectedNonce: checks.nonce,
@@ -66,12 +68,12 @@ export async function exchangeOidcCode(
     if (!claims) throw failures.rejected();
     const all: Record<string, unknown> = { ...claims };
     if (all[emailClaim] === undefined && config.serverMetadata().userinfo_endpoint) {
-      const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
       for (const [name, value] of Object.entries(info)) if (!(name in all)) all[name] = value;
     }
     return all;
   } catch (error) {
-    if (error instanceof client.AuthorizationResponseError) throw failures.providerError(error.error);
+    if (error instanceof oidc.AuthorizationResponseError) throw failures.providerError(error.error);
     if (error instanceof AppError) throw error;
     failures.logRefused(describeOidcError(error));
     if (error instanceof TypeError || (error instanceof Error && error.name === "TimeoutError"))

@@ -1,4 +1,12 @@
-import * as client from "openid-client";
+import type * as client from "openid-client";
+import { lazyModule } from "../lazy-module.ts";
+
+/**
+ * openid-client (with oauth4webapi) loaded on the first SSO or social sign-in, not at
+ * start: most processes never run one, and loading it cost every start ~5 ms and its
+ * memory (issue #21's start-to-ready and idle RSS targets).
+ */
+export const openidClient = lazyModule(() => import("openid-client"));
 
 /**
  * An OpenID provider's configuration, discovered for a relying party (company SSO, social
@@ -7,12 +15,13 @@ import * as client from "openid-client";
  * verifies, so a token not signed by a key in the provider's JWKS is refused whatever the
  * channel. `allowInsecure` admits http issuers (development and loopback tests only).
  */
-export function discoverOidc(
+export async function discoverOidc(
   issuer: string,
   clientId: string,
   clientSecret: string,
   options: { readonly timeoutS: number; readonly allowInsecure: boolean },
 ): Promise<client.Configuration> {
+  const client = await openidClient();
   return client.discovery(new URL(issuer), clientId, clientSecret, undefined, {
     timeout: options.timeoutS,
     execute: options.allowInsecure

@@ -1,13 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Kysely, PostgresDialect, sql } from "kysely";
 import type pg from "pg";
 import type { Config } from "../../config/settings/index.ts";
 import type { ReadinessCheck } from "../health/readiness.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type ColumnTypes, columnTypes, type Engine } from "./dialect.ts";
 import { type ConnectionHealthStats, trackConnectionHealth } from "./incidents.ts";
+import { Kysely, PostgresDialect, sql } from "./kysely.ts";
 import type { Database } from "./schema.ts";
 import { openSqlite } from "./sqlite-adapter.ts";
 import { ImmediateSqliteDialect } from "./sqlite-immediate.ts";

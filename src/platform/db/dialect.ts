@@ -1,4 +1,5 @@
-import { type ColumnDataType, type Expression, sql } from "kysely";
+import type { ColumnDataType, Expression } from "kysely";
+import { sql } from "./kysely.ts";
 
 export type Engine = "sqlite" | "postgres";
 

@@ -1,9 +1,9 @@
-import { sql } from "kysely";
 import type { AppError } from "../errors/app-error.ts";
 import type { ReadinessCheck } from "../health/readiness.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { DatabaseHandle } from "./connect.ts";
 import { diskFullProblem, isDiskFull } from "./errors.ts";
+import { sql } from "./kysely.ts";
 
 /** What the readiness probe writes: one platform_state row nothing else reads. */
 const PROBE_KEY = "readiness:disk_probe";

@@ -1,5 +1,6 @@
-import { type OrderByExpression, type SelectQueryBuilder, type StringReference, sql } from "kysely";
+import type { OrderByExpression, SelectQueryBuilder, StringReference } from "kysely";
 import type { PageRequest } from "../http/pagination.ts";
+import { sql } from "./kysely.ts";
 
 /**
  * The tail every keyset-paginated list shares: ordered by `key`, one row more than the page

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { PostgresAdapter, type SelectQueryBuilder, type Transaction } from "kysely";
+import type { SelectQueryBuilder, Transaction } from "kysely";
 import { contentionError, isTransactionConflict } from "./errors.ts";
+import { PostgresAdapter } from "./kysely.ts";
 import type { Database } from "./schema.ts";
 import type { Executor } from "./transaction.ts";
 

@@ -1,4 +1,5 @@
-import { CompiledQuery, type DatabaseConnection, SqliteDialect, type SqliteDialectConfig, SqliteDriver } from "kysely";
+import type { DatabaseConnection, SqliteDialectConfig } from "kysely";
+import { CompiledQuery, SqliteDialect, SqliteDriver } from "./kysely.ts";
 
 /**
  * SQLite transactions opened with `BEGIN IMMEDIATE`: the write lock is taken when the

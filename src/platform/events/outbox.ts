@@ -1,4 +1,5 @@
-import { type RawBuilder, sql } from "kysely";
+import type { RawBuilder } from "kysely";
+import { sql } from "../db/kysely.ts";
 import type { Executor } from "../db/transaction.ts";
 
 /** A company event on its way to the company's webhook endpoints (see migrations/0011). */

@@ -1,6 +1,6 @@
-import { sql } from "kysely";
 import type { DatabaseHandle } from "../db/connect.ts";
 import { newId } from "../db/ids.ts";
+import { sql } from "../db/kysely.ts";
 import type { MailQueueTable } from "../db/schema.ts";
 import type { Executor } from "../db/transaction.ts";
 import { createPollLoop } from "../jobs/poll-loop.ts";

@@ -48,10 +48,14 @@ export interface LeaseBook {
 
 export function createLeaseBook(maxKeys = 10_000): LeaseBook {
   // Several leases of one key can be open at once (counted by concurrent calls): used in turn.
-  const leases = new LRUCache<string, Lease[]>({ max: maxKeys });
-  const single = new LRUCache<string, true>({ max: maxKeys });
+  // Both made on the first Redis count, not at start: an LRUCache preallocates its `max`
+  // slots, and the ~14 books of a server (two per tier) cost 20–40 ms of start-to-ready and
+  // ~3 MiB of idle memory for tiers most processes never count in Redis (docs/benchmarks.md).
+  let leases: LRUCache<string, Lease[]> | undefined;
+  let single: LRUCache<string, true> | undefined;
   return {
     take(key, now) {
+      if (leases === undefined) return undefined;
       const open = leases.get(key);
       if (open === undefined) return undefined;
       let lease = open[0];
@@ -73,15 +77,16 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
       };
     },
     nearLimit(key) {
-      return single.has(key);
+      return single?.has(key) ?? false;
     },
     keep(key, counts, now) {
       const n = counts.counted;
       if (n <= 1 || counts.hour === undefined) {
+        single ??= new LRUCache({ max: maxKeys });
         single.set(key, true);
         return counts;
       }
-      single.delete(key);
+      single?.delete(key);
       // Redis returned the counters after all n; this request is the first of them.
       const minuteFirst = counts.minute.consumed - n + 1;
       const hourFirst = counts.hour.consumed - n + 1;
@@ -92,6 +97,7 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
         minuteEndsAt: now + counts.minute.ttlMs,
         hourEndsAt: now + counts.hour.ttlMs,
       };
+      leases ??= new LRUCache({ max: maxKeys });
       const open = leases.get(key);
       if (open === undefined) leases.set(key, [lease]);
       else open.push(lease);
@@ -102,8 +108,8 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
       };
     },
     clear() {
-      leases.clear();
-      single.clear();
+      leases?.clear();
+      single?.clear();
     },
   };
 }

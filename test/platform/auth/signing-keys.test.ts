@@ -3,9 +3,10 @@ import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { calculateJwkThumbprint } from "jose";
+import { calculateJwkThumbprint, exportJWK } from "jose";
 import { keysDirectory } from "../../../src/config/values/keys-directory.ts";
 import { issueAccessToken, verifyAccessToken } from "../../../src/platform/auth/access-token.ts";
+import { publicJwkOf } from "../../../src/platform/auth/key-material.ts";
 import { addKey } from "../../../src/platform/auth/keyset-store.ts";
 import { CLOCK_TOLERANCE_S, loadSigningKeys } from "../../../src/platform/auth/signing-keys.ts";
 import { UnauthorizedError } from "../../../src/platform/errors/app-error.ts";
@@ -52,6 +53,35 @@ describe("signing keys in development and test: the key directory", () => {
     assert.deepEqual(Object.keys(jwk).sort(), ["alg", "e", "kid", "kty", "n", "use"]);
     assert.equal(jwk.alg, "RS256");
     assert.equal(jwk.use, "sig");
+  });
+
+  it("derives the same public JWK and kid as jose for RSA, EC P-256 and Ed25519 keys, and RFC 7638's example thumbprint", async () => {
+    // RFC 7638 §3.1: this RSA key's SHA-256 thumbprint.
+    const rfcKey = createPublicKey({
+      format: "jwk",
+      key: {
+        kty: "RSA",
+        n: "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+        e: "AQAB",
+      },
+    });
+    assert.equal((await publicJwkOf(rfcKey, "RS256")).kid, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+    const pairs = [
+      ["RS256", generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey],
+      ["ES256", generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey],
+      ["EdDSA", generateKeyPairSync("ed25519").privateKey],
+    ] as const;
+    for (const [alg, privateKey] of pairs) {
+      const published = await publicJwkOf(privateKey, alg);
+      const expected = await exportJWK(createPublicKey(privateKey));
+      assert.deepEqual(published, {
+        ...expected,
+        kid: await calculateJwkThumbprint(expected, "sha256"),
+        alg,
+        use: "sig",
+      });
+      assert.equal("d" in published, false, `${alg}: no private member`);
+    }
   });
 
   it("a rotation becomes active on reload; the old key stays published until its last token expired, then drops out", async () => {

@@ -26,9 +26,15 @@ interface DomParserOptions {
   errorHandler: { warning(message: string): void; error(message: string): void; fatalError(message: string): void };
 }
 
-const { DOMParser } = createRequire(import.meta.url)("@xmldom/xmldom") as {
-  DOMParser: new (options: DomParserOptions) => { parseFromString(xml: string, mimeType: string): XmlDocument };
-};
+type DomParser = new (options: DomParserOptions) => { parseFromString(xml: string, mimeType: string): XmlDocument };
+
+const require = createRequire(import.meta.url);
+let DOMParser: DomParser | undefined;
+/** Required on the first SAML message or metadata parsed, not at start (issue #21: start to ready, idle RSS). */
+function domParser(): DomParser {
+  DOMParser ??= (require("@xmldom/xmldom") as { DOMParser: DomParser }).DOMParser;
+  return DOMParser;
+}
 
 /** A parse failure: the caller refuses the message as malformed. */
 export class MalformedSaml extends Error {
@@ -44,7 +50,8 @@ export function parseXml(xml: string): XmlElement {
   const fail = (message: string) => {
     throw new MalformedSaml(message);
   };
-  const doc = new DOMParser({ errorHandler: { warning: fail, error: fail, fatalError: fail } }).parseFromString(
+  const Parser = domParser();
+  const doc = new Parser({ errorHandler: { warning: fail, error: fail, fatalError: fail } }).parseFromString(
     xml,
     "text/xml",
   );

@@ -104,3 +104,13 @@ describe("module boundaries", () => {
     assert.deepEqual(violations, []);
   });
 });
+
+// Kysely's ESM build costs a start about twice the CPU of its CommonJS build (issue #21):
+// src/ takes Kysely's values from platform/db/kysely.ts only (types may come from "kysely").
+it("src/ imports Kysely's runtime values only through platform/db/kysely.ts", () => {
+  const violations = sourcesOf(join(ROOT, "src"))
+    .filter((file) => relative(ROOT, file) !== "src/platform/db/kysely.ts")
+    .filter((file) => /^import (?!type\b)[^;]*from "kysely";/m.test(readFileSync(file, "utf8")))
+    .map((file) => relative(ROOT, file));
+  assert.deepEqual(violations, []);
+});

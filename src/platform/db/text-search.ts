@@ -1,4 +1,5 @@
-import { type Expression, type SqlBool, sql } from "kysely";
+import type { Expression, SqlBool } from "kysely";
+import { sql } from "./kysely.ts";
 
 /**
  * A search box's "contains", the same on SQLite and PostgreSQL: case-insensitive, and the

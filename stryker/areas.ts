@@ -164,12 +164,16 @@ export const AREAS: readonly Area[] = [
       "test/modules/invitations/invitations.test.ts",
       "test/platform/openapi/served-document.test.ts",
       "test/modules/partners/partners.test.ts",
+      "test/modules/identity/step-up.test.ts",
+      "test/modules/identity/mfa-policy.test.ts",
     ],
     // Beyond the hook's own tests and the walk: the upper-case company id (422), the unverified
     // user, the inviter recorded (actingUserId), no deciding user when a key acts (actingUserId
-    // for an API key) and a hidden route with no declaration served.
+    // for an API key), a hidden route with no declaration served, step-up as the hook enforces it
+    // (declared, conditional, every platform-admin write) and the second-factor policies (a
+    // company's, and PLATFORM_ADMIN_REQUIRE_MFA).
     namePattern:
-      "the access hook|access declarations|every route|upper-case UUID|unverified account cannot|mails a link whose token|answers 304 with no body|records no deciding user",
+      "the access hook|access declarations|every route|upper-case UUID|unverified account cannot|mails a link whose token|answers 304 with no body|records no deciding user|step-up for sensitive actions|second-factor policies|PLATFORM_ADMIN_REQUIRE_MFA",
     // 4.6 s in one process against 13.5 s with a process per file: 208 mutants in ~20 min, not ~60.
     oneProcess: true,
   },

@@ -124,6 +124,38 @@ describe("the access hook's decisions", () => {
     await assert.rejects(quiet.control.enforce(request(), { permission: "company:update" }), code("access.denied"));
   });
 
+  it("without a second-factor resolver, a recent password sign-in passes a declared step-up: no factor is assumed", async () => {
+    const recent = { ...USER, authTime: Math.floor(Date.now() / 1000), amr: ["pwd"] };
+    const { control } = harness(granted([READ]), { token: async () => recent });
+    await control.enforce(request(), { permission: READ }, true);
+    await control.enforce(request(), "user", true);
+    const stale = { ...recent, authTime: recent.authTime - 3600 };
+    const strict = harness(granted([READ]), { token: async () => stale });
+    // Refused for being stale, and asking for no factor (none is known).
+    await assert.rejects(
+      strict.control.enforce(request(), { permission: READ }, true),
+      (error: Error) =>
+        code("auth.step_up_required")(error) &&
+        error.message === "This action needs a recent sign-in: reauthenticate and retry.",
+    );
+  });
+
+  it("a public route that declares step-up fails at startup, naming itself", async () => {
+    const { app } = await buildTestApp();
+    try {
+      const schema = { operationId: "publicStepUp", tags: ["users"], response: { 200: Type.Object({}) } };
+      assert.throws(
+        () =>
+          app.get("/api/v1/public-step-up", { schema, config: { access: "public", stepUp: true } }, async () => ({})),
+        (error: Error) =>
+          error.message ===
+          "route GET /api/v1/public-step-up declares stepUp but is public: step-up needs a signed-in caller",
+      );
+    } finally {
+      await app.close();
+    }
+  });
+
   it("a GET route without an access declaration fails at startup, naming itself (not its HEAD twin)", async () => {
     const { app } = await buildTestApp();
     try {

@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import type { Redis } from "ioredis";
 import type { App } from "../../src/app.ts";
 import { TIER_NAMES } from "../../src/config/values/tiers.ts";
 
@@ -32,3 +33,14 @@ export async function hit(
 }
 
 export const count = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;
+
+/** The names of the commands a real Redis client sends from now on (it still sends them: nothing is faked). */
+export function recordCommands(client: Redis): string[] {
+  const sent: string[] = [];
+  const original = client.sendCommand.bind(client);
+  client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+    sent.push(command.name);
+    return (original as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as typeof client.sendCommand;
+  return sent;
+}

@@ -1,7 +1,7 @@
-import { accessErrors } from "../../platform/access/errors.ts";
 import { isUuid } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { type AuditActor, recordAuditEvent } from "../audit/index.ts";
+import { lockOperatorAndAccount } from "./account-lock.ts";
 import type { AdminUserView } from "./admin.ts";
 import { identityErrors } from "./errors.ts";
 import { loginThrottleKey } from "./personal-data.ts";
@@ -30,15 +30,8 @@ export async function unlockUser(
   return inLockedTransaction(deps.database.db, async (trx) => {
     const now = deps.clock.nowIso();
     // Lock order (docs/architecture.md): users (the operator and the account, by id) → login
-    // throttle → the platform's audit head. The operator is re-read here: one demoted or
-    // suspended since the access hook decided unlocks no one.
-    const operatorId = who.actorType === "user" ? who.actorId : null;
-    const users = await repo.lockUsers(trx, operatorId ? [userId, operatorId] : [userId]);
-    const operator = operatorId ? users.get(operatorId) : undefined;
-    if (operatorId && (operator?.status !== "active" || operator.platform_role !== "admin")) {
-      throw accessErrors.platformAdminRequired();
-    }
-    const user = users.get(userId);
+    // throttle → the platform's audit head.
+    const user = await lockOperatorAndAccount(trx, who, userId);
     if (!user || user.status === "deleted") throw identityErrors.userNotFound();
     const key = loginThrottleKey(user.email);
     const row = await repo.lockExistingLoginThrottle(trx, key);

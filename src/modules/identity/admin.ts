@@ -1,9 +1,9 @@
-import { accessErrors } from "../../platform/access/errors.ts";
 import { isUuid } from "../../platform/db/ids.ts";
 import { inLockedTransaction } from "../../platform/db/locked-transaction.ts";
 import { withTransaction } from "../../platform/db/transaction.ts";
 import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/http/pagination.ts";
 import { type AuditActor, recordAuditEvent, systemActor } from "../audit/index.ts";
+import { lockOperatorAndAccount } from "./account-lock.ts";
 import { identityErrors } from "./errors.ts";
 import { loginThrottleKey } from "./personal-data.ts";
 import { newAccountRow } from "./registration.ts";
@@ -74,15 +74,8 @@ export async function setUserSuspended(
   const now = deps.clock.nowIso();
   const status = suspended ? "suspended" : "active";
   const { user, revoked } = await inLockedTransaction(deps.database.db, async (trx) => {
-    // The operator and the account, locked in id order: two admins suspending each other
-    // take turns, and the second finds they no longer hold the right to.
-    const operatorId = who.actorType === "user" ? who.actorId : null;
-    const users = await repo.lockUsers(trx, operatorId ? [userId, operatorId] : [userId]);
-    const operator = operatorId ? users.get(operatorId) : undefined;
-    if (operatorId && (operator?.status !== "active" || operator.platform_role !== "admin")) {
-      throw accessErrors.platformAdminRequired();
-    }
-    const user = users.get(userId);
+    // Two admins suspending each other take turns; the second no longer holds the right to.
+    const user = await lockOperatorAndAccount(trx, who, userId);
     // Deleted is terminal: never suspended or unsuspended, even when deleted a moment ago.
     if (!user || !(await repo.updateLiveUser(trx, userId, { status, updated_at: now })))
       throw identityErrors.userNotFound();

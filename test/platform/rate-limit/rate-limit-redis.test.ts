@@ -11,7 +11,7 @@ import { closeRedis, connectRedis, createRedisClient } from "../../../src/platfo
 import { createRuntimeDeps } from "../../../src/platform/runtime-deps.ts";
 import { buildTestApp, type TestApp, testConfig } from "../../helpers/app.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
-import { addTierRoutes, hit } from "../../helpers/rate-limit.ts";
+import { addTierRoutes, hit, recordCommands } from "../../helpers/rate-limit.ts";
 import { startServerProcess } from "../../helpers/server-process.ts";
 import { redis } from "../../helpers/services.ts";
 
@@ -45,17 +45,6 @@ async function closeAll(...apps: (TestApp & { client: Redis })[]) {
 }
 
 const allAnswered = (statuses: number[]) => statuses.every((s) => s === 200 || s === 429);
-
-/** The names of the commands the client sends from now on. */
-function recordCommands(client: Redis): string[] {
-  const sent: string[] = [];
-  const original = client.sendCommand.bind(client);
-  client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-    sent.push(command.name);
-    return (original as (...args: unknown[]) => unknown)(command, ...rest);
-  }) as typeof client.sendCommand;
-  return sent;
-}
 
 describe("rate limits shared in Redis", { skip: service.skip }, () => {
   const url = String(service.url);

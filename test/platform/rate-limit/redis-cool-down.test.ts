@@ -9,20 +9,10 @@ import { RedisFallback } from "../../../src/platform/rate-limit/redis-fallback.t
 import { closeRedis, connectRedis, createRedisClient } from "../../../src/platform/redis/connect.ts";
 import { testConfig } from "../../helpers/app.ts";
 import { LogCapture } from "../../helpers/log-capture.ts";
+import { recordCommands } from "../../helpers/rate-limit.ts";
 import { redis } from "../../helpers/services.ts";
 
 const service = await redis();
-
-/** The names of the commands the client sends from now on (the real client; nothing is faked). */
-function recordCommands(client: Redis): string[] {
-  const sent: string[] = [];
-  const original = client.sendCommand.bind(client);
-  client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
-    sent.push(command.name);
-    return (original as (...args: unknown[]) => unknown)(command, ...rest);
-  }) as typeof client.sendCommand;
-  return sent;
-}
 
 // After Redis fails a rate-limit command, the limiter counts in memory for the fallback's
 // cool-down without asking Redis again: otherwise, while Redis hangs, every request would wait

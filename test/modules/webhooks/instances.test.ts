@@ -68,10 +68,21 @@ describe(
         const company = await createCompany(h.app, owner, `two-${Date.now()}`);
         const ENDPOINTS = 5;
         for (let i = 0; i < ENDPOINTS; i++) receiver.trust((await endpoint(company.id, `${base}/${i}`)).secret);
+        const delivered = (logs: typeof h.logs) =>
+          logs.lines().filter((l) => l.msg === "webhook delivery finished").length;
+        // Each instance is seen delivering (on a loaded machine one busy worker could otherwise
+        // lease every message first, and the test would prove nothing about two): the other
+        // instance alone first, then this one alone, then both at once for the rest.
+        await h.app.webhookWorker.stop();
         const EVENTS = 12;
         for (let i = 0; i < EVENTS; i++) {
           assert.equal((await rename(i % 2 === 0 ? h.app : other.app, company.id, `Name ${i}`)).statusCode, 200);
         }
+        await waitFor(() => delivered(other.logs) > 0, 15_000, "the other instance delivered");
+        await other.app.webhookWorker.stop();
+        h.app.webhookWorker.start();
+        await waitFor(() => delivered(h.logs) > 0, 15_000, "this instance delivered");
+        other.app.webhookWorker.start();
         await waitFor(
           async () => {
             const done = await h.database.handle.db
@@ -101,8 +112,6 @@ describe(
           for (const m of receiver.requests) if (m.path === `/hooks/${i}` && !seen.includes(m.id)) seen.push(m.id);
           assert.deepEqual(seen, order, `endpoint ${i} received the company's events in order`);
         }
-        const delivered = (logs: typeof h.logs) =>
-          logs.lines().filter((l) => l.msg === "webhook delivery finished").length;
         assert.ok(delivered(h.logs) > 0 && delivered(other.logs) > 0, "both instances delivered");
       } finally {
         await receiver.close();

@@ -17,7 +17,12 @@ export function failureOf(answer: { readonly status: number; readonly data?: unk
   };
 }
 
-const networkFailure: Failure = { title: "Network error", detail: "The server could not be reached.", code: "network" };
+/** What a call that never reached the server shows. */
+export const networkFailure: Failure = {
+  title: "Network error",
+  detail: "The server could not be reached.",
+  code: "network",
+};
 
 export type Loaded<T> =
   | { readonly kind: "loading" }

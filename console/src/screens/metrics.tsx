@@ -12,7 +12,7 @@ import {
 import { useEffect, useRef, useState } from "preact/hooks";
 import { adminRecentMetrics, type MetricsPoint, type RecentMetrics } from "../../../clients/typescript/index.ts";
 import { authed } from "../session.ts";
-import { ErrorBox, type Failure, failureOf, Loading, Page } from "../ui.tsx";
+import { ErrorBox, type Failure, failureOf, Loading, networkFailure, Page } from "../ui.tsx";
 
 // Only the pieces drawn here, so the bundle carries no unused chart types.
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip);
@@ -97,7 +97,7 @@ export function Metrics() {
         setFailure(problem);
         if (answer.status === 200) setData(answer.data);
       } catch {
-        if (live) setFailure({ title: "Network error", detail: "The server could not be reached.", code: "network" });
+        if (live) setFailure(networkFailure);
       }
     };
     void load();

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { passkeysSupported, signInWithPasskey } from "../passkeys.ts";
 import { cancelSecondFactor, completeSecondFactor, type SessionState, signIn } from "../session.ts";
-import { ErrorBox, type Failure, Field, failureOf, Page } from "../ui.tsx";
+import { ErrorBox, type Failure, Field, failureOf, networkFailure, Page } from "../ui.tsx";
 import { SocialButtons, SsoSignIn } from "./sso-sign-in.tsx";
 
 /**
@@ -28,7 +28,7 @@ function Password({ notice, onSso }: { readonly notice: string | undefined; read
       const problem = await signIn(email, password);
       setFailure(problem ? failureOf({ status: problem.status, data: problem }) : undefined);
     } catch {
-      setFailure({ title: "Network error", detail: "The server could not be reached.", code: "network" });
+      setFailure(networkFailure);
     } finally {
       setBusy(false);
     }

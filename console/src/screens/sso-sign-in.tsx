@@ -5,7 +5,7 @@ import {
   startSocialSignIn,
   startSso,
 } from "../../../clients/typescript/index.ts";
-import { ErrorBox, type Failure, Field, failureOf, Page, useLoad } from "../ui.tsx";
+import { ErrorBox, type Failure, Field, failureOf, networkFailure, Page, useLoad } from "../ui.tsx";
 
 /**
  * Whether discovery's redirect is an identity provider's authorization request. For an address
@@ -54,7 +54,7 @@ export function SsoSignIn({ onBack }: { readonly onBack: () => void }) {
       setFailure(undefined);
       window.location.assign(answer.data.redirectUrl);
     } catch {
-      setFailure({ title: "Network error", detail: "The server could not be reached.", code: "network" });
+      setFailure(networkFailure);
     } finally {
       setBusy(false);
     }
@@ -105,7 +105,7 @@ export function SocialButtons({ disabled }: { readonly disabled: boolean }) {
       if (answer.status !== 200) return setFailure(failureOf(answer));
       window.location.assign(answer.data.redirectUrl);
     } catch {
-      setFailure({ title: "Network error", detail: "The server could not be reached.", code: "network" });
+      setFailure(networkFailure);
     }
   };
   return (

@@ -91,19 +91,16 @@ export async function markAccepted(
   return result.numUpdatedRows > 0n;
 }
 
+const invitationById = (db: Executor, companyId: string, id: string) =>
+  db.selectFrom("invitations").selectAll().where("company_id", "=", companyId).where("id", "=", id);
+
 export function findInvitation(db: Executor, companyId: string, id: string): Promise<InvitationsTable | undefined> {
-  return db
-    .selectFrom("invitations")
-    .selectAll()
-    .where("company_id", "=", companyId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return invitationById(db, companyId, id).executeTakeFirst();
 }
 
 /** The company's invitation row, locked (after the company's locks: docs/architecture.md). */
 export function lockInvitation(db: Executor, companyId: string, id: string): Promise<InvitationsTable | undefined> {
-  const query = db.selectFrom("invitations").selectAll().where("company_id", "=", companyId).where("id", "=", id);
-  return forUpdate(db, query).executeTakeFirst();
+  return forUpdate(db, invitationById(db, companyId, id)).executeTakeFirst();
 }
 
 /** A resend: a new token, expiry and grantor for a still-pending invitation; false when it is no longer pending. */

@@ -58,7 +58,7 @@ if (!values.static && report.problems.length === 0) {
     const ran = await runFile(root, file, [...titles]);
     const bad = [...ran.outcomes].filter(([, outcome]) => !outcome.ok);
     out(
-      `  [${index}/${byFile.size}] ${bad.length === 0 ? "ok  " : "FAIL"} ${file} — ${titles.size} test(s), ${ran.seconds.toFixed(1)} s`,
+      `  [${index}/${byFile.size}] ${bad.length === 0 ? "ok  " : "FAIL"} ${file} — ${titles.size} test(s), ${ran.seconds.toFixed(1)} s${ran.lingered ? " (every verdict in, its process did not exit: stopped)" : ""}`,
     );
     for (const [title, outcome] of ran.outcomes) {
       if (!outcome.ok) results.set(`${file}\u0000${title}`, `${outcome.reason}: ${outcome.detail}`);

@@ -85,6 +85,23 @@ describe("npm run claims", () => {
     assert.match(result.stdout, /5 row\(s\) failed/);
   });
 
+  it("stops a file's process that reported every cited test but does not exit, keeping its verdicts", async () => {
+    const lingering = "test/widgets/lingers.test.ts";
+    const ledger = [
+      TOTALS(1),
+      "",
+      HEADER,
+      `| L1 | lingers | 000 | proven | \`${lingering} › "reports, then its process lingers"\` |`,
+    ].join("\n");
+    const result = await claims(ledger);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /ok {3}test\/widgets\/lingers\.test\.ts — 1 test\(s\), [\d.]+ s \(every verdict in, its process did not exit: stopped\)/,
+    );
+    assert.match(result.stdout, /0 row\(s\) failed/);
+  });
+
   it("--static checks only that proofs exist: the failing test's row passes; --rows runs only the named rows", async () => {
     const ledger = [
       TOTALS(2),

@@ -1,5 +1,6 @@
 import type { Role } from "../../platform/access/permissions.ts";
 import { namespaceOf } from "../../platform/cache/contract.ts";
+import type { CachedMembers } from "./member-list-cache.ts";
 import type { CompanyStatus } from "./tables.ts";
 
 /*
@@ -13,6 +14,9 @@ export const companyStatuses = namespaceOf<CompanyStatus | null>({ name: "compan
 
 /** `<companyId>:<userId>` → role, or null for not a member. */
 export const memberships = namespaceOf<Role | null>({ name: "membership", version: 1 });
+
+/** `<companyId>` → the company's first memberships by user id (member-list-cache.ts). */
+export const memberLists = namespaceOf<CachedMembers>({ name: "member-list", version: 1 });
 
 /** `<companyId>` → whether members must have a second factor (mfa-policy.ts). */
 export const mfaPolicies = namespaceOf<boolean>({ name: "company-mfa-policy", version: 1 });

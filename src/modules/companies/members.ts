@@ -8,6 +8,7 @@ import { type Page, type PageQuery, pageRequest, toPage } from "../../platform/h
 import { type AuditActor, recordCompanyChange } from "../audit/index.ts";
 import { companyErrors } from "./errors.ts";
 import { lockForChange } from "./locks.ts";
+import { pageOfMembers } from "./member-list-cache.ts";
 import * as repo from "./repository.ts";
 import { type CompaniesDeps, forgetMembership, type Member, type UserProfiles } from "./service.ts";
 import type { MembershipsTable } from "./tables.ts";
@@ -21,7 +22,7 @@ export async function listMembers(
   query: PageQuery,
 ): Promise<Page<Member>> {
   const page = pageRequest(query, isUuid);
-  const rows = await repo.pageOfMembers(deps.database.db, tenant.companyId, page);
+  const rows = await pageOfMembers(deps, tenant.companyId, page);
   const users = await profiles(rows.map((row) => row.user_id));
   return toPage(
     rows,

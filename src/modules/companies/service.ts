@@ -6,7 +6,7 @@ import { isUuid } from "../../platform/db/ids.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { Mailer } from "../../platform/mail/mailer.ts";
 import type { KeyLiveness } from "./locks.ts";
-import { companyStatuses, LOOKUP_TTL_S, membershipKey, memberships } from "./lookups.ts";
+import { companyStatuses, LOOKUP_TTL_S, memberLists, membershipKey, memberships } from "./lookups.ts";
 import * as repo from "./repository.ts";
 import type { CompaniesTable, CompanyStatus } from "./tables.ts";
 
@@ -54,8 +54,12 @@ export function toCompany(row: CompaniesTable, myRole?: Role): Company {
   };
 }
 
+/** After a membership's change commits: its role, and the company's cached member list. */
 export async function forgetMembership(deps: CompaniesDeps, companyId: string, userId: string): Promise<void> {
-  await memberships(deps.cache).delete(membershipKey(companyId, userId));
+  await Promise.all([
+    memberships(deps.cache).delete(membershipKey(companyId, userId)),
+    memberLists(deps.cache).delete(companyId),
+  ]);
 }
 
 export async function forgetStatus(deps: CompaniesDeps, companyId: string): Promise<void> {

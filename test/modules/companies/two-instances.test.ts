@@ -166,6 +166,59 @@ describe("authorization changes reach every instance (PostgreSQL + Redis)", { sk
     });
     await seenOnTwo(me, 401);
   });
+  it("a member list cached on the other instance shows a join, a role change and a removal within 1 s", async () => {
+    // Its own owner: the test before suspends the shared one.
+    const head = await newUser(one, "list-owner");
+    const company = await createCompany(one.app, head, "two-member-lists");
+    const member = await newUser(one, "listed");
+    const listOnTwo = async () => {
+      const page = await two.app.inject({ url: `/api/v1/companies/${company.id}/members`, headers: head.headers });
+      assert.equal(page.statusCode, 200, page.body);
+      const items = page.json().items as { userId: string; role: string }[];
+      return items.map((m) => `${m.userId === head.userId ? "owner" : "member"}:${m.role}`).join(",");
+    };
+    const listed = async () => (await listOnTwo(), 200);
+    /** Polls instance two's list until it reads `expected`. */
+    async function listSeen(expected: string) {
+      const started = performance.now();
+      let last = await listOnTwo();
+      while (last !== expected) {
+        assert.ok(
+          performance.now() - started < 1000,
+          `instance two still lists ${last} after 1 s (expected ${expected})`,
+        );
+        await sleep(20);
+        last = await listOnTwo();
+      }
+    }
+    const ownerFirst = head.userId < member.userId;
+    const both = (role: string) => (ownerFirst ? `owner:owner,member:${role}` : `member:${role},owner:owner`);
+
+    await warmOnTwo(listed, "member-list", 200);
+    assert.equal(await listOnTwo(), "owner:owner");
+    await joinDirectly(one, company.id, member, "viewer");
+    await listSeen(both("viewer"));
+
+    await warmOnTwo(listed, "member-list", 200);
+    const promoted = await one.app.inject({
+      method: "PATCH",
+      url: `/api/v1/companies/${company.id}/members/${member.userId}`,
+      headers: head.headers,
+      payload: { role: "member" },
+    });
+    assert.equal(promoted.statusCode, 204, promoted.body);
+    await listSeen(both("member"));
+
+    await warmOnTwo(listed, "member-list", 200);
+    const removed = await one.app.inject({
+      method: "DELETE",
+      url: `/api/v1/companies/${company.id}/members/${member.userId}`,
+      headers: head.headers,
+    });
+    assert.equal(removed.statusCode, 204, removed.body);
+    await listSeen("owner:owner");
+  });
+
   it("a new name and a suspension of a key's creator are seen by the other instance within 1 s, though it had the user row cached", async () => {
     const person = await newUser(one, "renamed");
     const company = await createCompany(one.app, person, "two-key-creator");

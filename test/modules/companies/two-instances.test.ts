@@ -177,7 +177,10 @@ describe("authorization changes reach every instance (PostgreSQL + Redis)", { sk
       const items = page.json().items as { userId: string; role: string }[];
       return items.map((m) => `${m.userId === head.userId ? "owner" : "member"}:${m.role}`).join(",");
     };
-    const listed = async () => (await listOnTwo(), 200);
+    const listed = async () => {
+      await listOnTwo();
+      return 200;
+    };
     /** Polls instance two's list until it reads `expected`. */
     async function listSeen(expected: string) {
       const started = performance.now();

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger } from "fastify";
+import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import { loadConfig } from "../src/config/load.ts";
 import { HealthSchema } from "../src/platform/health/routes.ts";
 import { echoRequestId, requestIdFor } from "../src/platform/http/request-id.ts";
@@ -15,7 +15,8 @@ import { RAMPART_VERSION } from "../src/platform/version.ts";
 const config = loadConfig({ APP_ENV: "test", LOG_FORMAT: "json" });
 const app = Fastify({
   loggerInstance: createLogger(config) as FastifyBaseLogger,
-  disableRequestLogging: true,
+  // As app.ts configures it (the top-level disableRequestLogging is deprecated in Fastify 5.12).
+  logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "requestId" }),
   childLoggerFactory: lazyRequestLoggers,
   requestIdHeader: false,
   genReqId: requestIdFor,

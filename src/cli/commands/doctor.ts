@@ -1,7 +1,5 @@
 import { type CliCommand, type CommandArgs, UsageError } from "../command.ts";
-import { doctorChecks } from "../doctor/checks/index.ts";
 import { REPORT_FORMATS, type ReportFormat, renderReport } from "../doctor/render.ts";
-import { runChecks } from "../doctor/run-checks.ts";
 import type { DoctorOptions } from "../doctor/types.ts";
 
 /** Upper bound of --load: enough to pass any sane tier, too few to be a load test. */
@@ -69,6 +67,12 @@ export const doctorCommand: CliCommand = {
   },
   async run(args, io) {
     const { options, format } = doctorOptions(args);
+    // The probes (two dozen modules) load for `rampart doctor` only: every other command, serve
+    // included, is listed from this file and would otherwise load them at each start.
+    const [{ doctorChecks }, { runChecks }] = await Promise.all([
+      import("../doctor/checks/index.ts"),
+      import("../doctor/run-checks.ts"),
+    ]);
     const report = await runChecks(doctorChecks, options);
     io.stdout.write(renderReport(report, format));
     return report.summary.fail > 0 ? 1 : 0;

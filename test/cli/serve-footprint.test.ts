@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { startServerProcess } from "../helpers/server-process.ts";
+
+const REPORT_COLD = `--import=${new URL("./fixtures/report-cold-imports.ts", import.meta.url).pathname}`;
+
+/**
+ * Every module a process loads costs start time and resident memory for its whole life
+ * (issue #21: start to ready ≤ 700 ms, idle RSS). The paths below are loaded on first use or
+ * only when configured: signing (tokens are verified with node:crypto), federated sign-in,
+ * passkeys and QR codes, mail, pretty logs, PostgreSQL and Redis clients, tracing's SDK, and the
+ * doctor's probes. A static import added anywhere on the way to `serve` puts one back.
+ */
+describe("rampart serve with the default configuration", () => {
+  it("loads none of the cold paths while starting and answering a probe", async () => {
+    // Started as npm start starts it: the CLI's entry, which lists every command.
+    const server = await startServerProcess({ NODE_OPTIONS: REPORT_COLD }, 15_000, ["bin/rampart.js", "serve"]);
+    try {
+      const res = await fetch(`${server.url}/health`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(
+        server.stderr.filter((line) => line.startsWith("cold-module")),
+        [],
+      );
+    } finally {
+      server.child.kill("SIGTERM");
+      assert.equal(await server.exited(), 0);
+    }
+  });
+});

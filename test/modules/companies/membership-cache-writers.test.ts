@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
+import { sourceFiles, topLevelFunctions } from "../../helpers/source-scan.ts";
 
 /**
  * A membership is cached twice on every instance: its role (the access check) and the company's
@@ -15,24 +16,6 @@ const SRC = join(import.meta.dirname, "../../../src");
 const REPOSITORY_WRITERS = ["insertMembership", "updateMembershipRole", "deleteMembership"];
 /** Functions that write inside their caller's transaction; the caller forgets after its commit. */
 const IN_CALLERS_TRANSACTION = ["addMember", "syncSsoMembership"];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith(".ts")
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
-/** Top-level functions of a file, by name, with their text (up to the next top-level function). */
-function topLevelFunctions(source: string): Map<string, string> {
-  const starts = [...source.matchAll(/^(?:export )?(?:async )?function (\w+)/gm)];
-  return new Map(
-    starts.map((match, i) => [match[1] as string, source.slice(match.index, starts[i + 1]?.index ?? source.length)]),
-  );
-}
 
 describe("writers of the cached memberships table", () => {
   it("only the companies repository writes the memberships table, through the listed functions", () => {

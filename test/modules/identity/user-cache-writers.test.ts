@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { sourceFiles, topLevelFunctions } from "../../helpers/source-scan.ts";
 
 /**
  * The user row is cached on every instance (src/modules/identity/user-cache.ts), so a write
@@ -22,24 +23,6 @@ const NO_EVICTION: Record<string, string> = {
   // cache the old row again; completeSsoSignIn evicts with forgetSsoUsers after the commit.
   provisionSsoAccount: "the caller's transaction (sso's completeSsoSignIn evicts after commit)",
 };
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith(".ts")
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
-/** Top-level functions of a file, by name, with their text (up to the next top-level function). */
-function topLevelFunctions(source: string): Map<string, string> {
-  const starts = [...source.matchAll(/^(?:export )?(?:async )?function (\w+)/gm)];
-  return new Map(
-    starts.map((match, i) => [match[1] as string, source.slice(match.index, starts[i + 1]?.index ?? source.length)]),
-  );
-}
 
 describe("writers of the cached users table", () => {
   it("only identity's repository writes the users table, through the listed functions", () => {

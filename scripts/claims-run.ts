@@ -28,12 +28,14 @@ export interface FileRun {
 const FILE_TIMEOUT_MS = 20 * 60_000;
 
 /**
- * Once every cited title has reported, the child has this long to exit before it is stopped.
- * A child now and then never exits even with forceExit (seen twice in CI runs, on files that
- * pass alone in 3 s); its verdicts are already in, so waiting out FILE_TIMEOUT_MS would only
- * turn a pass into a timeout. Long enough for a later test of the same name to start and report.
+ * Once every cited title has reported and nothing of the file is running, the child has this
+ * long to exit before it is stopped. A child now and then never exits even with forceExit (seen
+ * twice in CI runs, on files that pass alone in 3 s); its verdicts are already in, so waiting out
+ * FILE_TIMEOUT_MS would only turn a pass into a timeout. Any event of the child restarts the wait,
+ * and a long one leaves room for a file's top-level setup between two blocks that repeat a title
+ * (one describe per database engine): the later block's verdicts count too.
  */
-const EXIT_GRACE_MS = 10_000;
+const EXIT_GRACE_MS = Number(process.env.CLAIMS_EXIT_GRACE_MS ?? 60_000);
 
 /** `^title$` with every regular-expression character escaped. */
 export function exactName(title: string): RegExp {
@@ -86,12 +88,15 @@ export async function runFile(root: string, file: string, titles: readonly strin
 async function runOnce(root: string, file: string, titles: readonly string[], forceExit: boolean): Promise<FileRun> {
   const started = performance.now();
   const seen: Seen[] = [];
+  const path = resolve(root, file);
   const reported = new Set<string>();
+  /** Tests and suites of the file dequeued and not yet complete. */
+  let running = 0;
   const allReported = new AbortController();
   let grace: NodeJS.Timeout | undefined;
   const stream = run({
     cwd: root,
-    files: [resolve(root, file)],
+    files: [path],
     testNamePatterns: titles.map(exactName),
     concurrency: 1,
     isolation: "process",
@@ -100,6 +105,14 @@ async function runOnce(root: string, file: string, titles: readonly string[], fo
     signal: AbortSignal.any([AbortSignal.timeout(FILE_TIMEOUT_MS), allReported.signal]),
   });
   for await (const event of stream) {
+    clearTimeout(grace);
+    const name = (event.data as { name?: string } | undefined)?.name;
+    if (name !== undefined && name !== path) {
+      if (event.type === "test:dequeue") running++;
+      else if (event.type === "test:complete") running--;
+    }
+    if (reported.size === titles.length && running === 0)
+      grace = setTimeout(() => allReported.abort(), EXIT_GRACE_MS).unref();
     if (event.type !== "test:pass" && event.type !== "test:fail") continue;
     const data = event.data as {
       name: string;
@@ -116,8 +129,10 @@ async function runOnce(root: string, file: string, titles: readonly string[], fo
       error: event.type === "test:fail" ? errorText(data.details.error) : "",
     });
     if (titles.includes(data.name)) reported.add(data.name);
-    if (grace === undefined && reported.size === titles.length)
+    if (reported.size === titles.length && running === 0) {
+      clearTimeout(grace);
       grace = setTimeout(() => allReported.abort(), EXIT_GRACE_MS).unref();
+    }
   }
   clearTimeout(grace);
   const outcomes = new Map(titles.map((title) => [title, judge(title, seen)]));

@@ -14,14 +14,18 @@ const FIXTURE = join(ROOT, "test/fixtures/claims");
 const { NODE_TEST_CONTEXT: _context, ...ENV } = process.env;
 
 /** Runs `scripts/claims.ts` on a ledger against the fixture tree. */
-async function claims(ledger: string, ...flags: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function claims(
+  ledger: string,
+  flags: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), "rampart-claims-"));
   try {
     writeFileSync(join(dir, "claims.md"), ledger);
     const { stdout, stderr } = await run(
       process.execPath,
       ["scripts/claims.ts", "--ledger", join(dir, "claims.md"), "--root", FIXTURE, ...flags],
-      { cwd: ROOT, env: { ...ENV, RAMPART_CLAIMS_FIXTURE: "1" } },
+      { cwd: ROOT, env: { ...ENV, RAMPART_CLAIMS_FIXTURE: "1", ...env } },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -93,13 +97,27 @@ describe("npm run claims", () => {
       HEADER,
       `| L1 | lingers | 000 | proven | \`${lingering} › "reports, then its process lingers"\` |`,
     ].join("\n");
-    const result = await claims(ledger);
+    const result = await claims(ledger, [], { CLAIMS_EXIT_GRACE_MS: "2000" });
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
       /ok {3}test\/widgets\/lingers\.test\.ts — 1 test\(s\), [\d.]+ s \(every verdict in, its process did not exit: stopped\)/,
     );
     assert.match(result.stdout, /0 row\(s\) failed/);
+  });
+
+  it("waits for every block that repeats a cited title before stopping a file's process", async () => {
+    const repeated = "test/widgets/engines.test.ts";
+    const ledger = [
+      TOTALS(1),
+      "",
+      HEADER,
+      `| E1 | every engine | 000 | proven | \`${repeated} › "answers the same on every engine"\` |`,
+    ].join("\n");
+    // The grace is shorter than the second block's test: only a test still running holds it off.
+    const result = await claims(ledger, [], { CLAIMS_EXIT_GRACE_MS: "1000" });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, /\(E1, proven\): .* › "answers the same on every engine" failed/);
   });
 
   it("--static checks only that proofs exist: the failing test's row passes; --rows runs only the named rows", async () => {
@@ -110,10 +128,10 @@ describe("npm run claims", () => {
       `| F1 | failing | 000 | proven | \`${FILE} › "counts to three"\` |`,
       `| F2 | fine | 000 | proven | \`${FILE} › "answers 200 with the widget"\` |`,
     ].join("\n");
-    const statically = await claims(ledger, "--static");
+    const statically = await claims(ledger, ["--static"]);
     assert.equal(statically.code, 0, statically.stderr);
     assert.doesNotMatch(statically.stdout, /executed/);
-    const one = await claims(ledger, "--rows", "F2");
+    const one = await claims(ledger, ["--rows", "F2"]);
     assert.equal(one.code, 0, one.stderr);
     assert.match(one.stdout, /executed 1 cited test\(s\) in 1 file\(s\) for 1 row\(s\)/);
   });

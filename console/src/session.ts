@@ -112,11 +112,16 @@ export async function signIn(email: string, password: string): Promise<Problem |
   return undefined;
 }
 
+/** What a person typed as a second factor: six digits are an authenticator code, anything else a recovery code. */
+export function secondFactorProof(typed: string): { code: string } | { recoveryCode: string } {
+  return /^\d{6}$/.test(typed) ? { code: typed } : { recoveryCode: typed };
+}
+
 export async function completeSecondFactor(ticket: string, code: string): Promise<Problem | undefined> {
-  const body = /^\d{6}$/.test(code)
-    ? { ticket, code, clientType: "browser" as const }
-    : { ticket, recoveryCode: code, clientType: "browser" as const };
-  const answer = await verifyMfa(body, { credentials: "same-origin" });
+  const answer = await verifyMfa(
+    { ticket, ...secondFactorProof(code), clientType: "browser" },
+    { credentials: "same-origin" },
+  );
   if (answer.status !== 200) return answer.data;
   await accept(answer.data as TokenResponse);
   return undefined;

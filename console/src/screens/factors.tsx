@@ -11,7 +11,7 @@ import {
   removeFactor,
   type TotpEnrolment,
 } from "../../../clients/typescript/index.ts";
-import { authed } from "../session.ts";
+import { authed, secondFactorProof } from "../session.ts";
 import { Confirm, Empty, ErrorBox, Field, Loading, Page, ShownOnce, useAction, useLoad, when } from "../ui.tsx";
 
 const CODES_WARNING =
@@ -199,8 +199,7 @@ function Remove({ factor, onDone }: { readonly factor: Factor; readonly onDone: 
   const [code, setCode] = useState("");
   const action = useAction();
   const remove = async () => {
-    const proof = code.trim();
-    const body = /^\d{6}$/.test(proof) ? { password, code: proof } : { password, recoveryCode: proof };
+    const body = { password, ...secondFactorProof(code.trim()) };
     if (await action.run(() => authed((init) => removeFactor(factor.id, body, init)))) onDone(true);
   };
   return (

@@ -5,7 +5,15 @@ import { enginesUnderTest } from "../helpers/database.ts";
 import { bearer, STRONG_PASSWORD } from "../helpers/identity.ts";
 import { codeFor } from "../helpers/mfa.ts";
 import { createCompany, joinDirectly, newUser } from "../helpers/tenancy.ts";
-import { assertAccessible, chromiumAvailability, consolePage, launchChromium, screenshot, signIn } from "./browser.ts";
+import {
+  assertAccessible,
+  chromiumAvailability,
+  consolePage,
+  launchChromium,
+  screenshot,
+  signIn,
+  virtualAuthenticator,
+} from "./browser.ts";
 import { type ConsoleServer, consoleServer } from "./server.ts";
 
 // A member's own account and their company, from the console in headless Chromium: second
@@ -132,18 +140,7 @@ describe(
       const user = await newUser(s.h, "passkeys");
       const context = await browser.newContext();
       const { page, problems } = await consolePage(context);
-      const cdp = await context.newCDPSession(page);
-      await cdp.send("WebAuthn.enable", { enableUI: false });
-      const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-        options: {
-          protocol: "ctap2",
-          transport: "internal",
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-        },
-      });
+      const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
       await signIn(page, s.origin, user.email, STRONG_PASSWORD, "/console/profile");
       await page.getByText("No passkeys yet.").waitFor();
       await page.getByLabel("Passkey name").fill("Work laptop");

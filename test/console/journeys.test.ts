@@ -5,7 +5,15 @@ import { enginesUnderTest } from "../helpers/database.ts";
 import { STRONG_PASSWORD } from "../helpers/identity.ts";
 import { codeFor, userWithTotp } from "../helpers/mfa.ts";
 import { createCompany, joinDirectly, newUser, type SignedIn } from "../helpers/tenancy.ts";
-import { assertAccessible, chromiumAvailability, consolePage, launchChromium, screenshot, signIn } from "./browser.ts";
+import {
+  assertAccessible,
+  chromiumAvailability,
+  consolePage,
+  launchChromium,
+  screenshot,
+  signIn,
+  virtualAuthenticator,
+} from "./browser.ts";
 import { type ConsoleServer, consoleServer } from "./server.ts";
 
 // The console's main journeys in Debian's headless Chromium against a real Rampart: every
@@ -294,18 +302,7 @@ describe("the console in headless Chromium (SQLite): company members", chromiumA
     const user = await newUser(s.h, "passkey");
     const context = await browser.newContext();
     const { page, problems } = await consolePage(context);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable", { enableUI: false });
-    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
     await signIn(page, s.origin, user.email, STRONG_PASSWORD, "/console/profile");
     await page.getByRole("heading", { name: "Profile & sessions" }).waitFor();
     await page.getByLabel("Passkey name").fill("Chromium");

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium } from "playwright-core";
+import { virtualAuthenticator } from "../../console/browser.ts";
 import { enginesUnderTest } from "../../helpers/database.ts";
 import { type IdentityHarness, identityHarness, signedInUser } from "../../helpers/identity.ts";
 import { freePort } from "../../helpers/smtp.ts";
@@ -95,18 +96,7 @@ describe("passkeys in headless Chromium with a virtual authenticator", chromiumA
     await page.route(`${origin}/passkeys-browser.js`, (route) =>
       route.fulfill({ status: 200, contentType: "text/javascript", body: DOCUMENTED }),
     );
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable", { enableUI: false });
-    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
     await page.goto(`${origin}/passkeys.html`);
     await page.waitForFunction(() => Reflect.get(globalThis, "ready") === true);
 

@@ -3,9 +3,10 @@ import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { STRONG_PASSWORD } from "../helpers/identity.ts";
-import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
-import { assertAccessible, chromiumAvailability, consolePage, launchChromium, screenshot, signIn } from "./browser.ts";
-import { type ConsoleServer, consoleServer } from "./server.ts";
+import { joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { assertAccessible, chromiumAvailability, consolePage, screenshot, signIn } from "./browser.ts";
+import type { ConsoleServer } from "./server.ts";
+import { startConsoleSuite, stopConsoleSuite } from "./suite.ts";
 
 // Issue #26's two console actions, in Debian's headless Chromium against a real Rampart
 // (SQLite; see journeys.test.ts): an operator unlocks a locked-out user, who then signs in;
@@ -22,16 +23,9 @@ describe("the console in headless Chromium (SQLite): unlock and resend", chromiu
   let owner: SignedIn;
   let company: { id: string; name: string };
   before(async () => {
-    assert.ok(sqlite);
-    s = await consoleServer(sqlite);
-    browser = await launchChromium();
-    owner = await newUser(s.h, "owner");
-    company = await createCompany(s.h.app, owner, "acme", "Acme");
+    ({ s, browser, owner, company } = await startConsoleSuite(sqlite));
   });
-  after(async () => {
-    await browser?.close();
-    await s?.h.close();
-  });
+  after(() => stopConsoleSuite(s, browser));
 
   const login = (email: string, password: string) =>
     fetch(`${s.origin}/api/v1/auth/login`, {

@@ -9,12 +9,12 @@ import {
   assertAccessible,
   chromiumAvailability,
   consolePage,
-  launchChromium,
   screenshot,
   signIn,
   virtualAuthenticator,
 } from "./browser.ts";
-import { type ConsoleServer, consoleServer } from "./server.ts";
+import type { ConsoleServer } from "./server.ts";
+import { startConsoleSuite, stopConsoleSuite } from "./suite.ts";
 
 // The console's main journeys in Debian's headless Chromium against a real Rampart: every
 // click goes through the page, every effect is checked where a user (or an integration)
@@ -29,16 +29,9 @@ describe("the console in headless Chromium (SQLite): company members", chromiumA
   let owner: SignedIn;
   let company: { id: string; name: string };
   before(async () => {
-    assert.ok(sqlite);
-    s = await consoleServer(sqlite);
-    browser = await launchChromium();
-    owner = await newUser(s.h, "owner");
-    company = await createCompany(s.h.app, owner, "acme", "Acme");
+    ({ s, browser, owner, company } = await startConsoleSuite(sqlite));
   });
-  after(async () => {
-    await browser?.close();
-    await s?.h.close();
-  });
+  after(() => stopConsoleSuite(s, browser));
 
   it("signs in, keeps the session across a reload (refresh cookie), and signs out everywhere", async () => {
     const context = await browser.newContext();

@@ -3,17 +3,10 @@ import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
 import { enginesUnderTest } from "../helpers/database.ts";
 import { STRONG_PASSWORD } from "../helpers/identity.ts";
-import { createCompany, joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
-import {
-  assertAccessible,
-  chromiumAvailability,
-  consolePage,
-  eventually,
-  launchChromium,
-  screenshot,
-  signIn,
-} from "./browser.ts";
-import { type ConsoleServer, consoleServer } from "./server.ts";
+import { joinDirectly, makePlatformAdmin, newUser, type SignedIn } from "../helpers/tenancy.ts";
+import { assertAccessible, chromiumAvailability, consolePage, eventually, screenshot, signIn } from "./browser.ts";
+import type { ConsoleServer } from "./server.ts";
+import { startConsoleSuite, stopConsoleSuite } from "./suite.ts";
 
 // The console's operator journeys, and what a member without permission cannot do, in
 // Debian's headless Chromium against a real Rampart (SQLite; see journeys.test.ts). Every
@@ -29,16 +22,9 @@ describe("the console in headless Chromium (SQLite): platform operators and refu
   let owner: SignedIn;
   let company: { id: string; name: string };
   before(async () => {
-    assert.ok(sqlite);
-    s = await consoleServer(sqlite);
-    browser = await launchChromium();
-    owner = await newUser(s.h, "owner");
-    company = await createCompany(s.h.app, owner, "acme", "Acme");
+    ({ s, browser, owner, company } = await startConsoleSuite(sqlite));
   });
-  after(async () => {
-    await browser?.close();
-    await s?.h.close();
-  });
+  after(() => stopConsoleSuite(s, browser));
 
   it("flips the kill switch: the API answers 503 with the reason, then recovers", async () => {
     const operator = await newUser(s.h, "operator");

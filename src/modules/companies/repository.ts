@@ -1,8 +1,7 @@
 import type { Role } from "../../platform/access/permissions.ts";
-import { isUuid } from "../../platform/db/ids.ts";
 import { keysetPage } from "../../platform/db/keyset.ts";
 import { forNoKeyUpdate, forUpdate } from "../../platform/db/locked-transaction.ts";
-import { containsIgnoringCase } from "../../platform/db/text-search.ts";
+import { searchFilter } from "../../platform/db/text-search.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type { CompaniesTable, CompanyStatus, MembershipsTable } from "./tables.ts";
@@ -47,14 +46,7 @@ export function pageOfCompanies(db: Executor, page: PageRequest, search?: string
   let query = db.selectFrom("companies").selectAll();
   // With `search`: the companies whose name or slug contains it, or whose id it is.
   if (search !== undefined) {
-    query = query.where((eb) =>
-      eb.or([
-        containsIgnoringCase(eb.ref("name"), search),
-        containsIgnoringCase(eb.ref("slug"), search),
-        // An id only when the text is one: PostgreSQL's uuid column refuses any other text.
-        ...(isUuid(search.toLowerCase()) ? [eb("id", "=", search.toLowerCase())] : []),
-      ]),
-    );
+    query = query.where((eb) => searchFilter(eb, search, [eb.ref("name"), eb.ref("slug")], (id) => eb("id", "=", id)));
   }
   return keysetPage(query, "id", page).execute();
 }

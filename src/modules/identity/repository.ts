@@ -1,9 +1,8 @@
 import { toCount } from "../../platform/db/dialect.ts";
 import { contentionError } from "../../platform/db/errors.ts";
-import { isUuid } from "../../platform/db/ids.ts";
 import { keysetPage } from "../../platform/db/keyset.ts";
 import { forUpdate } from "../../platform/db/locked-transaction.ts";
-import { containsIgnoringCase } from "../../platform/db/text-search.ts";
+import { searchFilter } from "../../platform/db/text-search.ts";
 import type { Executor } from "../../platform/db/transaction.ts";
 import type { PageRequest } from "../../platform/http/pagination.ts";
 import type {
@@ -32,14 +31,7 @@ export function findUsersByIds(db: Executor, ids: readonly string[]): Promise<Us
 export function pageOfUsers(db: Executor, page: PageRequest, search?: string): Promise<UsersTable[]> {
   let query = db.selectFrom("users").selectAll().where("status", "!=", "deleted");
   if (search !== undefined) {
-    query = query.where((eb) =>
-      eb.or([
-        containsIgnoringCase(eb.ref("email"), search),
-        containsIgnoringCase(eb.ref("name"), search),
-        // An id only when the text is one: PostgreSQL's uuid column refuses any other text.
-        ...(isUuid(search.toLowerCase()) ? [eb("id", "=", search.toLowerCase())] : []),
-      ]),
-    );
+    query = query.where((eb) => searchFilter(eb, search, [eb.ref("email"), eb.ref("name")], (id) => eb("id", "=", id)));
   }
   return keysetPage(query, "id", page).execute();
 }

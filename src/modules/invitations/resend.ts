@@ -9,6 +9,7 @@ import { invitationErrors } from "./errors.ts";
 import * as repo from "./repository.ts";
 import {
   assertMayInviteAs,
+  assertNotMember,
   DAY_MS,
   INVITATION_TTL_DAYS,
   type Invitation,
@@ -78,11 +79,4 @@ export async function resendInvitation(
   // After commit, as on sending: a mail never carries a token that was rolled back.
   await mailInvitation(deps, company.name, renewed, token);
   return toInvitation(renewed);
-}
-
-async function assertNotMember(deps: InvitationsDeps, companyId: string, email: string): Promise<void> {
-  const userId = await identity.findUserIdByEmail(deps, email);
-  if (userId !== undefined && (await companies.roleOf(deps, companyId, userId)) !== null) {
-    throw invitationErrors.alreadyMember();
-  }
 }

@@ -103,6 +103,14 @@ export function assertMayInviteAs(tenant: TenantAccess, role: Role): void {
   if (tenant.role === undefined || isStronger(role, tenant.role)) throw invitationErrors.roleTooStrong(role);
 }
 
+/** 409 when the address already belongs to a member: an invitation would invite them to nothing. */
+export async function assertNotMember(deps: InvitationsDeps, companyId: string, email: string): Promise<void> {
+  const userId = await identity.findUserIdByEmail(deps, email);
+  if (userId !== undefined && (await companies.roleOf(deps, companyId, userId)) !== null) {
+    throw invitationErrors.alreadyMember();
+  }
+}
+
 export async function createInvitation(
   deps: InvitationsDeps,
   tenant: TenantAccess,
@@ -112,10 +120,7 @@ export async function createInvitation(
 ): Promise<Invitation> {
   assertMayInviteAs(tenant, input.role);
   const email = identity.normalizeEmail(input.email);
-  const existingUser = await identity.findUserIdByEmail(deps, email);
-  if (existingUser !== undefined && (await companies.roleOf(deps, tenant.companyId, existingUser)) !== null) {
-    throw invitationErrors.alreadyMember();
-  }
+  await assertNotMember(deps, tenant.companyId, email);
   const company = await companies.findCompanyById(deps, tenant.companyId);
   if (!company) throw accessErrors.companyNotFound();
 

@@ -65,7 +65,8 @@ describe("the console in headless Chromium (SQLite): unlock and resend", chromiu
     assert.match((await dialog.textContent()) ?? "", /clears the count and the lockout/, "names the consequence");
     await assertAccessible(page, "unlock confirmation");
     await dialog.getByRole("button", { name: "Unlock sign-in" }).click();
-    await page.waitForFunction("!document.body.textContent.includes('Locked out until')");
+    // Locators, not waitForFunction: a string predicate is eval'd on every poll, which the console's CSP refuses.
+    await page.getByText("Locked out until").first().waitFor({ state: "detached" });
     assert.equal(await row.getByRole("button", { name: /^Unlock/ }).count(), 0);
     assert.deepEqual(problems, []);
     await context.close();
@@ -106,9 +107,11 @@ describe("the console in headless Chromium (SQLite): unlock and resend", chromiu
     await row.getByText(/^Expired /).waitFor();
     await row.getByRole("button", { name: `Resend to ${invitee.email}` }).click();
     await page.getByText(`Invitation sent again to ${invitee.email}`).waitFor();
-    await page.waitForFunction(
-      "![...document.querySelectorAll('td')].some((td) => td.textContent.startsWith('Expired'))",
-    );
+    await page
+      .getByRole("cell")
+      .filter({ hasText: /^Expired/ })
+      .first()
+      .waitFor({ state: "detached" });
     assert.equal(await page.getByRole("dialog").count(), 0, "no confirmation for a resend");
     assert.equal(s.h.mails().filter((m) => m.includes(invitee.email)).length, mailsBefore + 1, "mailed again");
     await assertAccessible(page, "invitations after a resend");

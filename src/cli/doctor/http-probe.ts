@@ -1,5 +1,6 @@
-import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { http } from "../../platform/node-http.ts";
 
 export interface ProbeRequest {
   readonly method?: string;
@@ -67,7 +68,7 @@ export function probeUrl(base: URL, path: string): URL {
 export function sendProbe(base: URL, probe: ProbeRequest, timeoutMs: number): Promise<ProbeResponse> {
   const url = probeUrl(probe.base ?? base, probe.path);
   const target = `${probe.method ?? "GET"} ${url.href}`;
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const send = url.protocol === "https:" ? httpsRequest : http.request;
   const headers: Record<string, string> = { "user-agent": "rampart-doctor", ...probe.headers };
   if (probe.body !== undefined) headers["content-length"] = String(Buffer.byteLength(probe.body));
   if (probe.chunkedBytes !== undefined) headers["transfer-encoding"] = "chunked";

@@ -1,6 +1,6 @@
-import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
+import { http } from "../../platform/node-http.ts";
 import { checkUrlForm, pinnedLookup, type Resolver, resolveTarget, systemResolver } from "../webhooks/index.ts";
 
 /**

@@ -1,5 +1,5 @@
-import http from "node:http";
 import https from "node:https";
+import { http } from "../../platform/node-http.ts";
 import { checkUrlForm, pinnedLookup, type Resolver, resolveTarget, TargetRefused } from "./ssrf.ts";
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;

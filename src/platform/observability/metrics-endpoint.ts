@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance, FastifySchema } from "fastify";
 import type { Registry } from "prom-client";
 import type { Logger } from "../logging/logger.ts";
+import { http } from "../node-http.ts";
 
 // Not part of the JSON API contract: no operationId, no OpenAPI entry (hide is read by the route contract check).
 const HIDDEN = { hide: true } as FastifySchema;
@@ -69,7 +70,7 @@ export function serveMetricsPort(
     );
   };
   app.addHook("onReady", async () => {
-    server = createServer(handler);
+    server = http.createServer(handler);
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once("error", reject);

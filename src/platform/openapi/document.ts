@@ -1,4 +1,3 @@
-import { STATUS_CODES } from "node:http";
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import type { FastifySchema, RouteOptions } from "fastify";
 import { accessOf } from "../access/access.ts";
@@ -6,6 +5,7 @@ import { stepUpOf } from "../access/step-up.ts";
 import { LEGACY_RESPONSE_HEADERS } from "../http/legacy-routes.ts";
 import { withIdempotencyKeyHeader } from "../idempotency/openapi.ts";
 import { acceptsIdempotencyKey } from "../idempotency/plugin.ts";
+import { http } from "../node-http.ts";
 import { RAMPART_VERSION } from "../version.ts";
 import { commonProblemStatuses, securityFor } from "./common-problems.ts";
 import { problemResponse } from "./problem-responses.ts";
@@ -107,8 +107,9 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
 /** OpenAPI requires a description per response; a bare schema gets its status text. */
 function describedResponse(status: string, entry: unknown): unknown {
   const record = entry as Record<string, unknown>;
-  if (record.content !== undefined) return { description: STATUS_CODES[status] ?? status, ...record };
-  const description = typeof record.description === "string" ? record.description : (STATUS_CODES[status] ?? status);
+  if (record.content !== undefined) return { description: http.STATUS_CODES[status] ?? status, ...record };
+  const description =
+    typeof record.description === "string" ? record.description : (http.STATUS_CODES[status] ?? status);
   // `Type.Null()` (e.g. a 204) means no body: @fastify/swagger then omits `content`.
   if (record.type === "null") return { ...record, description };
   return { description, content: { "application/json": { schema: entry } } };

@@ -1,6 +1,6 @@
-import { STATUS_CODES } from "node:http";
 import { type TRef, Type } from "@sinclair/typebox";
 import { PROBLEM_CONTENT_TYPE } from "../errors/problem.ts";
+import { http } from "../node-http.ts";
 
 /** One response entry whose body is an RFC 9457 problem, served as application/problem+json. */
 export interface ProblemResponse {
@@ -8,7 +8,7 @@ export interface ProblemResponse {
   readonly content: { readonly [PROBLEM_CONTENT_TYPE]: { readonly schema: TRef } };
 }
 
-export function problemResponse(status: number, description = STATUS_CODES[status] ?? "Problem"): ProblemResponse {
+export function problemResponse(status: number, description = http.STATUS_CODES[status] ?? "Problem"): ProblemResponse {
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new Error(`problem responses are 4xx or 5xx, not ${status}`);
   }

@@ -31,9 +31,9 @@ export interface SettleOptions {
  * semi-spaces shrink to their minimum and grow again under load, as after any idle period.
  * Measured on a migrated embedded start: 135-143 → 111-118 MiB (issue #21's idle RSS).
  *
- * Why after listening, when idle: the collection takes 80-400 ms of the main thread on a
- * 2-core machine. Before listening it delayed every start by that much; at an idle moment
- * no request waits behind it, and a process under load from its first moment never pays it.
+ * Why after listening, when idle: the collection takes 70-110 ms of the main thread, and run
+ * before listening it delayed starts by 80-400 ms on a 2-core machine. At an idle moment no
+ * request waits behind it, and a process under load from its first moment never pays it.
  */
 export function settleMemoryWhenIdle(logger: Logger, options: SettleOptions = {}): () => void {
   const { intervalMs = 250, idleBelow = 0.05, giveUpAfterMs = 120_000 } = options;

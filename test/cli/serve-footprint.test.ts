@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { setTimeout } from "node:timers/promises";
 import { startServerProcess } from "../helpers/server-process.ts";
 
 const REPORT_COLD = `--import=${new URL("./fixtures/report-cold-imports.ts", import.meta.url).pathname}`;
@@ -16,25 +15,17 @@ const REPORT_COLD = `--import=${new URL("./fixtures/report-cold-imports.ts", imp
 describe("rampart serve with the default configuration", () => {
   let stderr: readonly string[] = [];
   let exitCode: number | string | undefined;
-  let settled: Record<string, unknown> | undefined;
   before(async () => {
     // Started as npm start starts it: the CLI's entry, which lists every command.
     const server = await startServerProcess({ NODE_OPTIONS: REPORT_COLD }, 15_000, ["bin/rampart.js", "serve"]);
     try {
       const res = await fetch(`${server.url}/health`);
       assert.equal(res.status, 200);
-      // Idle after that probe, the server gives back start-up's memory (settle-memory.ts);
-      // log lines reach stdout within a second (the buffered logger's flush interval).
-      const deadline = Date.now() + 10_000;
-      while (settled === undefined && Date.now() < deadline) {
-        settled = server.lines.find((line) => line.msg === "idle after start: start-up memory given back");
-        await setTimeout(50);
-      }
     } finally {
       server.child.kill("SIGTERM");
       exitCode = await server.exited();
     }
-    // Read after exit: built-in modules and the heap are reported then (the fixture's exit hook).
+    // Read after exit: built-in modules are reported then (the fixture's exit hook).
     stderr = server.stderr;
   });
 
@@ -44,15 +35,5 @@ describe("rampart serve with the default configuration", () => {
       stderr.filter((line) => line.startsWith("cold-module")),
       [],
     );
-  });
-
-  it("gives back start-up's young generation at its first idle moment, and says so", () => {
-    assert.ok(settled, "no line saying start-up memory was given back");
-    const rss = settled.rssMiB as { before: number; after: number };
-    assert.ok(rss.after < rss.before, JSON.stringify(settled));
-    // Start-up grows V8's young generation to two 16 MiB semi-spaces (30.5 MiB at exit
-    // without src/platform/lifecycle/settle-memory.ts; 0.5 MiB with it).
-    const young = Number(/^young-generation-mib (\S+)$/m.exec(stderr.join("\n"))?.[1]);
-    assert.ok(young < 8, `young generation at exit: ${young} MiB`);
   });
 });

@@ -196,9 +196,9 @@ describe("the console in headless Chromium (SQLite): company members", chromiumA
     assert.equal(await rows.count(), 25);
     const firstPage = await rows.first().textContent();
     await page.getByRole("button", { name: "Next page" }).click();
-    // The second page's first row: while the page loads the table may have no row at all.
     // Locators, not waitForFunction: a string predicate is eval'd on every poll, which the console's CSP
-    // refuses. The table may be empty while the page loads, so wait for the 26th row to go, then the 6th.
+    // refuses. The table may be empty while the page loads: wait for a 7th row to go (page one had 25),
+    // then for the 6th to appear.
     await rows.nth(6).waitFor({ state: "detached" });
     await rows.nth(5).waitFor();
     assert.notEqual(await rows.first().textContent(), firstPage);

@@ -3,6 +3,7 @@ import type { Env } from "./config/load.ts";
 import { loadConfigReporting } from "./config/load-reporting.ts";
 import type { Config } from "./config/settings/index.ts";
 import { workerCount } from "./config/values/worker-count.ts";
+import { BUILD_KIND } from "./platform/build-kind.ts";
 import { createShutdown, installSignalHandlers } from "./platform/lifecycle/shutdown.ts";
 import { EXIT_CONFIG, exitOnStartupFailure } from "./platform/lifecycle/startup-failure.ts";
 import { createLogger } from "./platform/logging/logger.ts";
@@ -63,7 +64,7 @@ export async function runServer(env: Env): Promise<void> {
   });
   installSignalHandlers(shutdown, logger, { ignoreSigint: worker !== undefined });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ address, env: config.APP_ENV }, "rampart listening");
+  logger.info({ address, env: config.APP_ENV, build: BUILD_KIND }, "rampart listening");
   // Logs are buffered; an operator (or a supervisor waiting for this line) must see it now.
   logger.flush();
 }

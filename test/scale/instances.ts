@@ -64,7 +64,9 @@ export function instance(
     port,
     child: undefined as unknown as ChildProcess,
     async start() {
-      const child = spawn(process.execPath, ["src/cli/main.ts", "serve"], {
+      // As npm start and the image start it: the production bundle when one was built from this
+      // tree (npm ci builds it), so the scale run exercises what production runs.
+      const child = spawn(process.execPath, ["bin/rampart.js", "serve"], {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" },
         stdio: ["ignore", "pipe", "pipe"],

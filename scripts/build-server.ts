@@ -1,0 +1,117 @@
+// Builds the production bundle of `rampart serve` into dist/server/ (or the directory given
+// as the first argument): see src/platform/lifecycle/server-bundle.ts for why and for when the
+// launcher runs it. `npm run build:server`; `npm ci` runs it through `prepare`.
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
+import {
+  BUNDLE_DIR,
+  BUNDLE_ENTRY,
+  BUNDLE_MANIFEST,
+  type BundleManifest,
+  digestInputs,
+  stampOf,
+} from "../src/platform/lifecycle/server-bundle.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const outdir = process.argv[2] ?? fileURLToPath(BUNDLE_DIR);
+
+/**
+ * Packages left to Node's loader: a native addon; pino, whose transports start worker threads
+ * from its own files; and tracing's SDK and module hooks (a configured tracer runs the sources).
+ */
+const EXTERNAL = [
+  "@node-rs/argon2",
+  "pino",
+  "thread-stream",
+  "@opentelemetry/*",
+  "require-in-the-middle",
+  "import-in-the-middle",
+];
+
+/**
+ * Files whose `require()` of a package is deferred to run time in the sources (to spare Node's
+ * ES module linking) but which every start runs: Fastify's schema compilers. Bundled. The other
+ * deferred requires stay deferred, because what a bundled require pulls in joins the chunk of the
+ * file that requires it, loaded by every start: the PostgreSQL and Redis clients (a start on the
+ * embedded defaults uses neither), mail, pretty logs and SAML's XML parser.
+ */
+const BUNDLED_REQUIRES = new Set(["src/platform/http/lazy-schema-compilers.ts"]);
+
+/**
+ * Every chunk lands in one directory, so a source file's `import.meta.url` would name the
+ * chunk. Files under src/ that resolve paths from it (migrations, the console's build, the
+ * password list, createRequire) get their own location back, relative to the chunk so the
+ * bundle moves with the tree. `createRequire(import.meta.url)("x")` — a load deferred to run
+ * time only to spare the sources' ES module linking — becomes a plain require, bundled.
+ */
+const sourceLocations: Plugin = {
+  name: "source-locations",
+  setup(build) {
+    build.onLoad({ filter: /\/src\/.*\.ts$/ }, async (args) => {
+      const fromChunk = JSON.stringify(relative(outdir, args.path));
+      let text = await readFile(args.path, "utf8");
+      if (BUNDLED_REQUIRES.has(relative(ROOT, args.path)))
+        text = text.replace(/^const require = createRequire\(import\.meta\.url\);$/m, "");
+      text = text
+        .replace(/createRequire\(import\.meta\.url\)\(("[^"]+")\)/g, "require($1)")
+        .replaceAll("import.meta.url", `new URL(${fromChunk}, import.meta.url).href`)
+        .replace(/^export const BUILD_KIND: (.*) = "sources";$/m, 'export const BUILD_KIND: $1 = "bundle";');
+      return { contents: text, loader: "ts" };
+    });
+    // A bundled CommonJS package that finds its own files through __dirname (the docs UI's
+    // static assets, @fastify/swagger's package.json) still finds them in node_modules/.
+    build.onLoad({ filter: /\/node_modules\/.*\.c?js$/ }, async (args) => {
+      const text = await readFile(args.path, "utf8");
+      if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
+      const fromChunk = JSON.stringify(relative(outdir, args.path));
+      // Not import.meta itself: esbuild would take the file for an ES module. The banner's copy.
+      const prelude = `var __filename = require("node:url").fileURLToPath(new URL(${fromChunk}, __rampartChunkUrl)); var __dirname = require("node:path").dirname(__filename);`;
+      return { contents: `${prelude}\n${text}`, loader: "js" };
+    });
+  },
+};
+
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { main: "src/cli/main.ts" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node24",
+  splitting: true,
+  outdir,
+  external: EXTERNAL,
+  plugins: [sourceLocations],
+  // Whitespace and syntax only: names stay, so stack traces and error names read as in src/.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  sourcemap: "linked",
+  metafile: true,
+  logLevel: "warning",
+  // Bundled CommonJS packages call require() for Node's built-ins; ES module output has none.
+  // Every chunk is in one directory, so any chunk's URL locates a file for the prelude above.
+  banner: {
+    js: 'import { createRequire as __rampartRequire } from "node:module"; const require = __rampartRequire(import.meta.url); const __rampartChunkUrl = import.meta.url;',
+  },
+  absWorkingDir: ROOT,
+});
+if (!result.metafile.outputs[relative(ROOT, `${outdir}/${BUNDLE_ENTRY}`)])
+  throw new Error(`no ${BUNDLE_ENTRY} in ${outdir}`);
+
+// The digest covers what the bundle was made of: every source file it read and the lockfile
+// that fixed the packages' versions, so an edit or an install makes it stale.
+const inputs = [
+  ...Object.keys(result.metafile.inputs).filter((path) => !path.startsWith("node_modules/")),
+  "package-lock.json",
+].sort();
+const manifest: BundleManifest = {
+  root: `${relative(outdir, ROOT) || "."}/`,
+  inputs,
+  digest: digestInputs(ROOT, inputs),
+  stamps: inputs.map((path) => stampOf(ROOT, path)),
+};
+await writeFile(`${outdir}/${BUNDLE_MANIFEST}`, `${JSON.stringify(manifest, null, 1)}\n`);
+await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));

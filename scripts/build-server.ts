@@ -32,10 +32,11 @@ const EXTERNAL = [
 
 /**
  * Files whose `require()` of a package is deferred to run time in the sources (to spare Node's
- * ES module linking) but which every start runs: Fastify's schema compilers. Bundled. The other
- * deferred requires stay deferred, because what a bundled require pulls in joins the chunk of the
- * file that requires it, loaded by every start: the PostgreSQL and Redis clients (a start on the
- * embedded defaults uses neither), mail, pretty logs and SAML's XML parser.
+ * ES module linking) but which every start runs: Fastify's schema compilers. Bundled into the
+ * chunk that requires them. The other deferred requires (the PostgreSQL and Redis clients, mail,
+ * pretty logs, SAML's XML parser) must stay deferred — a start on the embedded defaults uses
+ * none of them — so each of those packages becomes one CommonJS file of its own under vendor/,
+ * required when first needed: one file to read instead of dozens to resolve.
  */
 const BUNDLED_REQUIRES = new Set(["src/platform/http/lazy-schema-compilers.ts"]);
 
@@ -46,6 +47,9 @@ const BUNDLED_REQUIRES = new Set(["src/platform/http/lazy-schema-compilers.ts"])
  * bundle moves with the tree. `createRequire(import.meta.url)("x")` — a load deferred to run
  * time only to spare the sources' ES module linking — becomes a plain require, bundled.
  */
+const vendored = new Set<string>();
+const vendorFile = (name: string) => `${name.replaceAll("/", "+")}.cjs`;
+
 const sourceLocations: Plugin = {
   name: "source-locations",
   setup(build) {
@@ -54,24 +58,37 @@ const sourceLocations: Plugin = {
       let text = await readFile(args.path, "utf8");
       if (BUNDLED_REQUIRES.has(relative(ROOT, args.path)))
         text = text.replace(/^const require = createRequire\(import\.meta\.url\);$/m, "");
+      else
+        text = text.replace(/\brequire\("((?:@[^/"]+\/)?[^/".:][^"]*)"\)/g, (_, name: string) => {
+          if (EXTERNAL.includes(name)) return `require("${name}")`;
+          vendored.add(name);
+          return `require(__rampartVendor(${JSON.stringify(name)}))`;
+        });
       text = text
         .replace(/createRequire\(import\.meta\.url\)\(("[^"]+")\)/g, "require($1)")
         .replaceAll("import.meta.url", `new URL(${fromChunk}, import.meta.url).href`)
         .replace(/^export const BUILD_KIND: (.*) = "sources";$/m, 'export const BUILD_KIND: $1 = "bundle";');
       return { contents: text, loader: "ts" };
     });
-    // A bundled CommonJS package that finds its own files through __dirname (the docs UI's
-    // static assets, @fastify/swagger's package.json) still finds them in node_modules/.
-    build.onLoad({ filter: /\/node_modules\/.*\.c?js$/ }, async (args) => {
-      const text = await readFile(args.path, "utf8");
-      if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
-      const fromChunk = JSON.stringify(relative(outdir, args.path));
-      // Not import.meta itself: esbuild would take the file for an ES module. The banner's copy.
-      const prelude = `var __filename = require("node:url").fileURLToPath(new URL(${fromChunk}, __rampartChunkUrl)); var __dirname = require("node:path").dirname(__filename);`;
-      return { contents: `${prelude}\n${text}`, loader: "js" };
-    });
+    build.onLoad({ filter: /\/node_modules\/.*\.c?js$/ }, packageLocations(outdir));
   },
 };
+
+/**
+ * A bundled CommonJS package that finds its own files through __dirname (the docs UI's static
+ * assets, @fastify/swagger's package.json) still finds them in node_modules/: its location,
+ * relative to the output's directory (the banners' __rampartOutDir), is put back. Not through
+ * import.meta: esbuild would take the file for an ES module.
+ */
+function packageLocations(dir: string) {
+  return async (args: { path: string }) => {
+    const text = await readFile(args.path, "utf8");
+    if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
+    const fromOutput = JSON.stringify(relative(dir, args.path));
+    const prelude = `var __filename = require("node:path").join(__rampartOutDir, ${fromOutput}); var __dirname = require("node:path").dirname(__filename);`;
+    return { contents: `${prelude}\n${text}`, loader: "js" as const };
+  };
+}
 
 await rm(outdir, { recursive: true, force: true });
 const result = await build({
@@ -92,14 +109,48 @@ const result = await build({
   metafile: true,
   logLevel: "warning",
   // Bundled CommonJS packages call require() for Node's built-ins; ES module output has none.
-  // Every chunk is in one directory, so any chunk's URL locates a file for the prelude above.
+  // Every chunk is in one directory, so any chunk's directory serves the preludes above.
   banner: {
-    js: 'import { createRequire as __rampartRequire } from "node:module"; const require = __rampartRequire(import.meta.url); const __rampartChunkUrl = import.meta.url;',
+    js: [
+      'import { createRequire as __rampartRequire } from "node:module";',
+      "const require = __rampartRequire(import.meta.url);",
+      "const __rampartOutDir = import.meta.dirname;",
+      'const __rampartVendor = (name) => `${import.meta.dirname}/vendor/${name.replaceAll("/", "+")}.cjs`;',
+    ].join(" "),
   },
   absWorkingDir: ROOT,
 });
 if (!result.metafile.outputs[relative(ROOT, `${outdir}/${BUNDLE_ENTRY}`)])
   throw new Error(`no ${BUNDLE_ENTRY} in ${outdir}`);
+
+// The deferred packages, one CommonJS file each (see BUNDLED_REQUIRES).
+const vendorDir = `${outdir}/vendor`;
+const vendor = await build({
+  entryPoints: Object.fromEntries([...vendored].map((name) => [vendorFile(name).slice(0, -".cjs".length), name])),
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node24",
+  outdir: vendorDir,
+  outExtension: { ".js": ".cjs" },
+  external: [...EXTERNAL, "pg-native"],
+  plugins: [
+    {
+      name: "package-locations",
+      setup: (b) => b.onLoad({ filter: /\/node_modules\/.*\.c?js$/ }, packageLocations(vendorDir)),
+    },
+  ],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  metafile: true,
+  logLevel: "warning",
+  banner: { js: "var __rampartOutDir = __dirname;" },
+  absWorkingDir: ROOT,
+});
+for (const name of vendored)
+  if (!vendor.metafile.outputs[relative(ROOT, `${vendorDir}/${vendorFile(name)}`)])
+    throw new Error(`no vendor/${vendorFile(name)}`);
 
 // The digest covers what the bundle was made of: every source file it read and the lockfile
 // that fixed the packages' versions, so an edit or an install makes it stale.
@@ -115,3 +166,4 @@ const manifest: BundleManifest = {
 };
 await writeFile(`${outdir}/${BUNDLE_MANIFEST}`, `${JSON.stringify(manifest, null, 1)}\n`);
 await writeFile(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+await writeFile(`${vendorDir}/meta.json`, JSON.stringify(vendor.metafile));

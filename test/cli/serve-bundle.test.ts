@@ -1,10 +1,25 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { createPostgresSchema } from "../helpers/database.ts";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process.ts";
+import { postgres, redis } from "../helpers/services.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+
+// Asked before any test runs: a build blocks the event loop for seconds, and a reachability
+// probe waiting through it would time out.
+const services = await Promise.all([postgres(), redis()]);
+const skip = services.find((service) => service.skip)?.skip ?? false;
+
+const register = (url: string, password: string) =>
+  fetch(`${url}/api/v1/auth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "bundle@example.test", password, name: "Bundle" }),
+  });
 
 /**
  * `rampart serve` as production runs it: bin/rampart.js, with the bundle that
@@ -54,16 +69,10 @@ describe("rampart serve from its production bundle", () => {
   });
 
   it("registers an account (migrated database, argon2) and refuses a common password from its list", async () => {
-    const register = (password: string) =>
-      fetch(`${server.url}/api/v1/auth/register`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email: "bundle@example.test", password, name: "Bundle" }),
-      });
-    const created = await register("a long and unusual passphrase 7");
+    const created = await register(server.url, "a long and unusual passphrase 7");
     assert.equal(created.status, 201);
     assert.deepEqual(await created.json(), { email: "bundle@example.test", status: "verification_sent" });
-    const common = await register("iloveyou");
+    const common = await register(server.url, "iloveyou");
     assert.equal(common.status, 422);
     assert.match(await common.text(), /most commonly used passwords/);
   });
@@ -77,5 +86,51 @@ describe("rampart serve from its production bundle", () => {
     assert.equal(res.status, 400);
     assert.match(res.headers.get("content-type") ?? "", /application\/problem\+json/);
     assert.doesNotMatch(await res.text(), /at .*\.js:\d+/);
+  });
+});
+
+/**
+ * The PostgreSQL and Redis clients are deferred requires: the bundle carries each as one file
+ * under vendor/, loaded only by a process configured to use it.
+ */
+describe("rampart serve from its production bundle, on PostgreSQL and Redis", { skip }, () => {
+  let server: ServerProcess;
+  let dropSchema: (() => Promise<void>) | undefined;
+  const prefix = `rampart:test:${randomBytes(4).toString("hex")}`;
+  before(async () => {
+    execFileSync(process.execPath, ["scripts/build-server.ts"], { cwd: ROOT, stdio: "inherit" });
+    const schema = await createPostgresSchema();
+    dropSchema = schema.dropSchema;
+    server = await startServerProcess(
+      {
+        DATABASE_URL: schema.url,
+        REDIS_URL: services[1].url ?? "",
+        RATE_LIMIT_KEY_PREFIX: `${prefix}:rl`,
+        CACHE_KEY_PREFIX: `${prefix}:cache`,
+      },
+      15_000,
+      ["bin/rampart.js", "serve"],
+    );
+  });
+  after(async () => {
+    server?.child.kill("SIGTERM");
+    assert.equal(await server?.exited(), 0);
+    await dropSchema?.();
+  });
+
+  it("runs the bundle, migrates PostgreSQL, and is ready with both services", async () => {
+    assert.equal(server.lines.find((line) => line.msg === "rampart listening")?.build, "bundle");
+    const ready = await fetch(`${server.url}/health/ready`);
+    assert.equal(ready.status, 200);
+    const body = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
+    assert.equal(body.status, "ready");
+    assert.equal(body.checks.database?.status, "ok");
+    assert.equal(body.checks.redis?.status, "ok");
+  });
+
+  it("registers an account in PostgreSQL and counts the request in Redis", async () => {
+    const created = await register(server.url, "a long and unusual passphrase 8");
+    assert.equal(created.status, 201);
+    assert.ok(created.headers.get("ratelimit-policy") ?? created.headers.get("ratelimit"), "rate-limit headers");
   });
 });

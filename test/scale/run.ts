@@ -243,6 +243,12 @@ try {
   const accessLog = await readFile(join(dir, "nginx", "access.log"), "utf8");
   const retried = accessLog.split("\n").filter((l) => /upstream=\S+, /.test(l)).length;
   log(`nginx retried ${retried} request(s) on the other instance`);
+  // Which code served: the production bundle when npm ci (or build:server) made one from this tree.
+  const builds = new Set<string>();
+  for (const file of ["a.log", "b.log"])
+    for (const [, build = ""] of (await readFile(join(dir, file), "utf8")).matchAll(/"build":"(\w+)"/g))
+      builds.add(build);
+  log(`instances ran their ${[...builds].join(" and ")}`);
 
   const total = summary(outcomes);
   const seconds = (outcomes.at(-1)?.endedAt ?? 0) / 1000 - (outcomes[0]?.startedAt ?? 0) / 1000;

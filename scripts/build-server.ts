@@ -115,7 +115,7 @@ const result = await build({
       'import { createRequire as __rampartRequire } from "node:module";',
       "const require = __rampartRequire(import.meta.url);",
       "const __rampartOutDir = import.meta.dirname;",
-      'const __rampartVendor = (name) => `${import.meta.dirname}/vendor/${name.replaceAll("/", "+")}.cjs`;',
+      'const __rampartVendor = (name) => import.meta.dirname + "/vendor/" + name.replaceAll("/", "+") + ".cjs";',
     ].join(" "),
   },
   absWorkingDir: ROOT,

@@ -235,7 +235,9 @@ async function main() {
           child.pid,
         );
         if (scenario.maxP99AtHalfRateMs === undefined)
-          halfRateContext.push(`${scenario.name}: p99 ${half.p99} ms at ${Math.round(result.rps / 2)} req/s (half its rate)`);
+          halfRateContext.push(
+            `${scenario.name}: p99 ${half.p99} ms at ${Math.round(result.rps / 2)} req/s (half its rate)`,
+          );
         else
           verdicts.push(
             verdict(

@@ -58,7 +58,7 @@ import { registerConsole } from "./platform/http/console.ts";
 import { installHttpEdge } from "./platform/http/edge.ts";
 import { installStrictFormats } from "./platform/http/formats.ts";
 import { lazySchemaCompilers } from "./platform/http/lazy-schema-compilers.ts";
-import { installLegacyRoutes } from "./platform/http/legacy-routes.ts";
+import { installLegacyRoutes, legacyUrlRewrite } from "./platform/http/legacy-routes.ts";
 import { echoRequestId, requestIdFor } from "./platform/http/request-id.ts";
 import { enforceRouteContracts } from "./platform/http/route-contract.ts";
 import { edgeServerOptions } from "./platform/http/server-options.ts";
@@ -248,6 +248,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     requestIdHeader: false,
     genReqId: requestIdFor,
     return503OnClosing: true,
+    rewriteUrl: legacyUrlRewrite(config.ENABLE_LEGACY_ROUTES), // /api/x routed as /api/v1/x (legacy-routes.ts)
     // Each route's schemas compiled on first use: about a second of start time (lazy-schema-compilers.ts).
     schemaController: { compilersFactory: schemaCompilers.factory },
     ajv: {
@@ -307,7 +308,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   installAccountRateLimiting(app, config, deps);
   installLegacyRoutes(app, config.ENABLE_LEGACY_ROUTES);
   // Before any route: the OpenAPI document is collected from onRoute.
-  await registerOpenapi(app, { docs: config.ENABLE_DOCS });
+  await registerOpenapi(app, { docs: config.ENABLE_DOCS, legacyRoutes: config.ENABLE_LEGACY_ROUTES });
 
   app.addSchema(FieldErrorSchema);
   app.addSchema(ProblemSchema);

@@ -3,6 +3,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { legacyPathOf } from "../../src/platform/openapi/legacy-twins.ts";
 
 /**
  * Contract tests for free: every response any test produces through `inject` is checked
@@ -126,8 +127,10 @@ class ContractValidators {
       // Unmatched requests are answered by the edge (404, 400 for a foreign Host, 429, …): always a problem.
       return reply.statusCode >= 400 ? this.validate(PROBLEM_POINTER, body, "Problem") : "no route answered";
     }
-    const url = route.config.legacyRoute?.legacyUrl ?? route.url;
-    const path = url.replace(/:(\w+)/g, "{$1}");
+    // A legacy /api/... request was rewritten to its /api/v1 route (legacy-routes.ts): it answers
+    // as its twin in the document declares.
+    const v1Path = route.url.replace(/:(\w+)/g, "{$1}");
+    const path = request.originalUrl === request.url ? v1Path : legacyPathOf(v1Path);
     const method = request.method === "HEAD" ? "get" : request.method.toLowerCase();
     const operation = this.document.paths?.[path]?.[method];
     if (operation === undefined) return `no operation ${method.toUpperCase()} ${path} in the OpenAPI document`;

@@ -75,7 +75,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     .code(error.status)
     .headers(error.headers)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(toProblem(error, request.id, targetExcerpt(request.url)));
+    .send(toProblem(error, request.id, targetExcerpt(request.originalUrl)));
 }
 
 /** Turns an error of a lower layer (e.g. a database driver's) into a typed problem, or passes. */
@@ -107,7 +107,7 @@ function sendNotFound(request: FastifyRequest, reply: FastifyReply): FastifyRepl
   return sendProblem(
     request,
     reply,
-    new NotFoundError("route.not_found", `No route matches ${request.method} ${targetExcerpt(request.url)}.`),
+    new NotFoundError("route.not_found", `No route matches ${request.method} ${targetExcerpt(request.originalUrl)}.`),
   );
 }
 

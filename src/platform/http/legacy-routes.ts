@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
-import { asArray } from "./route-hooks.ts";
+import type { FastifyInstance, FastifyReply } from "fastify";
 
 export const API_V1_PREFIX = "/api/v1";
 export const LEGACY_PREFIX = "/api";
@@ -11,54 +10,43 @@ export const LEGACY_SUNSET_AT = new Date("2027-01-01T00:00:00Z");
 /** The suffix that tells a legacy operation from its v1 twin in the spec and the generated client. */
 export const LEGACY_OPERATION_SUFFIX = "Legacy";
 
-/** What onRoute hooks receive: the options plus the url split into prefix and path. */
-type RegisteredRoute = RouteOptions & { path: string; routePath: string; prefix: string };
-
-/** Carried in a legacy twin's route config: where it really lives (see the onRoute hook). */
-interface LegacyRouteConfig {
-  readonly legacyUrl: string;
-}
-
-declare module "fastify" {
-  interface FastifyContextConfig {
-    legacyRoute?: LegacyRouteConfig;
-  }
-}
-
 /**
  * The JSON API lives under /api/v1. Clients written before versioning call /api/...; while
- * ENABLE_LEGACY_ROUTES is on, every /api/v1 route therefore gets an unversioned twin that
- * runs the very same handler, schemas and hooks, and answers with Deprecation, Sunset and
- * a Link to its successor, so those clients learn when to move and where to.
+ * ENABLE_LEGACY_ROUTES is on, every /api/v1 route therefore also answers at its unversioned
+ * path — the very same route: handler, schemas, hooks (authentication, tenancy), rate-limit
+ * budget — and marks the answer with Deprecation, Sunset and a Link to its successor, so those
+ * clients learn when to move and where to.
  *
- * The twin is registered from the onRoute hook on the instance that registered the v1
- * route (`this`), so it inherits that plugin's hooks — authentication, tenancy — exactly.
- * That instance prefixes every url it registers, so the twin is registered under its own
- * v1 path and moved to the legacy path by this same hook before Fastify routes it.
+ * The unversioned path is rewritten to its /api/v1 twin before routing (Fastify's
+ * `rewriteUrl`), not registered as a second route: registering a copy of every route (and of
+ * its HEAD route) doubled the route table, which cost ~75 ms of every start and ~10 MiB of
+ * resident memory (issue #21; docs/benchmarks.md). `request.originalUrl` keeps the path the
+ * client called; logs and problems show it. The OpenAPI document still lists every twin as a
+ * deprecated operation of its own (`withLegacyTwins`), so generated clients are unchanged.
  */
+export function legacyUrlRewrite(enabled: boolean): ((request: { url?: string }) => string) | undefined {
+  if (!enabled) return undefined;
+  return (request) => {
+    const url = request.url ?? "/";
+    return isLegacyPath(url) ? API_V1_PREFIX + url.slice(LEGACY_PREFIX.length) : url;
+  };
+}
+
+/** /api/... but not /api/v1 or under it (query strings allowed). */
+export function isLegacyPath(url: string): boolean {
+  if (!url.startsWith(`${LEGACY_PREFIX}/`)) return false;
+  if (!url.startsWith(API_V1_PREFIX)) return true;
+  const next = url.charAt(API_V1_PREFIX.length);
+  return !(next === "" || next === "/" || next === "?");
+}
+
+/** Marks every answer to a rewritten (legacy) request that reached a route; an unmatched path gets a plain 404. */
 export function installLegacyRoutes(app: FastifyInstance, enabled: boolean): void {
   if (!enabled) return;
-  app.addHook("onRoute", function legacyTwin(this: FastifyInstance, route: RegisteredRoute) {
-    const legacy = route.config?.legacyRoute;
-    if (legacy !== undefined) {
-      route.url = legacy.legacyUrl;
-      route.path = legacy.legacyUrl;
-      return;
-    }
-    // Fastify's HEAD twin of a GET route follows the GET route (and its legacy twin gets one too).
-    if (route.method === "HEAD" || !isVersionOne(route.url)) return;
-    const legacyUrl = LEGACY_PREFIX + route.url.slice(API_V1_PREFIX.length);
-    const { path: _path, routePath, prefix: _prefix, ...options } = route;
-    this.route({
-      ...options,
-      // Any path works: the hook above replaces it with legacyUrl. "no-slash" keeps Fastify
-      // from adding a second, unhooked trailing-slash variant of a prefix root.
-      url: routePath === "" ? "/" : routePath,
-      prefixTrailingSlash: "no-slash",
-      schema: legacySchema(route.schema),
-      config: { ...route.config, legacyRoute: { legacyUrl } },
-      onSend: [...asArray(route.onSend), addDeprecationHeaders],
-    } as RouteOptions);
+  app.addHook("onSend", (request, reply, payload, done) => {
+    if (request.raw.url === request.originalUrl || request.routeOptions.url === undefined) return done(null, payload);
+    addDeprecationHeaders(request.originalUrl, reply);
+    done(null, payload);
   });
 }
 
@@ -75,20 +63,6 @@ export const LEGACY_RESPONSE_HEADERS = {
   Link: { type: "string", description: 'The same resource under /api/v1, rel="successor-version".' },
 } as const;
 
-function isVersionOne(url: string): boolean {
-  return url === API_V1_PREFIX || url.startsWith(`${API_V1_PREFIX}/`);
-}
-
-function legacySchema(schema: RouteOptions["schema"]): RouteOptions["schema"] {
-  if (schema === undefined) return undefined;
-  const operationId = (schema as { operationId?: unknown }).operationId;
-  return {
-    ...schema,
-    ...(typeof operationId === "string" ? { operationId: `${operationId}${LEGACY_OPERATION_SUFFIX}` } : {}),
-    deprecated: true,
-  } as RouteOptions["schema"];
-}
-
 /**
  * A path as it may appear inside `<…>` of a Link header: every character outside RFC 3986's
  * unreserved set, "/", and the path's own valid %XX escapes is percent-encoded, so a path
@@ -103,18 +77,12 @@ const DEPRECATION = `@${Math.floor(LEGACY_DEPRECATED_AT.getTime() / 1000)}`;
 const SUNSET = LEGACY_SUNSET_AT.toUTCString();
 
 /** RFC 9745 Deprecation (a structured-field date), RFC 8594 Sunset, and the v1 path of this very resource. */
-function addDeprecationHeaders(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  payload: unknown,
-  done: (err: null, payload: unknown) => void,
-): void {
+function addDeprecationHeaders(originalUrl: string, reply: FastifyReply): void {
   // The path only: query strings carry tokens more often than anyone expects.
-  const path = request.url.split("?")[0] ?? LEGACY_PREFIX;
+  const path = originalUrl.split("?")[0] ?? LEGACY_PREFIX;
   reply.header("deprecation", DEPRECATION);
   reply.header("sunset", SUNSET);
   const successor = `<${API_V1_PREFIX}${linkSafePath(path.slice(LEGACY_PREFIX.length))}>; rel="successor-version"`;
   const existing = reply.getHeader("link");
   reply.header("link", existing === undefined ? successor : `${String(existing)}, ${successor}`);
-  done(null, payload);
 }

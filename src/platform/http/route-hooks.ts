@@ -30,8 +30,8 @@ export function asArray<T>(value: T | readonly T[] | undefined): T[] {
  * target in docs/benchmarks.md). Route hooks run after the global hooks of their phase, in
  * the order their concerns were added.
  *
- * Routes registered as copies of a route that already has the concern's hook (the legacy
- * /api twins copy their v1 route's hooks) keep the copy and get no second one.
+ * Routes registered as copies of a route that already has the concern's hook (Fastify's HEAD
+ * twin of a GET route copies its hooks) keep the copy and get no second one.
  */
 export function addRouteHook<P extends RouteHookPhase>(
   app: FastifyInstance,

@@ -16,7 +16,8 @@ export function installRequestLogging(app: FastifyInstance, slowRequestMs: numbe
     const line = {
       method: request.method,
       route: request.routeOptions.url ?? "(unmatched)",
-      path: request.url.split("?")[0],
+      // What the client called (a legacy /api/... path is routed as its /api/v1 twin).
+      path: request.originalUrl.split("?")[0],
       status: reply.statusCode,
       durationMs,
     };

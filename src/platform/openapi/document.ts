@@ -2,12 +2,12 @@ import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
 import type { FastifySchema, RouteOptions } from "fastify";
 import { accessOf } from "../access/access.ts";
 import { stepUpOf } from "../access/step-up.ts";
-import { LEGACY_RESPONSE_HEADERS } from "../http/legacy-routes.ts";
 import { withIdempotencyKeyHeader } from "../idempotency/openapi.ts";
 import { acceptsIdempotencyKey } from "../idempotency/plugin.ts";
 import { http } from "../node-http.ts";
 import { RAMPART_VERSION } from "../version.ts";
 import { commonProblemStatuses, securityFor } from "./common-problems.ts";
+import { withLegacyTwins } from "./legacy-twins.ts";
 import { problemResponse } from "./problem-responses.ts";
 import { API_TAGS } from "./tags.ts";
 
@@ -19,7 +19,7 @@ type ResponseEntries = Record<string, unknown>;
  * the same for every operation (common problem responses, response descriptions) and
  * the document-level parts (info, servers, security schemes, tags).
  */
-export function openapiOptions(): FastifyDynamicSwaggerOptions {
+export function openapiOptions(options: { readonly legacyRoutes: boolean }): FastifyDynamicSwaggerOptions {
   return {
     openapi: {
       openapi: "3.1.0",
@@ -56,13 +56,17 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`),
     },
     transform: ({ schema, url, route }) => ({ schema: operationSchema(schema, route), url }),
-    transformObject: (documentObject) => orderDocument(documentObject),
+    // The unversioned twins are served by rewriting, not as routes: the document lists them still.
+    transformObject: (documentObject) => {
+      const ordered = orderDocument<Record<string, unknown>>(documentObject);
+      return options.legacyRoutes ? withLegacyTwins(ordered) : ordered;
+    },
   };
 }
 
 /**
- * The route schema as the document shows it: every response described, common problems
- * added, and on legacy twins the deprecation headers they answer with.
+ * The route schema as the document shows it: every response described and common problems
+ * added.
  */
 function operationSchema(schema: FastifySchema | undefined, route: RouteOptions): FastifySchema {
   if (schema === undefined || (schema as { hide?: boolean }).hide === true) return schema ?? { hide: true };
@@ -76,11 +80,6 @@ function operationSchema(schema: FastifySchema | undefined, route: RouteOptions)
   const idempotent = acceptsIdempotencyKey(route.method, access, route.config);
   for (const status of commonProblemStatuses(method, { ...schema, security }, access, route.config)) {
     responses[status] ??= problemResponse(status);
-  }
-  if (route.config?.legacyRoute !== undefined) {
-    for (const [status, entry] of Object.entries(responses)) {
-      responses[status] = { ...(entry as object), headers: LEGACY_RESPONSE_HEADERS };
-    }
   }
   // The permission is part of the contract: clients and docs/access-matrix.md read it here.
   const declared =

@@ -16,8 +16,11 @@ export const OPENAPI_PATH = "/openapi.json";
  * CPU each, unauthenticated. It is encoded once (identity, gzip, br), served with a strong ETag per encoding (304 when the client has it), and the route
  * is on the public rate-limit tier.
  */
-export async function registerOpenapi(app: FastifyInstance, options: { readonly docs: boolean }): Promise<void> {
-  await app.register(swagger, openapiOptions());
+export async function registerOpenapi(
+  app: FastifyInstance,
+  options: { readonly docs: boolean; readonly legacyRoutes: boolean },
+): Promise<void> {
+  await app.register(swagger, openapiOptions(options));
   // On the first request, not at startup: most apps built by the tests never serve it.
   let encoded: Promise<EncodedDocument> | undefined;
   app.get(

@@ -36,8 +36,11 @@ export function pathMatcher(patterns: readonly string[]): (path: string) => bool
 }
 
 function pathOf(request: FastifyRequest): string {
-  const q = request.url.indexOf("?");
-  return q === -1 ? request.url : request.url.slice(0, q);
+  // The path the client called: an allowed legacy path (KILL_SWITCH_ALLOWED_PATHS) is matched
+  // as written, though the request is routed as its /api/v1 twin (legacy-routes.ts).
+  const url = request.originalUrl;
+  const q = url.indexOf("?");
+  return q === -1 ? url : url.slice(0, q);
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { NotFoundError, UnauthorizedError } from "../../../src/platform/errors/app-error.ts";
+import { isLegacyPath } from "../../../src/platform/http/legacy-routes.ts";
 import { problemResponses } from "../../../src/platform/openapi/problem-responses.ts";
 import { buildTestApp } from "../../helpers/app.ts";
 
@@ -156,6 +157,33 @@ describe("legacy unversioned routes (ENABLE_LEGACY_ROUTES)", () => {
       [],
     );
     await app.close();
+  });
+
+  it("are served by their /api/v1 route: the request line names the path called and the route that served it", async () => {
+    const t = await appWithWidgets();
+    await t.app.inject({ url: "/api/widgets/7?token=secret", headers: key });
+    const line = t.logs.lines().find((l) => l.msg === "request completed" && l.path === "/api/widgets/7");
+    assert.equal(line?.route, "/api/v1/widgets/:id");
+    assert.equal(line?.status, 200);
+    await t.app.close();
+  });
+
+  it("answer an unknown unversioned path with a plain 404 naming that path, not marked deprecated", async () => {
+    const { app } = await appWithWidgets();
+    const unknown = await app.inject({ url: "/api/nothing-here", headers: key });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().code, "route.not_found");
+    assert.equal(unknown.json().instance, "/api/nothing-here");
+    assert.equal(unknown.headers.deprecation, undefined);
+    assert.equal(unknown.headers.link, undefined);
+    await app.close();
+  });
+
+  it("are exactly the /api/... paths outside /api/v1", () => {
+    for (const path of ["/api/widgets", "/api/widgets/7?x=1", "/api/v1x", "/api/v10/widgets", "/api/"])
+      assert.equal(isLegacyPath(path), true, path);
+    for (const path of ["/api/v1", "/api/v1/", "/api/v1/widgets", "/api/v1?x=1", "/api", "/apix", "/health", "/"])
+      assert.equal(isLegacyPath(path), false, path);
   });
 
   it("answer HEAD like their GET twin", async () => {

@@ -48,7 +48,8 @@ const BUNDLED_REQUIRES = new Set(["src/platform/http/lazy-schema-compilers.ts"])
  * time only to spare the sources' ES module linking — becomes a plain require, bundled.
  */
 const vendored = new Set<string>();
-const vendorFile = (name: string) => `${name.replaceAll("/", "+")}.cjs`;
+/** A vendored package's entry name: vendor/<entry>.cjs. */
+const vendorEntry = (name: string) => name.replaceAll("/", "+");
 
 const sourceLocations: Plugin = {
   name: "source-locations",
@@ -62,7 +63,7 @@ const sourceLocations: Plugin = {
         text = text.replace(/\brequire\("((?:@[^/"]+\/)?[^/".:][^"]*)"\)/g, (_, name: string) => {
           if (EXTERNAL.includes(name)) return `require("${name}")`;
           vendored.add(name);
-          return `require(__rampartVendor(${JSON.stringify(name)}))`;
+          return `require(__rampartOutDir + ${JSON.stringify(`/vendor/${vendorEntry(name)}.cjs`)})`;
         });
       text = text
         .replace(/createRequire\(import\.meta\.url\)\(("[^"]+")\)/g, "require($1)")
@@ -90,24 +91,30 @@ function packageLocations(dir: string) {
   };
 }
 
-await rm(outdir, { recursive: true, force: true });
-const result = await build({
-  entryPoints: { main: "src/cli/main.ts" },
+/** What both builds share. */
+const COMMON = {
   bundle: true,
   platform: "node",
-  format: "esm",
   target: "node24",
-  splitting: true,
-  outdir,
-  external: EXTERNAL,
-  plugins: [sourceLocations],
   // Whitespace and syntax only: names stay, so stack traces and error names read as in src/.
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
-  sourcemap: "linked",
   metafile: true,
   logLevel: "warning",
+  absWorkingDir: ROOT,
+} as const;
+
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  ...COMMON,
+  entryPoints: { main: "src/cli/main.ts" },
+  format: "esm",
+  splitting: true,
+  outdir,
+  external: EXTERNAL,
+  plugins: [sourceLocations],
+  sourcemap: "linked",
   // Bundled CommonJS packages call require() for Node's built-ins; ES module output has none.
   // Every chunk is in one directory, so any chunk's directory serves the preludes above.
   banner: {
@@ -115,10 +122,8 @@ const result = await build({
       'import { createRequire as __rampartRequire } from "node:module";',
       "const require = __rampartRequire(import.meta.url);",
       "const __rampartOutDir = import.meta.dirname;",
-      'const __rampartVendor = (name) => import.meta.dirname + "/vendor/" + name.replaceAll("/", "+") + ".cjs";',
     ].join(" "),
   },
-  absWorkingDir: ROOT,
 });
 if (!result.metafile.outputs[relative(ROOT, `${outdir}/${BUNDLE_ENTRY}`)])
   throw new Error(`no ${BUNDLE_ENTRY} in ${outdir}`);
@@ -126,11 +131,9 @@ if (!result.metafile.outputs[relative(ROOT, `${outdir}/${BUNDLE_ENTRY}`)])
 // The deferred packages, one CommonJS file each (see BUNDLED_REQUIRES).
 const vendorDir = `${outdir}/vendor`;
 const vendor = await build({
-  entryPoints: Object.fromEntries([...vendored].map((name) => [vendorFile(name).slice(0, -".cjs".length), name])),
-  bundle: true,
-  platform: "node",
+  ...COMMON,
+  entryPoints: Object.fromEntries([...vendored].map((name) => [vendorEntry(name), name])),
   format: "cjs",
-  target: "node24",
   outdir: vendorDir,
   outExtension: { ".js": ".cjs" },
   external: [...EXTERNAL, "pg-native"],
@@ -140,17 +143,11 @@ const vendor = await build({
       setup: (b) => b.onLoad({ filter: /\/node_modules\/.*\.c?js$/ }, packageLocations(vendorDir)),
     },
   ],
-  minifyWhitespace: true,
-  minifySyntax: true,
-  keepNames: true,
-  metafile: true,
-  logLevel: "warning",
   banner: { js: "var __rampartOutDir = __dirname;" },
-  absWorkingDir: ROOT,
 });
 for (const name of vendored)
-  if (!vendor.metafile.outputs[relative(ROOT, `${vendorDir}/${vendorFile(name)}`)])
-    throw new Error(`no vendor/${vendorFile(name)}`);
+  if (!vendor.metafile.outputs[relative(ROOT, `${vendorDir}/${vendorEntry(name)}.cjs`)])
+    throw new Error(`no vendor/${vendorEntry(name)}.cjs`);
 
 // The digest covers what the bundle was made of: every source file it read and the lockfile
 // that fixed the packages' versions, so an edit or an install makes it stale.

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { addRouteHook } from "./route-hooks.ts";
 
 export const API_V1_PREFIX = "/api/v1";
 export const LEGACY_PREFIX = "/api";
@@ -40,13 +41,19 @@ export function isLegacyPath(url: string): boolean {
   return !(next === "" || next === "/" || next === "?");
 }
 
-/** Marks every answer to a rewritten (legacy) request that reached a route; an unmatched path gets a plain 404. */
+/**
+ * Marks every answer of an /api/v1 route to a rewritten (legacy) request. A route hook, not a
+ * global one: no other route, probes included, pays a step per request. An unversioned path no
+ * route matches gets a plain 404.
+ */
 export function installLegacyRoutes(app: FastifyInstance, enabled: boolean): void {
   if (!enabled) return;
-  app.addHook("onSend", (request, reply, payload, done) => {
-    if (request.raw.url === request.originalUrl || request.routeOptions.url === undefined) return done(null, payload);
-    addDeprecationHeaders(request.originalUrl, reply);
-    done(null, payload);
+  addRouteHook(app, "onSend", "legacyDeprecation", (route) => {
+    if (!route.url.startsWith(`${API_V1_PREFIX}/`)) return undefined;
+    return (request, reply, payload, done) => {
+      if (request.raw.url !== request.originalUrl) addDeprecationHeaders(request.url, reply);
+      done(null, payload);
+    };
   });
 }
 
@@ -76,13 +83,16 @@ export function linkSafePath(path: string): string {
 const DEPRECATION = `@${Math.floor(LEGACY_DEPRECATED_AT.getTime() / 1000)}`;
 const SUNSET = LEGACY_SUNSET_AT.toUTCString();
 
-/** RFC 9745 Deprecation (a structured-field date), RFC 8594 Sunset, and the v1 path of this very resource. */
-function addDeprecationHeaders(originalUrl: string, reply: FastifyReply): void {
+/**
+ * RFC 9745 Deprecation (a structured-field date), RFC 8594 Sunset, and the v1 path of this very
+ * resource: the URL the legacy path was rewritten to.
+ */
+function addDeprecationHeaders(v1Url: string, reply: FastifyReply): void {
   // The path only: query strings carry tokens more often than anyone expects.
-  const path = originalUrl.split("?")[0] ?? LEGACY_PREFIX;
+  const path = v1Url.split("?")[0] ?? API_V1_PREFIX;
   reply.header("deprecation", DEPRECATION);
   reply.header("sunset", SUNSET);
-  const successor = `<${API_V1_PREFIX}${linkSafePath(path.slice(LEGACY_PREFIX.length))}>; rel="successor-version"`;
+  const successor = `<${linkSafePath(path)}>; rel="successor-version"`;
   const existing = reply.getHeader("link");
   reply.header("link", existing === undefined ? successor : `${String(existing)}, ${successor}`);
 }

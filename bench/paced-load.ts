@@ -1,0 +1,130 @@
+import { argv } from "node:process";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+
+// An open-loop load at a fixed rate, the way wrk2 makes one: request i is due at
+// start + i / rate whatever happened to the ones before it, and its latency counts from when it
+// was due, not from when a connection was free to send it. A server that stalls therefore shows
+// the stall in every request that waited behind it (no coordinated omission).
+//
+// Why not autocannon's --overallRate: it lets each connection send back to back until that
+// second's share is spent, then waits for the next second, so the first part of every second is
+// a full-speed burst; and it "corrects" each latency as if requests were due every millisecond
+// (Math.ceil(1 / rate)), which adds a made-up sample for every millisecond a response took. Its
+// p99 at half rate is the p99 of a saturated server, inflated.
+
+export interface PacedLoadOptions {
+  readonly url: string;
+  readonly path: string;
+  readonly rate: number;
+  readonly seconds: number;
+  /** Paced load before the measured part, not recorded. */
+  readonly warmupSeconds?: number;
+  readonly connections?: number;
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface PacedLoadReport {
+  /** Requests answered in the measured part. */
+  readonly requests: number;
+  /** Answered requests per second of the measured part, to check the generator kept the rate. */
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+/** Latency in ms at a percentile (nearest rank) of sorted samples. */
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
+}
+
+export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadReport> {
+  const connections = options.connections ?? 50;
+  const warmupMs = (options.warmupSeconds ?? 1) * 1000;
+  const measuredMs = options.seconds * 1000;
+  const intervalMs = 1000 / options.rate;
+  const total = Math.floor(((warmupMs + measuredMs) / 1000) * options.rate);
+  const pool = new Pool(options.url, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const latencies = new Float64Array(Math.ceil((measuredMs / 1000) * options.rate) + 1);
+  let recorded = 0;
+  let errors = 0;
+  let non2xx = 0;
+  let outstanding = 0;
+  let next = 0;
+  const start = performance.now();
+  const { promise: done, resolve } = Promise.withResolvers<void>();
+
+  const send = (due: number) => {
+    const measured = due >= start + warmupMs;
+    outstanding++;
+    pool
+      .request({
+        path: options.path,
+        method: (options.method ?? "GET") as "GET",
+        headers: options.headers,
+        body: options.body,
+      })
+      .then(async (response) => {
+        await response.body.dump();
+        if (!measured) return;
+        if (response.statusCode < 200 || response.statusCode >= 300) non2xx++;
+        else latencies[recorded++] = performance.now() - due;
+      })
+      .catch(() => {
+        if (measured) errors++;
+      })
+      .finally(() => {
+        outstanding--;
+        if (next >= total && outstanding === 0) resolve();
+      });
+  };
+
+  // A timer per millisecond or so sends every request that has come due; it never spins, so the
+  // generator leaves the CPU to the server it shares the machine with.
+  const tick = () => {
+    const now = performance.now();
+    while (next < total && start + next * intervalMs <= now) send(start + next++ * intervalMs);
+    if (next < total) setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now()));
+  };
+  tick();
+  await done;
+  await pool.close();
+  const sorted = latencies.subarray(0, recorded).sort();
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  return {
+    requests: recorded,
+    rps: Math.round(recorded / options.seconds),
+    p50: round(percentile(sorted, 50)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted[sorted.length - 1] ?? Number.NaN),
+    errors,
+    non2xx,
+  };
+}
+
+/** `node bench/paced-load.ts <url> <path> <rate> <seconds> [connections] [method]`, headers as
+ * PACED_HEADERS (JSON) and a body as PACED_BODY; prints the report as JSON. */
+async function main() {
+  const [url, path, rate, seconds, connections, method] = argv.slice(2);
+  if (!url || !path || !rate || !seconds) throw new Error("usage: paced-load <url> <path> <rate> <seconds>");
+  const report = await pacedLoad({
+    url,
+    path,
+    rate: Number(rate),
+    seconds: Number(seconds),
+    connections: connections ? Number(connections) : undefined,
+    method,
+    headers: process.env.PACED_HEADERS ? JSON.parse(process.env.PACED_HEADERS) : undefined,
+    body: process.env.PACED_BODY || undefined,
+  });
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+if (argv[1] === fileURLToPath(import.meta.url)) await main();

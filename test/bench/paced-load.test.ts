@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import { pacedLoad, percentile } from "../../bench/paced-load.ts";
+
+// The bench's p99-at-half-rate figure (issue #21) comes from this generator; these tests show it
+// measures what it claims: the rate it was asked for, and a server's stall in every request that
+// was due during it, including those it could not send because its only connection was busy.
+
+/** Blocks the server's event loop for stallMs once every periodMs, like a long GC or a sync call. */
+async function stallingServer(stallMs: number, periodMs: number, status: (answered: number) => number = () => 200) {
+  let last = performance.now();
+  let answered = 0;
+  const server: Server = createServer((_request, response) => {
+    const now = performance.now();
+    if (stallMs > 0 && now - last >= periodMs) {
+      last = now;
+      while (performance.now() - now < stallMs) {}
+    }
+    response.statusCode = status(++answered);
+    response.setHeader("content-type", "application/json");
+    response.end('{"ok":true}');
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe("paced load (bench/paced-load.ts)", () => {
+  it("sends exactly the requests due at the rate, and counts non-2xx answers apart", async () => {
+    const { server, url } = await stallingServer(0, 1000, (n) => (n % 10 === 0 ? 503 : 200));
+    try {
+      const report = await pacedLoad({ url, path: "/", rate: 200, seconds: 2, warmupSeconds: 0.5, connections: 4 });
+      assert.equal(report.errors, 0);
+      assert.equal(report.requests + report.non2xx, 400, "every request due in the measured part is answered once");
+      // One in ten answers is a 503 across warm-up and measured part together.
+      assert.ok(report.non2xx >= 35 && report.non2xx <= 45, `non-2xx ${report.non2xx}`);
+      assert.ok(report.p50 <= report.p99 && report.p99 <= report.max);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("counts latency from when a request was due: a stall shows in every request that waited behind it", async () => {
+    // One connection: during each 80 ms stall the generator cannot send, so a measure from the
+    // send would see one slow request per stall (0.5 % of them); from the due time, about 16 of
+    // every 200 requests are late, so the p99 holds most of the stall.
+    const { server, url } = await stallingServer(80, 1000);
+    try {
+      const report = await pacedLoad({ url, path: "/", rate: 200, seconds: 3, warmupSeconds: 0.5, connections: 1 });
+      assert.equal(report.errors, 0);
+      assert.equal(report.requests, 600);
+      assert.ok(report.p99 >= 40, `p99 ${report.p99} ms must hold the 80 ms stalls`);
+      assert.ok(report.max >= 75, `max ${report.max} ms must be a whole stall`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("reports a connection refused as errors, not latencies", async () => {
+    const { server, url } = await stallingServer(0, 1000);
+    server.close();
+    await once(server, "close");
+    const report = await pacedLoad({ url, path: "/", rate: 100, seconds: 0.5, warmupSeconds: 0, connections: 2 });
+    assert.equal(report.requests, 0);
+    assert.equal(report.errors, 50);
+  });
+
+  it("takes the nearest-rank percentile", () => {
+    const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(percentile(sorted, 50), 50);
+    assert.equal(percentile(sorted, 99), 99);
+    assert.equal(percentile(sorted, 100), 100);
+    assert.equal(percentile(Float64Array.of(7), 99), 7);
+    assert.ok(Number.isNaN(percentile(new Float64Array(0), 99)));
+  });
+});

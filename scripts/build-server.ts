@@ -13,6 +13,7 @@ import {
   digestInputs,
   stampOf,
 } from "../src/platform/lifecycle/server-bundle.ts";
+import { namesToKeep, renamedIn, withNamesRestored } from "./bundle-names.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const outdir = process.argv[2] ?? fileURLToPath(BUNDLE_DIR);
@@ -69,7 +70,7 @@ const sourceLocations: Plugin = {
         .replace(/createRequire\(import\.meta\.url\)\(("[^"]+")\)/g, "require($1)")
         .replaceAll("import.meta.url", `new URL(${fromChunk}, import.meta.url).href`)
         .replace(/^export const BUILD_KIND: (.*) = "sources";$/m, 'export const BUILD_KIND: $1 = "bundle";');
-      return { contents: text, loader: "ts" };
+      return { contents: withNamesRestored(text, namesToKeep(args.path, text)), loader: "ts" };
     });
     build.onLoad({ filter: /\/node_modules\/.*\.c?js$/ }, packageLocations(outdir));
   },
@@ -83,8 +84,12 @@ const sourceLocations: Plugin = {
  */
 function packageLocations(dir: string) {
   return async (args: { path: string }) => {
-    const text = await readFile(args.path, "utf8");
-    if (!/\b__(dirname|filename)\b/.test(text)) return undefined;
+    const source = await readFile(args.path, "utf8");
+    const kept = namesToKeep(args.path, source);
+    const locates = /\b__(dirname|filename)\b/.test(source);
+    if (!locates && kept.length === 0) return undefined;
+    const text = withNamesRestored(source, kept);
+    if (!locates) return { contents: text, loader: "js" as const };
     const fromOutput = JSON.stringify(relative(dir, args.path));
     const prelude = `var __filename = require("node:path").join(__rampartOutDir, ${fromOutput}); var __dirname = require("node:path").dirname(__filename);`;
     return { contents: `${prelude}\n${text}`, loader: "js" as const };
@@ -96,10 +101,10 @@ const COMMON = {
   bundle: true,
   platform: "node",
   target: "node24",
-  // Whitespace and syntax only: names stay, so stack traces and error names read as in src/.
+  // Whitespace and syntax only: names stay, so stack traces read as in src/. Not keepNames: it
+  // costs every request (scripts/bundle-names.ts), which checks the names that matter instead.
   minifyWhitespace: true,
   minifySyntax: true,
-  keepNames: true,
   metafile: true,
   logLevel: "warning",
   absWorkingDir: ROOT,
@@ -148,6 +153,23 @@ const vendor = await build({
 for (const name of vendored)
   if (!vendor.metafile.outputs[relative(ROOT, `${vendorDir}/${vendorEntry(name)}.cjs`)])
     throw new Error(`no vendor/${vendorEntry(name)}.cjs`);
+
+// A class of ours, or an error class of a package's, renamed in the output would change the
+// name errors are logged and reported by.
+const kept = new Set<string>();
+const declared = new Set<string>();
+for (const metafile of [result.metafile, vendor.metafile])
+  for (const path of Object.keys(metafile.inputs)) {
+    const text = await readFile(`${ROOT}/${path}`, "utf8").catch(() => "");
+    for (const name of namesToKeep(path, text)) kept.add(name);
+    for (const [, name] of text.matchAll(/\b(?:class|var|let|const|function)\s+([A-Za-z_$][\w$]*)/g))
+      declared.add(name as string);
+  }
+for (const metafile of [result.metafile, vendor.metafile])
+  for (const path of Object.keys(metafile.outputs).filter((p) => /\.c?js$/.test(p))) {
+    const renamed = renamedIn(await readFile(`${ROOT}/${path}`, "utf8"), kept, declared);
+    if (renamed.length > 0) throw new Error(`${path} renames ${[...new Set(renamed)].join(", ")}`);
+  }
 
 // The digest covers what the bundle was made of: every source file it read and the lockfile
 // that fixed the packages' versions, so an edit or an install makes it stale.

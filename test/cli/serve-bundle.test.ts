@@ -44,6 +44,15 @@ describe("rampart serve from its production bundle", () => {
     assert.equal(listening?.build, "bundle");
   });
 
+  it("wraps no function in keepNames' __name() (a defineProperty per request in Fastify's hook runners)", () => {
+    const meta = JSON.parse(readFileSync(`${ROOT}dist/server/meta.json`, "utf8")) as {
+      outputs: Record<string, unknown>;
+    };
+    const chunks = Object.keys(meta.outputs).filter((path) => path.endsWith(".js"));
+    assert.ok(chunks.length > 1);
+    for (const chunk of chunks) assert.doesNotMatch(readFileSync(`${ROOT}${chunk}`, "utf8"), /\b__name\(/, chunk);
+  });
+
   it("answers probes and serves the same OpenAPI document as the sources", async () => {
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
     const res = await fetch(`${server.url}/openapi.json`);

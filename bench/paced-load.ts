@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { argv } from "node:process";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
@@ -23,6 +24,7 @@ export interface PacedLoadOptions {
   readonly connections?: number;
   readonly method?: string;
   readonly headers?: Record<string, string>;
+  /** `[<id>]` in it becomes a fresh id per request, as autocannon's -I makes it. */
   readonly body?: string;
 }
 
@@ -60,6 +62,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRep
   let next = 0;
   const start = performance.now();
   const { promise: done, resolve } = Promise.withResolvers<void>();
+  const freshIds = options.body?.includes("[<id>]") ?? false;
 
   const send = (due: number) => {
     const measured = due >= start + warmupMs;
@@ -69,7 +72,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRep
         path: options.path,
         method: (options.method ?? "GET") as "GET",
         headers: options.headers,
-        body: options.body,
+        body: freshIds ? options.body?.replaceAll("[<id>]", randomUUID()) : options.body,
       })
       .then(async (response) => {
         await response.body.dump();

@@ -59,6 +59,40 @@ describe("paced load (bench/paced-load.ts)", () => {
     }
   });
 
+  it("sends a body with a fresh id in place of [<id>] in each request, as autocannon -I", async () => {
+    const bodies: string[] = [];
+    const server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        bodies.push(body);
+        response.end("{}");
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const body = '{"email":"[<id>]@example.test"}';
+      const report = await pacedLoad({
+        url,
+        path: "/",
+        rate: 50,
+        seconds: 0.2,
+        warmupSeconds: 0,
+        method: "POST",
+        body,
+      });
+      assert.equal(report.requests, 10);
+      assert.equal(new Set(bodies).size, 10);
+      for (const sent of bodies) assert.match(sent, /^\{"email":"[0-9a-f-]{36}@example\.test"\}$/);
+    } finally {
+      server.close();
+    }
+  });
+
   it("reports a connection refused as errors, not latencies", async () => {
     const { server, url } = await stallingServer(0, 1000);
     server.close();

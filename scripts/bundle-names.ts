@@ -21,12 +21,14 @@ export function namesToKeep(path: string, text: string): string[] {
 }
 
 /** The file with a statement after it that names each of `names` as declared, should the bundler
- * rename its binding. A class not declared at the file's top level is left alone (typeof). */
+ * have renamed it (its name then is the declared one and a number; a name a class sets for
+ * itself stays). A class not declared at the file's top level is left alone (typeof). */
 export function withNamesRestored(text: string, names: readonly string[]): string {
-  const restore = names.map(
-    (name) =>
-      `typeof ${name} === "function" && ${name}.name !== ${JSON.stringify(name)} && Object.defineProperty(${name}, "name", { value: ${JSON.stringify(name)}, configurable: true });`,
-  );
+  const restore = names.map((name) => {
+    const quoted = JSON.stringify(name);
+    const renamed = `${name}.name.startsWith(${quoted}) && /^\\d+$/.test(${name}.name.slice(${name.length}))`;
+    return `typeof ${name} === "function" && ${renamed} && Object.defineProperty(${name}, "name", { value: ${quoted}, configurable: true });`;
+  });
   return restore.length === 0 ? text : `${text}\n${restore.join("\n")}\n`;
 }
 

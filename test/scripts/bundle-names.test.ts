@@ -67,6 +67,14 @@ describe("class names in a bundle without keepNames (scripts/bundle-names.ts)", 
     assert.deepEqual(renamedIn(output, new Set(["ValidationError"]), new Set()), []);
   });
 
+  it("gives back only a name the bundler changed, never one a class sets for itself", () => {
+    const nameAfter = (source: string) =>
+      new Function(`${withNamesRestored(source, ["Custom"])}\nreturn Custom.name;`)() as string;
+    assert.equal(nameAfter("const Custom = class Custom2 extends Error {};"), "Custom");
+    assert.equal(nameAfter('class Custom extends Error { static name = "Other"; }'), "Other");
+    assert.equal(nameAfter("const Custom = class CustomError extends Error {};"), "CustomError");
+  });
+
   it("keeps every class of ours and only the error classes of a package", () => {
     const text = "class Reply {}\nclass ValidationError extends Error {}\n";
     assert.deepEqual(namesToKeep("src/platform/x.ts", text), ["Reply", "ValidationError"]);

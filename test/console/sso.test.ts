@@ -104,6 +104,11 @@ describe("the console in headless Chromium (SQLite): SSO sign-in", chromiumAvail
     assert.equal(await focused(), "Sign in with SSO");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Sign in with SSO" }).waitFor();
+    // The screen moves the focus in an effect, after it is painted: wait for it (2 s at most)
+    // rather than read it the moment the heading appears.
+    await page
+      .waitForFunction("document.activeElement?.textContent === 'Sign in with SSO'", null, { timeout: 2000 })
+      .catch(() => {});
     assert.equal(await focused(), "Sign in with SSO", "the heading has the focus");
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate("document.activeElement?.getAttribute('name')"), "email");

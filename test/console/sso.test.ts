@@ -105,9 +105,11 @@ describe("the console in headless Chromium (SQLite): SSO sign-in", chromiumAvail
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Sign in with SSO" }).waitFor();
     // The screen moves the focus in an effect, after it is painted: wait for it (2 s at most)
-    // rather than read it the moment the heading appears.
+    // rather than read it the moment the heading appears. A locator, not waitForFunction: the
+    // console's CSP refuses the eval a string predicate is polled with (string-waits.test.ts).
     await page
-      .waitForFunction("document.activeElement?.textContent === 'Sign in with SSO'", null, { timeout: 2000 })
+      .locator("main h1:focus")
+      .waitFor({ timeout: 2000 })
       .catch(() => {});
     assert.equal(await focused(), "Sign in with SSO", "the heading has the focus");
     await page.keyboard.press("Tab");

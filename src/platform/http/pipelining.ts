@@ -8,12 +8,8 @@ import type { FastifyInstance } from "fastify";
  */
 export const MAX_QUEUED_REQUESTS = 16;
 
-interface Line {
-  busy: boolean;
-  readonly waiting: (() => void)[];
-}
-
-const lines = new WeakMap<Socket, Line>();
+/** Requests waiting on each connection; only connections that pipeline have an entry. */
+const waitingOn = new WeakMap<Socket, number>();
 
 /**
  * Requests pipelined on one connection (HTTP/1.1) are processed one at a time, in order.
@@ -21,33 +17,31 @@ const lines = new WeakMap<Socket, Line>();
  * the one before: a client that pipelines and never reads held hundreds of megabytes, and
  * pipelined writes (PATCH, DELETE) could apply in any order (RFC 9112 §9.3.2 allows
  * parallel processing for safe methods only). A request starts once the previous answer
- * has been handed to the kernel (its response 'close'), so a client that does not read
- * holds at most one answer, and at most MAX_QUEUED_REQUESTS parsed requests, per connection.
- * A request on its own connection pays one WeakMap lookup.
+ * has been handed to the kernel, so a client that does not read holds at most one answer,
+ * and at most MAX_QUEUED_REQUESTS parsed requests, per connection.
+ *
+ * Node itself says when that is: a response gets its connection (`response.socket`, the
+ * 'socket' event) only once every answer before it on that connection has finished. A
+ * request on its own connection therefore pays one property read — no listener, closure
+ * or map entry (issue #21: this hook ran on every request of the API).
  */
 export function processPipelinedRequestsInOrder(app: FastifyInstance): void {
   app.addHook("onRequest", (request, reply, done) => {
+    const response = reply.raw;
+    if (response.socket !== null) return done();
     const socket = request.raw.socket;
-    let line = lines.get(socket);
-    if (line === undefined) {
-      line = { busy: false, waiting: [] };
-      lines.set(socket, line);
-    }
-    const self = line;
-    reply.raw.once("close", () => {
-      const next = self.waiting.shift();
-      if (next) next();
-      else self.busy = false;
-    });
-    if (!self.busy) {
-      self.busy = true;
-      return done();
-    }
-    if (self.waiting.length >= MAX_QUEUED_REQUESTS) {
-      self.waiting.length = 0;
+    const waiting = waitingOn.get(socket) ?? 0;
+    if (waiting >= MAX_QUEUED_REQUESTS) {
+      waitingOn.delete(socket);
       socket.destroy();
       return;
     }
-    self.waiting.push(done);
+    waitingOn.set(socket, waiting + 1);
+    response.once("socket", () => {
+      const left = (waitingOn.get(socket) ?? 1) - 1;
+      if (left > 0) waitingOn.set(socket, left);
+      else waitingOn.delete(socket);
+      done();
+    });
   });
 }

@@ -1,6 +1,7 @@
 import type {
   FastifyInstance,
   onRequestHookHandler,
+  onResponseHookHandler,
   onSendHookHandler,
   preHandlerHookHandler,
   RouteOptions,
@@ -10,6 +11,7 @@ interface RouteHookHandlers {
   readonly onRequest: onRequestHookHandler;
   readonly preHandler: preHandlerHookHandler;
   readonly onSend: onSendHookHandler;
+  readonly onResponse: onResponseHookHandler;
 }
 
 type RouteHookPhase = keyof RouteHookHandlers;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
+import { addRouteHook } from "../http/route-hooks.ts";
 import { METRICS_PATH } from "./metrics-endpoint.ts";
 import { type HistogramSeries, RequestHistogram } from "./request-duration-histogram.ts";
 
@@ -31,6 +32,16 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     },
   });
   const seriesByKey = new Map<string, HistogramSeries>();
+  const seriesFor = (method: string, statusCode: number, route: string): HistogramSeries => {
+    const statusClass = `${Math.floor(statusCode / 100)}xx`;
+    const key = `${method} ${statusClass} ${route}`;
+    let series = seriesByKey.get(key);
+    if (series === undefined) {
+      series = duration.series(key, { method, route, status_class: statusClass });
+      seriesByKey.set(key, series);
+    }
+    return series;
+  };
 
   app.addHook("onRequest", (_request, reply, done) => {
     inFlight++;
@@ -39,18 +50,35 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     reply.raw.on("close", finished);
     done();
   });
+  // Each route measures itself with its template known in advance: no `request.routeOptions`
+  // (a new object per read) and no label key built and hashed per request (issue #21).
+  // Scrapes are not measured: every dashboard's request rate would be the scrape rate when idle.
+  addRouteHook(app, "onResponse", "httpMetrics", (route) => {
+    if (route.url === METRICS_PATH) return undefined;
+    const template = route.url;
+    // The series of the route's own method by status class; a HEAD twin's requests look theirs up.
+    const byStatusClass: (HistogramSeries | undefined)[] = [];
+    return (request, reply, done) => {
+      const statusCode = reply.statusCode;
+      const method = request.method;
+      let series: HistogramSeries | undefined;
+      if (method === route.method) {
+        const index = Math.floor(statusCode / 100);
+        series = byStatusClass[index];
+        if (series === undefined) {
+          series = seriesFor(method, statusCode, template);
+          byStatusClass[index] = series;
+        }
+      } else {
+        series = seriesFor(method, statusCode, template);
+      }
+      series.observe(reply.elapsedTime / 1000);
+      done();
+    };
+  });
+  // Requests no route matched (the not-found handler has no route hooks of its own).
   app.addHook("onResponse", (request, reply, done) => {
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    // Scrapes would make every dashboard's request rate the scrape rate when idle.
-    if (route === METRICS_PATH) return done();
-    const statusClass = `${Math.floor(reply.statusCode / 100)}xx`;
-    const key = `${request.method} ${statusClass} ${route}`;
-    let series = seriesByKey.get(key);
-    if (series === undefined) {
-      series = duration.series(key, { method: request.method, route, status_class: statusClass });
-      seriesByKey.set(key, series);
-    }
-    series.observe(reply.elapsedTime / 1000);
+    if (request.is404) seriesFor(request.method, reply.statusCode, UNMATCHED_ROUTE).observe(reply.elapsedTime / 1000);
     done();
   });
 }

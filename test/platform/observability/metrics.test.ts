@@ -144,6 +144,22 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
     assert.ok((sample(text, "rampart_http_request_duration_seconds_bucket", { ...labels, le: "+Inf" }) ?? 0) >= 2);
   });
 
+  it("counts a request refused before its handler and a HEAD request under their route's template", async () => {
+    const me = { route: "/api/v1/users/me" };
+    const before = await scrape(t);
+    const refused = await t.app.inject({ url: "/api/v1/users/me" });
+    assert.equal(refused.statusCode, 401);
+    assert.equal((await t.app.inject({ method: "HEAD", url: "/health" })).statusCode, 200);
+    const text = await scrape(t);
+    for (const labels of [
+      { method: "GET", ...me, status_class: "4xx" },
+      { method: "HEAD", route: "/health", status_class: "2xx" },
+    ]) {
+      const count = (s: string) => sample(s, "rampart_http_request_duration_seconds_count", labels) ?? 0;
+      assert.equal(count(text), count(before) + 1, JSON.stringify(labels));
+    }
+  });
+
   it("counts unknown paths under one (unmatched) label in the 4xx class, never the raw URL", async () => {
     for (const path of ["/no/such/path", "/users/123456", "/random-9f8e7d"]) await t.app.inject({ url: path });
     const text = await scrape(t);

@@ -7,6 +7,7 @@ import { installCors } from "./cors.ts";
 import { processPipelinedRequestsInOrder } from "./pipelining.ts";
 import { installRequestFramingChecks } from "./request-framing.ts";
 import { installSecurityHeaders } from "./security-headers.ts";
+import { closeStalledConnections } from "./stalled-connections.ts";
 import { installTrustedHosts } from "./trusted-hosts.ts";
 
 /**
@@ -21,6 +22,8 @@ import { installTrustedHosts } from "./trusted-hosts.ts";
 export async function installHttpEdge(app: FastifyInstance, config: Config): Promise<void> {
   processPipelinedRequestsInOrder(app);
   drainRefusedBodies(app.server);
+  // Twice the request timeout, so that a request still arriving is cut by that timeout first, with its 408.
+  closeStalledConnections(app, 2 * config.REQUEST_TIMEOUT_MS);
   installRequestFramingChecks(app);
   installTrustedHosts(app, { hosts: commaList(config.TRUSTED_HOSTS), healthAnyHost: config.HEALTH_ANY_HOST });
   await installCors(app, {

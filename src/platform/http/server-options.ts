@@ -10,7 +10,6 @@ export interface EdgeServerOptions {
   readonly bodyLimit: number;
   readonly requestTimeout: number;
   readonly keepAliveTimeout: number;
-  readonly connectionTimeout: number;
   readonly frameworkErrors: typeof sendFrameworkError;
   readonly clientErrorHandler: (this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket) => void;
   readonly http: {
@@ -25,10 +24,8 @@ export interface EdgeServerOptions {
  * and request timeouts only when it sweeps its connections (every 30 s by default), so
  * a slowloris client could hold a socket far beyond HEADERS_TIMEOUT_MS; sweeping at
  * half the headers timeout (at most every 5 s) keeps the bound close to the setting.
- * A connection on which nothing moves for twice REQUEST_TIMEOUT_MS (a client that stopped
- * reading its answers) is closed: without it, it was held for as long as the client stayed,
- * with the answers it had not read. Twice, so that a request still arriving is cut by the
- * request timeout first, with its 408.
+ * A client that stops reading its answers is closed by the edge's sweep instead of a socket
+ * inactivity timeout, which Node re-arms on every request (stalled-connections.ts).
  */
 export function edgeServerOptions(config: Config): EdgeServerOptions {
   return {
@@ -36,7 +33,6 @@ export function edgeServerOptions(config: Config): EdgeServerOptions {
     bodyLimit: config.BODY_LIMIT,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
-    connectionTimeout: 2 * config.REQUEST_TIMEOUT_MS,
     clientErrorHandler: handleClientError,
     // Router errors (bad percent-encoding, an overlong path parameter) as problems too.
     frameworkErrors: sendFrameworkError,

@@ -5,6 +5,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
+import { type AlternatingRatio, alternatingRatio, type MeasureRound } from "./alternating.ts";
 import { auditBench } from "./audit.ts";
 import type { PacedLoadReport } from "./paced-load.ts";
 import { cpuSeconds, peakRssMiB, rssMiB } from "./proc.ts";
@@ -155,6 +156,28 @@ async function pacedRun(scenario: Scenario, url: string, headers: Record<string,
   return JSON.parse(stdout) as PacedLoadReport;
 }
 
+/** Each alternating round's length: long enough for thousands of requests, short enough to share the machine's drift. */
+const ALTERNATING_ROUND_S = Number(process.env.BENCH_ALTERNATING_ROUND_S ?? 3);
+
+/**
+ * Starts a reference again beside the measured server (still up) and takes rounds in turn
+ * (bench/alternating.ts). The reference must need no setup: it gets none here.
+ */
+async function againstReference(name: string, measured: MeasureRound, rounds: number): Promise<AlternatingRatio> {
+  const reference = scenarios.find((s) => s.name === name);
+  if (!reference || reference.setup || reference.prepare || reference.target === "rampart")
+    throw new Error(`alternating rounds need a reference server with nothing to set up: ${name}`);
+  const { url, child } = await startTarget(reference, tmpdir());
+  try {
+    const measureReference = async (seconds: number) => (await load(reference, url, {}, { seconds }, child.pid)).rps;
+    await measureReference(WARMUP_S);
+    return await alternatingRatio(measureReference, measured, rounds, ALTERNATING_ROUND_S);
+  } finally {
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  }
+}
+
 function halfRateFigure(half: PacedLoadReport, fullRps: number): string {
   const faults = half.errors + half.non2xx > 0 ? `, ${half.errors} errors, ${half.non2xx} non-2xx` : "";
   return `p99 ${half.p99} ms (p50 ${half.p50}, max ${half.max}) at ${half.rps} of ${Math.round(fullRps / 2)} req/s due${faults}`;
@@ -222,11 +245,26 @@ async function main() {
       process.stdout.write(
         `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} | ${result.cpuMicros} | ${Math.round(readyMs)} | ${idleRss ?? "—"} | ${peakRssMiB(child.pid)} |\n`,
       );
-      for (const { against, atLeast } of scenario.targets ?? []) {
+      for (const { against, atLeast, alternatingRounds } of scenario.targets ?? []) {
         const reference = results.get(against);
         const ratio = reference ? result.rps / reference.rps : 0;
+        if (alternatingRounds === undefined) {
+          verdicts.push(
+            verdict(scenario.name, `req/s vs ${against}`, `${ratio.toFixed(2)}×`, `≥ ${atLeast}×`, ratio >= atLeast),
+          );
+          continue;
+        }
+        const measureHere = async (seconds: number) => (await load(target, url, headers, { seconds }, child.pid)).rps;
+        const alternated = await againstReference(against, measureHere, alternatingRounds);
+        const range = `${Math.min(...alternated.ratios).toFixed(2)}–${Math.max(...alternated.ratios).toFixed(2)}`;
         verdicts.push(
-          verdict(scenario.name, `req/s vs ${against}`, `${ratio.toFixed(2)}×`, `≥ ${atLeast}×`, ratio >= atLeast),
+          verdict(
+            scenario.name,
+            `req/s vs ${against}, ${alternatingRounds} alternating ${ALTERNATING_ROUND_S} s rounds`,
+            `${alternated.median.toFixed(2)}× median (pairs ${range}; the ${DURATION_S} s runs above ${ratio.toFixed(2)}×)`,
+            `≥ ${atLeast}×`,
+            alternated.median >= atLeast,
+          ),
         );
       }
       if (scenario.maxReadyMs !== undefined) {

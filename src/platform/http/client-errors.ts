@@ -76,6 +76,9 @@ function closeAfterDrain(socket: Socket): void {
  */
 export function drainRefusedBodies(server: Server): void {
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    // A request without a body (most: every GET) has nothing left to drain: no listener for it.
+    const headers = request.headers;
+    if (headers["transfer-encoding"] === undefined && (headers["content-length"] ?? "0") === "0") return;
     response.once("finish", () => {
       const socket = request.socket;
       if (request.complete || socket.destroyed || !socket.writableEnded) return;

@@ -60,8 +60,9 @@ function lazily(build: Builder, pending: Set<() => void>): Builder {
       const firstUse: Compiled = (data) => {
         const validate = compiled ?? compileNow();
         const result = validate(data);
-        // Fastify reads a failed validation's errors from the function it was given.
-        firstUse.errors = validate.errors;
+        // Fastify reads a failed validation's errors from the function it was given (and only
+        // then: a passing request or a serialised answer writes nothing here).
+        if (result === false) firstUse.errors = validate.errors;
         return result;
       };
       return firstUse;

@@ -48,6 +48,9 @@ export function percentile(sorted: Float64Array, p: number): number {
 }
 
 export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadReport> {
+  // Nothing due would never resolve: the run ends when the last request due is answered.
+  if (!(options.rate > 0 && options.seconds > 0) || Math.floor(options.rate * options.seconds) < 1)
+    throw new RangeError(`no request due at ${options.rate} req/s for ${options.seconds} s`);
   const connections = options.connections ?? 50;
   const warmupMs = (options.warmupSeconds ?? 1) * 1000;
   const measuredMs = options.seconds * 1000;

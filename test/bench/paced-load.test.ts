@@ -102,6 +102,25 @@ describe("paced load (bench/paced-load.ts)", () => {
     assert.equal(report.errors, 50);
   });
 
+  it(
+    "refuses a rate and duration under which no request is due, instead of waiting forever",
+    { timeout: 5000 },
+    async () => {
+      for (const [rate, seconds] of [
+        [0.5, 1],
+        [0, 10],
+        [Number.NaN, 10],
+        [100, 0],
+      ] as const) {
+        await assert.rejects(
+          pacedLoad({ url: "http://127.0.0.1:9", path: "/", rate, seconds, warmupSeconds: 0 }),
+          (error: Error) => error instanceof RangeError && /no request due/.test(error.message),
+          `${rate} req/s for ${seconds} s`,
+        );
+      }
+    },
+  );
+
   it("takes the nearest-rank percentile", () => {
     const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
     assert.equal(percentile(sorted, 50), 50);

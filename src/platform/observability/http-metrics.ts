@@ -56,21 +56,21 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
   addRouteHook(app, "onResponse", "httpMetrics", (route) => {
     if (route.url === METRICS_PATH) return undefined;
     const template = route.url;
-    // The series of the route's own method by status class; a HEAD twin's requests look theirs up.
-    const byStatusClass: (HistogramSeries | undefined)[] = [];
+    // This route's series by method (its HEAD twin shares this hook) and status class.
+    const byMethod = new Map<string, (HistogramSeries | undefined)[]>();
     return (request, reply, done) => {
+      const { method } = request;
       const statusCode = reply.statusCode;
-      const method = request.method;
-      let series: HistogramSeries | undefined;
-      if (method === route.method) {
-        const index = Math.floor(statusCode / 100);
-        series = byStatusClass[index];
-        if (series === undefined) {
-          series = seriesFor(method, statusCode, template);
-          byStatusClass[index] = series;
-        }
-      } else {
+      let byStatusClass = byMethod.get(method);
+      if (byStatusClass === undefined) {
+        byStatusClass = [];
+        byMethod.set(method, byStatusClass);
+      }
+      const index = Math.floor(statusCode / 100);
+      let series = byStatusClass[index];
+      if (series === undefined) {
         series = seriesFor(method, statusCode, template);
+        byStatusClass[index] = series;
       }
       series.observe(reply.elapsedTime / 1000);
       done();

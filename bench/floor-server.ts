@@ -22,7 +22,7 @@ const app = Fastify({
   genReqId: requestIdFor,
 });
 app.addHook("onRequest", echoRequestId);
-// What @fastify/cors adds to every response of Rampart's.
+// What Rampart's CORS hook adds to every response (cors.ts).
 app.addHook("onRequest", (_request, reply, done) => {
   reply.header("vary", "Origin");
   done();

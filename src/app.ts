@@ -284,7 +284,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   installIdempotency(app, deps);
   // Observability first, so requests the edge rejects (400 host, 413, 429) are measured too.
   installObservability(app, config, deps);
-  await installHttpEdge(app, config);
+  installHttpEdge(app, config);
   // Before rate limits and access: refused under the kill switch, a request costs no budget, no credential lookup.
   const switches = await installSwitches(app, config, deps, switchChangeRecorder(deps.clock));
   // Callers are identified once per request, shared by the rate limiter (which keys by

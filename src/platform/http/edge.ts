@@ -19,14 +19,14 @@ import { installTrustedHosts } from "./trusted-hosts.ts";
  * Body size, connection timeouts and malformed requests are server options
  * (server-options.ts); a refused body is drained before its connection closes.
  */
-export async function installHttpEdge(app: FastifyInstance, config: Config): Promise<void> {
+export function installHttpEdge(app: FastifyInstance, config: Config): void {
   processPipelinedRequestsInOrder(app);
   drainRefusedBodies(app.server);
   // Twice the request timeout, so that a request still arriving is cut by that timeout first, with its 408.
   closeStalledConnections(app, 2 * config.REQUEST_TIMEOUT_MS);
   installRequestFramingChecks(app);
   installTrustedHosts(app, { hosts: commaList(config.TRUSTED_HOSTS), healthAnyHost: config.HEALTH_ANY_HOST });
-  await installCors(app, {
+  installCors(app, {
     origins: commaList(config.CORS_ORIGINS),
     credentials: config.CORS_CREDENTIALS,
     maxAgeSeconds: config.CORS_MAX_AGE_S,

@@ -55,6 +55,40 @@ describe("CORS", () => {
     assert.equal(res.headers["x-content-type-options"], "nosniff", "preflights carry the security headers too");
   });
 
+  it("answers a listed origin's preflight to a protected route before authentication, varying on what it reflects", async () => {
+    const res = await t.app.inject({
+      method: "OPTIONS",
+      url: "/api/v1/users/me",
+      headers: {
+        origin: APP,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "authorization",
+      },
+    });
+    assert.equal(res.statusCode, 204);
+    assert.equal(res.headers["content-length"], "0");
+    assert.equal(res.body, "");
+    assert.equal(res.headers["access-control-allow-headers"], "authorization");
+    assert.equal(res.headers["access-control-allow-credentials"], "true");
+    assert.equal(res.headers.vary, "Origin, Access-Control-Request-Headers");
+  });
+
+  it("says Vary: Origin on an answer to a request without an Origin, and adds no CORS header", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/health" });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers.vary, "Origin");
+    assert.deepEqual(corsHeaders(res.headers), []);
+  });
+
+  it("answers an OPTIONS request that is not a preflight with a 404 problem, from any origin", async () => {
+    for (const headers of [{ origin: APP }, {}, { "access-control-request-method": "POST" }]) {
+      const res = await t.app.inject({ method: "OPTIONS", url: "/api/v1/users/me", headers });
+      assert.equal(res.statusCode, 404, JSON.stringify(headers));
+      assert.match(String(res.headers["content-type"]), /application\/problem\+json/);
+      assert.equal(res.headers["access-control-allow-methods"], undefined);
+    }
+  });
+
   it("refuses a preflight from a foreign origin without any allow header", async () => {
     const res = await t.app.inject({
       method: "OPTIONS",

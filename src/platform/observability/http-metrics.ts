@@ -3,6 +3,7 @@ import { Gauge, type Registry } from "prom-client";
 import { addRouteHook } from "../http/route-hooks.ts";
 import { METRICS_PATH } from "./metrics-endpoint.ts";
 import { type HistogramSeries, RequestHistogram } from "./request-duration-histogram.ts";
+import { countRequestsInFlight } from "./requests-in-flight.ts";
 
 /** Route label of requests no route matched: one label, so random paths cannot explode cardinality. */
 export const UNMATCHED_ROUTE = "(unmatched)";
@@ -18,17 +19,13 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
   duration.registerOn(registry);
-  // A plain counter on the hot path, read into the gauge only when scraped.
-  let inFlight = 0;
-  const finished = () => {
-    inFlight--;
-  };
+  const inFlight = countRequestsInFlight(app);
   new Gauge({
     name: "rampart_http_requests_in_flight",
     help: "Requests received whose response has not finished (or been aborted) yet.",
     registers: [registry],
     collect() {
-      this.set(inFlight);
+      this.set(inFlight.count());
     },
   });
   const seriesByKey = new Map<string, HistogramSeries>();
@@ -43,13 +40,6 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     return series;
   };
 
-  app.addHook("onRequest", (_request, reply, done) => {
-    inFlight++;
-    // 'close' fires once per response, whether it finished or the client went away first.
-    // One shared listener function: no closure allocated per request.
-    reply.raw.on("close", finished);
-    done();
-  });
   // Each route measures itself with its template known in advance: no `request.routeOptions`
   // (a new object per read) and no label key built and hashed per request (issue #21).
   // Scrapes are not measured: every dashboard's request rate would be the scrape rate when idle.

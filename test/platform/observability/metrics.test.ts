@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
@@ -203,6 +205,41 @@ describe("metrics on the main port (METRICS_TOKEN)", () => {
       assert.equal(await abandoned, "aborted");
       // Still held by its handler, yet no longer in flight: the client is gone.
       assert.equal(await inFlightBecomes(slow, 1), 1, "only the scrape itself");
+      // Its handler answers now, into a closed connection: the request is not uncounted twice.
+      route.release();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 1, "only the scrape itself");
+    } finally {
+      route.release();
+      await slow.app.close();
+    }
+  });
+
+  it("counts each request of a keep-alive connection once, however the connection ends", async () => {
+    const slow = await buildTestApp({ METRICS_TOKEN: TOKEN });
+    const route = holdingRoute(slow);
+    try {
+      const base = new URL(await slow.app.listen({ host: "127.0.0.1", port: 0 }));
+      // One connection: three answered requests, then a fourth held when the connection closes.
+      const socket = connect(Number(base.port), base.hostname);
+      await once(socket, "connect");
+      let received = "";
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+      });
+      for (let i = 1; i <= 3; i++) {
+        socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        while ((received.match(/HTTP\/1\.1 200/g) ?? []).length < i) await once(socket, "data");
+      }
+      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 1, "the answered three are done");
+      socket.write("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      await route.arrived(1);
+      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 2);
+      socket.destroy();
+      assert.equal(await inFlightBecomes(slow, 1), 1, "the held request went with its connection");
+      route.release();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(sample(await scrape(slow), "rampart_http_requests_in_flight"), 1, "nothing counted twice");
     } finally {
       route.release();
       await slow.app.close();

@@ -33,11 +33,11 @@ export function installRequestFramingChecks(app: FastifyInstance): void {
   app.addHook("onRequest", (request, reply, done) => {
     const headers = request.headers;
     let refusal: BadRequestError | UnsupportedMediaTypeError | undefined;
+    // Origin-form targets (`/path`, nearly every request) name no host to compare.
+    const authority = targetAuthority(request.raw.url ?? "/");
     if (hostFieldCount(request) > 1) {
       refusal = new BadRequestError("request.duplicate_host", "The request carries more than one Host header.");
-    } else if (
-      (targetAuthority(request.raw.url ?? "/") ?? headers.host?.toLowerCase()) !== headers.host?.toLowerCase()
-    ) {
+    } else if (authority !== undefined && authority !== headers.host?.toLowerCase()) {
       refusal = new BadRequestError("request.host_mismatch", "The request target names another host than Host.");
     } else if (request.raw.httpVersion === "1.0" && headers["transfer-encoding"] !== undefined) {
       reply.header("connection", "close");

@@ -66,8 +66,9 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
       done();
     };
   });
-  // Requests no route matched (the not-found handler has no route hooks of its own).
   app.addHook("onResponse", (request, reply, done) => {
+    inFlight.finished(request);
+    // Requests no route matched (the not-found handler has no route hooks of its own).
     if (request.is404) seriesFor(request.method, reply.statusCode, UNMATCHED_ROUTE).observe(reply.elapsedTime / 1000);
     done();
   });

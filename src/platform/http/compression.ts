@@ -33,7 +33,7 @@ export function negotiateEncoding(acceptEncoding: string | undefined): "br" | "g
 export function installCompression(app: FastifyInstance, thresholdBytes: number): void {
   app.addHook("onSend", (request, reply, payload, done) => {
     if (typeof payload !== "string" && !Buffer.isBuffer(payload)) return done(null, payload);
-    if (Buffer.byteLength(payload) < thresholdBytes) return done(null, payload);
+    if (isBelow(payload, thresholdBytes)) return done(null, payload);
     if (!COMPRESSIBLE.test(String(reply.getHeader("content-type") ?? ""))) return done(null, payload);
     reply.header("vary", appendVary(reply.getHeader("vary"), "accept-encoding"));
     const encoding = negotiateEncoding(request.headers["accept-encoding"]);
@@ -47,6 +47,12 @@ export function installCompression(app: FastifyInstance, thresholdBytes: number)
       (error: Error) => done(error),
     );
   });
+}
+
+/** A string's UTF-8 form takes at most three bytes per UTF-16 unit: most answers are known small without counting them. */
+function isBelow(payload: string | Buffer, thresholdBytes: number): boolean {
+  if (typeof payload !== "string") return payload.length < thresholdBytes;
+  return payload.length * 3 < thresholdBytes || Buffer.byteLength(payload) < thresholdBytes;
 }
 
 function appendVary(current: unknown, field: string): string {

@@ -22,6 +22,14 @@ describe("response compression", () => {
       },
       async () => items,
     );
+    t.app.get(
+      "/test/euros",
+      {
+        config: { access: "public" },
+        schema: { operationId: "euros", tags: ["test"], response: { 200: Type.Object({ text: Type.String() }) } },
+      },
+      async () => ({ text: "€".repeat(400) }),
+    );
     await t.app.ready();
   });
   after(() => t.app.close());
@@ -37,6 +45,13 @@ describe("response compression", () => {
     assert.equal(br.headers["content-encoding"], "br");
     assert.deepEqual(JSON.parse(brotliDecompressSync(br.rawPayload).toString()), items);
     assert.equal(br.headers["x-content-type-options"], "nosniff", "security headers survive compression");
+  });
+
+  it("measures a body by its UTF-8 bytes, not its characters", async () => {
+    // 412 characters, 1,212 bytes: over the 1 KiB threshold only when counted in bytes.
+    const res = await t.app.inject({ method: "GET", url: "/test/euros", headers: { "accept-encoding": "gzip" } });
+    assert.equal(res.headers["content-encoding"], "gzip");
+    assert.equal(JSON.parse(gunzipSync(res.rawPayload).toString()).text, "€".repeat(400));
   });
 
   it("leaves small responses and clients that accept no encoding alone", async () => {

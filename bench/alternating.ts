@@ -46,3 +46,28 @@ export async function alternatingRatio(
   }
   return { median: median(ratios), ratios };
 }
+
+export interface PooledRatio {
+  /** The median of every round of every pair of processes. */
+  readonly median: number;
+  /** Each pair of processes' own result, in the order taken. */
+  readonly pairs: readonly AlternatingRatio[];
+}
+
+/**
+ * The same rounds on several pairs of processes, the verdict the median of all their rounds.
+ * A pair carries what its two processes happened to be — where their code and heap landed,
+ * what their JITs chose, which stretch of the machine's time they ran in — and rounds within
+ * one pair cannot share that out: one build's `GET /health` against the floor read 0.89–0.97×
+ * pair by pair in one day's runs on a 2-core machine (docs/benchmarks.md).
+ * `pairOf(i)` returns the i-th pair's ratio, starting its processes anew (the first pair may be
+ * servers already up).
+ */
+export async function pooledOverPairs(
+  pairs: number,
+  pairOf: (index: number) => Promise<AlternatingRatio>,
+): Promise<PooledRatio> {
+  const taken: AlternatingRatio[] = [];
+  for (let index = 0; index < Math.max(1, pairs); index++) taken.push(await pairOf(index));
+  return { median: median(taken.flatMap((pair) => pair.ratios)), pairs: taken };
+}

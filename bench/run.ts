@@ -5,7 +5,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
-import { type AlternatingRatio, alternatingRatio, type MeasureRound } from "./alternating.ts";
+import { type AlternatingRatio, alternatingRatio, type MeasureRound, pooledOverPairs } from "./alternating.ts";
 import { auditBench } from "./audit.ts";
 import type { PacedLoadReport } from "./paced-load.ts";
 import { cpuSeconds, peakRssMiB, rssMiB } from "./proc.ts";
@@ -178,6 +178,28 @@ async function againstReference(name: string, measured: MeasureRound, rounds: nu
   }
 }
 
+/**
+ * Starts the measured scenario once more on its own copy of the first start's data, warms it up
+ * and hands over a way to load it (for a further pair of alternating rounds). The scenario must
+ * need no setup: it gets none here.
+ */
+async function onFreshServer<T>(scenario: Scenario, use: (measure: MeasureRound) => Promise<T>): Promise<T> {
+  if (scenario.setup || scenario.prepare)
+    throw new Error(`fresh pairs need a scenario with nothing to set up: ${scenario.name}`);
+  const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
+  if (scenario.target === "rampart") cpSync(firstStartDataDir, dataDir, { recursive: true });
+  const { url, child } = await startTarget(scenario, dataDir);
+  try {
+    const measure = async (seconds: number) => (await load(scenario, url, {}, { seconds }, child.pid)).rps;
+    await measure(WARMUP_S);
+    return await use(measure);
+  } finally {
+    child.kill("SIGTERM");
+    await once(child, "exit");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 function halfRateFigure(half: PacedLoadReport, fullRps: number): string {
   const faults = half.errors + half.non2xx > 0 ? `, ${half.errors} errors, ${half.non2xx} non-2xx` : "";
   return `p99 ${half.p99} ms (p50 ${half.p50}, max ${half.max}) at ${half.rps} of ${Math.round(fullRps / 2)} req/s due${faults}`;
@@ -245,7 +267,7 @@ async function main() {
       process.stdout.write(
         `| ${result.name} | ${result.rps} | ${result.p50} | ${result.p99} | ${result.errors} | ${result.non2xx} | ${versus} | ${result.cpuMicros} | ${Math.round(readyMs)} | ${idleRss ?? "—"} | ${peakRssMiB(child.pid)} |\n`,
       );
-      for (const { against, atLeast, alternatingRounds } of scenario.targets ?? []) {
+      for (const { against, atLeast, alternatingRounds, alternatingPairs = 1 } of scenario.targets ?? []) {
         const reference = results.get(against);
         const ratio = reference ? result.rps / reference.rps : 0;
         if (alternatingRounds === undefined) {
@@ -255,15 +277,20 @@ async function main() {
           continue;
         }
         const measureHere = async (seconds: number) => (await load(target, url, headers, { seconds }, child.pid)).rps;
-        const alternated = await againstReference(against, measureHere, alternatingRounds);
-        const range = `${Math.min(...alternated.ratios).toFixed(2)}–${Math.max(...alternated.ratios).toFixed(2)}`;
+        // The first pair is this process; each further pair starts both servers anew.
+        const pooled = await pooledOverPairs(alternatingPairs, (index) =>
+          index === 0
+            ? againstReference(against, measureHere, alternatingRounds)
+            : onFreshServer(scenario, (measure) => againstReference(against, measure, alternatingRounds)),
+        );
+        const byPair = pooled.pairs.map((pair) => pair.median.toFixed(2)).join(", ");
         verdicts.push(
           verdict(
             scenario.name,
-            `req/s vs ${against}, ${alternatingRounds} alternating ${ALTERNATING_ROUND_S} s rounds`,
-            `${alternated.median.toFixed(2)}× median (pairs ${range}; the ${DURATION_S} s runs above ${ratio.toFixed(2)}×)`,
+            `req/s vs ${against}, ${alternatingPairs} × ${alternatingRounds} alternating ${ALTERNATING_ROUND_S} s rounds`,
+            `${pooled.median.toFixed(2)}× median (pairs of processes ${byPair}; the ${DURATION_S} s runs above ${ratio.toFixed(2)}×)`,
             `≥ ${atLeast}×`,
-            alternated.median >= atLeast,
+            pooled.median >= atLeast,
           ),
         );
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { alternatingRatio, median } from "../../bench/alternating.ts";
+import { alternatingRatio, median, pooledOverPairs } from "../../bench/alternating.ts";
 
 describe("alternating rounds between a reference and a measured server", () => {
   it("takes the rounds in turn, each pair in the other order than the one before", async () => {
@@ -27,6 +27,32 @@ describe("alternating rounds between a reference and a measured server", () => {
       result.ratios.some((r) => r < 0.5),
       "the pair a burst fell on is kept in the list, not in the median",
     );
+  });
+
+  it("judges several pairs of processes on the median of all their rounds, not on one pair's luck", async () => {
+    // Three pairs of processes whose rounds spread differently. The median of the pairs' medians
+    // (0.95, 0.71, 0.61) would be 0.71; the median of all nine rounds is 0.9.
+    const byPair = [
+      [0.9, 0.95, 0.96],
+      [0.7, 0.94, 0.71],
+      [0.93, 0.6, 0.61],
+    ];
+    const started: number[] = [];
+    const pooled = await pooledOverPairs(3, async (index) => {
+      started.push(index);
+      const ratios = byPair[index] as number[];
+      return { ratios, median: median(ratios) };
+    });
+    assert.deepEqual(started, [0, 1, 2], "each pair is taken once, in order");
+    assert.equal(pooled.median, 0.9, "the median of the nine rounds, not of one pair nor of the pairs' medians");
+    assert.deepEqual(
+      pooled.pairs.map((pair) => pair.median),
+      [0.95, 0.71, 0.61],
+      "each pair's own median is kept for the report",
+    );
+    const single = await pooledOverPairs(1, async () => ({ ratios: [0.7, 0.71, 0.69], median: 0.7 }));
+    assert.equal(single.median, 0.7, "one pair is judged on its own rounds");
+    assert.equal(single.pairs.length, 1);
   });
 
   it("takes the middle value, or the mean of the two middle values", () => {

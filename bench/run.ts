@@ -165,27 +165,22 @@ const ALTERNATING_ROUND_S = Number(process.env.BENCH_ALTERNATING_ROUND_S ?? 3);
  */
 async function againstReference(name: string, measured: MeasureRound, rounds: number): Promise<AlternatingRatio> {
   const reference = scenarios.find((s) => s.name === name);
-  if (!reference || reference.setup || reference.prepare || reference.target === "rampart")
+  if (!reference || reference.target === "rampart")
     throw new Error(`alternating rounds need a reference server with nothing to set up: ${name}`);
-  const { url, child } = await startTarget(reference, tmpdir());
-  try {
-    const measureReference = async (seconds: number) => (await load(reference, url, {}, { seconds }, child.pid)).rps;
-    await measureReference(WARMUP_S);
-    return await alternatingRatio(measureReference, measured, rounds, ALTERNATING_ROUND_S);
-  } finally {
-    child.kill("SIGTERM");
-    await once(child, "exit");
-  }
+  return onFreshServer(reference, (measureReference) =>
+    alternatingRatio(measureReference, measured, rounds, ALTERNATING_ROUND_S),
+  );
 }
 
 /**
- * Starts the measured scenario once more on its own copy of the first start's data, warms it up
- * and hands over a way to load it (for a further pair of alternating rounds). The scenario must
- * need no setup: it gets none here.
+ * Starts a scenario's server once more (Rampart on its own copy of the first start's data),
+ * warms it up and hands over a way to load it: a reference beside the measured server, or a
+ * further measured server for another pair of alternating rounds. The scenario must need no
+ * setup: it gets none here.
  */
 async function onFreshServer<T>(scenario: Scenario, use: (measure: MeasureRound) => Promise<T>): Promise<T> {
   if (scenario.setup || scenario.prepare)
-    throw new Error(`fresh pairs need a scenario with nothing to set up: ${scenario.name}`);
+    throw new Error(`a server started again needs a scenario with nothing to set up: ${scenario.name}`);
   const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
   if (scenario.target === "rampart") cpSync(firstStartDataDir, dataDir, { recursive: true });
   const { url, child } = await startTarget(scenario, dataDir);

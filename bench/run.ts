@@ -159,33 +159,55 @@ async function pacedRun(scenario: Scenario, url: string, headers: Record<string,
 /** Each alternating round's length: long enough for thousands of requests, short enough to share the machine's drift. */
 const ALTERNATING_ROUND_S = Number(process.env.BENCH_ALTERNATING_ROUND_S ?? 3);
 
+/** What the measured scenario's setup made (a PostgreSQL schema, say): shared by every server its rounds start. */
+type SharedSetup = Awaited<ReturnType<NonNullable<Scenario["setup"]>>>;
+
 /**
  * Starts a reference again beside the measured server (still up) and takes rounds in turn
- * (bench/alternating.ts). The reference must need no setup: it gets none here.
+ * (bench/alternating.ts). A reference with a setup of its own shares the measured scenario's.
  */
-async function againstReference(name: string, measured: MeasureRound, rounds: number): Promise<AlternatingRatio> {
+async function againstReference(
+  name: string,
+  measured: MeasureRound,
+  rounds: number,
+  shared: SharedSetup | undefined,
+): Promise<AlternatingRatio> {
   const reference = scenarios.find((s) => s.name === name);
-  if (!reference || reference.target === "rampart")
-    throw new Error(`alternating rounds need a reference server with nothing to set up: ${name}`);
-  return onFreshServer(reference, (measureReference) =>
-    alternatingRatio(measureReference, measured, rounds, ALTERNATING_ROUND_S),
+  if (!reference) throw new Error(`no reference scenario named ${name}`);
+  return onFreshServer(
+    reference,
+    (measureReference) => alternatingRatio(measureReference, measured, rounds, ALTERNATING_ROUND_S),
+    shared,
   );
 }
 
 /**
  * Starts a scenario's server once more (Rampart on its own copy of the first start's data),
- * warms it up and hands over a way to load it: a reference beside the measured server, or a
- * further measured server for another pair of alternating rounds. The scenario must need no
- * setup: it gets none here.
+ * prepares it (a fresh sign-in, say), warms it up and hands over a way to load it: a reference
+ * beside the measured server, or a further measured server for another pair of alternating
+ * rounds. A scenario with a setup gets the measured scenario's instead of running its own:
+ * servers started for the same rounds share one database, as instances do.
  */
-async function onFreshServer<T>(scenario: Scenario, use: (measure: MeasureRound) => Promise<T>): Promise<T> {
-  if (scenario.setup || scenario.prepare)
-    throw new Error(`a server started again needs a scenario with nothing to set up: ${scenario.name}`);
+async function onFreshServer<T>(
+  scenario: Scenario,
+  use: (measure: MeasureRound) => Promise<T>,
+  shared: SharedSetup | undefined,
+): Promise<T> {
+  if (scenario.setup && !shared)
+    throw new Error(`a server started again needs the measured scenario's setup: ${scenario.name}`);
   const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
   if (scenario.target === "rampart") cpSync(firstStartDataDir, dataDir, { recursive: true });
-  const { url, child } = await startTarget(scenario, dataDir);
+  const { url, child } = await startTarget(
+    { ...scenario, env: { ...scenario.env, ...(scenario.setup ? shared?.env : undefined) } },
+    dataDir,
+  );
   try {
-    const measure = async (seconds: number) => (await load(scenario, url, {}, { seconds }, child.pid)).rps;
+    const prepared = await scenario.prepare?.(url, dataDir);
+    const fromSetup = scenario.setup ? shared : undefined;
+    const headers = prepared?.headers ?? fromSetup?.headers ?? {};
+    const path = prepared?.path ?? fromSetup?.path ?? scenario.path;
+    const target = { ...scenario, path, body: prepared?.body ?? scenario.body };
+    const measure = async (seconds: number) => (await load(target, url, headers, { seconds }, child.pid)).rps;
     await measure(WARMUP_S);
     return await use(measure);
   } finally {
@@ -275,8 +297,8 @@ async function main() {
         // The first pair is this process; each further pair starts both servers anew.
         const pooled = await pooledOverPairs(alternatingPairs, (index) =>
           index === 0
-            ? againstReference(against, measureHere, alternatingRounds)
-            : onFreshServer(scenario, (measure) => againstReference(against, measure, alternatingRounds)),
+            ? againstReference(against, measureHere, alternatingRounds, extra)
+            : onFreshServer(scenario, (measure) => againstReference(against, measure, alternatingRounds, extra), extra),
         );
         const byPair = pooled.pairs.map((pair) => pair.median.toFixed(2)).join(", ");
         verdicts.push(

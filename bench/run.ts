@@ -195,18 +195,11 @@ async function onFreshServer<T>(
 ): Promise<T> {
   if (scenario.setup && !shared)
     throw new Error(`a server started again needs the measured scenario's setup: ${scenario.name}`);
-  const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
-  if (scenario.target === "rampart") cpSync(firstStartDataDir, dataDir, { recursive: true });
-  const { url, child } = await startTarget(
-    { ...scenario, env: { ...scenario.env, ...(scenario.setup ? shared?.env : undefined) } },
-    dataDir,
-  );
+  const setup = scenario.setup ? shared : undefined;
+  const dataDir = scenarioDataDir(scenario);
+  const { url, child } = await startTarget(withSetupEnv(scenario, setup), dataDir);
   try {
-    const prepared = await scenario.prepare?.(url, dataDir);
-    const fromSetup = scenario.setup ? shared : undefined;
-    const headers = prepared?.headers ?? fromSetup?.headers ?? {};
-    const path = prepared?.path ?? fromSetup?.path ?? scenario.path;
-    const target = { ...scenario, path, body: prepared?.body ?? scenario.body };
+    const { target, headers } = await prepareLoad(scenario, url, dataDir, setup);
     const measure = async (seconds: number) => (await load(target, url, headers, { seconds }, child.pid)).rps;
     await measure(WARMUP_S);
     return await use(measure);
@@ -215,6 +208,26 @@ async function onFreshServer<T>(
     await once(child, "exit");
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A scenario's own data directory. A restart finds what the first start left: its signing keys and, on the embedded default, its migrated database (every server still gets its own copy of both). */
+function scenarioDataDir(scenario: Scenario): string {
+  const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
+  if (scenario.target === "rampart") cpSync(firstStartDataDir, dataDir, { recursive: true });
+  return dataDir;
+}
+
+/** The scenario with its setup's environment (a DATABASE_URL, say) added to its own. */
+function withSetupEnv(scenario: Scenario, setup: SharedSetup | undefined): Scenario {
+  return { ...scenario, env: { ...scenario.env, ...setup?.env } };
+}
+
+/** Runs the scenario's prepare step against a started server: what to load it with (the prepared path, body and headers first, then the setup's). */
+async function prepareLoad(scenario: Scenario, url: string, dataDir: string, setup: SharedSetup | undefined) {
+  const prepared = await scenario.prepare?.(url, dataDir);
+  const headers = prepared?.headers ?? setup?.headers ?? {};
+  const path = prepared?.path ?? setup?.path ?? scenario.path;
+  return { headers, target: { ...scenario, path, body: prepared?.body ?? scenario.body } };
 }
 
 function halfRateFigure(half: PacedLoadReport, fullRps: number): string {
@@ -251,26 +264,14 @@ async function main() {
     "| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | vs baseline | server CPU µs/req | ready ms | idle RSS MiB | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
   );
   for (const scenario of selected) {
-    const dataDir = mkdtempSync(join(tmpdir(), "rampart-bench-"));
-    // A restart finds what the first start left: its signing keys and, on the embedded default,
-    // its migrated database (every scenario still gets its own copy of both).
-    if (scenario.target === "rampart") cpSync(firstStartDataDir, dataDir, { recursive: true });
+    const dataDir = scenarioDataDir(scenario);
     const extra = await scenario.setup?.();
-    const { url, child, readyMs } = await startTarget(
-      { ...scenario, env: { ...scenario.env, ...extra?.env } },
-      dataDir,
-    );
+    const { url, child, readyMs } = await startTarget(withSetupEnv(scenario, extra), dataDir);
     try {
       // Idle: a second after the listening line, before any request has been served.
       await sleep(1000);
       const idleRss = rssMiB(child.pid);
-      const prepared = await scenario.prepare?.(url, dataDir);
-      const headers = prepared?.headers ?? extra?.headers ?? {};
-      const target = {
-        ...scenario,
-        path: prepared?.path ?? extra?.path ?? scenario.path,
-        body: prepared?.body ?? scenario.body,
-      };
+      const { target, headers } = await prepareLoad(scenario, url, dataDir, extra);
       // Warm up first so the JIT has compiled the hot path before we measure.
       await load(target, url, headers, { seconds: WARMUP_S }, child.pid);
       const result = await load(target, url, headers, { seconds: DURATION_S }, child.pid);

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { BURST_WINDOW_S, type TierLimits } from "../../config/values/tiers.ts";
-import { createLeaseBook, LEASE_FLOOR, LEASE_SIZE } from "./lease.ts";
+import { createLeaseBook, LEASE_FLOOR, LEASE_SIZE, REFILL_BELOW } from "./lease.ts";
 import type { RedisFallback } from "./redis-fallback.ts";
 import { consumeTierInRedis } from "./tier-script.ts";
 
@@ -132,6 +132,7 @@ export function createTierLimiter(tier: string, limits: TierLimits, store: Limit
     for (;;) {
       const leased = leases.take(key, Date.now());
       if (leased !== undefined) {
+        if (leases.left(key) < REFILL_BELOW && !leaseCalls.has(key)) countAhead(redis, key);
         return { minute: counted(spec.minute.points, leased.minute), hour: counted(spec.hour.points, leased.hour) };
       }
       const pending = leaseCalls.get(key);
@@ -160,6 +161,26 @@ export function createTierLimiter(tier: string, limits: TierLimits, store: Limit
       ...(counts.burst && spec.burst ? { burst: counted(spec.burst.points, counts.burst) } : {}),
       ...(counts.hour ? { hour: counted(spec.hour.points, counts.hour) } : {}),
     };
+  }
+
+  /**
+   * Counts the key's next lease in the background while its current one still serves: its
+   * requests then find a lease ready instead of waiting for Redis every LEASE_SIZE requests.
+   * Requests that run out before it is back wait for it, as for any lease being counted.
+   */
+  function countAhead(redis: NonNullable<LimiterStore["redis"]>, key: string) {
+    const now = Date.now();
+    const call = consumeTierInRedis(redis.client, key, spec, { ...lease, leaseOnly: true }).then(
+      (counts) => leases.stock(key, counts, now),
+      () => {
+        redis.fallback.tripped();
+        leases.clear();
+      },
+    );
+    leaseCalls.set(key, call);
+    void call.finally(() => {
+      if (leaseCalls.get(key) === call) leaseCalls.delete(key);
+    });
   }
 
   const state = (p: Omit<WindowState, "remaining" | "resetSeconds">, o: Outcome): WindowState => ({

@@ -14,7 +14,9 @@ import type { Redis } from "ioredis";
  * caller asked for a lease (`ARGV[7]` > 1) and both the minute and the hour window are far
  * from spent (at least `ARGV[8]` left in each): then up to `ARGV[7]` requests, never more
  * than an eighth of what is left, are counted at once and the caller serves them from
- * memory (lease.ts). Counting ahead never lets more requests through than the limit.
+ * memory (lease.ts). Counting ahead never lets more requests through than the limit. A call
+ * for a lease alone (`ARGV[9]` = 1: a lease counted ahead, before any request needs it)
+ * counts nothing when no lease can be given, and returns 0 as its last integer.
  */
 const TIER_CONSUME_LUA = `
 local function take(key, duration)
@@ -37,6 +39,7 @@ if want > 1 then
       return {minute, redis.call('pttl', KEYS[1]), -1, -1, hour, redis.call('pttl', KEYS[3]), n}
     end
   end
+  if ARGV[9] == '1' then return {-1, -1, -1, -1, -1, -1, 0} end
 end
 local result = {-1, -1, -1, -1, -1, -1, 1}
 local minute, minuteTtl = take(KEYS[1], ARGV[2])
@@ -67,7 +70,7 @@ export interface TierCounts {
   readonly minute: { consumed: number; ttlMs: number };
   readonly burst?: { consumed: number; ttlMs: number };
   readonly hour?: { consumed: number; ttlMs: number };
-  /** Requests counted by this call: 1, or a lease's size (the counts are then after all of them). */
+  /** Requests counted by this call: 1, or a lease's size (the counts are then after all of them); 0 when a call for a lease alone got none. */
   readonly counted: number;
 }
 
@@ -75,6 +78,8 @@ export interface TierCounts {
 export interface LeaseRequest {
   readonly size: number;
   readonly floor: number;
+  /** Counted ahead for no request in particular: a lease or nothing, never one request alone. */
+  readonly leaseOnly?: boolean;
 }
 
 type ScriptedRedis = Redis & {
@@ -105,6 +110,7 @@ export async function consumeTierInRedis(
     hour.durationSeconds,
     lease.size,
     lease.floor,
+    lease.leaseOnly ? 1 : 0,
   );
   return {
     counted: n,

@@ -94,6 +94,29 @@ describe("rate-limit leases: the book of requests counted ahead", () => {
     assert.ok(book.take("k", T));
   });
 
+  it("a lease counted ahead serves all of its requests, after what is left of the current one; left() counts both", () => {
+    const book = createLeaseBook();
+    book.keep("k", counted(4, 4, 4), T); // the caller's request is 1; 2, 3 and 4 are left
+    assert.equal(book.left("k"), 3);
+    // Counted ahead while the current lease still serves: minute and hour read 12 after 8 more.
+    book.stock("k", counted(8, 12, 12), T);
+    assert.equal(book.left("k"), 11);
+    assert.equal(book.nearLimit("k"), false);
+    const minutes = [];
+    for (let i = 0; i < 12; i++) minutes.push(book.take("k", T)?.minute.consumed);
+    assert.deepEqual(minutes, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, undefined]);
+    assert.equal(book.left("k"), 0);
+    assert.equal(book.left("never"), 0);
+  });
+
+  it("a lease counted ahead that got none marks the key as near its limit, and keeps no request", () => {
+    const book = createLeaseBook();
+    book.keep("k", counted(4, 4, 4), T);
+    book.stock("k", { counted: 0, minute: { consumed: -1, ttlMs: -1 } }, T);
+    assert.equal(book.nearLimit("k"), true);
+    assert.equal(book.left("k"), 3, "what was counted before is still served");
+  });
+
   it("clear() forgets every lease and every near-limit mark (Redis failed)", () => {
     const book = createLeaseBook();
     book.keep("k", counted(4, 10, 10), T);

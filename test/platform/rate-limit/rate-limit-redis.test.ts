@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { buildApp } from "../../../src/app.ts";
 import { createLogger } from "../../../src/platform/logging/logger.ts";
-import { LEASE_FLOOR, LEASE_SIZE } from "../../../src/platform/rate-limit/lease.ts";
+import { LEASE_FLOOR, LEASE_SIZE, REFILL_BELOW } from "../../../src/platform/rate-limit/lease.ts";
 import { closeRedis, connectRedis, createRedisClient } from "../../../src/platform/redis/connect.ts";
 import { createRuntimeDeps } from "../../../src/platform/runtime-deps.ts";
 import { buildTestApp, type TestApp, testConfig } from "../../helpers/app.ts";
@@ -109,13 +109,49 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
         assert.equal(res.statusCode, 200);
         remaining.push(Number(/"public-min";r=(\d+);/.exec(String(res.headers.ratelimit))?.[1]));
       }
-      assert.deepEqual(sent, ["evalsha", "evalsha"], "the rest of the first lease, then two leases");
+      // A whole lease is kept in reserve: the next is counted ahead on the first request served
+      // from the first lease, then each time one more lease has been used up.
+      assert.deepEqual(sent, ["evalsha", "evalsha", "evalsha"], "one lease counted ahead, then one per LEASE_SIZE");
       assert.deepEqual(
         remaining,
         remaining.map((_, i) => 10000 - 2 - i),
         "each request sees the count it would have seen alone",
       );
     } finally {
+      await closeAll(t);
+    }
+  });
+
+  it("a steady client finds its next lease counted ahead: its requests are answered while Redis is paused", async () => {
+    const env = { RATE_LIMIT_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_PUBLIC: "min=10000,hour=100000,burst=10000" };
+    const t = await appOnRedis(url, env, 10_000);
+    const pauser = new Redis(url);
+    try {
+      // The first lease: the request that counted it, then the rest of it. Fewer than
+      // REFILL_BELOW left sends the next lease's count ahead; Redis answers it at once here.
+      const sent = recordCommands(t.client);
+      assert.deepEqual(await hit(t.app, "/test/public", LEASE_SIZE), Array(LEASE_SIZE).fill(200));
+      assert.deepEqual(sent, ["evalsha", "evalsha"], "the first lease, and the next counted ahead");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Redis now answers nobody for 3 s. The lease counted ahead serves the next LEASE_SIZE
+      // requests; without it, the first of them would wait for Redis.
+      await pauser.client("PAUSE", 3000, "ALL");
+      const pausedUntil = Date.now() + 3000;
+      const remaining: number[] = [];
+      for (let i = 0; i < LEASE_SIZE; i++) {
+        const res = await t.app.inject({ method: "GET", url: "/test/public" });
+        assert.equal(res.statusCode, 200);
+        remaining.push(Number(/"public-min";r=(\d+);/.exec(String(res.headers.ratelimit))?.[1]));
+      }
+      assert.ok(Date.now() < pausedUntil - 1000, "answered while Redis was still paused");
+      assert.deepEqual(
+        remaining,
+        remaining.map((_, i) => 10000 - LEASE_SIZE - 1 - i),
+        "each request sees the count it would have seen alone",
+      );
+    } finally {
+      await pauser.client("UNPAUSE");
+      pauser.disconnect();
       await closeAll(t);
     }
   });
@@ -138,8 +174,8 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
       assert.ok(allAnswered(statuses), statuses.join(","));
       const allowed = statuses.filter((s) => s === 200).length;
       assert.ok(allowed <= LEASE_FLOOR * 2, `${allowed} allowed with a limit of ${LEASE_FLOOR * 2}`);
-      // Unused leases are the only loss: at most one per instance.
-      assert.ok(allowed >= LEASE_FLOOR * 2 - 2 * LEASE_SIZE, `only ${allowed} allowed`);
+      // Unused leases are the only loss: what was left of one and the one counted ahead, per instance.
+      assert.ok(allowed > LEASE_FLOOR * 2 - 2 * (LEASE_SIZE + REFILL_BELOW), `only ${allowed} allowed`);
       // 96 concurrent requests on A shared leases instead of each taking one.
       assert.ok(
         sentA.length < (LEASE_FLOOR * 3) / 2,

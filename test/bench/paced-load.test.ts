@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
+import { responseEnd } from "../../bench/http1-pool.ts";
 import { pacedLoad, percentile } from "../../bench/paced-load.ts";
 
 // The bench's p99-at-half-rate figure (issue #21) comes from this generator; these tests show it
@@ -57,6 +58,64 @@ describe("paced load (bench/paced-load.ts)", () => {
     } finally {
       server.close();
     }
+  });
+
+  it("keeps a stall of the warm-up out of the measured part: it starts once the warm-up is all answered", async () => {
+    // The first request stalls for 800 ms, past the 500 ms warm-up. On one schedule for both,
+    // the requests due from 500 ms on would wait behind the warm-up's and read up to 300 ms.
+    let stalled = false;
+    const server = createServer((_request, response) => {
+      if (!stalled) {
+        stalled = true;
+        const until = performance.now() + 800;
+        while (performance.now() < until) {}
+      }
+      response.end("{}");
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const report = await pacedLoad({ url, path: "/", rate: 100, seconds: 1, warmupSeconds: 0.5, connections: 1 });
+      assert.equal(report.requests, 100);
+      assert.ok(report.max < 100, `max ${report.max} ms: the warm-up's stall reached the measured part`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("reads chunked answers and answers after which the server closes the connection", async () => {
+    let answered = 0;
+    const server = createServer((_request, response) => {
+      answered++;
+      if (answered % 3 === 0) response.setHeader("connection", "close");
+      response.write('{"part":1,');
+      response.end('"part2":true}');
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const report = await pacedLoad({ url, path: "/", rate: 200, seconds: 0.5, warmupSeconds: 0, connections: 2 });
+      assert.equal(report.errors, 0);
+      assert.equal(report.requests, 100);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("finds where a response ends: by Content-Length, by the last chunk, or at its head", () => {
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+    assert.equal(responseEnd(Buffer.from(`${head}abc`)), -1);
+    assert.equal(responseEnd(Buffer.from(`${head}abcdeHTTP/1.1`)), head.length + 5);
+    const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    assert.equal(responseEnd(Buffer.from(`${chunked}3\r\nabc\r\n`)), -1);
+    assert.equal(responseEnd(Buffer.from(`${chunked}3\r\nabc\r\n0\r\n`)), -1);
+    const whole = `${chunked}3\r\nabc\r\na\r\n0123456789\r\n0\r\n\r\n`;
+    assert.equal(responseEnd(Buffer.from(`${whole}HTTP/1.1`)), whole.length);
+    const empty = "HTTP/1.1 204 No Content\r\nDate: x\r\n\r\n";
+    assert.equal(responseEnd(Buffer.from(empty)), empty.length);
+    assert.equal(responseEnd(Buffer.from("HTTP/1.1 200 OK\r\nContent-Len")), -1);
   });
 
   it("sends a body with a fresh id in place of [<id>] in each request, as autocannon -I", async () => {

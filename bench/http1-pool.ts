@@ -43,6 +43,9 @@ class Connection {
   private socket: Socket | undefined;
   private received: Buffer = Buffer.alloc(0);
   private answered: Answered | undefined;
+  /** The request in flight, and whether it went out on a socket kept alive from an earlier one. */
+  private request: Buffer | undefined;
+  private reused = false;
   private readonly host: string;
   private readonly port: number;
   private readonly onFree: (connection: Connection) => void;
@@ -55,6 +58,8 @@ class Connection {
 
   send(request: Buffer, answered: Answered): void {
     this.answered = answered;
+    this.request = request;
+    this.reused = this.socket !== undefined;
     if (this.socket === undefined) this.open();
     this.socket?.write(request);
   }
@@ -72,6 +77,13 @@ class Connection {
     socket.on("close", () => {
       // A server may close a kept-alive connection between requests: the next one opens anew.
       if (this.socket === socket) this.socket = undefined;
+      // Closed while the request was on its way on a kept-alive socket, nothing answered: the
+      // server closed an idle connection as it arrived. Sent once more on a fresh one, as
+      // HTTP clients do; a fresh connection that fails is an error.
+      if (this.answered && this.request && this.reused && this.received.length === 0) {
+        this.send(this.request, this.answered);
+        return;
+      }
       this.settle(new Error("connection closed before the response"), 0);
     });
   }
@@ -95,6 +107,7 @@ class Connection {
     const answered = this.answered;
     if (answered === undefined) return;
     this.answered = undefined;
+    this.request = undefined;
     answered(error, status);
     this.onFree(this);
   }
@@ -117,7 +130,9 @@ export class Http1Pool {
   }
 
   request(request: Buffer, answered: Answered): void {
-    const connection = this.free.pop();
+    // The longest idle first: every connection stays in use, none idles long enough for the
+    // server to close it as a request goes out.
+    const connection = this.free.shift();
     if (connection) connection.send(request, answered);
     else this.waiting.push({ request, answered });
   }

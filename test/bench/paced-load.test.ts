@@ -104,6 +104,29 @@ describe("paced load (bench/paced-load.ts)", () => {
     }
   });
 
+  it("sends a request once more on a fresh connection when a kept-alive one closes as it goes out", async () => {
+    let received = 0;
+    const server = createServer((request, response) => {
+      // The third request finds its connection closed, as an idle one the server times out.
+      if (++received === 3) {
+        request.socket.destroy();
+        return;
+      }
+      response.end("{}");
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const report = await pacedLoad({ url, path: "/", rate: 50, seconds: 0.2, warmupSeconds: 0, connections: 1 });
+      assert.equal(report.errors, 0);
+      assert.equal(report.requests, 10);
+      assert.equal(received, 11, "the closed one was sent again");
+    } finally {
+      server.close();
+    }
+  });
+
   it("finds where a response ends: by Content-Length, by the last chunk, or at its head", () => {
     const head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
     assert.equal(responseEnd(Buffer.from(`${head}abc`)), -1);

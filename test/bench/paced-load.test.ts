@@ -29,6 +29,14 @@ async function stallingServer(stallMs: number, periodMs: number, status: (answer
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/** A server on a free loopback port answering with `handler`. */
+async function serving(handler: Parameters<typeof createServer>[1]) {
+  const server = createServer(handler);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 describe("paced load (bench/paced-load.ts)", () => {
   it("sends exactly the requests due at the rate, and counts non-2xx answers apart", async () => {
     const { server, url } = await stallingServer(0, 1000, (n) => (n % 10 === 0 ? 503 : 200));
@@ -64,7 +72,7 @@ describe("paced load (bench/paced-load.ts)", () => {
     // The first request stalls for 800 ms, past the 500 ms warm-up. On one schedule for both,
     // the requests due from 500 ms on would wait behind the warm-up's and read up to 300 ms.
     let stalled = false;
-    const server = createServer((_request, response) => {
+    const { server, url } = await serving((_request, response) => {
       if (!stalled) {
         stalled = true;
         const until = performance.now() + 800;
@@ -72,10 +80,7 @@ describe("paced load (bench/paced-load.ts)", () => {
       }
       response.end("{}");
     });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const report = await pacedLoad({ url, path: "/", rate: 100, seconds: 1, warmupSeconds: 0.5, connections: 1 });
       assert.equal(report.requests, 100);
       assert.ok(report.max < 100, `max ${report.max} ms: the warm-up's stall reached the measured part`);
@@ -86,16 +91,13 @@ describe("paced load (bench/paced-load.ts)", () => {
 
   it("reads chunked answers and answers after which the server closes the connection", async () => {
     let answered = 0;
-    const server = createServer((_request, response) => {
+    const { server, url } = await serving((_request, response) => {
       answered++;
       if (answered % 3 === 0) response.setHeader("connection", "close");
       response.write('{"part":1,');
       response.end('"part2":true}');
     });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const report = await pacedLoad({ url, path: "/", rate: 200, seconds: 0.5, warmupSeconds: 0, connections: 2 });
       assert.equal(report.errors, 0);
       assert.equal(report.requests, 100);
@@ -106,7 +108,7 @@ describe("paced load (bench/paced-load.ts)", () => {
 
   it("sends a request once more on a fresh connection when a kept-alive one closes as it goes out", async () => {
     let received = 0;
-    const server = createServer((request, response) => {
+    const { server, url } = await serving((request, response) => {
       // The third request finds its connection closed, as an idle one the server times out.
       if (++received === 3) {
         request.socket.destroy();
@@ -114,10 +116,7 @@ describe("paced load (bench/paced-load.ts)", () => {
       }
       response.end("{}");
     });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const report = await pacedLoad({ url, path: "/", rate: 50, seconds: 0.2, warmupSeconds: 0, connections: 1 });
       assert.equal(report.errors, 0);
       assert.equal(report.requests, 10);
@@ -143,7 +142,7 @@ describe("paced load (bench/paced-load.ts)", () => {
 
   it("sends a body with a fresh id in place of [<id>] in each request, as autocannon -I", async () => {
     const bodies: string[] = [];
-    const server = createServer((request, response) => {
+    const { server, url } = await serving((request, response) => {
       let body = "";
       request.on("data", (chunk) => {
         body += chunk;
@@ -153,10 +152,7 @@ describe("paced load (bench/paced-load.ts)", () => {
         response.end("{}");
       });
     });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const body = '{"email":"[<id>]@example.test"}';
       const report = await pacedLoad({
         url,

@@ -14,28 +14,33 @@ const CRLF = Buffer.from("\r\n");
 
 /** Where the response at the start of `data` ends, or -1 while it is incomplete. */
 export function responseEnd(data: Buffer): number {
+  return framed(data)?.end ?? -1;
+}
+
+/** The response at the start of `data`: where it ends and its head, lower-cased; undefined while incomplete. */
+function framed(data: Buffer): { end: number; head: string } | undefined {
   const headEnd = data.indexOf(HEAD_END);
-  if (headEnd < 0) return -1;
+  if (headEnd < 0) return undefined;
   const head = data.toString("latin1", 0, headEnd).toLowerCase();
   const bodyStart = headEnd + HEAD_END.length;
   const length = /\r\ncontent-length:[ \t]*(\d+)/.exec(head);
   if (length) {
     const end = bodyStart + Number(length[1]);
-    return data.length >= end ? end : -1;
+    return data.length >= end ? { end, head } : undefined;
   }
-  if (!/\r\ntransfer-encoding:[^\r]*chunked/.test(head)) return bodyStart;
+  if (!/\r\ntransfer-encoding:[^\r]*chunked/.test(head)) return { end: bodyStart, head };
   let at = bodyStart;
   for (;;) {
     const lineEnd = data.indexOf(CRLF, at);
-    if (lineEnd < 0) return -1;
+    if (lineEnd < 0) return undefined;
     const size = Number.parseInt(data.toString("latin1", at, lineEnd), 16);
     if (size === 0) {
       // The last chunk, then trailers (none expected) and an empty line.
       const end = data.indexOf(CRLF, lineEnd + 2);
-      return end < 0 ? -1 : end + 2;
+      return end < 0 ? undefined : { end: end + 2, head };
     }
     at = lineEnd + 2 + size + 2;
-    if (at > data.length) return -1;
+    if (at > data.length) return undefined;
   }
 }
 
@@ -90,11 +95,11 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
-    const end = responseEnd(this.received);
-    if (end < 0) return;
-    const status = Number(this.received.toString("latin1", 9, 12));
-    const closing = /\r\nconnection:[ \t]*close/i.test(this.received.toString("latin1", 0, end));
-    this.received = this.received.subarray(end);
+    const response = framed(this.received);
+    if (response === undefined) return;
+    const status = Number(response.head.slice(9, 12));
+    const closing = /\r\nconnection:[ \t]*close/.test(response.head);
+    this.received = this.received.subarray(response.end);
     if (closing) {
       // The server closes this one after its answer: the next request opens another.
       this.socket?.destroy();

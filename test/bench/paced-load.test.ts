@@ -10,11 +10,19 @@ import { pacedLoad, percentile } from "../../bench/paced-load.ts";
 // measures what it claims: the rate it was asked for, and a server's stall in every request that
 // was due during it, including those it could not send because its only connection was busy.
 
+/** A server on a free loopback port answering with `handler`. */
+async function serving(handler: Parameters<typeof createServer>[1]) {
+  const server: Server = createServer(handler);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 /** Blocks the server's event loop for stallMs once every periodMs, like a long GC or a sync call. */
-async function stallingServer(stallMs: number, periodMs: number, status: (answered: number) => number = () => 200) {
+function stallingServer(stallMs: number, periodMs: number, status: (answered: number) => number = () => 200) {
   let last = performance.now();
   let answered = 0;
-  const server: Server = createServer((_request, response) => {
+  return serving((_request, response) => {
     const now = performance.now();
     if (stallMs > 0 && now - last >= periodMs) {
       last = now;
@@ -24,17 +32,6 @@ async function stallingServer(stallMs: number, periodMs: number, status: (answer
     response.setHeader("content-type", "application/json");
     response.end('{"ok":true}');
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-/** A server on a free loopback port answering with `handler`. */
-async function serving(handler: Parameters<typeof createServer>[1]) {
-  const server = createServer(handler);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 describe("paced load (bench/paced-load.ts)", () => {

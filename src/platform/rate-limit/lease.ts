@@ -38,6 +38,9 @@ interface Lease {
   readonly hourEndsAt: number;
 }
 
+/** A window's counter and time to live, as the tier script returns them. */
+type Window = TierCounts["minute"];
+
 /** One request's counts as Redis would have returned them, had it been counted alone. */
 export interface LeasedCounts {
   readonly minute: { consumed: number; ttlMs: number };
@@ -69,18 +72,16 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
   // ~3 MiB of idle memory for tiers most processes never count in Redis (docs/benchmarks.md).
   let leases: LRUCache<string, Lease[]> | undefined;
   let single: LRUCache<string, true> | undefined;
-  /** Opens a lease of the `counts.counted` requests Redis counted, `used` of them already served; returns the first one's counts. */
-  const openLease = (key: string, counts: TierCounts, now: number, used: number) => {
-    const n = counts.counted;
-    const hour = counts.hour ?? counts.minute;
+  /** Opens a lease of the `n` requests Redis counted (`minute` and `hour` read after all of them), `used` of them already served; returns the first one's counts. */
+  const openLease = (key: string, n: number, minute: Window, hour: Window, now: number, used: number) => {
     single?.delete(key);
-    const minuteFirst = counts.minute.consumed - n + 1;
+    const minuteFirst = minute.consumed - n + 1;
     const hourFirst = hour.consumed - n + 1;
     const lease = {
       left: n - used,
       minuteConsumed: minuteFirst + used,
       hourConsumed: hourFirst + used,
-      minuteEndsAt: now + counts.minute.ttlMs,
+      minuteEndsAt: now + minute.ttlMs,
       hourEndsAt: now + hour.ttlMs,
     };
     leases ??= new LRUCache({ max: maxKeys });
@@ -123,7 +124,7 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
         return counts;
       }
       // Redis returned the counters after all n; this request is the first of them.
-      const first = openLease(key, counts, now, 1);
+      const first = openLease(key, n, counts.minute, counts.hour, now, 1);
       return {
         counted: 1,
         minute: { consumed: first.minute, ttlMs: counts.minute.ttlMs },
@@ -132,7 +133,7 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
     },
     stock(key, counts, now) {
       if (counts.counted >= 1 && counts.hour !== undefined) {
-        openLease(key, counts, now, 0);
+        openLease(key, counts.counted, counts.minute, counts.hour, now, 0);
         return;
       }
       // No lease to give: the key is near its limit, and its requests are counted one by one.

@@ -86,6 +86,35 @@ describe("paced load (bench/paced-load.ts)", () => {
     }
   });
 
+  it("keeps where the load starts again after the warm-up out of the figure: the lead-in is sent, not recorded", async () => {
+    // The first request after the warm-up's 50 stalls for 80 ms. With a 300 ms lead-in every
+    // request that waited behind it is in the lead-in; without one, the stall is the measured max.
+    const firstAfterWarmup = (stallMs: number) => {
+      let answered = 0;
+      return serving((_request, response) => {
+        if (++answered === 51) {
+          const until = performance.now() + stallMs;
+          while (performance.now() < until) {}
+        }
+        response.end("{}");
+      });
+    };
+    const options = { path: "/", rate: 100, seconds: 1, warmupSeconds: 0.5, connections: 1 };
+    const withLeadIn = await firstAfterWarmup(80);
+    const withoutLeadIn = await firstAfterWarmup(80);
+    try {
+      const led = await pacedLoad({ ...options, url: withLeadIn.url, leadInSeconds: 0.3 });
+      assert.equal(led.requests, 100, "the measured part is the 100 requests due after the lead-in");
+      assert.ok(led.max < 40, `max ${led.max} ms: the restart's stall reached the measured part`);
+      const unled = await pacedLoad({ ...options, url: withoutLeadIn.url, leadInSeconds: 0 });
+      assert.equal(unled.requests, 100);
+      assert.ok(unled.max >= 75, `max ${unled.max} ms: without a lead-in the stall is measured`);
+    } finally {
+      withLeadIn.server.close();
+      withoutLeadIn.server.close();
+    }
+  });
+
   it("reads chunked answers and answers after which the server closes the connection", async () => {
     let answered = 0;
     const { server, url } = await serving((_request, response) => {
@@ -114,7 +143,15 @@ describe("paced load (bench/paced-load.ts)", () => {
       response.end("{}");
     });
     try {
-      const report = await pacedLoad({ url, path: "/", rate: 50, seconds: 0.2, warmupSeconds: 0, connections: 1 });
+      const report = await pacedLoad({
+        url,
+        path: "/",
+        rate: 50,
+        seconds: 0.2,
+        warmupSeconds: 0,
+        leadInSeconds: 0,
+        connections: 1,
+      });
       assert.equal(report.errors, 0);
       assert.equal(report.requests, 10);
       assert.equal(received, 11, "the closed one was sent again");
@@ -157,6 +194,7 @@ describe("paced load (bench/paced-load.ts)", () => {
         rate: 50,
         seconds: 0.2,
         warmupSeconds: 0,
+        leadInSeconds: 0,
         method: "POST",
         body,
       });

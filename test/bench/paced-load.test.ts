@@ -34,6 +34,9 @@ function stallingServer(stallMs: number, periodMs: number, status: (answered: nu
   });
 }
 
+/** Ten requests in the measured part and none before it (no warm-up, no lead-in): each one sent is counted. */
+const TEN_REQUESTS_NOTHING_BEFORE = { path: "/", rate: 50, seconds: 0.2, warmupSeconds: 0, leadInSeconds: 0 };
+
 describe("paced load (bench/paced-load.ts)", () => {
   it("sends exactly the requests due at the rate, and counts non-2xx answers apart", async () => {
     const { server, url } = await stallingServer(0, 1000, (n) => (n % 10 === 0 ? 503 : 200));
@@ -143,15 +146,7 @@ describe("paced load (bench/paced-load.ts)", () => {
       response.end("{}");
     });
     try {
-      const report = await pacedLoad({
-        url,
-        path: "/",
-        rate: 50,
-        seconds: 0.2,
-        warmupSeconds: 0,
-        leadInSeconds: 0,
-        connections: 1,
-      });
+      const report = await pacedLoad({ ...TEN_REQUESTS_NOTHING_BEFORE, url, connections: 1 });
       assert.equal(report.errors, 0);
       assert.equal(report.requests, 10);
       assert.equal(received, 11, "the closed one was sent again");
@@ -188,16 +183,7 @@ describe("paced load (bench/paced-load.ts)", () => {
     });
     try {
       const body = '{"email":"[<id>]@example.test"}';
-      const report = await pacedLoad({
-        url,
-        path: "/",
-        rate: 50,
-        seconds: 0.2,
-        warmupSeconds: 0,
-        leadInSeconds: 0,
-        method: "POST",
-        body,
-      });
+      const report = await pacedLoad({ ...TEN_REQUESTS_NOTHING_BEFORE, url, method: "POST", body });
       assert.equal(report.requests, 10);
       assert.equal(new Set(bodies).size, 10);
       for (const sent of bodies) assert.match(sent, /^\{"email":"[0-9a-f-]{36}@example\.test"\}$/);

@@ -62,8 +62,8 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRep
     const warmupSeconds = options.warmupSeconds ?? 1;
     if (Math.floor(options.rate * warmupSeconds) >= 1) await pacedRun(pool, options, warmupSeconds, 0);
     // Where the load starts again after the warm-up's last answer, the first tens of ms read
-    // slow against any server, the bare node:http one included (41–77 requests at 6,000 req/s
-    // over 5 ms, docs/benchmarks.md): the generator's and the machine's transient, not the
+    // slow against any server, the bare node:http one included (43–77 requests at 6,000 req/s
+    // slower than 5 ms, docs/benchmarks.md): the generator's and the machine's transient, not the
     // steady load the figure is about. The measured run's lead-in takes it, as wrk2 leaves its
     // calibration period out of the latencies it reports.
     return await pacedRun(pool, options, options.seconds, options.leadInSeconds ?? 0.5);

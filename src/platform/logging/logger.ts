@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Writable } from "node:stream";
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import type { PinoPretty } from "pino-pretty";
 import type { Config } from "../../config/settings/index.ts";
 import { redactSensitive } from "./redact.ts";
@@ -56,16 +56,28 @@ const FLUSH_INTERVAL_MS = 1000;
  * Buffered writes: one write(2) per 4 KiB instead of per line (20% of CPU at load
  * otherwise). A quiet server would keep its last lines (e.g. "rampart listening")
  * buffered indefinitely, so the buffer is also flushed every second. Shutdown and fatal
- * paths call flush(), so buffered lines are not lost on a normal exit.
+ * paths call flush(), and pino flushes its destination synchronously on exit, so buffered
+ * lines are not lost on a normal exit.
+ *
+ * Lines are buffered as bytes (sonic-boom's buffer mode), each encoded once. In its text
+ * mode sonic-boom appends every line to one pending string and measures that whole string
+ * again (Buffer.byteLength), which flattens it: each line copied the 4 KiB built so far,
+ * about 2 KiB of garbage and a scan per request (docs/benchmarks.md, tenth session).
  */
-function bufferedStdout() {
-  const stream = pino.destination({ fd: 1, sync: false, minLength: 4096 });
+function bufferedStdout(): DestinationStream & { flush(callback?: (error?: Error) => void): void } {
+  const bytes = pino.destination({ fd: 1, sync: false, minLength: 4096, contentMode: "buffer" });
   const timer = setInterval(() => {
     // Ignores "not ready yet" and an empty buffer alike; the next tick tries again.
     try {
-      stream.flush();
+      bytes.flush();
     } catch {}
   }, FLUSH_INTERVAL_MS);
   timer.unref();
-  return stream;
+  // sonic-boom's types describe its text mode only; in buffer mode write() takes bytes.
+  const writeBytes = bytes.write.bind(bytes) as unknown as (chunk: Buffer) => boolean;
+  return {
+    write: (line) => writeBytes(Buffer.from(line)),
+    // pino's logger.flush() calls its destination's flush.
+    flush: (callback) => bytes.flush(callback),
+  };
 }

@@ -3,6 +3,7 @@ import { authenticate, type Caller } from "../auth/authenticate.ts";
 import { authErrors } from "../auth/errors.ts";
 import { isUuid } from "../db/ids.ts";
 import { ForbiddenError, UnauthorizedError } from "../errors/app-error.ts";
+import { requestSlot } from "../http/request-slot.ts";
 import { addRouteHook } from "../http/route-hooks.ts";
 import type { AccessDenial, AccessResolvers, Actor, TenantAccess } from "./actor.ts";
 import { accessErrors } from "./errors.ts";
@@ -57,7 +58,8 @@ interface AccessState {
  */
 export class AccessControl {
   readonly #resolvers: AccessResolvers;
-  readonly #state = new WeakMap<FastifyRequest, AccessState>();
+  /** One per instance, like its resolvers: two AccessControls never read each other's state. */
+  readonly #state = requestSlot<FastifyRequest, AccessState>("rampart.accessState");
   /** Step-up (step-up.ts) and the platform-admin factor rule. */
   readonly stepUp: StepUpPolicy;
 

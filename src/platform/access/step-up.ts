@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { Clock } from "../clock.ts";
+import { requestSlot } from "../http/request-slot.ts";
 import type { UserActor } from "./actor.ts";
 import { accessErrors } from "./errors.ts";
 
@@ -53,7 +54,7 @@ export function assertPlatformAdminFactor(policy: StepUpPolicy, actor: UserActor
     throw accessErrors.platformAdminMfaRequired();
 }
 
-const policies = new WeakMap<FastifyRequest, StepUpPolicy>();
+const policies = requestSlot<FastifyRequest, StepUpPolicy>("rampart.stepUpPolicy");
 
 /**
  * For handlers whose step-up depends on the request (`stepUp: { when }`): throws the

@@ -3,6 +3,7 @@ import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
 import { NotFoundError, UnavailableError } from "../errors/app-error.ts";
+import { requestSlot } from "./request-slot.ts";
 
 export const CONSOLE_PREFIX = "/console";
 /** Where `npm run console:build` writes the console (Vite's outDir, see console/vite.config.ts). */
@@ -131,4 +132,4 @@ export async function registerConsole(app: FastifyInstance, options: { readonly 
   app.get(`${CONSOLE_PREFIX}/*`, options_, serve);
 }
 
-const cacheControls = new WeakMap<FastifyReply, string>();
+const cacheControls = requestSlot<FastifyReply, string>("rampart.consoleCacheControl");

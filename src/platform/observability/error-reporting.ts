@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../errors/app-error.ts";
+import { requestSlot } from "../http/request-slot.ts";
 import { UNMATCHED_ROUTE } from "./http-metrics.ts";
 import type { ErrorReport, ErrorReporter } from "./sentry-reporter.ts";
 
@@ -14,7 +15,7 @@ export function installErrorReporting(
   reporter: ErrorReporter,
   currentTrace: () => Partial<NonNullable<ErrorReport["trace"]>> = () => ({}),
 ): void {
-  const errors = new WeakMap<FastifyRequest, { error: Error; trace: ErrorReport["trace"] }>();
+  const errors = requestSlot<FastifyRequest, { error: Error; trace: ErrorReport["trace"] }>("rampart.unexpectedError");
   app.addHook("onError", (request, _reply, error, done) => {
     // Read here, inside the request's span; by onResponse it may have ended.
     const { traceId, spanId } = currentTrace();

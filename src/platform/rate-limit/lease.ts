@@ -7,25 +7,38 @@ import type { TierCounts } from "./tier-script.ts";
  * far from its limit then costs one Redis round trip per lease instead of one per request;
  * near the limit (fewer than LEASE_FLOOR left) every request is counted in Redis one by one.
  *
- * The next lease is counted ahead, in the background, once fewer than REFILL_BELOW requests
- * of a key are left in its leases (limiter.ts): a steady client then finds a lease ready and
- * its requests do not wait for Redis, only for their own work.
+ * The next lease is counted ahead, in the background, once less than a whole lease of a key
+ * is left (limiter.ts): a steady client then finds a lease ready and its requests do not
+ * wait for Redis, only for their own work. Measured at 6,500 req/s of one key on a two-core
+ * machine (docs/benchmarks.md): counting ahead at half a lease left came back too late for a
+ * quarter of the requests, at a whole lease for 7–10 %; without counting ahead 40 % waited.
+ *
+ * A key's leases start at LEASE_SIZE requests and double, up to MAX_LEASE_SIZE, each time
+ * the one counted ahead before was used up within GROW_WITHIN_MS: a client sending
+ * thousands of requests a second costs a round trip every few tens of milliseconds, not
+ * every 16 requests. Every round trip costs the process more than its wait: its objects
+ * outlive the young generation's collections and fill the old one (docs/benchmarks.md,
+ * tenth session).
  *
  * What this trades: every leased request is in Redis before it is served, so no instance
  * ever lets more than the limit through. Leases left unused when the client's next requests
- * go to other instances count as spent there — fewer than LEASE_SIZE + REFILL_BELOW requests
- * per instance (what was left of the leases in use and the one counted ahead), and only while the
- * client is more than LEASE_FLOOR requests from its limit.
+ * go to other instances count as spent there — fewer than two of its leases per instance
+ * (what was left of the one in use and the one counted ahead): 2 × LEASE_SIZE for most
+ * clients, and at most 2 × MAX_LEASE_SIZE, about 200 ms of its own requests, for one that
+ * grew its leases. And only while the client is more than LEASE_FLOOR requests from its
+ * limit: the tier script never counts more than an eighth of what is left at once.
  */
 export const LEASE_SIZE = 16;
+export const MAX_LEASE_SIZE = 256;
 export const LEASE_FLOOR = 64;
 /**
- * Counting ahead starts as soon as a key's leases hold less than a whole lease. Measured at
- * 6,500 req/s of one key on a two-core machine (docs/benchmarks.md): with LEASE_SIZE / 2 the
- * lease counted ahead came back too late for a quarter of the requests, with LEASE_SIZE for
- * 7–10 %; without counting ahead 40 % waited for Redis.
+ * Leases counted ahead this close together double the next one. Measured at 6,000 req/s
+ * of one key on a two-core machine (docs/benchmarks.md): leases of 16 made 375 round trips
+ * a second and 14 MB a round promoted to the old generation, leases of 256 23 and 6.7 MB.
  */
-export const REFILL_BELOW = LEASE_SIZE;
+export const GROW_WITHIN_MS = 100;
+/** A key not counted ahead for this long starts again from LEASE_SIZE. */
+export const SHRINK_AFTER_MS = 1_000;
 /** A lease is not used within this long of its window's end: that window's count is about to restart. */
 const END_MARGIN_MS = 100;
 
@@ -61,8 +74,18 @@ export interface LeaseBook {
   left(key: string): number;
   /** Whether Redis last counted this key's requests one at a time (fewer than LEASE_FLOOR left). */
   nearLimit(key: string): boolean;
+  /** How many requests this key's leases are counted in now: LEASE_SIZE unless grown. */
+  leaseSize(key: string, now: number): number;
+  /** Records that the key's next lease is being counted ahead; returns its size (twice the last within GROW_WITHIN_MS). */
+  countingAhead(key: string, now: number): number;
   /** Forgets every lease (Redis failed: the fallback counts in memory from here). */
   clear(): void;
+}
+
+/** A key's lease size, and when its last lease was counted ahead. */
+interface Growth {
+  size: number;
+  aheadAt: number;
 }
 
 export function createLeaseBook(maxKeys = 10_000): LeaseBook {
@@ -72,6 +95,12 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
   // ~3 MiB of idle memory for tiers most processes never count in Redis (docs/benchmarks.md).
   let leases: LRUCache<string, Lease[]> | undefined;
   let single: LRUCache<string, true> | undefined;
+  let growth: LRUCache<string, Growth> | undefined;
+  /** The key's grown lease size, unless it was last counted ahead too long ago; `touch` keeps it among the maxKeys. */
+  const current = (key: string, now: number, touch = false) => {
+    const grown = touch ? growth?.get(key) : growth?.peek(key);
+    return grown !== undefined && now - grown.aheadAt <= SHRINK_AFTER_MS ? grown : undefined;
+  };
   /** Opens a lease of the `n` requests Redis counted (`minute` and `hour` read after all of them), `used` of them already served; returns the first one's counts. */
   const openLease = (key: string, n: number, minute: Window, hour: Window, now: number, used: number) => {
     single?.delete(key);
@@ -145,9 +174,24 @@ export function createLeaseBook(maxKeys = 10_000): LeaseBook {
       for (const lease of leases?.peek(key) ?? []) left += Math.max(0, lease.left);
       return left;
     },
+    leaseSize(key, now) {
+      return current(key, now)?.size ?? LEASE_SIZE;
+    },
+    countingAhead(key, now) {
+      const grown = current(key, now, true);
+      if (grown === undefined) {
+        growth ??= new LRUCache({ max: maxKeys });
+        growth.set(key, { size: LEASE_SIZE, aheadAt: now });
+        return LEASE_SIZE;
+      }
+      if (now - grown.aheadAt < GROW_WITHIN_MS) grown.size = Math.min(2 * grown.size, MAX_LEASE_SIZE);
+      grown.aheadAt = now;
+      return grown.size;
+    },
     clear() {
       leases?.clear();
       single?.clear();
+      growth?.clear();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { BURST_WINDOW_S, type TierLimits } from "../../config/values/tiers.ts";
-import { createLeaseBook, LEASE_FLOOR, LEASE_SIZE, REFILL_BELOW } from "./lease.ts";
+import { createLeaseBook, LEASE_FLOOR } from "./lease.ts";
 import type { RedisFallback } from "./redis-fallback.ts";
 import { consumeTierInRedis } from "./tier-script.ts";
 
@@ -122,7 +122,6 @@ export function createTierLimiter(tier: string, limits: TierLimits, store: Limit
 
   const leases = createLeaseBook();
   const leaseCalls = new Map<string, Promise<void>>();
-  const lease = { size: LEASE_SIZE, floor: LEASE_FLOOR };
 
   async function inRedis(redis: NonNullable<LimiterStore["redis"]>, key: string): Promise<TierOutcome> {
     if (redis.fallback.active()) return inMemory(key);
@@ -130,9 +129,10 @@ export function createTierLimiter(tier: string, limits: TierLimits, store: Limit
     // each counting a lease of its own — unless the key is near its limit, where every
     // request is counted alone and waiting would only queue them.
     for (;;) {
-      const leased = leases.take(key, Date.now());
+      const now = Date.now();
+      const leased = leases.take(key, now);
       if (leased !== undefined) {
-        if (leases.left(key) < REFILL_BELOW && !leaseCalls.has(key)) countAhead(redis, key);
+        if (leases.left(key) < leases.leaseSize(key, now) && !leaseCalls.has(key)) countAhead(redis, key, now);
         return { minute: counted(spec.minute.points, leased.minute), hour: counted(spec.hour.points, leased.hour) };
       }
       const pending = leaseCalls.get(key);
@@ -140,7 +140,7 @@ export function createTierLimiter(tier: string, limits: TierLimits, store: Limit
       await pending;
     }
     const now = Date.now();
-    const call = consumeTierInRedis(redis.client, key, spec, lease);
+    const call = consumeTierInRedis(redis.client, key, spec, { size: leases.leaseSize(key, now), floor: LEASE_FLOOR });
     const settled = call.then(
       () => undefined,
       () => undefined,
@@ -165,12 +165,12 @@ export function createTierLimiter(tier: string, limits: TierLimits, store: Limit
 
   /**
    * Counts the key's next lease in the background while its current one still serves: its
-   * requests then find a lease ready instead of waiting for Redis every LEASE_SIZE requests.
+   * requests then find a lease ready instead of waiting for Redis at the end of every lease.
    * Requests that run out before it is back wait for it, as for any lease being counted.
    */
-  function countAhead(redis: NonNullable<LimiterStore["redis"]>, key: string) {
-    const now = Date.now();
-    const call = consumeTierInRedis(redis.client, key, spec, { ...lease, leaseOnly: true }).then(
+  function countAhead(redis: NonNullable<LimiterStore["redis"]>, key: string, now: number) {
+    const size = leases.countingAhead(key, now);
+    const call = consumeTierInRedis(redis.client, key, spec, { size, floor: LEASE_FLOOR, leaseOnly: true }).then(
       (counts) => leases.stock(key, counts, now),
       () => {
         redis.fallback.tripped();

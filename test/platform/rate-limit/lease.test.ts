@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createLeaseBook } from "../../../src/platform/rate-limit/lease.ts";
+import {
+  createLeaseBook,
+  GROW_WITHIN_MS,
+  LEASE_SIZE,
+  MAX_LEASE_SIZE,
+  SHRINK_AFTER_MS,
+} from "../../../src/platform/rate-limit/lease.ts";
 import type { TierCounts } from "../../../src/platform/rate-limit/tier-script.ts";
 
 // The lease book alone, on a clock the test sets: which counts each leased request reports
@@ -146,5 +152,28 @@ describe("rate-limit leases: the book of requests counted ahead", () => {
     book.keep("c", counted(4, 10, 10), T);
     assert.ok(book.take("b", T), "b's lease is still there");
     assert.ok(book.take("c", T));
+  });
+  it("a key whose leases are counted ahead within 100 ms of each other gets leases twice as large, up to 256", () => {
+    const book = createLeaseBook();
+    assert.equal(book.leaseSize("k", T), LEASE_SIZE, "a key starts at LEASE_SIZE");
+    const sizes = [0, 1, 2, 3, 4, 5].map((i) => book.countingAhead("k", T + i * (GROW_WITHIN_MS - 1)));
+    assert.deepEqual(sizes, [16, 32, 64, 128, 256, 256]);
+    assert.equal(MAX_LEASE_SIZE, 256);
+    assert.equal(book.leaseSize("k", T + 5 * (GROW_WITHIN_MS - 1)), 256, "the request-carrying call asks for as many");
+    assert.equal(book.leaseSize("other", T), LEASE_SIZE, "growth is its key's alone");
+  });
+
+  it("a key counted ahead less often keeps its size; a second without, or clear(), starts it again from 16", () => {
+    const book = createLeaseBook();
+    assert.equal(book.countingAhead("k", T), 16);
+    assert.equal(book.countingAhead("k", T + 50), 32);
+    assert.equal(book.countingAhead("k", T + 50 + GROW_WITHIN_MS), 32, "exactly 100 ms apart: no growth");
+    const last = T + 50 + GROW_WITHIN_MS;
+    assert.equal(book.leaseSize("k", last + SHRINK_AFTER_MS), 32);
+    assert.equal(book.leaseSize("k", last + SHRINK_AFTER_MS + 1), LEASE_SIZE, "idle for more than a second");
+    assert.equal(book.countingAhead("k", last + SHRINK_AFTER_MS + 1), 16, "and counted ahead again from 16");
+    assert.equal(book.countingAhead("k", last + SHRINK_AFTER_MS + 2), 32);
+    book.clear();
+    assert.equal(book.leaseSize("k", last + SHRINK_AFTER_MS + 3), LEASE_SIZE, "Redis failed: growth is forgotten too");
   });
 });

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { type AlternatingRatio, alternatingRatio, type MeasureRound, pooledOverPairs } from "./alternating.ts";
 import { auditBench } from "./audit.ts";
+import { BENCH_METRICS_TOKEN, growthWithoutYoung, memoryReading } from "./memory-growth.ts";
 import type { PacedLoadReport } from "./paced-load.ts";
 import { cpuSeconds, peakRssMiB, rssMiB } from "./proc.ts";
 import { type Scenario, scenarios } from "./scenarios.ts";
@@ -89,6 +90,7 @@ async function startTarget(scenario: Scenario, dataDir: string): Promise<Started
       LOG_FORMAT: "json",
       LOG_LEVEL: "info",
       DATA_DIR: dataDir,
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
       ...scenario.env,
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -345,17 +347,16 @@ async function main() {
           );
       }
       if (scenario.rssGrowthRounds) {
-        // The measured round was the first; RSS after it is compared with RSS after the last.
-        const first = rssMiB(child.pid);
+        // The measured round was the first; memory after it is compared with memory after the last.
+        const first = await memoryReading(url, child.pid);
         for (let round = 1; round < scenario.rssGrowthRounds; round++)
           await load(target, url, headers, { seconds: DURATION_S }, child.pid);
-        const last = rssMiB(child.pid);
-        const growth = first && last ? last / first - 1 : Number.POSITIVE_INFINITY;
+        const { growth, figure } = growthWithoutYoung(first, await memoryReading(url, child.pid));
         verdicts.push(
           verdict(
             scenario.name,
             `RSS after ${scenario.rssGrowthRounds} load rounds vs after 1`,
-            `${first ?? "—"} → ${last ?? "—"} MiB (${(growth * 100).toFixed(1)} %)`,
+            figure,
             "≤ +10 %",
             growth <= 0.1,
           ),

@@ -46,6 +46,17 @@ async function closeAll(...apps: (TestApp & { client: Redis })[]) {
 
 const allAnswered = (statuses: number[]) => statuses.every((s) => s === 200 || s === 429);
 
+/** Sends `n` requests to /test/public one after another, each answered 200; the minute window's remaining after each. */
+async function publicRemaining(t: TestApp, n: number): Promise<number[]> {
+  const remaining: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await t.app.inject({ method: "GET", url: "/test/public" });
+    assert.equal(res.statusCode, 200);
+    remaining.push(Number(/"public-min";r=(\d+);/.exec(String(res.headers.ratelimit))?.[1]));
+  }
+  return remaining;
+}
+
 describe("rate limits shared in Redis", { skip: service.skip }, () => {
   const url = String(service.url);
   const admin = service.skip ? undefined : new Redis(url);
@@ -103,12 +114,7 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
     try {
       await hit(t.app, "/test/public", 1); // loads the script, takes a lease
       const sent = recordCommands(t.client);
-      const remaining: number[] = [];
-      for (let i = 0; i < 2 * LEASE_SIZE; i++) {
-        const res = await t.app.inject({ method: "GET", url: "/test/public" });
-        assert.equal(res.statusCode, 200);
-        remaining.push(Number(/"public-min";r=(\d+);/.exec(String(res.headers.ratelimit))?.[1]));
-      }
+      const remaining = await publicRemaining(t, 2 * LEASE_SIZE);
       // A whole lease is kept in reserve: the next is counted ahead on the first request served
       // from the first lease, then each time one more lease has been used up.
       assert.deepEqual(sent, ["evalsha", "evalsha", "evalsha"], "one lease counted ahead, then one per LEASE_SIZE");
@@ -127,12 +133,7 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
     const t = await appOnRedis(url, env);
     try {
       const sent = recordCommands(t.client);
-      const remaining: number[] = [];
-      for (let i = 0; i < 1000; i++) {
-        const res = await t.app.inject({ method: "GET", url: "/test/public" });
-        assert.equal(res.statusCode, 200);
-        remaining.push(Number(/"public-min";r=(\d+);/.exec(String(res.headers.ratelimit))?.[1]));
-      }
+      const remaining = await publicRemaining(t, 1000);
       // Leases of LEASE_SIZE alone would take 1000 / 16 = 63 round trips. Each lease counted
       // ahead within 100 ms of the one before is twice as large (16, 32, 64, …, 256).
       assert.ok(sent.length < 30, `${sent.length} round trips for 1,000 requests`);
@@ -161,12 +162,7 @@ describe("rate limits shared in Redis", { skip: service.skip }, () => {
       // requests; without it, the first of them would wait for Redis.
       await pauser.client("PAUSE", 3000, "ALL");
       const pausedUntil = Date.now() + 3000;
-      const remaining: number[] = [];
-      for (let i = 0; i < LEASE_SIZE; i++) {
-        const res = await t.app.inject({ method: "GET", url: "/test/public" });
-        assert.equal(res.statusCode, 200);
-        remaining.push(Number(/"public-min";r=(\d+);/.exec(String(res.headers.ratelimit))?.[1]));
-      }
+      const remaining = await publicRemaining(t, LEASE_SIZE);
       assert.ok(Date.now() < pausedUntil - 1000, "answered while Redis was still paused");
       assert.deepEqual(
         remaining,

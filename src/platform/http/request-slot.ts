@@ -7,8 +7,9 @@
  * second — made each young-generation collection several times as long and pushed its
  * values into the old generation, which then needed full collections. Replacing the access
  * hook's WeakMap cut the collector's pauses by two thirds and the server's CPU per request
- * by a quarter (docs/benchmarks.md, tenth session). test/isolation/request-slots.test.ts
- * keeps WeakMaps keyed by requests or replies out of src/.
+ * by a quarter, at 6,000 req/s with the limiter, logging and metrics off (docs/benchmarks.md,
+ * tenth session). test/isolation/request-slots.test.ts keeps WeakMaps keyed by requests or
+ * replies out of src/.
  */
 export interface RequestSlot<Owner extends object, Value> {
   get(owner: Owner): Value | undefined;

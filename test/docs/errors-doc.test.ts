@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
+import { sourceFiles } from "../helpers/source-scan.ts";
 
 // docs/errors.md is the list of problem codes a client can receive. Every code a typed error
 // declares (src/**/errors.ts) is in it, and every code it lists still exists in the sources.
 const ROOT = new URL("../../", import.meta.url).pathname;
-
-function sourcesOf(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourcesOf(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [],
-  );
-}
 
 /** A problem code as a string literal: `area.what`, lower case. */
 const CODE_LITERAL = /"([a-z][a-z_]*\.[a-z][a-z_]*)"/g;
@@ -19,7 +14,7 @@ const CODE_LITERAL = /"([a-z][a-z_]*\.[a-z][a-z_]*)"/g;
 const DOCUMENTED = /^\| `([a-z][a-z_.]*)` \|/gm;
 
 describe("docs/errors.md", () => {
-  const sources = sourcesOf(join(ROOT, "src"));
+  const sources = sourceFiles(join(ROOT, "src"));
   const doc = readFileSync(join(ROOT, "docs/errors.md"), "utf8");
   const documented = new Set([...doc.matchAll(DOCUMENTED)].map((match) => match[1] ?? ""));
 

@@ -1,21 +1,16 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { it } from "node:test";
+import { sourceFiles } from "../helpers/source-scan.ts";
 
 // Small files with one purpose: a file past this bound holds several concerns (identity's
 // service.ts reached 872 lines before it was split by use case). Console and tests are not src/.
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAX_LINES = 350;
 
-function sourcesOf(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourcesOf(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [],
-  );
-}
-
 it(`no file in src/ is over ${MAX_LINES} lines`, () => {
-  const files = sourcesOf(join(ROOT, "src"));
+  const files = sourceFiles(join(ROOT, "src"));
   assert.ok(files.length >= 200, `read the sources (${files.length})`);
   const over = files
     .map((file) => ({ file: relative(ROOT, file), lines: readFileSync(file, "utf8").split("\n").length }))

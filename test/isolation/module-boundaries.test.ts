@@ -2,18 +2,13 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
+import { sourceFiles } from "../helpers/source-scan.ts";
 
 // The house rule behind the architecture: a module owns the tables its tables.ts declares,
 // and others reach that data only through its index.ts. Every module shares one Kysely
 // database type, so the compiler cannot enforce it; this reads the sources instead.
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODULES = join(ROOT, "src/modules");
-
-function sourcesOf(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourcesOf(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [],
-  );
-}
 
 const modules = readdirSync(MODULES, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
@@ -50,7 +45,7 @@ describe("module boundaries", () => {
     let queries = 0;
     const violations: string[] = [];
     for (const module of modules) {
-      for (const file of sourcesOf(join(MODULES, module))) {
+      for (const file of sourceFiles(join(MODULES, module))) {
         const source = readFileSync(file, "utf8");
         const where = relative(ROOT, file);
         for (const [, table = ""] of source.matchAll(QUERY)) {
@@ -66,7 +61,7 @@ describe("module boundaries", () => {
   it("a module imports another module only through its index.ts", () => {
     const violations: string[] = [];
     let crossings = 0;
-    for (const file of sourcesOf(MODULES)) {
+    for (const file of sourceFiles(MODULES)) {
       const from = relative(ROOT, file);
       const own = /^src\/modules\/([\w-]+)\//.exec(from)?.[1];
       for (const { target } of importsOf(file)) {
@@ -84,7 +79,7 @@ describe("module boundaries", () => {
     const violations: string[] = [];
     let imports = 0;
     for (const layer of ["src/platform", "src/config"]) {
-      for (const file of sourcesOf(join(ROOT, layer))) {
+      for (const file of sourceFiles(join(ROOT, layer))) {
         const from = relative(ROOT, file);
         for (const { target, typeOnly } of importsOf(file)) {
           imports += 1;
@@ -108,7 +103,7 @@ describe("module boundaries", () => {
 // Kysely's ESM build costs a start about twice the CPU of its CommonJS build (issue #21):
 // src/ takes Kysely's values from platform/db/kysely.ts only (types may come from "kysely").
 it("src/ imports Kysely's runtime values only through platform/db/kysely.ts", () => {
-  const violations = sourcesOf(join(ROOT, "src"))
+  const violations = sourceFiles(join(ROOT, "src"))
     .filter((file) => relative(ROOT, file) !== "src/platform/db/kysely.ts")
     .filter((file) => /^import (?!type\b)[^;]*from "kysely";/m.test(readFileSync(file, "utf8")))
     .map((file) => relative(ROOT, file));

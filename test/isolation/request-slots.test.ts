@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { requestSlot } from "../../src/platform/http/request-slot.ts";
+import { sourceFiles } from "../helpers/source-scan.ts";
 
 // A WeakMap (or WeakSet) keyed by a request or a reply takes an ephemeron per request, which
 // every young-generation collection traces apart: the access hook's one tripled the
@@ -11,15 +12,9 @@ import { requestSlot } from "../../src/platform/http/request-slot.ts";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PER_REQUEST = /new\s+Weak(?:Map|Set)\s*<\s*(?:Fastify(?:Request|Reply)|IncomingMessage|ServerResponse)\b/g;
 
-function sourcesOf(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourcesOf(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [],
-  );
-}
-
 describe("state kept per request", () => {
   it("no WeakMap or WeakSet in src/ is keyed by a request or a reply: requestSlot() keeps it on the object", () => {
-    const files = sourcesOf(join(ROOT, "src"));
+    const files = sourceFiles(join(ROOT, "src"));
     assert.ok(files.length > 100, `read ${files.length} sources`);
     const found = files.flatMap((file) =>
       [...readFileSync(file, "utf8").matchAll(PER_REQUEST)].map((m) => `${relative(ROOT, file)}: ${m[0]}`),

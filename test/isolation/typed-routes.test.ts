@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
+import { sourceFiles } from "../helpers/source-scan.ts";
 
 // Route handlers read request.body, params and querystring typed by their route's own schema
 // (schemaRef in src/platform/openapi/schema-ref.ts gives a Type.Ref its schema's static type),
 // so a cast in a route file can only hide a mismatch between the schema and the handler.
 const ROOT = new URL("../../", import.meta.url).pathname;
-
-function sourcesOf(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourcesOf(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [],
-  );
-}
 
 const ROUTE = /\bapp\.(?:get|post|put|patch|delete)\(/;
 /** A type assertion: `as` followed by a type, except `as const`. */
@@ -21,7 +16,7 @@ const CAST = /\)?\s\bas\s+(?!const\b)[A-Za-z_{[(]/g;
 const UNTYPED_REF = /\b(?:body|params|querystring|headers):\s*Type\.Ref\(/g;
 
 describe("typed routes", () => {
-  const routeFiles = sourcesOf(join(ROOT, "src")).filter((file) => {
+  const routeFiles = sourceFiles(join(ROOT, "src")).filter((file) => {
     const source = readFileSync(file, "utf8");
     return (/(?:^|[/-])routes\.ts$/.test(file) && ROUTE.test(source)) || file.endsWith("route-support.ts");
   });
